@@ -1,0 +1,59 @@
+"""audit.record(): every service calls it inside its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from .models import AuditEvent, LoginEvent
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "pk"):
+        return {"id": value.pk, "label": str(value)}
+    return str(value)
+
+
+def record(*, actor, verb: str, obj, changes: dict[str, tuple[Any, Any]] | None = None) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=getattr(actor, "username", None) or "system",
+        verb=verb,
+        object_type=obj.POLICY_OBJECT_TYPE,
+        object_id=obj.pk,
+        object_label=str(obj)[:300],
+        changes={k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
+    )
+
+
+def record_bulk(*, actor, verb: str, objs, changes_for=None) -> None:
+    AuditEvent.objects.bulk_create([
+        AuditEvent(actor=actor if getattr(actor, "pk", None) else None,
+                   actor_label=getattr(actor, "username", None) or "system", verb=verb,
+                   object_type=o.POLICY_OBJECT_TYPE, object_id=o.pk, object_label=str(o)[:300],
+                   changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes_for(o) if changes_for else {}).items()})
+        for o in objs
+    ], batch_size=1000)
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def record_login(*, request, user, username: str, success: bool, method: str = "password") -> None:
+    LoginEvent.objects.create(
+        user=user if getattr(user, "pk", None) else None, username=(username or "")[:150], success=success,
+        ip=client_ip(request), method=method,
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
+    )

@@ -1,0 +1,25 @@
+"""The API root: /api/v1/. Each domain app contributes a router."""
+
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+
+from guanxi.core.api import BearerToken, install_error_handlers
+
+api = NinjaAPI(
+    title="Guanxi CRM API",
+    version="1",
+    description="REST API of Guanxi CRM. Authenticate with POST /api/v1/auth/token, then send "
+                "`Authorization: Bearer <token>`. See docs/api.md.",
+    auth=BearerToken(),
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+from guanxi.customers.api import accounts_router, contacts_router  # noqa: E402
+from guanxi.org.api import router as auth_router  # noqa: E402
+
+api.add_router("/auth", auth_router)
+api.add_router("/accounts", accounts_router)
+api.add_router("/contacts", contacts_router)

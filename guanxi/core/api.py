@@ -1,0 +1,144 @@
+"""What every API endpoint shares: bearer auth, the error shape, If-Match, Idempotency-Key."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError, transaction
+from django.http import Http404, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from .errors import ApplicationError, PreconditionRequired, VersionConflict
+from .models import IdempotencyKey
+
+
+def error_response(status: int, code: str, message, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        from guanxi.org.models import ApiToken
+
+        if not token or len(token) > 200:
+            return None
+        row = ApiToken.objects.select_related("user", "user__department").filter(digest=ApiToken.hash(token)).first()
+        now = timezone.now()
+        if row is None or not row.user.is_active or (row.expires_at and row.expires_at < now):
+            return None
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)  # at most every 5 minutes
+        request.user = row.user
+        return row.user
+
+
+def _field_of(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
+    # ninja nests the body under the parameter name; the public name is the last part
+    return parts[-1] if parts else "non_field"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ApplicationError)
+    def _app_error(request, exc: ApplicationError):
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @api.exception_handler(ValidationError)
+    def _validation(request, exc: ValidationError):
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors:
+            loc = err.get("loc", ())
+            name = _field_of(loc)
+            kind = err.get("type", "")
+            if kind == "extra_forbidden":
+                msg = _("Unknown field; it cannot be set here.")
+            elif kind == "missing":
+                msg = _("This field is required.")
+            elif kind in ("json_invalid", "value_error.jsondecode") or "json" in kind:
+                name, msg = "body", _("The body is not valid JSON.")
+            elif kind.endswith("_type") or kind.endswith("_parsing"):
+                msg = _("Wrong type of value.")
+            else:
+                msg = _("This value is not valid.")
+            fields.setdefault(name, []).append(str(msg))
+        return error_response(400, "validation_error", _("Some fields are not valid."), fields)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        return error_response(401, "unauthenticated", _("Send a valid token: Authorization: Bearer <token>."))
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return error_response(404, "not_found", _("Not found."))
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        return error_response(413, "too_large", _("The request body is too large."))
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+                429: "throttled"}.get(exc.status_code, "error")
+        return error_response(exc.status_code, code, exc.message)
+
+    @api.exception_handler(UnicodeDecodeError)
+    def _bad_encoding(request, exc):
+        return error_response(400, "validation_error", _("The body is not valid UTF-8."),
+                              {"body": [_("The body is not valid UTF-8.")]})
+
+
+def if_match(request, *, required: bool = True) -> int | None:
+    """The version an update started from, from `If-Match: "<version>"` (weak tags accepted)."""
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw:
+        if required:
+            raise PreconditionRequired()
+        return None
+    value = raw.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise VersionConflict(_("If-Match must be the ETag you received, such as \"3\"."))
+    return int(value)
+
+
+def with_etag(response, version: int):
+    response["ETag"] = f'"{version}"'
+    return response
+
+
+def idempotent(func):
+    """POST creates: a repeat with the same Idempotency-Key and body gets the first response."""
+    @functools.wraps(func)
+    def wrapper(request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return func(request, *args, **kwargs)
+        if len(key) > 200:
+            return error_response(400, "validation_error", _("Idempotency-Key has at most 200 characters."),
+                                  {"Idempotency-Key": [_("Idempotency-Key has at most 200 characters.")]})
+        body_hash = hashlib.sha256(request.body).hexdigest()
+        found = IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path).first()
+        if found:
+            if found.body_hash != body_hash:
+                return error_response(422, "idempotency_mismatch",
+                                      _("This Idempotency-Key was used with a different body."))
+            return JsonResponse(found.response, status=found.status, json_dumps_params={"ensure_ascii": False})
+        result = func(request, *args, **kwargs)
+        status, body = result if isinstance(result, tuple) else (200, result)
+        if 200 <= status < 300:
+            payload = json.loads(json.dumps(body, default=str))
+            try:
+                with transaction.atomic():
+                    IdempotencyKey.objects.create(user=request.user, key=key, path=request.path,
+                                                  body_hash=body_hash, status=status, response=payload)
+            except IntegrityError:
+                pass  # a concurrent duplicate stored first; ours is equally valid
+        return result
+    return wrapper

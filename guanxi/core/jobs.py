@@ -1,0 +1,108 @@
+"""The registry of periodic jobs: one definition serves Celery beat, the embedded scheduler
+and `guanxi runjob NAME`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PeriodicJob:
+    name: str
+    func: Callable[..., str]  # func(as_of: date) -> a one-line summary
+    hour: int  # local hour (settings.TIME_ZONE) at which the daily run is due
+    description: str
+
+
+REGISTRY: dict[str, PeriodicJob] = {}
+
+
+def periodic_job(name: str, *, hour: int = 3, description: str = ""):
+    def decorator(func):
+        REGISTRY[name] = PeriodicJob(name=name, func=func, hour=hour, description=description or (func.__doc__ or "").strip().splitlines()[0])
+        return func
+    return decorator
+
+
+def run_job(name: str, *, as_of: dt.date | None = None) -> str:
+    """Run a job now. Jobs are idempotent: running one twice for a day changes nothing more."""
+    _load()
+    job = REGISTRY[name]
+    return job.func(as_of=as_of or timezone.localdate())
+
+
+def beat_schedule() -> dict:
+    from celery.schedules import crontab
+
+    _load()
+    return {
+        name: {"task": "guanxi.core.tasks.run_periodic_job", "schedule": crontab(minute=0, hour=job.hour), "args": [name]}
+        for name, job in REGISTRY.items()
+    }
+
+
+def _load() -> None:
+    """Import every app's jobs module so its @periodic_job definitions register."""
+    from django.apps import apps
+    from django.utils.module_loading import module_has_submodule
+    import importlib
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("guanxi.") and module_has_submodule(config.module, "jobs"):
+            importlib.import_module(f"{config.name}.jobs")
+
+
+def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
+    """Run every job whose hour has come today and that has not run today (embedded mode)."""
+    from .models import JobRun
+
+    _load()
+    now = timezone.localtime(now)
+    ran = []
+    for name, job in REGISTRY.items():
+        if now.hour < job.hour:
+            continue
+        period = now.date().isoformat()
+        try:
+            with transaction.atomic():
+                run = JobRun.objects.create(name=name, period=period)
+        except IntegrityError:
+            continue  # another process took this period
+        try:
+            run.result = job.func(as_of=now.date())[:2000]
+        except Exception as exc:  # one failing job must not stop the scheduler
+            log.exception("periodic job %s failed", name)
+            run.result = f"failed: {exc}"[:2000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["result", "finished_at"])
+        ran.append(name)
+    return ran
+
+
+def start_embedded_scheduler(interval: float = 60.0) -> threading.Thread:
+    """A daemon thread that plays Celery beat when there is no broker."""
+    def loop():
+        while True:
+            try:
+                close_old_connections()
+                run_due_jobs()
+            except Exception:
+                log.exception("embedded scheduler")
+            finally:
+                close_old_connections()
+            time.sleep(interval)
+
+    thread = threading.Thread(target=loop, name="guanxi-scheduler", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,141 @@
+"""API shapes. Inputs forbid unknown fields (owner, version, … are rejected, not ignored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OwnerOut(Schema):
+    id: int
+    username: str
+
+
+class AccountIn(Strict):
+    name: str
+    uscc: str | None = None
+    industry: str | None = None
+    tier: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    tags: list[str] | None = None
+    description: str | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class AccountPatch(Strict):
+    name: str | None = None
+    uscc: str | None = None
+    industry: str | None = None
+    tier: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    tags: list[str] | None = None
+    description: str | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class AccountOut(Schema):
+    id: int
+    version: int
+    name: str
+    uscc: str
+    industry: str
+    tier: str
+    phone: str
+    website: str
+    address: str
+    tags: list[str]
+    description: str
+    custom_fields: dict[str, Any]
+    owner: OwnerOut
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None = None
+
+
+class AccountList(Schema):
+    items: list[AccountOut]
+    next_cursor: str | None
+
+
+class ContactIn(Strict):
+    name: str
+    family_name: str | None = None
+    given_name: str | None = None
+    account: int | None = None
+    title: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    notes: str | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class ContactPatch(Strict):
+    name: str | None = None
+    family_name: str | None = None
+    given_name: str | None = None
+    account: int | None = None
+    title: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    notes: str | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    version: int
+    name: str
+    display_name: str
+    family_name: str
+    given_name: str
+    account: int | None
+    title: str
+    mobile: str
+    phone: str
+    email: str
+    wechat: str
+    notes: str
+    custom_fields: dict[str, Any]
+    owner: OwnerOut
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None = None
+
+
+class ContactList(Schema):
+    items: list[ContactOut]
+    next_cursor: str | None
+
+
+class TransferIn(Strict):
+    owner: str
+    with_contacts: bool = False
+
+
+class ContactTransferIn(Strict):
+    owner: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    error: ErrorBody

@@ -1,0 +1,147 @@
+"""Reads of accounts and contacts, always through the access layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.pagination import Page, paginate, parse_limit
+from guanxi.org.models import Action, User
+from guanxi.policies import access
+from guanxi.search.selectors import matching_ids
+
+from .models import Account, Contact, Industry, Tier
+
+ACCOUNT_ORDERING = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
+CONTACT_ORDERING = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
+DEFAULT_ORDERING = "-updated_at"
+
+
+@dataclass
+class ListParams:
+    q: str = ""
+    ordering: str = DEFAULT_ORDERING
+    cursor: str | None = None
+    limit: int | str | None = None
+    filters: dict | None = None
+
+
+def _search(qs: QuerySet, actor, model, q: str) -> QuerySet:
+    q = (q or "").strip()
+    if not q:
+        return qs
+    object_type = model.POLICY_OBJECT_TYPE
+    ids = matching_ids(object_type, q, owner_ids=access.owner_filter_ids(actor, object_type),
+                       shared=access.shared_ids_query(actor, object_type, Action.READ))
+    return qs.none() if ids is None else qs.filter(pk__in=ids)
+
+
+def _owner_filter(value: str) -> int:
+    user_id = User.objects.filter(username=value).values_list("id", flat=True).first()
+    if user_id is None:
+        raise ValidationFailed(fields={"owner": [_("No user with this username.")]})
+    return user_id
+
+
+def _apply_filters(qs: QuerySet, filters: dict, allowed: dict) -> QuerySet:
+    for key, value in (filters or {}).items():
+        if value in (None, ""):
+            continue
+        if key not in allowed:
+            raise ValidationFailed(fields={key: [_("Unknown filter.")]})
+        qs = allowed[key](qs, value)
+    return qs
+
+
+def _choice_filter(field: str, choices):
+    valid = {c for c, _label in choices}
+
+    def apply(qs, value):
+        if value not in valid:
+            raise ValidationFailed(fields={field: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(valid))}]})
+        return qs.filter(**{field: value})
+    return apply
+
+
+def _id_filter(field: str):
+    def apply(qs, value):
+        try:
+            return qs.filter(**{f"{field}_id": int(value)})
+        except (TypeError, ValueError):
+            raise ValidationFailed(fields={field: [_("Enter a whole number.")]}) from None
+    return apply
+
+
+ACCOUNT_FILTERS = {
+    "industry": _choice_filter("industry", Industry.choices),
+    "tier": _choice_filter("tier", Tier.choices),
+    "owner": lambda qs, v: qs.filter(owner_id=_owner_filter(v)),
+}
+CONTACT_FILTERS = {
+    "account": _id_filter("account"),
+    "owner": lambda qs, v: qs.filter(owner_id=_owner_filter(v)),
+    "has_email": lambda qs, v: qs.exclude(email="") if str(v).lower() in ("1", "true", "yes") else qs.filter(email=""),
+    "has_mobile": lambda qs, v: qs.exclude(mobile="") if str(v).lower() in ("1", "true", "yes") else qs.filter(mobile=""),
+}
+
+
+def account_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
+                     action: str = Action.READ) -> QuerySet:
+    qs = access.scope(actor, Account, action, deleted=deleted).select_related("owner")
+    qs = _apply_filters(qs, filters or {}, ACCOUNT_FILTERS)
+    return _search(qs, actor, Account, q)
+
+
+def account_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
+    qs = account_queryset(actor, q=params.q, filters=params.filters, deleted=deleted)
+    return paginate(qs, ordering=params.ordering or DEFAULT_ORDERING, allowed=ACCOUNT_ORDERING,
+                    cursor=params.cursor, limit=parse_limit(params.limit))
+
+
+def account_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Account:
+    return access.get(actor, Account, pk, action, deleted=deleted,
+                      base=Account._base_manager.select_related("owner"))
+
+
+def contact_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
+                     action: str = Action.READ) -> QuerySet:
+    qs = access.scope(actor, Contact, action, deleted=deleted).select_related("owner", "account")
+    qs = _apply_filters(qs, filters or {}, CONTACT_FILTERS)
+    return _search(qs, actor, Contact, q)
+
+
+def contact_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
+    qs = contact_queryset(actor, q=params.q, filters=params.filters, deleted=deleted)
+    return paginate(qs, ordering=params.ordering or DEFAULT_ORDERING, allowed=CONTACT_ORDERING,
+                    cursor=params.cursor, limit=parse_limit(params.limit))
+
+
+def contact_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Contact:
+    return access.get(actor, Contact, pk, action, deleted=deleted,
+                      base=Contact._base_manager.select_related("owner", "account"))
+
+
+def account_contacts(actor, account: Account, *, limit: int = 50) -> list[Contact]:
+    """Contacts of an account that the actor may see (their own scope, not the account's)."""
+    return list(access.scope(actor, Contact).filter(account=account).select_related("owner").order_by("name", "id")[:limit])
+
+
+def visible_account_name(actor, account_id) -> str | None:
+    """The name of a contact's account, only if the actor may see that account."""
+    if not account_id:
+        return None
+    return access.scope(actor, Account).filter(pk=account_id).values_list("name", flat=True).first()
+
+
+def global_search(actor, q: str, *, limit: int = 8) -> dict[str, list]:
+    return {
+        "accounts": list(account_queryset(actor, q=q).order_by("-updated_at", "-id")[:limit]) if q.strip() else [],
+        "contacts": list(contact_queryset(actor, q=q).order_by("-updated_at", "-id")[:limit]) if q.strip() else [],
+    }
+
+
+def count_visible(actor) -> dict[str, int]:
+    return {"accounts": access.scope(actor, Account).count(), "contacts": access.scope(actor, Contact).count()}

@@ -1,0 +1,244 @@
+"""Writes to accounts and contacts. The UI, the API and jobs all come through here."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.audit import services as audit
+from guanxi.core import cleaning as c
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.services import check_version, full_clean, model_update
+from guanxi.core.validators import split_chinese_name
+from guanxi.org.models import Action, User
+from guanxi.policies import access
+from guanxi.search import services as search
+
+from .models import Account, Contact, Industry, Tier
+
+ACCOUNT_CLEANERS = {
+    "name": c.text(200, required=True),
+    "uscc": c.uscc,
+    "industry": c.choice(Industry.choices),
+    "tier": c.choice(Tier.choices),
+    "phone": c.phone,
+    "website": c.url,
+    "address": c.text(500),
+    "tags": c.tags,
+    "description": c.text(5000, multiline=True),
+}
+
+CONTACT_CLEANERS = {
+    "name": c.text(100, required=True),
+    "family_name": c.text(50),
+    "given_name": c.text(50),
+    "account": lambda v: v,  # resolved against the access layer in _resolve_account
+    "title": c.text(100),
+    "mobile": c.phone,
+    "phone": c.phone,
+    "email": c.email,
+    "wechat": c.text(50),
+    "notes": c.text(5000, multiline=True),
+}
+
+
+def _clean_custom_fields(data: dict) -> dict:
+    """Custom field definitions arrive with the 360° issue; until then only {} is accepted."""
+    value = data.pop("custom_fields", None)
+    if value not in (None, {}):
+        raise ValidationFailed(fields={"custom_fields": [_("No custom fields are defined for this object.")]})
+    return {}
+
+
+def _resolve_account(actor, value) -> Account | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Account):
+        return value
+    try:
+        return access.get(actor, Account, int(value))
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"account": [_("Choose an account.")]}) from None
+    except access.NotFound:
+        raise ValidationFailed(fields={"account": [_("This account does not exist or you cannot see it.")]}) from None
+
+
+def _fill_name_parts(data: dict, instance: Contact | None = None) -> None:
+    """Chinese names are stored as given; family/given parts derived when not sent."""
+    name = data.get("name", instance.name if instance else "")
+    if "name" in data and not data.get("family_name") and not data.get("given_name"):
+        family, given = split_chinese_name(name)
+        data["family_name"], data["given_name"] = family, given
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def account_create(*, actor, data: dict) -> Account:
+    access.require(actor, Action.CREATE, model=Account)
+    data = dict(data)
+    custom = _clean_custom_fields(data)
+    cleaned = c.clean_payload(data, ACCOUNT_CLEANERS, required={"name"})
+    account = Account(**cleaned, custom_fields=custom, owner=actor, created_by=actor)
+    full_clean(account)
+    account.save()
+    audit.record(actor=actor, verb="create", obj=account, changes={k: (None, v) for k, v in cleaned.items() if v not in ("", [], None)})
+    search.index(account)
+    return account
+
+
+@transaction.atomic
+def account_update(*, actor, account: Account, data: dict, version: int | None) -> Account:
+    access.require(actor, Action.UPDATE, account)
+    data = dict(data)
+    if "custom_fields" in data:
+        _clean_custom_fields(data)
+    cleaned = c.clean_payload(data, ACCOUNT_CLEANERS, partial=True)
+    changes = model_update(account, fields=list(ACCOUNT_CLEANERS), data=cleaned, expected_version=version)
+    if changes:
+        audit.record(actor=actor, verb="update", obj=account, changes=changes)
+        search.index(account)
+    return account
+
+
+def _soft_delete(actor, obj, version: int | None) -> None:
+    access.require(actor, Action.DELETE, obj)
+    check_version(obj, version)
+    now = timezone.now()
+    updated = type(obj)._base_manager.filter(pk=obj.pk, version=obj.version, deleted_at__isnull=True).update(
+        deleted_at=now, deleted_by=actor, version=obj.version + 1, updated_at=now)
+    if not updated:
+        from guanxi.core.errors import VersionConflict
+        raise VersionConflict()
+    obj.deleted_at, obj.deleted_by, obj.version = now, actor, obj.version + 1
+    audit.record(actor=actor, verb="delete", obj=obj)
+    search.remove(obj)
+
+
+def _restore(actor, obj) -> None:
+    access.require(actor, Action.DELETE, obj)
+    now = timezone.now()
+    type(obj)._base_manager.filter(pk=obj.pk).update(deleted_at=None, deleted_by=None, version=obj.version + 1,
+                                                     updated_at=now)
+    obj.deleted_at, obj.deleted_by, obj.version = None, None, obj.version + 1
+    audit.record(actor=actor, verb="restore", obj=obj)
+    search.index(obj)
+
+
+def _transfer(actor, obj, new_owner) -> None:
+    access.require(actor, Action.TRANSFER, obj)
+    if isinstance(new_owner, str):
+        new_owner = User.objects.filter(username=new_owner, is_active=True).first()
+    if new_owner is None or not new_owner.is_active:
+        raise ValidationFailed(fields={"owner": [_("Choose an active user.")]})
+    if new_owner.pk == obj.owner_id:
+        return
+    old = obj.owner
+    now = timezone.now()
+    type(obj)._base_manager.filter(pk=obj.pk).update(owner=new_owner, version=obj.version + 1, updated_at=now)
+    obj.owner, obj.version, obj.updated_at = new_owner, obj.version + 1, now
+    audit.record(actor=actor, verb="transfer", obj=obj, changes={"owner": (old.username, new_owner.username)})
+    search.set_owner(obj.POLICY_OBJECT_TYPE, [obj.pk], new_owner.pk)
+
+
+@transaction.atomic
+def account_delete(*, actor, account: Account, version: int | None) -> None:
+    _soft_delete(actor, account, version)
+
+
+@transaction.atomic
+def account_restore(*, actor, account: Account) -> Account:
+    _restore(actor, account)
+    return account
+
+
+@transaction.atomic
+def account_transfer(*, actor, account: Account, owner, with_contacts: bool = False) -> Account:
+    _transfer(actor, account, owner)
+    if with_contacts:
+        for contact in access.scope(actor, Contact, Action.TRANSFER).filter(account=account).exclude(owner=account.owner):
+            _transfer(actor, contact, account.owner)
+    return account
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def contact_create(*, actor, data: dict) -> Contact:
+    access.require(actor, Action.CREATE, model=Contact)
+    data = dict(data)
+    custom = _clean_custom_fields(data)
+    cleaned = c.clean_payload(data, CONTACT_CLEANERS, required={"name"})
+    cleaned["account"] = _resolve_account(actor, cleaned.get("account"))
+    _fill_name_parts(cleaned)
+    contact = Contact(**cleaned, custom_fields=custom, owner=actor, created_by=actor)
+    full_clean(contact)
+    contact.save()
+    audit.record(actor=actor, verb="create", obj=contact,
+                 changes={k: (None, v) for k, v in cleaned.items() if v not in ("", None)})
+    search.index(contact)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor, contact: Contact, data: dict, version: int | None) -> Contact:
+    access.require(actor, Action.UPDATE, contact)
+    data = dict(data)
+    if "custom_fields" in data:
+        _clean_custom_fields(data)
+    cleaned = c.clean_payload(data, CONTACT_CLEANERS, partial=True)
+    if "account" in cleaned:
+        new_account = cleaned["account"]
+        if new_account in ("", None) or str(getattr(new_account, "pk", new_account)) != str(contact.account_id):
+            cleaned["account"] = _resolve_account(actor, new_account)
+        else:
+            cleaned["account"] = contact.account
+    _fill_name_parts(cleaned, contact)
+    changes = model_update(contact, fields=list(CONTACT_CLEANERS), data=cleaned, expected_version=version)
+    if changes:
+        audit.record(actor=actor, verb="update", obj=contact, changes=changes)
+        search.index(contact)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor, contact: Contact, version: int | None) -> None:
+    _soft_delete(actor, contact, version)
+
+
+@transaction.atomic
+def contact_restore(*, actor, contact: Contact) -> Contact:
+    _restore(actor, contact)
+    return contact
+
+
+@transaction.atomic
+def contact_transfer(*, actor, contact: Contact, owner) -> Contact:
+    _transfer(actor, contact, owner)
+    return contact
+
+
+# --- recycle bin ------------------------------------------------------------------------------
+
+def purge_recycle_bin(*, actor, older_than) -> dict[str, int]:
+    """Delete for good what has been in the recycle bin since before `older_than` (a job)."""
+    from guanxi.audit.models import AuditEvent
+    from guanxi.search.models import SearchDocument
+
+    counts = {}
+    for model in (Contact, Account):  # contacts first: they point at accounts
+        while True:
+            with transaction.atomic():
+                ids = list(model._base_manager.filter(deleted_at__lt=older_than).values_list("id", flat=True)[:2000])
+                if not ids:
+                    break
+                if model is Account:
+                    Contact._base_manager.filter(account_id__in=ids).update(account=None)
+                SearchDocument.objects.filter(object_type=model.POLICY_OBJECT_TYPE, object_id__in=ids).delete()
+                AuditEvent.objects.bulk_create([
+                    AuditEvent(actor=None, actor_label=getattr(actor, "username", "system"), verb="purge",
+                               object_type=model.POLICY_OBJECT_TYPE, object_id=i) for i in ids])
+                model._base_manager.filter(id__in=ids).delete()
+                counts[model.POLICY_OBJECT_TYPE] = counts.get(model.POLICY_OBJECT_TYPE, 0) + len(ids)
+    return counts

@@ -1,0 +1,329 @@
+"""UI for accounts and contacts: thin views over the same services and selectors as the API."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.audit.selectors import history_for
+from guanxi.core.errors import ApplicationError
+from guanxi.core.htmx import errors_to_form, is_htmx
+from guanxi.org.models import Action, User
+from guanxi.policies import access
+
+from . import exports, selectors, services
+from .forms import AccountForm, ContactForm, TransferForm
+from .models import Account, Contact, Industry, Tier
+
+ACCOUNT_COLUMNS = {
+    "industry": _("Industry"), "tier": _("Tier"), "phone": _("Phone"), "uscc": _("USCC"),
+    "owner": _("Owner"), "updated_at": _("Updated"), "created_at": _("Created"), "tags": _("Tags"),
+}
+ACCOUNT_DEFAULT_COLUMNS = ["industry", "tier", "phone", "owner", "updated_at"]
+CONTACT_COLUMNS = {
+    "account": _("Account"), "title": _("Title"), "mobile": _("Mobile"), "email": _("Email"),
+    "wechat": _("WeChat ID"), "owner": _("Owner"), "updated_at": _("Updated"), "created_at": _("Created"),
+}
+CONTACT_DEFAULT_COLUMNS = ["account", "title", "mobile", "email", "owner", "updated_at"]
+
+
+def _columns(request, key: str, allowed: dict, default: list[str]) -> list[str]:
+    """Column choice: from ?cols=… when the user changes it, remembered in the session."""
+    if "cols" in request.GET:
+        cols = [c for c in request.GET.getlist("cols") if c in allowed] or default
+        request.session[f"cols:{key}"] = cols
+    return [c for c in request.session.get(f"cols:{key}", default) if c in allowed]
+
+
+def _list_context(request, page_fn, *, key, columns, default_columns, filter_names):
+    params = selectors.ListParams(
+        q=request.GET.get("q", "")[:200], ordering=request.GET.get("ordering", "") or selectors.DEFAULT_ORDERING,
+        cursor=request.GET.get("cursor") or None, limit=25,
+        filters={k: request.GET.get(k, "") for k in filter_names},
+    )
+    error = None
+    try:
+        page = page_fn(request.user, params)
+    except ApplicationError as exc:
+        error, page = exc, None
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return {
+        "page": page, "error": error, "params": params, "query": query.urlencode(),
+        "columns": _columns(request, key, columns, default_columns), "all_columns": columns,
+        "filters": params.filters,
+    }
+
+
+def _owner_choices(request):
+    """Users whose records the viewer may filter by: those in the viewer's read scope."""
+    owners = access.owner_ids(request.user, "account", Action.READ)
+    qs = User.objects.filter(is_active=True).order_by("username")
+    return qs if owners is None else qs.filter(pk__in=owners)
+
+
+@login_required
+def account_list(request):
+    ctx = _list_context(request, selectors.account_list, key="accounts", columns=ACCOUNT_COLUMNS,
+                        default_columns=ACCOUNT_DEFAULT_COLUMNS, filter_names=["industry", "tier", "owner"])
+    ctx.update(industries=Industry.choices, tiers=Tier.choices, owners=_owner_choices(request),
+               can_create=access.scope_level(request.user, "account", Action.CREATE) > 0,
+               can_export=access.scope_level(request.user, "account", Action.EXPORT) > 0,
+               orderings=[("-updated_at", _("Recently updated")), ("name", _("Name A–Z")), ("-name", _("Name Z–A")),
+                          ("-created_at", _("Newest")), ("created_at", _("Oldest"))])
+    template = "customers/account_list.html#rows" if is_htmx(request) and request.GET.get("cursor") else "customers/account_list.html"
+    return render(request, template, ctx)
+
+
+@login_required
+def account_detail(request, pk: int):
+    account = selectors.account_get(request.user, pk)
+    return render(request, "customers/account_detail.html", {
+        "account": account,
+        "contacts": selectors.account_contacts(request.user, account),
+        "history": history_for(account),
+        "can_update": access.can(request.user, Action.UPDATE, account),
+        "can_delete": access.can(request.user, Action.DELETE, account),
+        "can_transfer": access.can(request.user, Action.TRANSFER, account),
+        "can_create_contact": access.scope_level(request.user, "contact", Action.CREATE) > 0,
+    })
+
+
+@login_required
+def account_create(request):
+    access.require(request.user, Action.CREATE, model=Account)
+    form = AccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.account_create(actor=request.user, data=form.payload())
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Account “%(name)s” created.") % {"name": account.name})
+            return redirect("account_detail", pk=account.pk)
+    return render(request, "customers/account_form.html", {"form": form, "account": None})
+
+
+@login_required
+def account_edit(request, pk: int):
+    account = selectors.account_get(request.user, pk, action=Action.UPDATE)
+    initial = {f: getattr(account, f) for f in ("name", "uscc", "industry", "tier", "phone", "website", "address", "description")}
+    initial.update(tags=", ".join(account.tags), version=account.version)
+    form = AccountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_update(actor=request.user, account=account, data=form.payload(),
+                                    version=form.cleaned_data.get("version"))
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("account_detail", pk=account.pk)
+    return render(request, "customers/account_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_POST
+def account_delete(request, pk: int):
+    account = selectors.account_get(request.user, pk, action=Action.DELETE)
+    try:
+        services.account_delete(actor=request.user, account=account, version=_int(request.POST.get("version")))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("account_detail", pk=pk)
+    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": account.name})
+    return redirect("account_list")
+
+
+@login_required
+def account_transfer(request, pk: int):
+    account = selectors.account_get(request.user, pk, action=Action.TRANSFER)
+    form = TransferForm(request.POST or None, users=User.objects.filter(is_active=True).order_by("username"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_transfer(actor=request.user, account=account, owner=form.cleaned_data["owner"],
+                                      with_contacts=form.cleaned_data["with_contacts"])
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Owner changed."))
+            if access.scope(request.user, Account).filter(pk=pk).exists():
+                return redirect("account_detail", pk=pk)
+            return redirect("account_list")
+    return render(request, "customers/transfer_form.html", {"form": form, "record": account,
+                                                            "cancel_url": reverse("account_detail", args=[pk])})
+
+
+@login_required
+def account_export(request):
+    try:
+        rows = exports.account_rows(request.user, q=request.GET.get("q", ""), fmt="csv",
+                                    filters={k: request.GET.get(k, "") for k in ("industry", "tier", "owner")})
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("account_list")
+    return exports.csv_response(rows, "accounts.csv")
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+def _account_choices(request, current: Account | None = None):
+    qs = access.scope(request.user, Account).order_by("-updated_at", "-id").values_list("id", "name")[:200]
+    choices = [(str(i), n) for i, n in qs]
+    if current is not None and str(current.pk) not in {c for c, _n in choices}:
+        choices.insert(0, (str(current.pk), current.name))
+    return choices
+
+
+@login_required
+def contact_list(request):
+    ctx = _list_context(request, selectors.contact_list, key="contacts", columns=CONTACT_COLUMNS,
+                        default_columns=CONTACT_DEFAULT_COLUMNS, filter_names=["owner", "account", "has_email", "has_mobile"])
+    ctx.update(owners=_owner_choices(request),
+               can_create=access.scope_level(request.user, "contact", Action.CREATE) > 0,
+               can_export=access.scope_level(request.user, "contact", Action.EXPORT) > 0,
+               visible_account_ids=_visible_account_ids(request, ctx["page"]),
+               orderings=[("-updated_at", _("Recently updated")), ("name", _("Name A–Z")), ("-name", _("Name Z–A")),
+                          ("-created_at", _("Newest")), ("created_at", _("Oldest"))])
+    template = "customers/contact_list.html#rows" if is_htmx(request) and request.GET.get("cursor") else "customers/contact_list.html"
+    return render(request, template, ctx)
+
+
+def _visible_account_ids(request, page) -> set[int]:
+    """Which of the page's accounts the viewer may see: the others show no name (one query)."""
+    if page is None:
+        return set()
+    ids = {c.account_id for c in page.items if c.account_id}
+    return set(access.scope(request.user, Account).filter(pk__in=ids).values_list("id", flat=True)) if ids else set()
+
+
+@login_required
+def contact_detail(request, pk: int):
+    contact = selectors.contact_get(request.user, pk)
+    return render(request, "customers/contact_detail.html", {
+        "contact": contact,
+        "account_name": selectors.visible_account_name(request.user, contact.account_id),
+        "history": history_for(contact),
+        "can_update": access.can(request.user, Action.UPDATE, contact),
+        "can_delete": access.can(request.user, Action.DELETE, contact),
+        "can_transfer": access.can(request.user, Action.TRANSFER, contact),
+    })
+
+
+@login_required
+def contact_create(request):
+    access.require(request.user, Action.CREATE, model=Contact)
+    preset = None
+    if request.GET.get("account"):
+        preset = access.scope(request.user, Account).filter(pk=_int(request.GET["account"]) or 0).first()
+    form = ContactForm(request.POST or None, account_choices=_account_choices(request, preset),
+                       initial={"account": str(preset.pk) if preset else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_create(actor=request.user, data=form.payload())
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Contact “%(name)s” created.") % {"name": contact.display_name})
+            return redirect("contact_detail", pk=contact.pk)
+    return render(request, "customers/contact_form.html", {"form": form, "contact": None})
+
+
+@login_required
+def contact_edit(request, pk: int):
+    contact = selectors.contact_get(request.user, pk, action=Action.UPDATE)
+    initial = {f: getattr(contact, f) for f in ("name", "family_name", "given_name", "title", "mobile", "phone", "email", "wechat", "notes")}
+    initial.update(account=str(contact.account_id or ""), version=contact.version)
+    current = access.scope(request.user, Account).filter(pk=contact.account_id).first() if contact.account_id else None
+    form = ContactForm(request.POST or None, initial=initial, account_choices=_account_choices(request, current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(actor=request.user, contact=contact, data=form.payload(),
+                                    version=form.cleaned_data.get("version"))
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("contact_detail", pk=contact.pk)
+    return render(request, "customers/contact_form.html", {"form": form, "contact": contact})
+
+
+@login_required
+@require_POST
+def contact_delete(request, pk: int):
+    contact = selectors.contact_get(request.user, pk, action=Action.DELETE)
+    try:
+        services.contact_delete(actor=request.user, contact=contact, version=_int(request.POST.get("version")))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("contact_detail", pk=pk)
+    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": contact.display_name})
+    return redirect("contact_list")
+
+
+@login_required
+def contact_transfer(request, pk: int):
+    contact = selectors.contact_get(request.user, pk, action=Action.TRANSFER)
+    form = TransferForm(request.POST or None, users=User.objects.filter(is_active=True).order_by("username"))
+    del form.fields["with_contacts"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_transfer(actor=request.user, contact=contact, owner=form.cleaned_data["owner"])
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Owner changed."))
+            if access.scope(request.user, Contact).filter(pk=pk).exists():
+                return redirect("contact_detail", pk=pk)
+            return redirect("contact_list")
+    return render(request, "customers/transfer_form.html", {"form": form, "record": contact,
+                                                            "cancel_url": reverse("contact_detail", args=[pk])})
+
+
+@login_required
+def contact_export(request):
+    try:
+        rows = exports.contact_rows(request.user, q=request.GET.get("q", ""), fmt="csv",
+                                    filters={k: request.GET.get(k, "") for k in ("owner", "account")})
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("contact_list")
+    return exports.csv_response(rows, "contacts.csv")
+
+
+# --- recycle bin ------------------------------------------------------------------------------
+
+@login_required
+def recycle_bin(request):
+    accounts = selectors.account_list(request.user, selectors.ListParams(cursor=request.GET.get("ac"), limit=50), deleted=True)
+    contacts = selectors.contact_list(request.user, selectors.ListParams(cursor=request.GET.get("cc"), limit=50), deleted=True)
+    return render(request, "customers/recycle_bin.html", {"accounts": accounts, "contacts": contacts})
+
+
+@login_required
+@require_POST
+def restore(request, kind: str, pk: int):
+    if kind == "account":
+        obj = selectors.account_get(request.user, pk, deleted=True)
+        services.account_restore(actor=request.user, account=obj)
+        url = reverse("account_detail", args=[pk])
+    elif kind == "contact":
+        obj = selectors.contact_get(request.user, pk, deleted=True)
+        services.contact_restore(actor=request.user, contact=obj)
+        url = reverse("contact_detail", args=[pk])
+    else:
+        return HttpResponse(status=404)
+    messages.success(request, _("“%(name)s” restored.") % {"name": str(obj)})
+    return redirect(url)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

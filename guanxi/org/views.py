@@ -1,0 +1,152 @@
+"""Profile, API tokens, and the administrator's screens for users, departments and roles."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST  # noqa: F401
+
+from guanxi.audit.selectors import logins_for
+from guanxi.core.errors import ApplicationError
+from guanxi.core.htmx import errors_to_form
+
+from . import services
+from .forms import DepartmentForm, ProfileForm, RoleForm, UserForm
+from .models import Action, ApiToken, Department, ObjectType, Role, Scope, User
+
+
+def _admin_only(request):
+    if not request.user.is_superuser:
+        raise PermissionDenied
+
+
+@login_required
+def profile(request):
+    user = request.user
+    form = ProfileForm(request.POST or None, initial={"language": user.language or request.LANGUAGE_CODE,
+                                                     "time_zone": user.time_zone or settings.TIME_ZONE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_preferences(actor=user, user=user, language=form.cleaned_data["language"],
+                                          time_zone=form.cleaned_data["time_zone"])
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Preferences saved."))
+            response = redirect("profile")
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE)
+            return response
+    return render(request, "org/profile.html", {"form": form, "logins": logins_for(user)})
+
+
+@login_required
+def api_tokens(request):
+    new_token = None
+    if request.method == "POST":
+        if request.POST.get("revoke"):
+            ApiToken.objects.filter(user=request.user, pk=request.POST.get("revoke")).delete()
+            messages.success(request, _("Token revoked."))
+            return redirect("api_tokens")
+        _row, new_token = ApiToken.issue(request.user, name=request.POST.get("name", "")[:100],
+                                         ttl_days=settings.API_TOKEN_TTL_DAYS)
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return render(request, "org/api_tokens.html", {"tokens": tokens, "new_token": new_token})
+
+
+@login_required
+def user_list(request):
+    _admin_only(request)
+    users = User.objects.select_related("department").prefetch_related("roles").order_by("username")
+    return render(request, "org/user_list.html", {"users": users})
+
+
+@login_required
+def user_edit(request, pk=None):
+    _admin_only(request)
+    user = get_object_or_404(User, pk=pk) if pk else None
+    initial = {}
+    if user:
+        initial = {"username": user.username, "display_name": user.display_name, "email": user.email,
+                   "department": user.department, "roles": list(user.roles.all()), "is_active": user.is_active,
+                   "is_superuser": user.is_superuser}
+    form = UserForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.user_save(actor=request.user, user=user, username=d["username"], display_name=d["display_name"],
+                               email=d["email"], department=d["department"], roles=d["roles"],
+                               is_active=d["is_active"], is_superuser=d["is_superuser"], password=d["password"] or None)
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("User saved."))
+            return redirect("org_user_list")
+    return render(request, "org/user_form.html", {"form": form, "edited": user})
+
+
+@login_required
+def department_list(request):
+    _admin_only(request)
+    departments = Department.objects.select_related("manager", "parent").order_by("path")
+    return render(request, "org/department_list.html", {"departments": departments})
+
+
+@login_required
+def department_edit(request, pk=None):
+    _admin_only(request)
+    dept = get_object_or_404(Department, pk=pk) if pk else None
+    initial = {"name": dept.name, "parent": dept.parent, "manager": dept.manager} if dept else {}
+    form = DepartmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.department_save(actor=request.user, department=dept, name=d["name"], parent=d["parent"],
+                                     manager=d["manager"])
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Department saved."))
+            return redirect("org_department_list")
+    return render(request, "org/department_form.html", {"form": form, "edited": dept})
+
+
+@login_required
+def role_list(request):
+    _admin_only(request)
+    roles = Role.objects.prefetch_related("grants").order_by("name")
+    return render(request, "org/role_list.html", {"roles": roles})
+
+
+@login_required
+def role_edit(request, pk=None):
+    """A role is a matrix: for each object and action, the data scope it grants."""
+    _admin_only(request)
+    role = get_object_or_404(Role, pk=pk) if pk else None
+    current = {(g.object_type, g.action): g.scope for g in role.grants.all()} if role else {}
+    initial = {"name": role.name, "code": role.code, "description": role.description} if role else {}
+    form = RoleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        grants = {}
+        for ot in ObjectType.values:
+            for act in Action.values:
+                raw = request.POST.get(f"grant:{ot}:{act}", "0")
+                grants[(ot, act)] = int(raw) if raw.isdigit() else -1
+        try:
+            services.role_save(actor=request.user, role=role, name=form.cleaned_data["name"],
+                               code=form.cleaned_data["code"], description=form.cleaned_data["description"],
+                               grants=grants)
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Role saved."))
+            return redirect("org_role_list")
+        current = {k: v for k, v in grants.items() if v >= 0}
+    matrix = [{"object_type": ot, "label": label,
+               "cells": [{"action": act, "action_label": alabel, "value": current.get((ot, act), 0)}
+                         for act, alabel in Action.choices]}
+              for ot, label in ObjectType.choices]
+    return render(request, "org/role_form.html", {"form": form, "edited": role, "matrix": matrix,
+                                                  "actions": Action.choices, "scopes": Scope.choices})

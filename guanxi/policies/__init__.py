@@ -1,0 +1,1 @@
+"""The access layer: import from guanxi.policies.access (scope, get, require, can)."""

@@ -1,0 +1,170 @@
+"""THE access layer. Every read and write of customer data asks here.
+
+- scope(actor, Model, action)  → the queryset of records the actor may act on;
+- get(actor, Model, pk, action) → one record, or NotFound when absent *or invisible*;
+- require(actor, action, obj)   → PermissionDenied (403) when the actor sees the record but may
+                                  not do this to it; NotFound (404) when it cannot see it.
+
+Data scope comes from the actor's roles (org.Grant): self, self and subordinates, department,
+department and sub-departments, all. Collaborators widen it per record: read-only shares for
+reading, read-write shares for updates. The result of a scope is always "owner in a set of
+users, or shared with me", so lists, counts, search and exports can all use it in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Model, Q, QuerySet
+
+from guanxi.core.errors import NotFound, PermissionDenied
+from guanxi.org.models import Action, Collaborator, Department, Grant, Scope, User
+
+ALL = None  # owner_ids() answer meaning "every owner"
+
+
+def object_type_of(model_or_obj) -> str:
+    return model_or_obj.POLICY_OBJECT_TYPE
+
+
+def _cache(actor) -> dict:
+    cache = getattr(actor, "_gx_policy_cache", None)
+    if cache is None:
+        cache = {}
+        actor._gx_policy_cache = cache
+    return cache
+
+
+def reset(actor) -> None:
+    """Forget cached grants, e.g. after the actor's roles or department changed."""
+    if hasattr(actor, "_gx_policy_cache"):
+        del actor._gx_policy_cache
+
+
+def scope_level(actor, object_type: str, action: str) -> int:
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return Scope.NONE
+    if actor.is_superuser:
+        return Scope.ALL
+    cache = _cache(actor)
+    if "grants" not in cache:
+        grants: dict[tuple[str, str], int] = {}
+        for ot, act, sc in Grant.objects.filter(role__users=actor).values_list("object_type", "action", "scope"):
+            grants[(ot, act)] = max(grants.get((ot, act), 0), sc)
+        cache["grants"] = grants
+    return cache["grants"].get((object_type, action), Scope.NONE)
+
+
+def _subtree_ids(departments: Iterable[Department]) -> list[int]:
+    q = Q()
+    for dept in departments:
+        q |= Q(path__startswith=dept.path)
+    return list(Department.objects.filter(q).values_list("id", flat=True)) if q else []
+
+
+def owner_ids(actor, object_type: str, action: str) -> set[int] | None:
+    """The users whose records the actor may `action`; None means all, empty means none."""
+    level = scope_level(actor, object_type, action)
+    if level == Scope.ALL:
+        return ALL
+    if level == Scope.NONE:
+        return set()
+    cache = _cache(actor)
+    key = ("owners", level)
+    if key in cache:
+        return cache[key]
+    ids = {actor.pk}
+    dept = actor.department
+    if level == Scope.SUBORDINATES:
+        managed = list(Department.objects.filter(manager=actor))
+        dept_ids = _subtree_ids(managed)
+        ids |= set(User.objects.filter(department_id__in=dept_ids).values_list("id", flat=True))
+    elif level == Scope.DEPARTMENT and dept:
+        ids |= set(User.objects.filter(department=dept).values_list("id", flat=True))
+    elif level == Scope.DEPARTMENT_TREE and dept:
+        ids |= set(User.objects.filter(department_id__in=_subtree_ids([dept])).values_list("id", flat=True))
+    cache[key] = ids
+    return ids
+
+
+def shared_ids_query(actor, object_type: str, action: str):
+    """Ids of records shared with the actor for `action` (reads: any share; updates: read-write)."""
+    if action == Action.READ:
+        accesses = [Collaborator.Access.READ, Collaborator.Access.WRITE]
+    elif action == Action.UPDATE:
+        accesses = [Collaborator.Access.WRITE]
+    else:
+        return None
+    cache = _cache(actor)
+    key = ("has_shares", object_type, action)
+    if key not in cache:
+        cache[key] = Collaborator.objects.filter(user=actor, object_type=object_type, access__in=accesses).exists()
+    if not cache[key]:
+        return None
+    return Collaborator.objects.filter(user=actor, object_type=object_type, access__in=accesses).values("object_id")
+
+
+def scope(actor, model: type[Model], action: str = Action.READ, *, deleted: bool = False,
+          base: QuerySet | None = None) -> QuerySet:
+    """Records of `model` the actor may `action`: the one entry point for every read."""
+    qs = base if base is not None else model._base_manager.all()
+    qs = qs.filter(deleted_at__isnull=not deleted)
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return qs.none()
+    object_type = object_type_of(model)
+    owners = owner_ids(actor, object_type, action)
+    shared = shared_ids_query(actor, object_type, action) if not deleted else None
+    if owners is ALL:
+        return qs
+    condition = Q(owner_id__in=sorted(owners)) if owners else Q(pk__in=[])
+    if shared is not None:
+        condition |= Q(pk__in=shared)
+    if not owners and shared is None:
+        return qs.none()
+    return qs.filter(condition)
+
+
+def owner_filter_ids(actor, object_type: str, action: str = Action.READ) -> set[int] | None:
+    """For indexes that carry owner_id (search): the same scope as scope(), without shares."""
+    return owner_ids(actor, object_type, action)
+
+
+def can(actor, action: str, obj: Model) -> bool:
+    model = type(obj)
+    if action == Action.CREATE:
+        return scope_level(actor, object_type_of(model), action) > Scope.NONE
+    return scope(actor, model, action, deleted=obj.deleted_at is not None).filter(pk=obj.pk).exists()
+
+
+def get(actor, model: type[Model], pk, action: str = Action.READ, *, deleted: bool = False,
+        base: QuerySet | None = None):
+    """One visible record (the actor may read it), after checking `action` on it."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    obj = scope(actor, model, Action.READ, deleted=deleted, base=base).filter(pk=pk).first()
+    if obj is None and deleted:
+        # Records in the recycle bin are visible to whoever may delete (restore) them.
+        obj = scope(actor, model, Action.DELETE, deleted=True, base=base).filter(pk=pk).first()
+    if obj is None:
+        raise NotFound()
+    if action != Action.READ:
+        require(actor, action, obj)
+    return obj
+
+
+def require(actor, action: str, obj: Model | None = None, *, model: type[Model] | None = None) -> None:
+    """Raise unless the actor may `action` obj (or create a `model`). Call before any write."""
+    if obj is None:
+        if scope_level(actor, object_type_of(model), action) <= Scope.NONE:
+            raise PermissionDenied()
+        return
+    if not can(actor, action, obj):
+        raise PermissionDenied()
+
+
+def require_type(actor, action: str, model: type[Model]) -> None:
+    """The actor may `action` at least some records of this type (e.g. export)."""
+    if scope_level(actor, object_type_of(model), action) <= Scope.NONE:
+        raise PermissionDenied()

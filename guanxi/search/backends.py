@@ -1,0 +1,50 @@
+"""The database side of search: a WHERE fragment matching documents to a parsed query."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models.expressions import RawSQL
+
+from .tokenizers import QueryTerm
+
+
+def _pg_tsquery(terms: list[QueryTerm]) -> str:
+    def lexeme(token: str, prefix: bool) -> str:
+        quoted = "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+        return quoted + (":*" if prefix else "")
+
+    parts = []
+    for term in terms:
+        alts = [lexeme(t, p) for t, p in term.alternatives]
+        parts.append(alts[0] if len(alts) == 1 else "(" + " | ".join(alts) + ")")
+    return " & ".join(parts)
+
+
+def _fts5_query(terms: list[QueryTerm]) -> str:
+    def phrase(token: str, prefix: bool) -> str:
+        return '"' + token.replace('"', '""') + '"' + ("*" if prefix else "")
+
+    parts = []
+    for term in terms:
+        alts = [phrase(t, p) for t, p in term.alternatives]
+        parts.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+    return " AND ".join(parts)
+
+
+class _TokensMatch(Func):
+    """array_to_tsvector(string_to_array(tokens, ' ')) @@ CAST(query AS tsquery): the GIN index's expression."""
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        field_sql, field_params = compiler.compile(self.source_expressions[0])
+        query_sql, query_params = compiler.compile(self.source_expressions[1])
+        return (f"array_to_tsvector(string_to_array({field_sql}, ' ')) @@ CAST({query_sql} AS tsquery)",
+                [*field_params, *query_params])
+
+
+def match_filter(terms: list[QueryTerm]):
+    """A filter() argument on SearchDocument matching all terms, for the current database."""
+    if connection.vendor == "postgresql":
+        return _TokensMatch(F("tokens"), Value(_pg_tsquery(terms)))
+    return Q(id__in=RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [_fts5_query(terms)]))

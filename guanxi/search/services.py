@@ -1,0 +1,34 @@
+"""Keeping the index in step. Services call these inside their write transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from .models import SearchDocument
+from .tokenizers import document
+
+
+def index(obj) -> None:
+    SearchDocument.objects.update_or_create(
+        object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk,
+        defaults={"tokens": document(obj.search_terms()), "owner_id": obj.owner_id, "updated_at": timezone.now()},
+    )
+
+
+def remove(obj) -> None:
+    SearchDocument.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk).delete()
+
+
+def set_owner(object_type: str, ids: Iterable[int], owner_id: int) -> None:
+    SearchDocument.objects.filter(object_type=object_type, object_id__in=list(ids)).update(owner_id=owner_id)
+
+
+def bulk_index(objs: Iterable, *, batch_size: int = 2000) -> None:
+    """For generators and imports: objects must already have their primary keys."""
+    now = timezone.now()
+    SearchDocument.objects.bulk_create(
+        (SearchDocument(object_type=o.POLICY_OBJECT_TYPE, object_id=o.pk, owner_id=o.owner_id,
+                        tokens=document(o.search_terms()), updated_at=now) for o in objs),
+        batch_size=batch_size)

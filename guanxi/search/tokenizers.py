@@ -1,0 +1,139 @@
+"""Turn names, phones and emails into search tokens, and a query into a token expression.
+
+Records are indexed with:
+- Chinese characters: every single character and every bigram ("西湖科技" → 西 湖 科 技 西湖 湖科 科技);
+- pinyin: the full pinyin from each syllable on ("xihukeji", "hukeji", "keji", "ji") and the
+  same for initials ("xhkj", "hkj", "kj"), so a prefix of either finds the record;
+- Latin words and numbers, lower-cased;
+- phones: all digits, national digits, and the digits reversed behind "r" so that a suffix
+  ("8000") becomes a prefix ("r0008");
+- emails: each word of the address and the whole address without punctuation.
+
+A query becomes terms that must all match: Chinese runs as exact bigrams (or one character),
+Latin and digit runs as prefixes, digit runs also as reversed phone suffixes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+MAX_TOKEN = 40
+MAX_QUERY_TERMS = 8
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+@lru_cache(maxsize=200_000)
+def _pinyin(run: str) -> tuple[str, ...]:
+    return tuple(s for s in lazy_pinyin(run, style=Style.NORMAL, errors="ignore", v_to_u=False) if s.isascii())
+
+
+def _cjk_tokens(run: str, out: set[str]) -> None:
+    out.update(run)
+    out.update(run[i:i + 2] for i in range(len(run) - 1))
+    syllables = [s.replace("ü", "v") for s in _pinyin(run)]
+    for i in range(len(syllables)):
+        out.add("".join(syllables[i:])[:MAX_TOKEN])
+        out.add("".join(s[0] for s in syllables[i:] if s)[:MAX_TOKEN])
+
+
+def text_tokens(text: str, out: set[str] | None = None) -> set[str]:
+    out = set() if out is None else out
+    for run in _RUN.findall(_normalize(text)):
+        if _CJK.match(run):
+            _cjk_tokens(run, out)
+        else:
+            out.add(run[:MAX_TOKEN])
+    return out
+
+
+def phone_tokens(e164: str, national: str = "", out: set[str] | None = None) -> set[str]:
+    out = set() if out is None else out
+    digits = re.sub(r"\D", "", e164 or "")
+    if digits:
+        out.add(digits[:MAX_TOKEN])
+        out.add("r" + digits[::-1][: MAX_TOKEN - 1])
+    national = re.sub(r"\D", "", national or "")
+    if national:
+        out.add(national[:MAX_TOKEN])
+    return out
+
+
+def email_tokens(email: str, out: set[str] | None = None) -> set[str]:
+    out = set() if out is None else out
+    email = _normalize(email)
+    if not email:
+        return out
+    words = re.findall(r"[a-z0-9]+", email)
+    out.update(w[:MAX_TOKEN] for w in words)
+    local = email.partition("@")[0]
+    out.add(re.sub(r"[^a-z0-9]", "", local)[:MAX_TOKEN] or "_")
+    out.add("".join(words)[:MAX_TOKEN])
+    return out
+
+
+@dataclass
+class Terms:
+    """What a record contributes to the index. Models return one from search_terms()."""
+    text: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)  # E.164
+    emails: list[str] = field(default_factory=list)
+
+
+def national_digits(e164: str) -> str:
+    """+8613800138000 → 13800138000 (country codes of 1–3 digits; good enough for search)."""
+    import phonenumbers
+
+    try:
+        return str(phonenumbers.parse(e164).national_number)
+    except phonenumbers.NumberParseException:
+        return ""
+
+
+def document(terms: Terms) -> str:
+    out: set[str] = set()
+    for text in terms.text:
+        text_tokens(text or "", out)
+    for phone in terms.phones:
+        if phone:
+            phone_tokens(phone, national_digits(phone), out)
+    for email in terms.emails:
+        email_tokens(email or "", out)
+    out.discard("")
+    return " ".join(sorted(out))
+
+
+@dataclass
+class QueryTerm:
+    alternatives: list[tuple[str, bool]]  # (token, is_prefix); any one may match
+
+
+def parse_query(q: str) -> list[QueryTerm]:
+    terms: list[QueryTerm] = []
+    for run in _RUN.findall(_normalize(q)[:200]):
+        if _CJK.match(run):
+            if len(run) == 1:
+                terms.append(QueryTerm([(run, False)]))
+            else:
+                terms.extend(QueryTerm([(run[i:i + 2], False)]) for i in range(len(run) - 1))
+        elif run.isdigit() and len(run) >= 3:
+            terms.append(QueryTerm([(run[:MAX_TOKEN], True), ("r" + run[::-1][: MAX_TOKEN - 1], True)]))
+        else:
+            terms.append(QueryTerm([(run[:MAX_TOKEN], True)]))
+    # Deduplicate, keep order, and cap the work one query may ask for.
+    seen, unique = set(), []
+    for t in terms:
+        key = tuple(t.alternatives)
+        if key not in seen:
+            seen.add(key)
+            unique.append(t)
+    return unique[:MAX_QUERY_TERMS]

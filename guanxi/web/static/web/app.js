@@ -1,0 +1,77 @@
+// Guanxi UI behaviour: global search palette (Ctrl-K), toasts, confirmations, "load more".
+// No inline script anywhere (strict CSP): everything is wired here through data attributes.
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn(); else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  function showToasts(root) {
+    if (!window.bootstrap) return;
+    (root || document).querySelectorAll("[data-gx-toast]").forEach(function (el) {
+      if (el.dataset.gxShown) return;
+      el.dataset.gxShown = "1";
+      new bootstrap.Toast(el, { delay: 4500 }).show();
+    });
+  }
+
+  function setupSearch() {
+    var input = document.getElementById("gx-search");
+    var box = document.getElementById("gx-search-results");
+    if (!input || !box) return;
+    function items() { return Array.prototype.slice.call(box.querySelectorAll(".gx-result")); }
+    function open() { if (input.value.trim()) box.classList.add("show"); }
+    function close() { box.classList.remove("show"); }
+    document.addEventListener("keydown", function (e) {
+      if ((e.ctrlKey || e.metaKey) && (e.key === "k" || e.key === "K")) {
+        e.preventDefault(); input.focus(); input.select(); open();
+      } else if (e.key === "/" && document.activeElement === document.body) {
+        e.preventDefault(); input.focus();
+      }
+    });
+    input.addEventListener("keydown", function (e) {
+      var list = items(); if (!list.length) return;
+      var i = list.findIndex(function (el) { return el.classList.contains("active"); });
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        if (i >= 0) list[i].classList.remove("active");
+        i = e.key === "ArrowDown" ? Math.min(list.length - 1, i + 1) : Math.max(0, i - 1);
+        list[i].classList.add("active"); list[i].scrollIntoView({ block: "nearest" });
+      } else if (e.key === "Enter" && i >= 0) {
+        e.preventDefault(); window.location.href = list[i].getAttribute("href");
+      } else if (e.key === "Escape") { close(); input.blur(); }
+    });
+    input.addEventListener("focus", open);
+    document.body.addEventListener("htmx:afterSwap", function (e) {
+      if (e.detail.target === box) { if (input.value.trim()) box.classList.add("show"); else close(); }
+    });
+    document.addEventListener("click", function (e) { if (!box.contains(e.target) && e.target !== input) close(); });
+  }
+
+  // <form data-gx-confirm="Are you sure?"> asks before submitting.
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute && e.target.getAttribute("data-gx-confirm");
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  }, true);
+
+  // <select data-gx-autosubmit> submits its form on change (filters, ordering).
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("[data-gx-autosubmit]")) e.target.form.requestSubmit();
+  });
+
+  ready(function () {
+    showToasts();
+    setupSearch();
+    document.body.addEventListener("htmx:afterSwap", function (e) { showToasts(e.detail.target); });
+    document.body.addEventListener("htmx:responseError", function () {
+      var c = document.getElementById("gx-toasts");
+      if (!c || !window.bootstrap) return;
+      var t = document.createElement("div");
+      t.className = "toast text-bg-danger border-0"; t.setAttribute("role", "alert");
+      var b = document.createElement("div"); b.className = "toast-body";
+      b.textContent = document.documentElement.dataset.gxErrorText || "Something went wrong. Try again.";
+      t.appendChild(b); c.appendChild(t); new bootstrap.Toast(t).show();
+    });
+  });
+})();
