@@ -1,0 +1,47 @@
+"""Shared test cast: the demo organization's personas, API clients and factories."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import AccountFactory, ContactFactory  # noqa: F401  (re-exported for tests)
+
+
+@pytest.fixture
+def org(db):
+    """The personas of ARCHITECTURE.md, as the demo organization of CONTRACT.md defines them,
+    plus a deactivated user. Returns {username: User}."""
+    from guanxi.demo.org import ensure_demo_org
+    from guanxi.org.models import User
+
+    users = ensure_demo_org()
+    users["inactive"] = User.objects.create_user("inactive", password="guanxi-demo", is_active=False)
+    return users
+
+
+@pytest.fixture
+def api(org):
+    """api(username) → a test client that sends that persona's bearer token."""
+    from django.test import Client
+
+    from guanxi.org.models import ApiToken
+
+    def make(username: str | None):
+        headers = {}
+        if username:
+            _row, token = ApiToken.issue(org[username])
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        return Client(**headers)
+    return make
+
+
+@pytest.fixture
+def web(org):
+    """web(username) → a logged-in UI client."""
+    from django.test import Client
+
+    def make(username: str):
+        client = Client()
+        client.force_login(org[username])
+        return client
+    return make
