@@ -7,6 +7,12 @@ import pytest
 from tests.factories import AccountFactory, ContactFactory  # noqa: F401  (re-exported for tests)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """PBKDF2 is slow by design; tests hash many passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org(db):
     """The personas of ARCHITECTURE.md, as the demo organization of CONTRACT.md defines them,

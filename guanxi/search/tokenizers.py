@@ -65,6 +65,7 @@ def phone_tokens(e164: str, national: str = "", out: set[str] | None = None) -> 
     national = re.sub(r"\D", "", national or "")
     if national:
         out.add(national[:MAX_TOKEN])
+        out.add(national.lstrip("0")[:MAX_TOKEN])
     return out
 
 
@@ -90,13 +91,14 @@ class Terms:
 
 
 def national_digits(e164: str) -> str:
-    """+8613800138000 → 13800138000 (country codes of 1–3 digits; good enough for search)."""
+    """The digits as dialled inside the country: +8657188888000 → 057188888000, +8613800138000 → 13800138000."""
     import phonenumbers
 
     try:
-        return str(phonenumbers.parse(e164).national_number)
+        number = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:
         return ""
+    return re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
 
 
 def document(terms: Terms) -> str:
