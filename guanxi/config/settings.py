@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "guanxi.web",  # before allauth: its templates override allauth's layouts and elements
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -54,7 +55,6 @@ INSTALLED_APPS = [
     "guanxi.audit",
     "guanxi.search",
     "guanxi.customers",
-    "guanxi.web",
     "guanxi.demo",
 ]
 

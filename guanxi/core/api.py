@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 
 from django.core.exceptions import RequestDataTooBig
@@ -141,4 +142,7 @@ def idempotent(func):
             except IntegrityError:
                 pass  # a concurrent duplicate stored first; ours is equally valid
         return result
+    # ninja resolves string annotations (`from __future__ import annotations`) in the globals of
+    # the function it is given: this module's, not the endpoint's. Hand it the resolved signature.
+    wrapper.__signature__ = inspect.signature(func, eval_str=True)  # type: ignore[attr-defined]
     return wrapper

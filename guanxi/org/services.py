@@ -1,16 +1,48 @@
-"""Writes to the organization: users, departments, roles and grants, collaborators."""
+"""Writes to the organization: users, departments, roles and grants, API tokens, collaborators."""
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.validators import clean_text, normalize_email
 
-from .models import Action, Collaborator, Department, Grant, ObjectType, Role, Scope, User
+from .models import Action, ApiToken, Collaborator, Department, Grant, ObjectType, Role, Scope, User
+
+PATH_MAX_LENGTH = Department._meta.get_field("path").max_length
+
+
+class _AuditRef:
+    """What audit.record() needs to know about an organization record (it has no access policy)."""
+
+    def __init__(self, object_type: str, obj) -> None:
+        self.POLICY_OBJECT_TYPE = object_type
+        self.pk = obj.pk
+        self._label = str(obj)
+
+    def __str__(self) -> str:
+        return self._label
+
+
+def _audit(actor, verb: str, object_type: str, obj, changes: dict) -> None:
+    from guanxi.audit import services as audit  # audit sits above org; import when used
+
+    if verb == "update" and not changes:
+        return
+    audit.record(actor=actor, verb=verb, obj=_AuditRef(object_type, obj), changes=changes)
+
+
+def _changes(old: dict, new: dict) -> dict:
+    return {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}
 
 
 def _require_admin(actor) -> None:
@@ -18,55 +50,93 @@ def _require_admin(actor) -> None:
         raise PermissionDenied(_("Only administrators manage the organization."))
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    # An allow-list, not ZoneInfo(key): that also opens odd files ("localtime", "posixrules").
+    return frozenset(zoneinfo.available_timezones())
+
+
 def user_set_preferences(*, actor, user: User, language: str | None = None, time_zone: str | None = None) -> User:
     if actor.pk != user.pk:
         _require_admin(actor)
-    fields = []
+    fields, errors = [], {}
     if language is not None:
         if language and language not in dict(settings.LANGUAGES):
-            raise ValidationFailed(fields={"language": [_("Choose one of the offered languages.")]})
-        user.language = language
+            errors["language"] = [_("Choose one of the offered languages.")]
         fields.append("language")
     if time_zone is not None:
-        if time_zone:
-            try:
-                zoneinfo.ZoneInfo(time_zone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValidationFailed(fields={"time_zone": [_("Unknown time zone.")]}) from None
-        user.time_zone = time_zone
+        time_zone = time_zone.strip()
+        if time_zone and time_zone not in _time_zones():
+            errors["time_zone"] = [_("Unknown time zone. Use a name such as Asia/Shanghai.")]
         fields.append("time_zone")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if language is not None:
+        user.language = language
+    if time_zone is not None:
+        user.time_zone = time_zone
     if fields:
         user.save(update_fields=fields)
     return user
 
 
-def _recompute_paths(dept: Department) -> None:
-    """Keep materialized paths right after a department is created or moved."""
-    parent_path = dept.parent.path if dept.parent_id else "/"
-    new_path = f"{parent_path}{dept.pk}/"
-    old_path = dept.path
-    if new_path == old_path:
-        return
-    Department.objects.filter(pk=dept.pk).update(path=new_path)
-    for child in Department.objects.filter(path__startswith=old_path).exclude(pk=dept.pk) if old_path != "/" else []:
-        Department.objects.filter(pk=child.pk).update(path=new_path + child.path[len(old_path):])
-    dept.path = new_path
+def _move_subtree(dept: Department, old_path: str, new_path: str) -> None:
+    """Rewrite the materialized paths of dept's descendants in one UPDATE."""
+    Department.objects.filter(path__startswith=old_path).exclude(pk=dept.pk).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)))
 
 
 @transaction.atomic
 def department_save(*, actor, department: Department | None = None, name: str, parent: Department | None,
                     manager: User | None) -> Department:
+    """Create or edit a department; moving it (a new parent) moves its whole subtree."""
     _require_admin(actor)
-    name = (name or "").strip()
+    errors = {}
+    name = clean_text(name or "")
     if not name or len(name) > 100:
-        raise ValidationFailed(fields={"name": [_("Enter a name of 1 to 100 characters.")]})
-    dept = department or Department()
-    if parent is not None and dept.pk and (parent.pk == dept.pk or parent.path.startswith(dept.path)):
-        raise ValidationFailed(fields={"parent": [_("A department cannot sit under itself or its own sub-department.")]})
+        errors["name"] = [_("Enter a name of 1 to 100 characters.")]
+    # Read paths inside the transaction, locked, so a concurrent move cannot leave a stale path.
+    dept = Department()
+    if department is not None and department.pk:
+        dept = Department.objects.select_for_update().filter(pk=department.pk).first()
+        if dept is None:
+            raise NotFound()
+    if parent is not None:
+        parent = Department.objects.select_for_update().filter(pk=parent.pk).first()
+        if parent is None:
+            errors["parent"] = [_("This department no longer exists.")]
+        elif dept.pk and (parent.pk == dept.pk or parent.path.startswith(dept.path)):
+            errors["parent"] = [_("A department cannot sit under itself or its own sub-department.")]
+    if manager is not None and not manager.is_active:
+        errors["manager"] = [_("Choose an active user.")]
+    old_path = dept.path if dept.pk else None
+    if parent is not None and "parent" not in errors:
+        base = parent.path
+        deepest = 0
+        if dept.pk:
+            deepest = max((len(p) - len(old_path) for p in
+                           Department.objects.filter(path__startswith=old_path).values_list("path", flat=True)),
+                          default=0)
+        if len(base) + len(str(dept.pk or 10**9)) + 1 + deepest > PATH_MAX_LENGTH:
+            errors["parent"] = [_("The department tree would become too deep.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    before = {"name": dept.name, "parent": dept.parent, "manager": dept.manager} if dept.pk else {}
     dept.name, dept.parent, dept.manager = name, parent, manager
+    if not dept.pk:
+        dept.save()
+    new_path = f"{parent.path if parent else '/'}{dept.pk}/"
+    if old_path is not None and old_path != new_path:
+        _move_subtree(dept, old_path, new_path)
+    dept.path = new_path
     dept.save()
-    _recompute_paths(dept)
+    _audit(actor, "update" if before else "create", "department", dept,
+           _changes(before, {"name": dept.name, "parent": dept.parent, "manager": dept.manager}))
     return dept
+
+
+def _grant_codes(grants: dict[tuple[str, str], int]) -> list[str]:
+    return sorted(f"{ot}:{act}:{Scope(sc).name.lower()}" for (ot, act), sc in grants.items() if sc > Scope.NONE)
 
 
 @transaction.atomic
@@ -75,25 +145,37 @@ def role_save(*, actor, role: Role | None = None, name: str, code: str, descript
     """grants: {(object_type, action): scope}; scope NONE removes the grant."""
     _require_admin(actor)
     errors = {}
-    if not name.strip() or len(name) > 100:
+    name = clean_text(name or "")
+    code = (code or "").strip()
+    description = clean_text(description or "", multiline=True)
+    if not name or len(name) > 100:
         errors["name"] = [_("Enter a name of 1 to 100 characters.")]
-    if not code or len(code) > 50 or not code.replace("-", "").replace("_", "").isalnum():
-        errors["code"] = [_("Use letters, digits, - and _ only.")]
+    elif Role.objects.filter(name=name).exclude(pk=role.pk if role else None).exists():
+        errors["name"] = [_("Another role has this name.")]
+    if not code or len(code) > 50 or not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
+        errors["code"] = [_("Use 1 to 50 letters, digits, - and _ only.")]
+    elif Role.objects.filter(code=code).exclude(pk=role.pk if role else None).exists():
+        errors["code"] = [_("Another role has this code.")]
+    if len(description) > 2000:
+        errors["description"] = [_("Enter at most 2000 characters.")]
     valid_types, valid_actions, valid_scopes = set(ObjectType.values), set(Action.values), set(Scope.values)
     for (ot, act), sc in grants.items():
         if ot not in valid_types or act not in valid_actions or sc not in valid_scopes:
             errors["grants"] = [_("A grant names an unknown object, action or scope.")]
-    clash = Role.objects.filter(code=code).exclude(pk=role.pk if role else None).exists()
-    if clash:
-        errors["code"] = [_("Another role has this code.")]
     if errors:
         raise ValidationFailed(fields=errors)
     role = role or Role()
-    role.name, role.code, role.description = name.strip(), code, description
+    before = {}
+    if role.pk:
+        before = {"name": role.name, "code": role.code, "description": role.description,
+                  "grants": _grant_codes({(g.object_type, g.action): g.scope for g in role.grants.all()})}
+    role.name, role.code, role.description = name, code, description
     role.save()
     Grant.objects.filter(role=role).delete()
     Grant.objects.bulk_create([Grant(role=role, object_type=ot, action=act, scope=sc)
                                for (ot, act), sc in grants.items() if sc > Scope.NONE])
+    _audit(actor, "update" if before else "create", "role", role,
+           _changes(before, {"name": name, "code": code, "description": description, "grants": _grant_codes(grants)}))
     return role
 
 
@@ -103,25 +185,39 @@ def user_save(*, actor, user: User | None = None, username: str, display_name: s
               password: str | None = None) -> User:
     _require_admin(actor)
     errors = {}
+    username = User.normalize_username((username or "").strip())
+    display_name = clean_text(display_name or "")
     if not username or len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
         errors["username"] = [_("Use 1 to 150 letters, digits and @ . + - _ only.")]
-    elif User.objects.filter(username=username).exclude(pk=user.pk if user else None).exists():
+    elif User.objects.filter(username__iexact=username).exclude(pk=user.pk if user else None).exists():
         errors["username"] = [_("This username is taken.")]
-    if email:
-        from django.core.validators import validate_email
-        from django.core.exceptions import ValidationError
+    if len(display_name) > 100:
+        errors["display_name"] = [_("Enter at most 100 characters.")]
+    try:
+        email = normalize_email(email or "")
+    except ValidationError:
+        errors["email"] = [_("Enter a valid email address.")]
+    if user is not None and user.pk == actor.pk:
+        if not is_active:
+            errors["is_active"] = [_("You cannot deactivate yourself.")]
+        if not is_superuser:
+            errors["is_superuser"] = [_("You cannot remove your own administrator rights.")]
+    if password:
+        candidate = User(username=username, email=email if "email" not in errors else "", display_name=display_name)
         try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = [_("Enter a valid email address.")]
-    if user is not None and user.pk == actor.pk and (not is_active or not is_superuser):
-        errors["is_active"] = [_("You cannot deactivate yourself or remove your own administrator rights.")]
-    if password is not None and password and len(password) < 8:
-        errors["password"] = [_("Use at least 8 characters.")]
+            password_validation.validate_password(password, candidate)
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
     if errors:
         raise ValidationFailed(fields=errors)
+    roles = list(roles)
+    fields = ("username", "display_name", "email", "department", "is_active", "is_superuser")
+    before = {}
+    if user is not None:
+        before = {f: getattr(user, f) for f in fields}
+        before["roles"] = sorted(r.code for r in user.roles.all())
     user = user or User()
-    user.username, user.display_name, user.email = username, display_name[:100], email
+    user.username, user.display_name, user.email = username, display_name, email
     user.department, user.is_active, user.is_superuser = department, is_active, is_superuser
     user.is_staff = is_superuser
     if password:
@@ -129,8 +225,35 @@ def user_save(*, actor, user: User | None = None, username: str, display_name: s
     elif not user.pk:
         user.set_unusable_password()
     user.save()
-    user.roles.set(list(roles))
+    user.roles.set(roles)
+    after = {f: getattr(user, f) for f in fields}
+    after["roles"] = sorted(r.code for r in roles)
+    changes = _changes(before, after)
+    if password and before:
+        changes["password"] = (None, "***")
+    _audit(actor, "update" if before else "create", "user", user, changes)
     return user
+
+
+def api_token_create(*, actor, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for the actor. The token itself is returned once and never stored."""
+    if not (actor and actor.is_authenticated and actor.is_active):
+        raise PermissionDenied()
+    name = clean_text(name or "")
+    if len(name) > 100:
+        raise ValidationFailed(fields={"name": [_("Enter at most 100 characters.")]})
+    return ApiToken.issue(actor, name=name, ttl_days=settings.API_TOKEN_TTL_DAYS)
+
+
+def api_token_revoke(*, actor, token_id) -> None:
+    """Revoke one of the actor's own tokens; anybody else's token is simply not found."""
+    try:
+        pk = int(token_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    deleted, _rows = ApiToken.objects.filter(user=actor, pk=pk).delete()
+    if not deleted:
+        raise NotFound()
 
 
 @transaction.atomic

@@ -6,14 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST  # noqa: F401
 
 from guanxi.audit.selectors import logins_for
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
 
-from . import services
-from .forms import DepartmentForm, ProfileForm, RoleForm, UserForm
+from . import selectors, services
+from .forms import ApiTokenForm, DepartmentForm, ProfileForm, RoleForm, UserForm
 from .models import Action, ApiToken, Department, ObjectType, Role, Scope, User
 
 
@@ -44,23 +43,30 @@ def profile(request):
 
 @login_required
 def api_tokens(request):
+    """The user's own API tokens. A new token is shown once, in the response to the POST."""
     new_token = None
+    form = ApiTokenForm()
     if request.method == "POST":
-        if request.POST.get("revoke"):
-            ApiToken.objects.filter(user=request.user, pk=request.POST.get("revoke")).delete()
+        if "revoke" in request.POST:
+            services.api_token_revoke(actor=request.user, token_id=request.POST["revoke"])  # others' → 404
             messages.success(request, _("Token revoked."))
             return redirect("api_tokens")
-        _row, new_token = ApiToken.issue(request.user, name=request.POST.get("name", "")[:100],
-                                         ttl_days=settings.API_TOKEN_TTL_DAYS)
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            try:
+                _row, new_token = services.api_token_create(actor=request.user, name=form.cleaned_data["name"])
+            except ApplicationError as exc:
+                errors_to_form(form, exc)
+            else:
+                form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "org/api_tokens.html", {"tokens": tokens, "new_token": new_token})
+    return render(request, "org/api_tokens.html", {"tokens": tokens, "new_token": new_token, "form": form})
 
 
 @login_required
 def user_list(request):
     _admin_only(request)
-    users = User.objects.select_related("department").prefetch_related("roles").order_by("username")
-    return render(request, "org/user_list.html", {"users": users})
+    return render(request, "org/user_list.html", {"users": selectors.user_list()})
 
 
 @login_required
@@ -72,7 +78,7 @@ def user_edit(request, pk=None):
         initial = {"username": user.username, "display_name": user.display_name, "email": user.email,
                    "department": user.department, "roles": list(user.roles.all()), "is_active": user.is_active,
                    "is_superuser": user.is_superuser}
-    form = UserForm(request.POST or None, initial=initial)
+    form = UserForm(request.POST or None, initial=initial, new=user is None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -90,8 +96,7 @@ def user_edit(request, pk=None):
 @login_required
 def department_list(request):
     _admin_only(request)
-    departments = Department.objects.select_related("manager", "parent").order_by("path")
-    return render(request, "org/department_list.html", {"departments": departments})
+    return render(request, "org/department_list.html", {"departments": selectors.department_tree()})
 
 
 @login_required
@@ -116,8 +121,7 @@ def department_edit(request, pk=None):
 @login_required
 def role_list(request):
     _admin_only(request)
-    roles = Role.objects.prefetch_related("grants").order_by("name")
-    return render(request, "org/role_list.html", {"roles": roles})
+    return render(request, "org/role_list.html", {"roles": selectors.role_list()})
 
 
 @login_required

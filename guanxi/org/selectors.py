@@ -1,0 +1,58 @@
+"""Reads for the organization screens. Only administrators reach them (the views check)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, Q
+
+from .models import Action, Department, Grant, ObjectType, Role, Scope, User
+
+
+def tree_sorted(departments: Iterable[Department]) -> list[Department]:
+    """Departments in tree order: each one followed by its subtree, siblings by name.
+
+    Sorting by `path` in SQL is not enough: under a locale collation (PostgreSQL with
+    en_US.UTF-8, say) "/1/5/" sorts after "/10/", which tears subtrees apart.
+    """
+    departments = list(departments)
+    names = {d.pk: d.name for d in departments}
+
+    def key(dept: Department):
+        ids = [int(part) for part in dept.path.strip("/").split("/") if part.isdigit()] or [dept.pk]
+        return [(names.get(i, ""), i) for i in ids]
+
+    return sorted(departments, key=key)
+
+
+def department_tree() -> list[Department]:
+    """All departments in tree order, with manager and the number of active members."""
+    qs = (Department.objects.select_related("manager")
+          .annotate(member_count=Count("members", filter=Q(members__is_active=True))))
+    return tree_sorted(qs)
+
+
+def user_list() -> list[User]:
+    return list(User.objects.select_related("department").prefetch_related("roles").order_by("username"))
+
+
+def role_list() -> list[Role]:
+    """Roles with their member count and `summary`: per object type, the actions grouped by scope,
+    e.g. Account — all: read, update; self: create."""
+    roles = list(Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True)))
+                 .prefetch_related(Prefetch("grants", queryset=Grant.objects.order_by("object_type", "action")))
+                 .order_by("name"))
+    type_labels, action_labels, scope_labels = dict(ObjectType.choices), dict(Action.choices), dict(Scope.choices)
+    action_order = {a: i for i, a in enumerate(Action.values)}
+    for role in roles:
+        by_type: dict[str, dict[int, list[str]]] = {}
+        for g in role.grants.all():
+            by_type.setdefault(g.object_type, {}).setdefault(g.scope, []).append(g.action)
+        role.summary = [
+            {"label": type_labels.get(ot, ot),
+             "scopes": [{"scope": sc, "label": scope_labels.get(sc, sc),
+                         "actions": [action_labels.get(a, a) for a in sorted(acts, key=lambda a: action_order.get(a, 99))]}
+                        for sc, acts in sorted(by_type[ot].items(), reverse=True)]}
+            for ot in ObjectType.values if ot in by_type
+        ]
+    return roles
