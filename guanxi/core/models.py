@@ -74,3 +74,9 @@ class JobRun(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "period"], name="jobrun_unique_period")]
+
+
+class TaskMark(models.Model):
+    """A side effect that has happened (an email sent…), so a task run twice does it once."""
+    key = models.CharField(max_length=200, unique=True)
+    done_at = models.DateTimeField(default=timezone.now)

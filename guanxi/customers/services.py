@@ -138,8 +138,13 @@ def _transfer(actor, obj, new_owner) -> None:
     now = timezone.now()
     type(obj)._base_manager.filter(pk=obj.pk).update(owner=new_owner, version=obj.version + 1, updated_at=now)
     obj.owner, obj.version, obj.updated_at = new_owner, obj.version + 1, now
-    audit.record(actor=actor, verb="transfer", obj=obj, changes={"owner": (old.username, new_owner.username)})
+    event = audit.record(actor=actor, verb="transfer", obj=obj, changes={"owner": (old.username, new_owner.username)})
     search.set_owner(obj.POLICY_OBJECT_TYPE, [obj.pk], new_owner.pk)
+    if new_owner.pk != getattr(actor, "pk", None):
+        from guanxi.core.tasks import enqueue_after_commit
+
+        from .tasks import send_transfer_notice
+        enqueue_after_commit(send_transfer_notice, event.pk)
 
 
 @transaction.atomic

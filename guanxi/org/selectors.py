@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q
 
 from .models import Action, Department, Grant, ObjectType, Role, Scope, User
+
+
+@functools.cache
+def time_zones() -> list[str]:
+    """IANA time zone names, for the profile's suggestions and the preferences check."""
+    return sorted(zoneinfo.available_timezones())
 
 
 def tree_sorted(departments: Iterable[Department]) -> list[Department]:
@@ -26,10 +34,14 @@ def tree_sorted(departments: Iterable[Department]) -> list[Department]:
 
 
 def department_tree() -> list[Department]:
-    """All departments in tree order, with manager and the number of active members."""
+    """All departments in tree order, with manager, the number of active members, and `indent`
+    (one step per level below the first sub-level, for the list's indentation)."""
     qs = (Department.objects.select_related("manager")
           .annotate(member_count=Count("members", filter=Q(members__is_active=True))))
-    return tree_sorted(qs)
+    departments = tree_sorted(qs)
+    for dept in departments:
+        dept.indent = range(max(dept.depth - 1, 0))
+    return departments
 
 
 def user_list() -> list[User]:

@@ -17,6 +17,7 @@ from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.validators import clean_text, normalize_email
 
 from .models import Action, ApiToken, Collaborator, Department, Grant, ObjectType, Role, Scope, User
+from .selectors import time_zones
 
 PATH_MAX_LENGTH = Department._meta.get_field("path").max_length
 
@@ -50,10 +51,20 @@ def _require_admin(actor) -> None:
         raise PermissionDenied(_("Only administrators manage the organization."))
 
 
+def _valid_time_zone(name: str) -> bool:
+    known = _known_time_zones()
+    if known:  # an allow-list: ZoneInfo(key) would also open odd files ("localtime", "posixrules")
+        return name in known
+    try:  # no tz database listing on this system (e.g. Windows without tzdata): ask ZoneInfo
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 @functools.cache
-def _time_zones() -> frozenset[str]:
-    # An allow-list, not ZoneInfo(key): that also opens odd files ("localtime", "posixrules").
-    return frozenset(zoneinfo.available_timezones())
+def _known_time_zones() -> frozenset[str]:
+    return frozenset(time_zones())
 
 
 def user_set_preferences(*, actor, user: User, language: str | None = None, time_zone: str | None = None) -> User:
@@ -66,7 +77,7 @@ def user_set_preferences(*, actor, user: User, language: str | None = None, time
         fields.append("language")
     if time_zone is not None:
         time_zone = time_zone.strip()
-        if time_zone and time_zone not in _time_zones():
+        if time_zone and not _valid_time_zone(time_zone):
             errors["time_zone"] = [_("Unknown time zone. Use a name such as Asia/Shanghai.")]
         fields.append("time_zone")
     if errors:

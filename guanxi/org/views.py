@@ -38,7 +38,8 @@ def profile(request):
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE,
                                 samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE)
             return response
-    return render(request, "org/profile.html", {"form": form, "logins": logins_for(user)})
+    return render(request, "org/profile.html", {"form": form, "logins": logins_for(user),
+                                                "time_zones": selectors.time_zones()})
 
 
 @login_required
@@ -60,7 +61,8 @@ def api_tokens(request):
             else:
                 form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "org/api_tokens.html", {"tokens": tokens, "new_token": new_token, "form": form})
+    return render(request, "org/api_tokens.html", {"tokens": tokens, "new_token": new_token, "form": form,
+                                                   "ttl_days": settings.API_TOKEN_TTL_DAYS})
 
 
 @login_required

@@ -33,12 +33,6 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.e2e)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -126,6 +120,8 @@ class BrowserLog:
             self.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
 
     def on_request_failed(self, request) -> None:
+        if request.failure == "net::ERR_ABORTED":  # superseded (a newer search, a navigation)
+            return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def assert_clean(self) -> None:
