@@ -33,7 +33,7 @@ def api(org):
     from guanxi.org.models import ApiToken
 
     def make(username: str | None):
-        headers = {}
+        headers = {"HTTP_ACCEPT_LANGUAGE": "en"}  # messages asserted in English; i18n has its own tests
         if username:
             _row, token = ApiToken.issue(org[username])
             headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
@@ -47,7 +47,10 @@ def web(org):
     from django.test import Client
 
     def make(username: str):
+        from django.conf import settings
+
         client = Client()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # see api(); i18n has its own tests
         client.force_login(org[username])
         return client
     return make

@@ -25,10 +25,13 @@ def set_owner(object_type: str, ids: Iterable[int], owner_id: int) -> None:
     SearchDocument.objects.filter(object_type=object_type, object_id__in=list(ids)).update(owner_id=owner_id)
 
 
+def document_for(obj, *, now=None) -> SearchDocument:
+    """The (unsaved) index entry of a record that already has its primary key."""
+    return SearchDocument(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk, owner_id=obj.owner_id,
+                          tokens=document(obj.search_terms()), updated_at=now or timezone.now())
+
+
 def bulk_index(objs: Iterable, *, batch_size: int = 2000) -> None:
     """For generators and imports: objects must already have their primary keys."""
     now = timezone.now()
-    SearchDocument.objects.bulk_create(
-        (SearchDocument(object_type=o.POLICY_OBJECT_TYPE, object_id=o.pk, owner_id=o.owner_id,
-                        tokens=document(o.search_terms()), updated_at=now) for o in objs),
-        batch_size=batch_size)
+    SearchDocument.objects.bulk_create((document_for(o, now=now) for o in objs), batch_size=batch_size)

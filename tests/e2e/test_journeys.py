@@ -185,7 +185,6 @@ def test_phone_layout_without_horizontal_overflow_and_hamburger_menu(open_sessio
     s.screenshot("accounts-phone.png")
 
     sidebar = page.locator("#gx-sidebar")
-    expect(sidebar.get_by_role("link", name=re.compile("."))).not_to_have_count(0)
     expect(sidebar).not_to_be_in_viewport()
     page.locator("button[aria-controls=gx-sidebar]").click()
     expect(sidebar).to_have_class(re.compile(r"\bshow\b"))
