@@ -17,6 +17,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
+from guanxi.customers import api_sharing  # noqa: E402,F401  (adds the collaborator routes)
 from guanxi.customers.api import accounts_router, contacts_router  # noqa: E402
 from guanxi.org.api import router as auth_router  # noqa: E402
 

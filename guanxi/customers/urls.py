@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("customers/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
     path("customers/contacts/<int:pk>/transfer/", views.contact_transfer, name="contact_transfer"),
+    path("customers/<str:kind>/<int:pk>/share/", views.share, name="share"),
     path("customers/recycle-bin/", views.recycle_bin, name="recycle_bin"),
     path("customers/recycle-bin/<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
 ]

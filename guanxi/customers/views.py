@@ -18,6 +18,7 @@ from guanxi.policies import access
 
 from . import exports, selectors, services
 from .forms import AccountForm, ContactForm, TransferForm
+from .sharing import collaborators_of
 from .models import Account, Contact, Industry, Tier
 
 ACCOUNT_COLUMNS = {
@@ -91,6 +92,7 @@ def account_detail(request, pk: int):
         "can_delete": access.can(request.user, Action.DELETE, account),
         "can_transfer": access.can(request.user, Action.TRANSFER, account),
         "can_create_contact": access.scope_level(request.user, "contact", Action.CREATE) > 0,
+        **_sharing_context(request, account, "account"),
     })
 
 
@@ -212,6 +214,7 @@ def contact_detail(request, pk: int):
         "can_update": access.can(request.user, Action.UPDATE, contact),
         "can_delete": access.can(request.user, Action.DELETE, contact),
         "can_transfer": access.can(request.user, Action.TRANSFER, contact),
+        **_sharing_context(request, contact, "contact"),
     })
 
 
@@ -320,6 +323,34 @@ def restore(request, kind: str, pk: int):
         return HttpResponse(status=404)
     messages.success(request, _("“%(name)s” restored.") % {"name": str(obj)})
     return redirect(url)
+
+
+def _sharing_context(request, obj, kind: str) -> dict:
+    can_update = access.can(request.user, Action.UPDATE, obj)
+    return {"collaborators": collaborators_of(obj), "kind": kind, "record": obj,
+            "share_users": User.objects.filter(is_active=True).order_by("username") if can_update else []}
+
+
+@login_required
+@require_POST
+def share(request, kind: str, pk: int):
+    """Add, change or remove a collaborator (empty access removes)."""
+    from guanxi.org import services as org_services
+
+    getter = {"account": selectors.account_get, "contact": selectors.contact_get}.get(kind)
+    if getter is None:
+        return HttpResponse(status=404)
+    obj = getter(request.user, pk)
+    user = User.objects.filter(username=request.POST.get("user", ""), is_active=True).first()
+    try:
+        if user is None:
+            raise ApplicationError(_("Choose an active user."))
+        org_services.collaborator_set(actor=request.user, obj=obj, user=user, access=request.POST.get("access") or None)
+    except ApplicationError as exc:
+        messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
+    else:
+        messages.success(request, _("Sharing updated."))
+    return redirect(f"{reverse(f'{kind}_detail', args=[pk])}#collaborators")
 
 
 def _int(value):

@@ -13,8 +13,9 @@ from .models import Action, Department, Grant, ObjectType, Role, Scope, User
 
 @functools.cache
 def time_zones() -> list[str]:
-    """IANA time zone names, for the profile's suggestions and the preferences check."""
-    return sorted(zoneinfo.available_timezones())
+    """IANA time zone names, for the profile's suggestions and the preferences check. Not the
+    system's "localtime" link (the server's zone, not a place) nor the placeholder "Factory"."""
+    return sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
 def tree_sorted(departments: Iterable[Department]) -> list[Department]:
