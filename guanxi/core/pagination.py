@@ -1,18 +1,21 @@
 """Keyset (cursor) pagination: stable and fast at any depth, unlike OFFSET.
 
-The cursor encodes the ordering value and the id of the last row of the page; the next page
-asks for rows strictly after that pair. Ordering fields must be NOT NULL and indexed together
+The cursor encodes the ordering it was made for, the ordering value and the id of the last row
+of the page; the next page asks for rows strictly after that pair. Cursors come back from
+clients, so decoding checks every part (a tampered cursor is a 400, never a 500). Ordering fields must be NOT NULL and indexed together
 with `id` (see the models' Meta.indexes).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -31,26 +34,60 @@ class Page:
     limit: int
 
 
-def _encode(value, pk) -> str:
+MAX_CURSOR_LENGTH = 2000
+MAX_PK = 2**63 - 1
+
+
+def _encode(ordering: str, value, pk) -> str:
     if isinstance(value, dt.datetime):
         value = {"dt": value.isoformat()}
     elif isinstance(value, Decimal):
         value = str(value)
-    raw = json.dumps([value, pk], ensure_ascii=False, separators=(",", ":")).encode()
+    raw = json.dumps([ordering, value, pk], ensure_ascii=False, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str):
+def _invalid_cursor() -> ValidationFailed:
+    return ValidationFailed(_("The cursor is not valid."), fields={"cursor": [_("The cursor is not valid.")]})
+
+
+def _decode(cursor: str, *, ordering: str, model_field):
+    """(value, pk) of a cursor made by _encode for this ordering; anything else is a 400.
+
+    Cursors come from clients, so every part is checked before it reaches a query: the ordering
+    it was made for, the type of the value for the ordering field, and the range of the id.
+    """
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value, pk = json.loads(raw)
-        if isinstance(value, dict) and "dt" in value:
-            value = parse_datetime(value["dt"])
-        if not isinstance(pk, int):
+        if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError
-        return value, pk
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(_("The cursor is not valid."), fields={"cursor": [_("The cursor is not valid.")]}) from exc
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        made_for, value, pk = json.loads(raw.decode("utf-8"))
+        if made_for != ordering or type(pk) is not int or not 0 < pk <= MAX_PK:
+            raise ValueError
+        return _cursor_value(value, model_field), pk
+    except (ValueError, TypeError, ArithmeticError, binascii.Error) as exc:  # JSON and UTF-8 errors are ValueErrors
+        raise _invalid_cursor() from exc
+
+
+def _cursor_value(value, model_field):
+    if isinstance(model_field, models.DateTimeField):
+        if not isinstance(value, dict) or set(value) != {"dt"} or not isinstance(value["dt"], str):
+            raise ValueError
+        parsed = parse_datetime(value["dt"])
+        if parsed is None or parsed.tzinfo is None:
+            raise ValueError
+        return parsed
+    if isinstance(model_field, (models.CharField, models.TextField)):
+        if not isinstance(value, str) or "\x00" in value:
+            raise ValueError
+        return value
+    if isinstance(model_field, (models.IntegerField, models.BigIntegerField)):
+        if type(value) is not int or abs(value) > MAX_PK:
+            raise ValueError
+        return value
+    if isinstance(model_field, models.DecimalField) and isinstance(value, str):
+        return Decimal(value)
+    raise ValueError
 
 
 def parse_limit(limit) -> int:
@@ -82,7 +119,7 @@ def paginate(qs: QuerySet, *, ordering: str, allowed: dict[str, str], cursor: st
     sign = "-" if desc else ""
     qs = qs.order_by(f"{sign}{field}", f"{sign}id")
     if cursor:
-        value, pk = _decode(cursor)
+        value, pk = _decode(cursor, ordering=public, model_field=_model_field(qs.model, field))
         op = "lt" if desc else "gt"
         qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
     rows = list(qs[: limit + 1])
@@ -90,8 +127,15 @@ def paginate(qs: QuerySet, *, ordering: str, allowed: dict[str, str], cursor: st
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode(_attr(last, field), last.pk)
+        next_cursor = _encode(public, _attr(last, field), last.pk)
     return Page(items=rows, next_cursor=next_cursor, ordering=public, limit=limit)
+
+
+def _model_field(model, path: str):
+    parts = path.split("__")
+    for part in parts[:-1]:
+        model = model._meta.get_field(part).related_model
+    return model._meta.get_field(parts[-1])
 
 
 def _attr(obj, path: str):

@@ -30,6 +30,22 @@ def _no_horizontal_overflow(page) -> None:
     assert width <= PHONE["width"] + 1, f"{page.url} is {width}px wide on a {PHONE['width']}px phone"
 
 
+def _top_bar_fits(page) -> None:
+    """The top bar stays one row: its controls lie inside it and do not overlap one another."""
+    bar = page.locator("header.gx-topbar").bounding_box()
+    boxes = {}
+    for sel in ("button[aria-controls=gx-sidebar]", "a.gx-brand", "#gx-search", "[data-testid=lang-menu]",
+                "[data-testid=user-menu]"):
+        box = page.locator(f"header.gx-topbar {sel}").bounding_box()
+        assert box and box["width"] > 0, sel
+        assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"] + 0.5, (sel, box, bar)
+        assert box["x"] + box["width"] <= PHONE["width"] + 0.5, (sel, box)
+        boxes[sel] = box
+    ordered = sorted(boxes.items(), key=lambda kv: kv[1]["x"])
+    for (a, ba), (b, bb) in zip(ordered, ordered[1:], strict=False):
+        assert ba["x"] + ba["width"] <= bb["x"] + 0.5, f"{a} overlaps {b}"
+
+
 def test_rep_creates_account_finds_it_by_pinyin_initials_and_switches_to_english(open_session):
     # No language cookie: the browser's Accept-Language (zh-CN) picks the first language.
     s = open_session(language=None)
@@ -113,7 +129,8 @@ def test_main_pages_render_for_a_rep(open_session):
     assert rows.count() >= 20
     s.screenshot("accounts.png")
 
-    first = rows.first.locator("a.gx-row-link")
+    # A demo account (with contacts and history), not one another test may have just created.
+    first = rows.filter(has_not_text=NEW_ACCOUNT).first.locator("a.gx-row-link")
     name = first.inner_text()
     with page.expect_navigation():
         first.click()
@@ -121,6 +138,7 @@ def test_main_pages_render_for_a_rep(open_session):
     expect(page.get_by_test_id("record-title")).to_have_text(name)
     expect(page.locator(".gx-facts")).to_be_visible()
     expect(page.locator(".gx-history li").first).to_be_visible()  # field history of the creation
+    expect(page.locator("table.gx-table tbody tr").first).to_be_visible()  # the account's contacts
     s.screenshot("account-detail.png")
 
     s.goto("/customers/contacts/")
@@ -178,10 +196,13 @@ def test_phone_layout_without_horizontal_overflow_and_hamburger_menu(open_sessio
     page = s.page
     s.login("rep1")
     _no_horizontal_overflow(page)
+    _top_bar_fits(page)
 
     s.goto("/customers/accounts/")
     expect(page.get_by_test_id("account-row").first).to_be_visible()
     _no_horizontal_overflow(page)
+    _top_bar_fits(page)
+    expect(page.get_by_role("heading", level=1)).to_be_in_viewport(ratio=1)
     s.screenshot("accounts-phone.png")
 
     sidebar = page.locator("#gx-sidebar")

@@ -55,6 +55,7 @@ def test_department_tree_scope_includes_sub_departments(org, accounts):
 
 def _subordinates_role(admin) -> Role:
     grants = {(ObjectType.ACCOUNT, act): Scope.SUBORDINATES for act in (Action.READ, Action.UPDATE)}
+    grants[(ObjectType.ACCOUNT, Action.CREATE)] = Scope.SELF
     return services.role_save(actor=admin, name="Team lead", code="team-lead", grants=grants)
 
 

@@ -55,8 +55,10 @@ def test_edit_pages_render_with_current_values(en_web, org):
     # the role checkbox list: rep1's role is ticked, others are not
     assert f'name="roles" value="{rep_role.pk}" id="id_roles_' in page
     assert page.count('name="roles"') == Role.objects.count()
-    ticked = page.split(f'value="{rep_role.pk}"', 1)[1].split(">", 1)[0]
-    assert "checked" in ticked
+    def ticked(role):
+        return "checked" in page.split(f'name="roles" value="{role.pk}"', 1)[1].split(">", 1)[0]
+    assert ticked(rep_role)
+    assert not any(ticked(r) for r in Role.objects.exclude(pk=rep_role.pk))
     east = _dept("华东销售组")
     page = client.get(reverse("org_department_edit", args=[east.pk])).content.decode()
     assert 'value="华东销售组"' in page
@@ -67,13 +69,16 @@ def test_edit_pages_render_with_current_values(en_web, org):
     assert page.count('name="grant:') == len(ObjectType.values) * len(Action.values)
 
 
-def test_department_list_indents_the_tree(en_web):
-    page = en_web("admin").get(reverse("org_department_list")).content.decode()
-    sales, east = page.index("销售部"), page.index("华东销售组")
-    assert sales < east < page.index("华南销售组")
-    assert page.index("客服部") > east  # subtree stays under its parent
-    east_row = page[page.rfind("<tr", 0, east):east]
+def test_department_list_shows_the_tree_in_order(en_web):
+    response = en_web("admin").get(reverse("org_department_list"))
+    names = [d.name for d in response.context["departments"]]
+    sales = names.index("销售部")
+    assert names[sales + 1:sales + 3] == ["华东销售组", "华南销售组"]  # its subtree, right below it
+    page = response.content.decode()
+    east_row = page[page.rfind("<tr", 0, page.index("华东销售组")):page.index("华东销售组")]
     assert 'data-depth="1"' in east_row and "bi-arrow-return-right" in east_row
+    manager_and_members = page[page.index("华东销售组"):].split("</tr>", 1)[0]
+    assert "陈经理" in manager_and_members and ">3<" in manager_and_members  # manager1, rep1, rep2
 
 
 def test_role_list_summarizes_grants(en_web):
