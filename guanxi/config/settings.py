@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "ninja",  # serves Swagger UI from its own static files (no CDN)
     "guanxi.web",  # before allauth: its templates override allauth's layouts and elements
     "allauth",
     "allauth.account",
@@ -112,6 +113,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, broker, jobs ----------------------------------------------------------------------
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -124,7 +126,7 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # embedded mode: run in-process, no br
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
-CELERY_TIMEZONE = "UTC"
+CELERY_TIMEZONE = TIME_ZONE  # beat reads job hours in local time, like the embedded scheduler
 EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=not REDIS_URL)
 
 # --- auth -----------------------------------------------------------------------------------
@@ -164,7 +166,6 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 
 # --- static ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -209,7 +210,6 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
-# API docs (Swagger UI) need the same-origin scripts only: ninja serves them from static.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB request bodies; larger answers 413
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 

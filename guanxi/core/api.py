@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.conf import settings
 from ninja import NinjaAPI
+from ninja.responses import NinjaJSONEncoder
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -125,6 +127,8 @@ def idempotent(func):
             return error_response(400, "validation_error", _("Idempotency-Key has at most 200 characters."),
                                   {"Idempotency-Key": [_("Idempotency-Key has at most 200 characters.")]})
         body_hash = hashlib.sha256(request.body).hexdigest()
+        fresh_after = timezone.now() - timezone.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+        IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path, created_at__lt=fresh_after).delete()
         found = IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path).first()
         if found:
             if found.body_hash != body_hash:
@@ -134,7 +138,7 @@ def idempotent(func):
         result = func(request, *args, **kwargs)
         status, body = result if isinstance(result, tuple) else (200, result)
         if 200 <= status < 300:
-            payload = json.loads(json.dumps(body, default=str))
+            payload = json.loads(json.dumps(body, cls=NinjaJSONEncoder))  # exactly what was sent
             try:
                 with transaction.atomic():
                     IdempotencyKey.objects.create(user=request.user, key=key, path=request.path,

@@ -106,3 +106,14 @@ def start_embedded_scheduler(interval: float = 60.0) -> threading.Thread:
     thread = threading.Thread(target=loop, name="guanxi-scheduler", daemon=True)
     thread.start()
     return thread
+
+
+@periodic_job("purge-idempotency-keys", hour=4, description="Forget Idempotency-Keys older than IDEMPOTENCY_TTL_HOURS")
+def purge_idempotency_keys(*, as_of: dt.date) -> str:
+    from django.conf import settings
+
+    from .models import IdempotencyKey
+
+    cutoff = timezone.make_aware(dt.datetime.combine(as_of, dt.time.min)) - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return f"forgot {deleted} idempotency keys (older than {cutoff:%Y-%m-%d %H:%M})"

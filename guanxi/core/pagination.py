@@ -2,8 +2,8 @@
 
 The cursor encodes the ordering it was made for, the ordering value and the id of the last row
 of the page; the next page asks for rows strictly after that pair. Cursors come back from
-clients, so decoding checks every part (a tampered cursor is a 400, never a 500). Ordering fields must be NOT NULL and indexed together
-with `id` (see the models' Meta.indexes).
+clients, so decoding checks every part: a tampered cursor is a 400, never a 500. Ordering
+fields must be NOT NULL and indexed together with `id` (see the models' Meta.indexes).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ class ApiTokenForm(forms.Form):
 class UserForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
-    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False, widget=forms.EmailInput)
     department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.all(), required=False)
     roles = forms.ModelMultipleChoiceField(label=_("Roles"), queryset=Role.objects.order_by("name"), required=False,
                                            widget=forms.CheckboxSelectMultiple)

@@ -106,6 +106,9 @@ class Grant(models.Model):
         verbose_name = _("grant")
         verbose_name_plural = _("grants")
 
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.action}:{self.get_scope_display()}"
+
 
 class Collaborator(models.Model):
     """A record shared with a user who does not own it."""
@@ -124,6 +127,9 @@ class Collaborator(models.Model):
         constraints = [models.UniqueConstraint(fields=["object_type", "object_id", "user"], name="collaborator_unique")]
         indexes = [models.Index(fields=["user", "object_type", "access"], name="collab_user_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.object_type}#{self.object_id}:{self.user_id}:{self.access}"
+
 
 class ApiToken(models.Model):
     """A bearer token for the API. Only a hash is stored; the token is shown once."""
@@ -134,6 +140,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})" if self.name else f"{self.prefix}…"
 
     @property
     def is_expired(self) -> bool:

@@ -130,10 +130,20 @@ def owner_filter_ids(actor, object_type: str, action: str = Action.READ) -> set[
 
 
 def can(actor, action: str, obj: Model) -> bool:
+    """Same answer as scope(actor, type(obj), action) containing obj, mostly without a query."""
     model = type(obj)
+    object_type = object_type_of(model)
     if action == Action.CREATE:
-        return scope_level(actor, object_type_of(model), action) > Scope.NONE
-    return scope(actor, model, action, deleted=obj.deleted_at is not None).filter(pk=obj.pk).exists()
+        return scope_level(actor, object_type, action) > Scope.NONE
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    if obj.deleted_at is not None:
+        return scope(actor, model, action, deleted=True).filter(pk=obj.pk).exists()
+    owners = owner_ids(actor, object_type, action)
+    if owners is ALL or obj.owner_id in owners:
+        return True
+    shared = shared_ids_query(actor, object_type, action)
+    return shared is not None and shared.filter(object_id=obj.pk).exists()
 
 
 def get(actor, model: type[Model], pk, action: str = Action.READ, *, deleted: bool = False,

@@ -41,6 +41,8 @@ def _top_bar_fits(page) -> None:
         assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"] + 0.5, (sel, box, bar)
         assert box["x"] + box["width"] <= PHONE["width"] + 0.5, (sel, box)
         boxes[sel] = box
+    logo = page.locator("header.gx-topbar .gx-logo").bounding_box()
+    assert abs(logo["width"] - logo["height"]) <= 1, f"the logo is squashed: {logo}"
     ordered = sorted(boxes.items(), key=lambda kv: kv[1]["x"])
     for (a, ba), (b, bb) in zip(ordered, ordered[1:], strict=False):
         assert ba["x"] + ba["width"] <= bb["x"] + 0.5, f"{a} overlaps {b}"
@@ -121,6 +123,7 @@ def test_main_pages_render_for_a_rep(open_session):
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     assert int(page.get_by_test_id("count-accounts").inner_text()) > 0
     assert int(page.get_by_test_id("count-contacts").inner_text()) > 0
+    s.goto("/")  # again, without the "signed in" toast
     s.screenshot("home.png")
 
     s.goto("/customers/accounts/")
@@ -259,3 +262,17 @@ def test_ctrl_k_focuses_search_and_the_keyboard_opens_a_result(open_session):
     page.keyboard.press("Escape")
     expect(page.locator("#gx-search-results")).to_be_hidden()
     s.log.assert_clean()
+
+
+@pytest.mark.xfail(strict=True, reason="guanxi/customers/views.py builds ACCOUNT_COLUMNS/CONTACT_COLUMNS with gettext "
+                                       "at import time, so list headers keep the language of the first import; "
+                                       "use gettext_lazy there, then drop this marker")
+def test_list_column_headers_follow_the_language(open_session):
+    s = open_session(language="en")
+    page = s.page
+    s.login("rep1")
+    s.goto("/customers/accounts/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_test_id("account-table").locator("thead")).to_contain_text("Phone", timeout=2000)
+    s.goto("/customers/contacts/")
+    expect(page.locator("table.gx-table thead")).to_contain_text("Mobile", timeout=2000)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 
+from django.db import transaction
 from django.test import Client
 
 
@@ -13,6 +15,7 @@ def snapshot() -> tuple:
     from guanxi.audit.models import AuditEvent
     from guanxi.core.models import IdempotencyKey
     from guanxi.customers.models import Account, Contact
+    from guanxi.org.models import Collaborator
     from guanxi.search.models import SearchDocument
 
     def digest(rows) -> str:
@@ -29,6 +32,7 @@ def snapshot() -> tuple:
         SearchDocument.objects.count(),
         digest(SearchDocument.objects.order_by("id").values_list("object_type", "object_id", "owner_id", "tokens")),
         IdempotencyKey.objects.count(),
+        digest(Collaborator.objects.order_by("id").values_list("object_type", "object_id", "user_id", "access")),
     )
 
 
@@ -66,3 +70,18 @@ def post_json(client: Client, path: str, data, **headers):
 
 def patch_json(client: Client, path: str, data, **headers):
     return client.patch(path, data=json.dumps(data, ensure_ascii=False), content_type="application/json", **headers)
+
+
+@contextmanager
+def module_transaction(django_db_blocker):
+    """For module-scoped fixtures: rows built inside are shared by the module's tests (each of
+    which runs in its own savepoint) and rolled back when the module is done."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -14,9 +14,8 @@ import csv
 import io
 
 import pytest
-from django.db import transaction
 
-from .helpers import assert_error, patch_json, post_json, snapshot
+from .helpers import assert_error, module_transaction, patch_json, post_json, snapshot
 
 OWNERS = ("rep1", "rep2", "rep3")
 MARK = {"rep1": "甲", "rep2": "乙", "rep3": "丙"}
@@ -45,6 +44,9 @@ MAY: dict[str, dict[str, frozenset[str] | None]] = {
 PATH = {"account": "/api/v1/accounts", "contact": "/api/v1/contacts"}
 RESOURCES = ("account", "contact")
 TRANSFER_TO = "manager1"
+SHARED_WITH = "agent1"  # every live record is shared read-only with agent1
+SHARE_WITH = "marketer1"  # reads everything anyway, so sharing changes no expectation
+TARGETED_OPS = ("get", "patch", "delete", "restore", "transfer", "collaborators", "share", "unshare")
 
 
 def _label(persona) -> str:
@@ -53,15 +55,15 @@ def _label(persona) -> str:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Personas with tokens; per rep one live and one binned account + contact. Rolled back after."""
+    """Personas with tokens; per rep one live and one binned account + contact, the live ones
+    shared read-only with agent1 (who reads everything anyway). Rolled back after the module."""
     from guanxi.customers import services
     from guanxi.demo.org import ensure_demo_org
+    from guanxi.org import services as org_services
     from guanxi.org.models import ApiToken, User
 
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
             users = ensure_demo_org()
             users["inactive"] = User.objects.create_user("inactive", password="guanxi-demo", is_active=False)
             tokens = {name: ApiToken.issue(user)[1] for name, user in users.items()}
@@ -73,20 +75,15 @@ def world(django_db_setup, django_db_blocker):
                 account = services.account_create(actor=actor, data={"name": f"矩阵{MARK[owner]}号科技有限公司"})
                 contact = services.contact_create(actor=actor, data={"name": f"矩阵{MARK[owner]}先生",
                                                                      "account": account.pk})
+                for obj in (account, contact):
+                    org_services.collaborator_set(actor=actor, obj=obj, user=users[SHARED_WITH], access="read")
                 live["account", owner], live["contact", owner] = account.pk, contact.pk
                 old_account = services.account_create(actor=actor, data={"name": f"矩阵{MARK[owner]}号旧公司"})
                 old_contact = services.contact_create(actor=actor, data={"name": f"矩阵{MARK[owner]}旧人"})
                 services.account_delete(actor=actor, account=old_account, version=None)
                 services.contact_delete(actor=actor, contact=old_contact, version=None)
                 binned["account", owner], binned["contact", owner] = old_account.pk, old_contact.pk
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
-    yield {"users": users, "tokens": tokens, "live": live, "binned": binned}
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+        yield {"users": users, "tokens": tokens, "live": live, "binned": binned}
 
 
 def client_for(world, persona):
@@ -115,8 +112,8 @@ def expected_targeted(op: str, persona, target: str) -> int:
         return 401
     if target == "absent" or target not in MAY[persona]["read"]:
         return 404
-    action = {"get": "read", "patch": "update", "delete": "delete", "restore": "delete",
-              "transfer": "transfer"}[op]
+    action = {"get": "read", "patch": "update", "delete": "delete", "restore": "delete", "transfer": "transfer",
+              "collaborators": "read", "share": "update", "unshare": "update"}[op]
     if target not in MAY[persona][action]:
         return 403
     return {"delete": 204}.get(op, 200)
@@ -125,8 +122,9 @@ def expected_targeted(op: str, persona, target: str) -> int:
 TARGETED_CASES = [
     pytest.param(resource, op, persona, target, id=f"{resource}-{op}-{_label(persona)}-{target}")
     for resource in RESOURCES
-    for op in ("get", "patch", "delete", "restore", "transfer")
+    for op in TARGETED_OPS
     for persona in PERSONAS
+    if persona != "forged"
     for target in (*OWNERS, "absent")
 ]
 
@@ -149,8 +147,14 @@ def test_record_operation(world, db, resource, op, persona, target):
         response = client.delete(base, **if_match)
     elif op == "restore":
         response = client.post(f"{base}/restore")
-    else:
+    elif op == "transfer":
         response = post_json(client, f"{base}/transfer", {"owner": TRANSFER_TO})
+    elif op == "collaborators":
+        response = client.get(f"{base}/collaborators")
+    elif op == "share":
+        response = post_json(client, f"{base}/collaborators", {"user": SHARE_WITH, "access": "write"})
+    else:
+        response = client.delete(f"{base}/collaborators/{SHARED_WITH}")
 
     expected = expected_targeted(op, persona, target)
     if expected >= 400:
@@ -174,9 +178,16 @@ def test_record_operation(world, db, resource, op, persona, target):
     elif op == "restore":
         assert after_row.deleted_at is None
         assert response.json()["deleted_at"] is None
-    else:
+    elif op == "transfer":
         assert after_row.owner.username == TRANSFER_TO
         assert response.json()["owner"]["username"] == TRANSFER_TO
+    elif op == "collaborators":
+        assert response.json() == [{"user": SHARED_WITH, "access": "read"}]
+        assert snapshot() == before
+    elif op == "share":
+        assert response.json() == [{"user": SHARED_WITH, "access": "read"}, {"user": SHARE_WITH, "access": "write"}]
+    else:
+        assert response.json() == []
 
 
 def _ids(response) -> set[int]:
@@ -323,6 +334,8 @@ def test_matrix_covers_every_api_operation():
         "account_transfer", "account_export", "account_recycle_bin",
         "contact_list", "contact_get", "contact_create", "contact_update", "contact_delete", "contact_restore",
         "contact_transfer", "contact_export", "contact_recycle_bin",
+        "account_collaborators", "account_share", "account_unshare",
+        "contact_collaborators", "contact_share", "contact_unshare",
         "auth_token",  # public; covered by test_api_contract
     }
     schema = api.get_openapi_schema()
