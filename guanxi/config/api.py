@@ -1,10 +1,10 @@
 """The API root: /api/v1/. Each domain app contributes a router."""
 
-from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from guanxi.core.api import BearerToken, install_error_handlers
+
 
 class UnicodeJSONRenderer(JSONRenderer):
     """Chinese as characters, not \\u escapes: smaller bodies, readable logs."""

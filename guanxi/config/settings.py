@@ -9,7 +9,6 @@ import secrets
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 APP_DIR = BASE_DIR / "guanxi"

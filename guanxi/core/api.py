@@ -7,15 +7,15 @@ import hashlib
 import inspect
 import json
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.conf import settings
 from ninja import NinjaAPI
-from ninja.responses import NinjaJSONEncoder
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
 from .errors import ApplicationError, PreconditionRequired, VersionConflict

@@ -54,9 +54,10 @@ def beat_schedule() -> dict:
 
 def _load() -> None:
     """Import every app's jobs module so its @periodic_job definitions register."""
+    import importlib
+
     from django.apps import apps
     from django.utils.module_loading import module_has_submodule
-    import importlib
 
     for config in apps.get_app_configs():
         if config.name.startswith("guanxi.") and module_has_submodule(config.module, "jobs"):

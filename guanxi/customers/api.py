@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from ninja import Router
 
 from guanxi.core.api import idempotent, if_match, with_etag
 from guanxi.org.models import Action
-from ninja import Router
 
 from . import exports, selectors, services
 from .schemas import (
-    AccountIn, AccountList, AccountOut, AccountPatch, ContactIn, ContactList, ContactOut, ContactPatch,
-    ContactTransferIn, ErrorOut, TransferIn,
+    AccountIn,
+    AccountList,
+    AccountOut,
+    AccountPatch,
+    ContactIn,
+    ContactList,
+    ContactOut,
+    ContactPatch,
+    ContactTransferIn,
+    ErrorOut,
+    TransferIn,
 )
 
 accounts_router = Router(tags=["accounts"])

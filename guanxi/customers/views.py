@@ -18,8 +18,8 @@ from guanxi.policies import access
 
 from . import exports, selectors, services
 from .forms import AccountForm, ContactForm, TransferForm
-from .sharing import collaborators_of
 from .models import Account, Contact, Industry, Tier
+from .sharing import collaborators_of
 
 ACCOUNT_COLUMNS = {
     "industry": _("Industry"), "tier": _("Tier"), "phone": _("Phone"), "uscc": _("USCC"),

@@ -93,7 +93,7 @@ def user_set_preferences(*, actor, user: User, language: str | None = None, time
 
 def _move_subtree(dept: Department, old_path: str, new_path: str) -> None:
     """Rewrite the materialized paths of dept's descendants in one UPDATE."""
-    Department.objects.filter(path__startswith=old_path[:-1]).exclude(pk=dept.pk).update(
+    Department.objects.filter(path__startswith=old_path).exclude(pk=dept.pk).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)))
 
 
@@ -262,7 +262,7 @@ def api_token_revoke(*, actor, token_id) -> None:
         pk = int(token_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    deleted, _rows = ApiToken.objects.filter(pk=pk).delete()
+    deleted, _rows = ApiToken.objects.filter(user=actor, pk=pk).delete()
     if not deleted:
         raise NotFound()
 

@@ -2,7 +2,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from guanxi.core.validators import (
-    format_phone, normalize_email, normalize_phone, normalize_uscc, split_chinese_name, uscc_check_char,
+    format_phone,
+    normalize_email,
+    normalize_phone,
+    normalize_uscc,
+    split_chinese_name,
+    uscc_check_char,
 )
 
 # Published codes of real companies (Huawei, Alibaba China, Tencent) and the GB 32100 example.

@@ -3,7 +3,6 @@ ETag / If-Match, soft delete, Idempotency-Key, read-only fields, transfer, searc
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import uuid

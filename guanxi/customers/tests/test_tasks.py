@@ -5,6 +5,7 @@ import os
 import pytest
 from django.core import mail
 
+from guanxi.core.errors import ValidationFailed
 from guanxi.customers import services
 from guanxi.customers.tasks import send_transfer_notice
 from tests.factories import AccountFactory
@@ -32,7 +33,7 @@ def test_transfer_emails_the_new_owner_in_their_language_once(org, django_captur
 def test_no_task_when_the_transaction_rolls_back(org, django_capture_on_commit_callbacks):
     account = AccountFactory(owner=org["rep1"], name="回滚测试有限公司")
     with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(Exception):
+        with pytest.raises(ValidationFailed):
             services.account_transfer(actor=org["manager1"], account=account, owner="nobody")
     assert callbacks == []
 

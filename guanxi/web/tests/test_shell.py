@@ -85,7 +85,8 @@ def test_dates_show_in_the_users_time_zone(web, org):
     org["rep1"].save()
     a = AccountFactory(owner=org["rep1"], name="时区测试有限公司")
     html = web("rep1").get(f"/customers/accounts/{a.pk}/").content.decode()
-    from django.utils import timezone
     import zoneinfo
+
+    from django.utils import timezone
     local = timezone.localtime(a.created_at, zoneinfo.ZoneInfo("America/New_York"))
     assert f"{local:%H:%M}" in html
