@@ -6,6 +6,7 @@ import functools
 import hashlib
 import inspect
 import json
+import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -98,6 +99,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
                               {"body": [_("The body is not valid UTF-8.")]})
 
 
+# "3", W/"3", or a bare 3 (a common slip in hand-written requests); ASCII digits only.
+_ETAG = re.compile(r'(?:W/)?(?:"([0-9]{1,18})"|([0-9]{1,18}))')
+
+
 def if_match(request, *, required: bool = True) -> int | None:
     """The version an update started from, from `If-Match: "<version>"` (weak tags accepted)."""
     raw = request.headers.get("If-Match", "").strip()
@@ -105,10 +110,10 @@ def if_match(request, *, required: bool = True) -> int | None:
         if required:
             raise PreconditionRequired()
         return None
-    value = raw.removeprefix("W/").strip('"')
-    if not value.isdigit():
+    match = _ETAG.fullmatch(raw)
+    if match is None:
         raise VersionConflict(_("If-Match must be the ETag you received, such as \"3\"."))
-    return int(value)
+    return int(match.group(1) or match.group(2))
 
 
 def with_etag(response, version: int):

@@ -80,6 +80,7 @@ def _cursor_value(value, model_field):
     if isinstance(model_field, (models.CharField, models.TextField)):
         if not isinstance(value, str) or "\x00" in value:
             raise ValueError
+        value.encode("utf-8")  # lone surrogates (JSON "\ud800") raise UnicodeEncodeError, a ValueError
         return value
     if isinstance(model_field, (models.IntegerField, models.BigIntegerField)):
         if type(value) is not int or abs(value) > MAX_PK:
@@ -106,7 +107,7 @@ def parse_ordering(ordering: str | None, allowed: dict[str, str], default: str) 
     """Map a public ordering name (e.g. "-name") to (model field, descending)."""
     ordering = ordering or default
     desc = ordering.startswith("-")
-    key = ordering.lstrip("-")
+    key = ordering[1:] if desc else ordering
     if key not in allowed:
         raise ValidationFailed(fields={"ordering": [
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(allowed))}]})
@@ -115,7 +116,7 @@ def parse_ordering(ordering: str | None, allowed: dict[str, str], default: str) 
 
 def paginate(qs: QuerySet, *, ordering: str, allowed: dict[str, str], cursor: str | None, limit: int) -> Page:
     public, desc = parse_ordering(ordering, allowed, ordering)
-    field = allowed[public.lstrip("-")]
+    field = allowed[public[1:] if desc else public]
     sign = "-" if desc else ""
     qs = qs.order_by(f"{sign}{field}", f"{sign}id")
     if cursor:

@@ -69,9 +69,12 @@ def _choice_filter(field: str, choices):
 def _id_filter(field: str):
     def apply(qs, value):
         try:
-            return qs.filter(**{f"{field}_id": int(value)})
+            pk = int(value)
         except (TypeError, ValueError):
-            raise ValidationFailed(fields={field: [_("Enter a whole number.")]}) from None
+            pk = 0
+        if not 0 < pk < 2**63:  # beyond a BIGINT the database itself would fail
+            raise ValidationFailed(fields={field: [_("Enter a whole number.")]})
+        return qs.filter(**{f"{field}_id": pk})
     return apply
 
 

@@ -119,9 +119,17 @@ class QueryTerm:
     alternatives: list[tuple[str, bool]]  # (token, is_prefix); any one may match
 
 
+# A query that is only a phone number as people write or copy it ("+86 138 0013 8000",
+# "0571-8888 7777"): searched as one run of digits, not as separate numbers.
+_PHONE_QUERY = re.compile(r"\+?[\d\s().-]+")
+
+
 def parse_query(q: str) -> list[QueryTerm]:
     terms: list[QueryTerm] = []
-    for run in _RUN.findall(_normalize(q)[:200]):
+    q = _normalize(q)[:200].strip()
+    if _PHONE_QUERY.fullmatch(q) and sum(c.isdigit() for c in q) >= 7:
+        q = re.sub(r"\D", "", q)
+    for run in _RUN.findall(q):
         if _CJK.match(run):
             if len(run) == 1:
                 terms.append(QueryTerm([(run, False)]))

@@ -178,3 +178,21 @@ def test_contact_list_query_count_does_not_grow_with_rows(web, org, django_asser
     client.get("/customers/contacts/")
     with django_assert_max_num_queries(12):
         assert client.get("/customers/contacts/?has_email=true&ordering=name").status_code == 200
+
+
+def test_hostile_form_input_gets_field_errors_not_500(web):
+    client = web("rep1")
+    cases = [{"name": "名" * 10000}, {"name": "x", "phone": "=cmd|' /C calc'!A0"}, {"name": "x", "uscc": "' OR 1=1 --"},
+             {"name": "x", "website": "http://" + "a" * 3000 + ".com"}, {"name": "x", "tags": ",".join(f"t{i}" for i in range(50))}]
+    for data in cases:
+        r = client.post("/customers/accounts/new/", data)
+        assert r.status_code == 200 and "invalid-feedback" in r.content.decode(), data
+    assert not Account.objects.exists()
+    r = client.post("/customers/accounts/new/", b"name=\xff\xfe", content_type="application/x-www-form-urlencoded")
+    assert r.status_code in (200, 302, 400)
+
+
+def test_formula_names_are_kept_but_neutralized_in_csv(web, org):
+    AccountFactory(owner=org["director"], name="=HYPERLINK(\"http://evil\")")
+    body = b"".join(web("director").get("/customers/accounts/export.csv").streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in body
