@@ -13,5 +13,12 @@ def _on_login(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _on_login_failed(sender, credentials, request=None, **kwargs):
-    username = credentials.get("username") or credentials.get("email") or credentials.get("login") or ""
-    record_login(request=request, user=None, username=str(username), success=False)
+    from django.contrib.auth import get_user_model
+
+    username = str(credentials.get("username") or credentials.get("email") or credentials.get("login") or "")[:150]
+    # Tie the failure to the account it targeted, so its owner sees it in their login history.
+    User = get_user_model()
+    user = User.objects.filter(username__iexact=username).first() if username else None
+    if user is None and "@" in username:
+        user = User.objects.filter(email__iexact=username).first()
+    record_login(request=request, user=user, username=username, success=False)

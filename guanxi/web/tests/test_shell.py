@@ -90,3 +90,19 @@ def test_dates_show_in_the_users_time_zone(web, org):
     from django.utils import timezone
     local = timezone.localtime(a.created_at, zoneinfo.ZoneInfo("America/New_York"))
     assert f"{local:%H:%M}" in html
+
+
+def test_invisible_records_show_a_friendly_404(web, org):
+    from tests.factories import AccountFactory
+
+    theirs = AccountFactory(owner=org["rep3"], name="看不见有限公司")
+    r = web("rep1").get(f"/customers/accounts/{theirs.pk}/")
+    assert r.status_code == 404 and "看不见有限公司" not in r.content.decode()
+    assert "does not exist" in r.content.decode()
+
+
+def test_failed_logins_show_in_the_targeted_users_history(org):
+    from guanxi.audit.selectors import logins_for
+
+    Client(REMOTE_ADDR="192.0.2.5").post("/accounts/login/", {"login": "rep1", "password": "nope"})
+    assert any(not e.success and e.ip == "192.0.2.5" for e in logins_for(org["rep1"]))
