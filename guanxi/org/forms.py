@@ -30,7 +30,7 @@ class ProfileForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False,
-                           help_text=_("What the token is for, e.g. \u201cERP sync\u201d."))
+                           help_text=_("What the token is for, e.g. “ERP sync”."))
 
 
 class UserForm(forms.Form):
