@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from guanxi.core.api import BearerToken, install_error_handlers
+from guanxi.core.api import BearerToken, JsonParser, install_error_handlers
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -18,6 +18,7 @@ api = NinjaAPI(
     description="REST API of Guanxi CRM. Authenticate with POST /api/v1/auth/token, then send "
                 "`Authorization: Bearer <token>`. See docs/api.md.",
     auth=BearerToken(),
+    parser=JsonParser(),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url="/docs",

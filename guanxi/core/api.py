@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
-from .errors import ApplicationError, PreconditionRequired, VersionConflict
+from .errors import ApplicationError, PreconditionRequired, ValidationFailed, VersionConflict
 from .models import IdempotencyKey
 
 
@@ -45,9 +46,64 @@ class BearerToken(HttpBearer):
 
 
 def _field_of(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
-    # ninja nests the body under the parameter name; the public name is the last part
-    return parts[-1] if parts else "non_field"
+    """The public field a pydantic error location points at: ("body", "payload", "tags", 0) is
+    "tags" (the body is nested under the endpoint's parameter name), ("query", "limit") "limit"."""
+    parts = list(loc)
+    source = parts.pop(0) if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form") else None
+    if source == "body":
+        parts = parts[1:]
+        if not parts:
+            return "body"  # the body as a whole, e.g. a JSON number where an object belongs
+    return str(parts[0]) if parts else "non_field"
+
+
+class JsonParser(Parser):
+    """Request bodies: strict JSON in UTF-8, and only text that can be stored.
+
+    json.loads accepts NaN/Infinity, escaped halves of UTF-16 pairs ("\\ud800") and NUL
+    ("\\u0000"); none is a value the databases can store (the driver fails with a 500: SQLite
+    on surrogates, PostgreSQL on NUL), so they are refused here, naming the top-level field.
+    """
+
+    def parse_body(self, request):
+        data = json.loads(request.body, parse_constant=_no_constant)
+        bad = _field_with_unstorable_text(data)
+        if bad is not None:
+            raise ValidationFailed(fields={bad: [_("This value is not valid.")]})
+        return data
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def unstorable(text: str) -> bool:
+    """True for text no database here can store: with NUL or with a lone surrogate."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _field_with_unstorable_text(data) -> str | None:
+    top = data.items() if isinstance(data, dict) else [("body", data)]
+    for key, value in top:
+        name = "body" if unstorable(str(key)) else str(key)
+        stack = [key, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                if unstorable(item):
+                    return name
+            elif isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return None
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -89,6 +145,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
+        # ninja turns any error while parsing the body into HttpError(400) and keeps the cause
+        cause = exc.__cause__
+        if isinstance(cause, ApplicationError):
+            return _app_error(request, cause)
+        if exc.status_code == 400 and cause is not None:
+            message = (_("The body is not valid UTF-8.") if isinstance(cause, UnicodeDecodeError)
+                       else _("The body is not valid JSON."))
+            return error_response(400, "validation_error", message, {"body": [message]})
         code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
                 429: "throttled"}.get(exc.status_code, "error")
         return error_response(exc.status_code, code, exc.message)
@@ -131,6 +195,9 @@ def idempotent(func):
         if len(key) > 200:
             return error_response(400, "validation_error", _("Idempotency-Key has at most 200 characters."),
                                   {"Idempotency-Key": [_("Idempotency-Key has at most 200 characters.")]})
+        if unstorable(key):
+            return error_response(400, "validation_error", _("This value is not valid."),
+                                  {"Idempotency-Key": [_("This value is not valid.")]})
         body_hash = hashlib.sha256(request.body).hexdigest()
         fresh_after = timezone.now() - timezone.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
         IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path, created_at__lt=fresh_after).delete()

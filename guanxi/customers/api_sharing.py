@@ -28,7 +28,8 @@ class CollaboratorOut(Schema):
 
 
 def _user(username: str) -> User:
-    user = User.objects.filter(username=username, is_active=True).first()
+    # a username from the path may hold a NUL (%00), which PostgreSQL refuses even in a query
+    user = None if "\x00" in username else User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ValidationFailed(fields={"user": [_("Choose an active user.")]})
     return user

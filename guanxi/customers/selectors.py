@@ -40,7 +40,8 @@ def _search(qs: QuerySet, actor, model, q: str) -> QuerySet:
 
 
 def _owner_filter(value: str) -> int:
-    user_id = User.objects.filter(username=value).values_list("id", flat=True).first()
+    # a NUL cannot be in a username, and PostgreSQL refuses it even in a query
+    user_id = None if "\x00" in value else User.objects.filter(username=value).values_list("id", flat=True).first()
     if user_id is None:
         raise ValidationFailed(fields={"owner": [_("No user with this username.")]})
     return user_id

@@ -140,26 +140,27 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
             done(count)
         return made
 
-    from . import pgload
+    from . import pgload, worker
 
+    pgload.finish_interrupted_load()
     first_account = pgload.reserve_ids(Account, accounts)
     first_contact = pgload.reserve_ids(Contact, accounts * CONTACTS_PER_ACCOUNT)
     jobs = [(plan, number, count, first_account, first_contact) for number, count in enumerate(sizes)]
     if accounts < PARALLEL_FROM:
         for job in jobs:
-            done(_make_and_copy(job))
+            done(make_and_copy(job))
     else:
         with pgload.bulk_load_mode([Account, Contact, SearchDocument]):
             connections.close_all()  # each worker opens its own connection
             workers = min(os.cpu_count() or 1, len(jobs))
-            with multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_init) as pool:
-                for count in pool.imap_unordered(_make_and_copy, jobs):
+            with multiprocessing.get_context("spawn").Pool(workers, initializer=worker.init) as pool:
+                for count in pool.imap_unordered(worker.make_and_copy, jobs):
                     done(count)
     pgload.analyze([Account, Contact, SearchDocument])
     return made
 
 
-def _make_and_copy(job: tuple) -> int:
+def make_and_copy(job: tuple) -> int:
     """One chunk on PostgreSQL: make it, give it its reserved ids, COPY it. Runs in workers too."""
     from . import pgload
 
@@ -168,11 +169,3 @@ def _make_and_copy(job: tuple) -> int:
     pgload.write_with_copy(chunk, first_account=first_account + number * CHUNK,
                            first_contact=first_contact + number * CHUNK * CONTACTS_PER_ACCOUNT)
     return count
-
-
-def _worker_init() -> None:
-    """A fresh ("spawn") worker process: set Django up; it connects on first use."""
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
-    django.setup()

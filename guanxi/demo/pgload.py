@@ -33,7 +33,7 @@ from guanxi.search.models import SearchDocument
 
 log = logging.getLogger(__name__)
 REBUILD_MEMORY = "1GB"  # maintenance_work_mem for each index build (the bench machine has 24 GB)
-REBUILD_CONNECTIONS = 2  # index builds that run at the same time
+REBUILD_CONNECTIONS = 2  # index builds that run at the same time (GIN and B-trees)
 
 
 def _table(model: type[models.Model]) -> str:
@@ -102,67 +102,82 @@ def write_with_copy(chunk, *, first_account: int, first_contact: int) -> None:
 
 
 # --- indexes and foreign keys set aside during a large load --------------------------------------
+#
+# The statements that recreate what was dropped are kept in a small table until they have run,
+# so that a load killed half-way (Ctrl-C twice, kill -9, a reboot) is finished by the next run
+# of `guanxi demo-data` (finish_interrupted_load) instead of leaving the tables without indexes.
 
-def _set_aside(tables: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
-    """(name, CREATE INDEX …) of the secondary indexes and (table, name, definition) of the
-    foreign keys of `tables`. Indexes that back a constraint (primary key, unique) stay."""
+PENDING = "guanxi_demo_pending_ddl"
+
+
+def _set_aside(tables: list[str]) -> list[tuple[str, str, str]]:
+    """(kind, DROP …, CREATE … / ADD …) for the secondary indexes and foreign keys of `tables`.
+    Indexes that back a constraint (primary key, unique) stay."""
     with connection.cursor() as cursor:
         cursor.execute("""
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-            FROM pg_index i
+            SELECT CASE WHEN am.amname = 'gin' THEN 'gin' ELSE 'index' END,
+                   'DROP INDEX ' || i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
             WHERE i.indrelid = ANY(%s::regclass[])
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-            ORDER BY pg_relation_size(i.indrelid) DESC
-        """, [tables])
-        indexes = cursor.fetchall()
-        cursor.execute("""
-            SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid)
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+            UNION ALL
+            SELECT 'fk', format('ALTER TABLE %%s DROP CONSTRAINT %%I', conrelid::regclass, conname),
+                   format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', conrelid::regclass, conname,
+                          pg_get_constraintdef(oid))
             FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])
-        """, [tables])
-        foreign_keys = cursor.fetchall()
-    return indexes, foreign_keys
+        """, [tables, tables])
+        return cursor.fetchall()
 
 
-def _run_on_own_connection(statements: list[str]) -> None:
-    """Run in a thread: Django gives each thread its own connection, closed at the end."""
+def _run_pending(kind: str) -> None:
+    """Run the pending statements of one kind, each followed by crossing it off the list.
+    Called in a thread: Django gives each thread its own connection, closed at the end."""
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"SET maintenance_work_mem = '{REBUILD_MEMORY}'")
-            for sql in statements:
-                cursor.execute(sql)
+            cursor.execute(f"SELECT id, sql FROM {PENDING} WHERE kind = %s ORDER BY id", [kind])
+            for pk, sql in cursor.fetchall():
+                with transaction.atomic():
+                    cursor.execute(sql)
+                    cursor.execute(f"DELETE FROM {PENDING} WHERE id = %s", [pk])
     finally:
         connections.close_all()
 
 
-def _rebuild(indexes: list[tuple[str, str]], foreign_keys: list[tuple[str, str, str]]) -> None:
-    # The GIN index of the search table takes longest: give it a connection of its own while
-    # the other builds the B-trees, which PostgreSQL itself spreads over parallel workers.
-    gin = [sql for _name, sql in indexes if " USING gin " in sql]
-    btree = [sql for _name, sql in indexes if " USING gin " not in sql]
+def _rebuild() -> None:
+    log.info("Rebuilding the indexes and foreign keys set aside for the load")
+    # The GIN index of the search table takes longest: it gets a connection of its own while
+    # the other one builds the B-trees (which PostgreSQL spreads over its parallel workers).
     with ThreadPoolExecutor(REBUILD_CONNECTIONS) as pool:
-        for future in [pool.submit(_run_on_own_connection, gin), pool.submit(_run_on_own_connection, btree)]:
+        for future in [pool.submit(_run_pending, "gin"), pool.submit(_run_pending, "index")]:
             future.result()
-    # Adding a foreign key checks every row in one query.
+    _run_pending("fk")  # adding a foreign key checks every row in one query
     with connection.cursor() as cursor:
-        for table, name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        cursor.execute(f"DROP TABLE {PENDING}")
+
+
+def finish_interrupted_load() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PENDING])
+        interrupted = cursor.fetchone()[0]
+    if interrupted:
+        _rebuild()
 
 
 @contextmanager
 def bulk_load_mode(model_list: list[type[models.Model]]) -> Iterator[None]:
     """Drop the secondary indexes and foreign keys of these tables; recreate them afterwards."""
-    tables = [m._meta.db_table for m in model_list]
-    indexes, foreign_keys = _set_aside(tables)
+    statements = _set_aside([m._meta.db_table for m in model_list])
     with transaction.atomic(), connection.cursor() as cursor:
-        for table, name, _definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        for name, _sql in indexes:
-            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute(f"CREATE TABLE {PENDING} (id serial PRIMARY KEY, kind text NOT NULL, sql text NOT NULL)")
+        for kind, drop, create in statements:
+            cursor.execute(f"INSERT INTO {PENDING} (kind, sql) VALUES (%s, %s)", [kind, create])
+        for kind, drop, _create in sorted(statements, key=lambda s: s[0] != "fk"):  # foreign keys first
+            cursor.execute(drop)
     try:
         yield
     finally:
-        log.info("Rebuilding %d indexes and %d foreign keys", len(indexes), len(foreign_keys))
-        _rebuild(indexes, foreign_keys)
+        _rebuild()
 
 
 def analyze(model_list: list[type[models.Model]]) -> None:

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
@@ -28,7 +30,9 @@ class TokenOut(Schema):
 def auth_token(request, payload: TokenIn):
     """Exchange a username and password for a bearer token (failed tries are throttled)."""
     ip = request.META.get("REMOTE_ADDR", "")
-    throttle_key = f"api-login-fail:{ip}:{payload.username[:150].lower()}"
+    # hashed: usernames may hold spaces and symbols that some cache backends refuse in keys
+    who = hashlib.sha256(f"{ip}\n{payload.username[:150].lower()}".encode()).hexdigest()
+    throttle_key = f"api-login-fail:{who}"
     if cache.get(throttle_key, 0) >= FAILURES_ALLOWED:
         return error_response(429, "throttled", _("Too many failed logins. Try again in a few minutes."))
     user = authenticate(request, username=payload.username[:150], password=payload.password[:1000])

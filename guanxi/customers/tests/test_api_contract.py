@@ -55,6 +55,16 @@ def test_token_refused_for_bad_credentials(org, credentials):
     assert "token" not in response.json()
 
 
+def test_token_logins_are_recorded_with_ip(org):
+    from guanxi.audit.models import LoginEvent
+
+    post_json(Client(), "/api/v1/auth/token", {"username": "rep1", "password": "wrong"})
+    post_json(Client(), "/api/v1/auth/token", {"username": "rep1", "password": "guanxi-demo"})
+    events = list(LoginEvent.objects.filter(username="rep1").order_by("at", "id"))
+    assert [(e.success, e.ip, e.user_id) for e in events] == [(False, "127.0.0.1", org["rep1"].pk),
+                                                             (True, "127.0.0.1", org["rep1"].pk)]
+
+
 def test_token_body_must_name_username_and_password(org):
     assert_error(post_json(Client(), "/api/v1/auth/token", {"username": "rep1"}), 400, "password")
     assert_error(post_json(Client(), "/api/v1/auth/token", {"password": "x"}), 400, "username")
