@@ -42,14 +42,25 @@ def account_out(a) -> dict:
     }
 
 
-def contact_out(c) -> dict:
+def contact_out(c, visible_accounts: set[int]) -> dict:
+    """`account` only when the reader may see that account (no oracle through a contact)."""
     return {
         "id": c.pk, "version": c.version, "name": c.name, "display_name": c.display_name,
-        "family_name": c.family_name, "given_name": c.given_name, "account": c.account_id, "title": c.title,
+        "family_name": c.family_name, "given_name": c.given_name,
+        "account": c.account_id if c.account_id in visible_accounts else None, "title": c.title,
         "mobile": c.mobile, "phone": c.phone, "email": c.email, "wechat": c.wechat, "notes": c.notes,
         "custom_fields": c.custom_fields, "owner": _owner(c), "created_at": c.created_at,
         "updated_at": c.updated_at, "deleted_at": c.deleted_at,
     }
+
+
+def contacts_out(actor, contacts) -> list[dict]:
+    visible = selectors.visible_account_ids(actor, [c.account_id for c in contacts])
+    return [contact_out(c, visible) for c in contacts]
+
+
+def _contact_detail(actor, contact) -> HttpResponse:
+    return _detail(200, contacts_out(actor, [contact])[0])
 
 
 def _params(request, q, ordering, cursor, limit, filters) -> selectors.ListParams:
@@ -141,7 +152,7 @@ def contact_list(request, q: str = "", ordering: str = "", cursor: str | None = 
     """Contacts the caller may see. `q` searches names (characters, pinyin, initials), phones and emails."""
     filters = {"account": account, "owner": owner, "has_email": has_email, "has_mobile": has_mobile}
     page = selectors.contact_list(request.auth, _params(request, q, ordering, cursor, limit, filters))
-    return {"items": [contact_out(c) for c in page.items], "next_cursor": page.next_cursor}
+    return {"items": contacts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
 @contacts_router.get("/export", response={200: None, **ERRORS}, operation_id="contact_export")
@@ -153,19 +164,19 @@ def contact_export(request, format: str = "csv", q: str = "", account: str = "",
 @contacts_router.get("/recycle-bin", response={200: ContactList, **ERRORS}, operation_id="contact_recycle_bin")
 def contact_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
     page = selectors.contact_list(request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True)
-    return {"items": [contact_out(c) for c in page.items], "next_cursor": page.next_cursor}
+    return {"items": contacts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
 @contacts_router.post("", response={201: ContactOut, **ERRORS}, operation_id="contact_create")
 @idempotent
 def contact_create(request, payload: ContactIn):
     contact = services.contact_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return 201, contact_out(contact)
+    return 201, contacts_out(request.auth, [contact])[0]
 
 
 @contacts_router.get("/{int:contact_id}", response={200: ContactOut, **ERRORS}, operation_id="contact_get")
 def contact_get(request, contact_id: int):
-    return _detail(200, contact_out(selectors.contact_get(request.auth, contact_id)))
+    return _contact_detail(request.auth, selectors.contact_get(request.auth, contact_id))
 
 
 @contacts_router.patch("/{int:contact_id}", response={200: ContactOut, **ERRORS}, operation_id="contact_update")
@@ -173,7 +184,7 @@ def contact_update(request, contact_id: int, payload: ContactPatch):
     contact = selectors.contact_get(request.auth, contact_id)
     contact = services.contact_update(actor=request.auth, contact=contact, version=if_match(request),
                                       data=payload.model_dump(exclude_unset=True))
-    return _detail(200, contact_out(contact))
+    return _contact_detail(request.auth, contact)
 
 
 @contacts_router.delete("/{int:contact_id}", response={204: None, **ERRORS}, operation_id="contact_delete")
@@ -186,14 +197,14 @@ def contact_delete(request, contact_id: int):
 @contacts_router.post("/{int:contact_id}/restore", response={200: ContactOut, **ERRORS}, operation_id="contact_restore")
 def contact_restore(request, contact_id: int):
     contact = selectors.contact_get(request.auth, contact_id, deleted=True)
-    return _detail(200, contact_out(services.contact_restore(actor=request.auth, contact=contact)))
+    return _contact_detail(request.auth, services.contact_restore(actor=request.auth, contact=contact))
 
 
 @contacts_router.post("/{int:contact_id}/transfer", response={200: ContactOut, **ERRORS}, operation_id="contact_transfer")
 def contact_transfer(request, contact_id: int, payload: ContactTransferIn):
     contact = selectors.contact_get(request.auth, contact_id)
     contact = services.contact_transfer(actor=request.auth, contact=contact, owner=payload.owner)
-    return _detail(200, contact_out(contact))
+    return _contact_detail(request.auth, contact)
 
 
 __all__ = ["accounts_router", "contacts_router", "Action", "StreamingHttpResponse"]

@@ -133,6 +133,14 @@ def account_contacts(actor, account: Account, *, limit: int = 50) -> list[Contac
     return list(access.scope(actor, Contact).filter(account=account).select_related("owner").order_by("name", "id")[:limit])
 
 
+def visible_account_ids(actor, account_ids) -> set[int]:
+    """Which of these accounts the actor may see: a contact names its account only to them."""
+    ids = {i for i in account_ids if i}
+    if not ids:
+        return set()
+    return set(access.scope(actor, Account).filter(pk__in=ids).values_list("id", flat=True))
+
+
 def visible_account_name(actor, account_id) -> str | None:
     """The name of a contact's account, only if the actor may see that account."""
     if not account_id:

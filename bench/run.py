@@ -1,0 +1,454 @@
+"""`make bench`: a million accounts and three million contacts in PostgreSQL, measured over HTTP.
+
+What it does, in order:
+1. makes sure the database `guanxi_bench` exists and is migrated (BENCH_DATABASE_URL overrides);
+2. loads `guanxi demo-data --scale 1000000` and times it, unless the database already holds
+   exactly that data from an earlier run (`--reload` forces a fresh database and load);
+3. starts `guanxi serve` (waitress, as in production on small installs) on a free loopback
+   port and sends real HTTP requests, one at a time, for each scenario: a warm-up, then
+   `--requests` timed requests;
+4. reads the server's peak resident memory (VmHWM) and counts the SQL queries of the account
+   detail page in-process;
+5. prints a table and writes docs/benchmarks.md with the machine, each figure, its target and
+   pass/fail.
+
+Run it with `make bench` or `.venv/bin/python bench/run.py [--reload] [--requests N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/guanxi_bench")
+VAR_DIR = ROOT / "var" / "bench"
+LOAD_RECORD = VAR_DIR / "load.json"  # the timing of the load that made the data in the database
+REPORT = ROOT / "docs" / "benchmarks.md"
+SCALE = 1_000_000
+LOAD_TARGET_S = 600
+RSS_TARGET_MB = 250
+
+# Search queries people type: Chinese words and names, pinyin, initials, phone endings, email parts.
+ACCOUNT_QUERIES = ["西湖", "科技", "杭州西湖", "xihu", "xh", "8000", "0571"]
+CONTACT_QUERIES = ["王芳", "陈", "zhang", "xh", "8000", "wang.52", "example.org"]
+
+
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
+    env.update(DATABASE_URL=DATABASE_URL, GUANXI_VAR_DIR=str(VAR_DIR), DJANGO_SETTINGS_MODULE="guanxi.config.settings")
+    return env
+
+
+def guanxi(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "guanxi.cli", *args], env=child_env(), cwd=ROOT, check=True, **kwargs)
+
+
+# --- database -----------------------------------------------------------------------------------
+
+def _admin_connection():
+    import psycopg
+
+    url = urlsplit(DATABASE_URL)
+    return psycopg.connect(host=url.hostname or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+                           password=url.password, dbname="postgres", autocommit=True)
+
+
+def database_name() -> str:
+    return urlsplit(DATABASE_URL).path.lstrip("/")
+
+
+def create_database(*, drop: bool) -> None:
+    from psycopg import sql
+
+    name = sql.Identifier(database_name())
+    with _admin_connection() as conn:
+        if drop:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database_name()]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+
+
+def data_is_complete(scale: int) -> bool:
+    """The database holds exactly one load of `scale` accounts, fully indexed."""
+    from django.db import connection
+
+    from guanxi.customers.models import Account, Contact
+    from guanxi.demo.pgload import PENDING
+    from guanxi.search.models import SearchDocument
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PENDING])
+        interrupted = cursor.fetchone()[0]
+    accounts, contacts = Account._base_manager.count(), Contact._base_manager.count()
+    return (not interrupted and accounts == scale and contacts == 3 * scale
+            and SearchDocument.objects.count() == accounts + contacts)
+
+
+def load(scale: int) -> dict:
+    print(f"Loading {scale:,} accounts and {3 * scale:,} contacts (guanxi demo-data --scale {scale}) …", flush=True)
+    start = time.monotonic()
+    guanxi("demo-data", "--scale", str(scale))
+    record = {"scale": scale, "seconds": round(time.monotonic() - start, 1),
+              "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    LOAD_RECORD.write_text(json.dumps(record))
+    return record
+
+
+def prepare_data(scale: int, reload: bool) -> dict:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    create_database(drop=reload)
+    guanxi("migrate", "--noinput", "-v0")
+    setup_django()
+    from django.db import connections
+
+    complete = data_is_complete(scale)
+    connections.close_all()
+    if complete and LOAD_RECORD.exists():
+        record = json.loads(LOAD_RECORD.read_text())
+        print(f"Reusing the data loaded on {record['date']} ({record['seconds']:.0f} s); --reload to load again.")
+        return {**record, "reused": True}
+    if not reload:  # partial, interrupted or other data: start from an empty database
+        create_database(drop=True)
+        guanxi("migrate", "--noinput", "-v0")
+    return {**load(scale), "reused": False}
+
+
+def setup_django() -> None:
+    os.environ.update(child_env())
+    import django
+
+    django.setup()
+
+
+# --- sessions, tokens and sample records ----------------------------------------------------------
+
+@dataclass
+class Persona:
+    username: str
+    token: str
+    session_cookie: str
+    account_ids: list[int]
+
+
+def personas(usernames: list[str], rng: random.Random) -> dict[str, Persona]:
+    """An API token and a logged-in session per persona, and 200 accounts each may see."""
+    from django.conf import settings
+    from django.db import connections
+    from django.test import Client
+
+    from guanxi.customers.models import Account
+    from guanxi.org.models import ApiToken, User
+    from guanxi.policies import access
+
+    out = {}
+    for username in usernames:
+        user = User.objects.get(username=username)
+        _row, token = ApiToken.issue(user, name="bench")
+        client = Client()
+        client.force_login(user)
+        visible = access.scope(user, Account)
+        low, high = Account._base_manager.order_by("id").values_list("id", flat=True)[:1][0], \
+            Account._base_manager.order_by("-id").values_list("id", flat=True)[:1][0]
+        ids: list[int] = []
+        while len(ids) < 200:
+            start = rng.randint(low, high)
+            pk = visible.filter(pk__gte=start).order_by("pk").values_list("pk", flat=True).first()
+            if pk is not None:
+                ids.append(pk)
+        out[username] = Persona(username, token, client.cookies[settings.SESSION_COOKIE_NAME].value, ids)
+    connections.close_all()
+    return out
+
+
+def detail_query_counts(persona: Persona) -> list[int]:
+    """SQL queries of the account detail page for a few accounts (with different numbers of
+    contacts and history entries): they should all be the same number."""
+    from django.db import connection, connections
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.org.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=persona.username))
+    counts = []
+    for pk in persona.account_ids[:5]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/customers/accounts/{pk}/")
+        assert response.status_code == 200, response.status_code
+        counts.append(len(queries))
+    connections.close_all()
+    return counts
+
+
+# --- the server and the requests --------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`guanxi serve` in a subprocess on a free loopback port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.log = open(VAR_DIR / "server.log", "w")  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "guanxi.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=child_env(), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise SystemExit(f"The server did not start; see {VAR_DIR / 'server.log'}")
+            time.sleep(0.2)
+
+    def memory_mb(self) -> dict[str, float]:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        values = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        return {key: int(values[key].split()[0]) / 1024 for key in ("VmHWM", "VmRSS")}
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+@dataclass
+class Request:
+    label: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Result:
+    name: str
+    target_ms: float
+    timings: list[float] = field(default_factory=list)
+    by_label: dict[str, list[float]] = field(default_factory=dict)
+    items: dict[str, int] = field(default_factory=dict)
+
+    def p(self, q: float, values: list[float] | None = None) -> float:
+        values = sorted(self.timings if values is None else values)
+        return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+    @property
+    def passed(self) -> bool:
+        return self.p(95) <= self.target_ms
+
+
+def measure(port: int, name: str, target_ms: float, requests: list[Request], *, count: int, warmup: int) -> Result:
+    """Warm up, then `count` requests cycling through `requests`, one at a time, on one
+    keep-alive connection like a browser's."""
+    result = Result(name, target_ms)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for i in range(warmup + count):
+        req = requests[i % len(requests)]
+        start = time.perf_counter()
+        conn.request("GET", req.path, headers=req.headers)
+        response = conn.getresponse()
+        body = response.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status != 200:
+            raise SystemExit(f"{name}: GET {req.path} answered {response.status}: {body[:300]!r}")
+        if req.path.startswith("/api/") and req.label not in result.items:
+            result.items[req.label] = len(json.loads(body)["items"])  # what came back, once per request
+        if i >= warmup:
+            result.timings.append(elapsed)
+            result.by_label.setdefault(req.label, []).append(elapsed)
+    conn.close()
+    return result
+
+
+def scenarios(people: dict[str, Persona]) -> list[tuple[str, float, list[Request]]]:
+    from django.conf import settings
+
+    def api(p: Persona):
+        return {"Authorization": f"Bearer {p.token}", "Accept": "application/json"}
+
+    def ui(p: Persona):
+        return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={p.session_cookie}", "Accept": "text/html"}
+
+    director, rep1 = people["director"], people["rep1"]
+    search = []
+    for resource, queries in (("accounts", ACCOUNT_QUERIES), ("contacts", CONTACT_QUERIES)):
+        for q in queries:
+            for p in (director, rep1):
+                search.append(Request(f"{resource} q={q} ({p.username})", f"/api/v1/{resource}?q={quote(q)}", api(p)))
+    return [
+        ("Contacts API, first page (director: all 3M)", 50,
+         [Request("director", "/api/v1/contacts", api(director))]),
+        ("Contacts API, first page (rep1: own records)", 50,
+         [Request("rep1", "/api/v1/contacts", api(rep1))]),
+        ("Search API `q` over 4M records (mixed queries)", 100, search),
+        ("Account detail page (UI)", 100,
+         [Request(f"{p.username}", f"/customers/accounts/{pk}/", ui(p))
+          for i in range(200) for p in (director, rep1) for pk in [p.account_ids[i]]]),
+        ("Contacts list page, filtered + sorted (UI)", 50,
+         [Request("owner=rep2&ordering=name (director)", "/customers/contacts/?owner=rep2&ordering=name", ui(director)),
+          Request("has_email=true&ordering=-created_at (director)", "/customers/contacts/?has_email=true&ordering=-created_at", ui(director)),
+          Request("has_mobile=true&ordering=name (rep1)", "/customers/contacts/?has_mobile=true&ordering=name", ui(rep1)),
+          Request("owner=manager1&ordering=-created_at (manager1's view as director)",
+                  "/customers/contacts/?owner=manager1&ordering=-created_at", ui(director))]),
+    ]
+
+
+# --- report ---------------------------------------------------------------------------------------------
+
+def machine() -> dict[str, str]:
+    from django.db import connection, connections
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        shared_buffers = cursor.fetchone()[0]
+    connections.close_all()
+    meminfo = Path("/proc/meminfo").read_text().split()
+    ram_gb = int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024 / 1024
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"CPU": f"{os.cpu_count()} cores ({cpu})", "RAM": f"{ram_gb:.0f} GB",
+            "PostgreSQL": f"{pg} (shared_buffers {shared_buffers}, otherwise default settings)",
+            "Python": platform.python_version(), "OS": platform.platform(),
+            "Date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "**FAIL**"
+
+
+def report(info, loaded, results, memory, query_counts, args) -> str:
+    rows = [("`demo-data --scale 1000000` (1M accounts, 3M contacts, 4M search documents)",
+             f"{loaded['seconds']:.0f} s" + (" (earlier run, data reused)" if loaded["reused"] else ""), "—",
+             f"≤ {LOAD_TARGET_S} s", verdict(loaded["seconds"] <= LOAD_TARGET_S))]
+    for r in results:
+        rows.append((r.name, f"{r.p(50):.1f} ms", f"{r.p(95):.1f} ms", f"≤ {r.target_ms:.0f} ms", verdict(r.passed)))
+    fixed = all(len(set(counts)) == 1 for counts in query_counts.values())
+    shown = ", ".join(f"{user}: {'/'.join(map(str, sorted(set(counts))))}" for user, counts in query_counts.items())
+    rows.append(("Account detail page: SQL queries (5 different accounts each)", shown, "—", "fixed", verdict(fixed)))
+    rows.append(("Web worker peak resident memory (VmHWM)", f"{memory['VmHWM']:.0f} MB", "—",
+                 f"< {RSS_TARGET_MB} MB", verdict(memory["VmHWM"] < RSS_TARGET_MB)))
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); rerun it to refresh this page. The figures are for",
+        "one client sending one request at a time to `guanxi serve` (waitress, 8 threads) over loopback,",
+        f"after {args.warmup} warm-up requests, {args.requests} timed requests per scenario.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in info.items()],
+        "",
+        "## Results against the targets",
+        "",
+        "| What | p50 | p95 | Target | |",
+        "|---|---:|---:|---|---|",
+        *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows],
+        "",
+        "## Search, query by query",
+        "",
+        "`q` goes through the access layer like every read: the director searches all 4 million",
+        "records, rep1 only their own. Items = the size of the first page returned (at most 50).",
+        "",
+        "| Query | p50 | p95 | Items |",
+        "|---|---:|---:|---:|",
+    ]
+    search = next(r for r in results if r.name.startswith("Search"))
+    for label, timings in search.by_label.items():
+        lines.append(f"| {label} | {search.p(50, timings):.1f} ms | {search.p(95, timings):.1f} ms | {search.items.get(label, '')} |")
+    lines += ["", "## Other scenarios, request by request", "", "| Scenario | Request | p50 | p95 |", "|---|---|---:|---:|"]
+    for r in results:
+        if r is search or len(r.by_label) < 2:
+            continue
+        for label, timings in r.by_label.items():
+            lines.append(f"| {r.name} | {label} | {r.p(50, timings):.1f} ms | {r.p(95, timings):.1f} ms |")
+    lines += ["", NOTES.strip(), ""]
+    return "\n".join(lines)
+
+
+NOTES = """
+## How the targets are met
+
+- **Loading.** `guanxi demo-data --scale N` makes its rows in one worker process per core (the
+  pinyin and phone tokens of 4 million search documents are the expensive part) and streams
+  them with PostgreSQL's `COPY`; the tables' secondary indexes and foreign keys are set aside
+  during the load and rebuilt at the end (`guanxi/demo/generate.py`, `guanxi/demo/pgload.py`).
+- **Lists.** Every list ordering has a partial index `(…, id) WHERE deleted_at IS NULL`, per
+  owner too, so the first page and every following cursor page are index range scans
+  (`guanxi/customers/models.py`, keyset pagination in `guanxi/core/pagination.py`).
+- **Search.** One `SearchDocument` per record with ready-made tokens (Chinese characters and
+  bigrams, pinyin, initials, phone digits and reversed suffixes, email parts) in a GIN index.
+  See `guanxi/search/` for how queries are matched and ordered.
+- **Detail page.** A fixed number of queries whatever the number of contacts or history
+  entries (`guanxi/customers/views.py`).
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reload", action="store_true", help="drop the bench database and load it again")
+    parser.add_argument("--scale", type=int, default=SCALE, help="accounts to load (contacts: 3 times as many)")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests before each scenario")
+    parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+
+    loaded = prepare_data(args.scale, args.reload)
+    rng = random.Random(7)
+    people = personas(["director", "rep1"], rng)
+    query_counts = {user: detail_query_counts(p) for user, p in people.items()}
+    info = machine()
+
+    server = Server()
+    try:
+        results = []
+        for name, target, requests in scenarios(people):
+            print(f"  {name} …", flush=True)
+            results.append(measure(server.port, name, target, requests, count=args.requests, warmup=args.warmup))
+        memory = server.memory_mb()
+    finally:
+        server.stop()
+
+    text = report(info, loaded, results, memory, query_counts, args)
+    print()
+    print(text.split("## Search, query by query")[0].split("## Results against the targets")[1].strip())
+    if not args.no_report:
+        REPORT.write_text(text)
+        print(f"\nWritten to {REPORT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
