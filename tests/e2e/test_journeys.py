@@ -48,6 +48,12 @@ def _top_bar_fits(page) -> None:
         assert ba["x"] + ba["width"] <= bb["x"] + 0.5, f"{a} overlaps {b}"
 
 
+def _table_fits(page) -> None:
+    """At 1280 px the default list columns fit without a horizontal scroll bar."""
+    scroll, client = page.locator(".gx-table-wrap").evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert scroll <= client + 1, f"the table on {page.url} needs a horizontal scroll bar ({scroll} > {client})"
+
+
 def test_rep_creates_account_finds_it_by_pinyin_initials_and_switches_to_english(open_session):
     # No language cookie: the browser's Accept-Language (zh-CN) picks the first language.
     s = open_session(language=None)
@@ -130,6 +136,7 @@ def test_main_pages_render_for_a_rep(open_session):
     rows = page.get_by_test_id("account-row")
     expect(rows.first).to_be_visible()
     assert rows.count() >= 20
+    _table_fits(page)
     s.screenshot("accounts.png")
 
     # A demo account (with contacts and history), not one another test may have just created.
@@ -146,6 +153,7 @@ def test_main_pages_render_for_a_rep(open_session):
 
     s.goto("/customers/contacts/")
     expect(page.locator("table.gx-table tbody tr").first).to_be_visible()
+    _table_fits(page)
     s.screenshot("contacts.png")
 
     s.goto("/customers/recycle-bin/")
