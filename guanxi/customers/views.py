@@ -210,7 +210,7 @@ def contact_detail(request, pk: int):
     return render(request, "customers/contact_detail.html", {
         "contact": contact,
         "account_name": selectors.visible_account_name(request.user, contact.account_id),
-        "history": history_for(contact),
+        "history": _redact_account_names(request, history_for(contact)),
         "can_update": access.can(request.user, Action.UPDATE, contact),
         "can_delete": access.can(request.user, Action.DELETE, contact),
         "can_transfer": access.can(request.user, Action.TRANSFER, contact),
@@ -323,6 +323,21 @@ def restore(request, kind: str, pk: int):
         return HttpResponse(status=404)
     messages.success(request, _("“%(name)s” restored.") % {"name": str(obj)})
     return redirect(url)
+
+
+def _redact_account_names(request, history):
+    """A contact's history names its accounts; hide the names of accounts the viewer cannot see."""
+    ids = {v["id"] for e in history for v in e.changes.get("account", []) if isinstance(v, dict) and "id" in v}
+    if not ids:
+        return history
+    visible = set(access.scope(request.user, Account).filter(pk__in=ids).values_list("id", flat=True))
+    hidden = _("(an account you cannot see)")
+    for event in history:
+        if "account" in event.changes:
+            event.changes["account"] = [
+                {**v, "label": hidden} if isinstance(v, dict) and v.get("id") not in visible else v
+                for v in event.changes["account"]]
+    return history
 
 
 def _sharing_context(request, obj, kind: str) -> dict:

@@ -196,3 +196,14 @@ def test_formula_names_are_kept_but_neutralized_in_csv(web, org):
     AccountFactory(owner=org["director"], name="=HYPERLINK(\"http://evil\")")
     body = b"".join(web("director").get("/customers/accounts/export.csv").streaming_content).decode("utf-8-sig")
     assert "'=HYPERLINK" in body
+
+
+def test_contact_history_hides_names_of_accounts_the_viewer_cannot_see(web, org):
+    from guanxi.customers import services
+
+    theirs = AccountFactory(owner=org["rep3"], name="保密客户有限公司")
+    contact = ContactFactory(owner=org["rep3"], name="钱七", account=theirs.pk)
+    services.contact_transfer(actor=org["director"], contact=contact, owner="rep1")
+    html = web("rep1").get(f"/customers/contacts/{contact.pk}/").content.decode()
+    assert "钱七" in html and "保密客户有限公司" not in html and "an account you cannot see" in html
+    assert "保密客户有限公司" in web("director").get(f"/customers/contacts/{contact.pk}/").content.decode()
