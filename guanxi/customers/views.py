@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.audit.selectors import history_for
@@ -22,13 +23,13 @@ from .models import Account, Contact, Industry, Tier
 from .sharing import collaborators_of
 
 ACCOUNT_COLUMNS = {
-    "industry": _("Industry"), "tier": _("Tier"), "phone": _("Phone"), "uscc": _("USCC"),
-    "owner": _("Owner"), "updated_at": _("Updated"), "created_at": _("Created"), "tags": _("Tags"),
+    "industry": gettext_lazy("Industry"), "tier": gettext_lazy("Tier"), "phone": gettext_lazy("Phone"), "uscc": gettext_lazy("USCC"),
+    "owner": gettext_lazy("Owner"), "updated_at": gettext_lazy("Updated"), "created_at": gettext_lazy("Created"), "tags": gettext_lazy("Tags"),
 }
 ACCOUNT_DEFAULT_COLUMNS = ["industry", "tier", "phone", "owner", "updated_at"]
 CONTACT_COLUMNS = {
-    "account": _("Account"), "title": _("Title"), "mobile": _("Mobile"), "email": _("Email"),
-    "wechat": _("WeChat ID"), "owner": _("Owner"), "updated_at": _("Updated"), "created_at": _("Created"),
+    "account": gettext_lazy("Account"), "title": gettext_lazy("Title"), "mobile": gettext_lazy("Mobile"), "email": gettext_lazy("Email"),
+    "wechat": gettext_lazy("WeChat ID"), "owner": gettext_lazy("Owner"), "updated_at": gettext_lazy("Updated"), "created_at": gettext_lazy("Created"),
 }
 CONTACT_DEFAULT_COLUMNS = ["account", "title", "mobile", "email", "owner", "updated_at"]
 

@@ -120,19 +120,24 @@ def _chunk_sizes(accounts: int) -> list[int]:
 
 
 def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
-             progress: Callable[[dict, float], None] | None = None) -> dict[str, int]:
-    """Insert `accounts` accounts, 3 contacts each, with search entries. Returns counts."""
+             say: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Insert `accounts` accounts, 3 contacts each, with search entries. Returns counts.
+    `say` receives a line of progress now and then."""
     users = ensure_demo_org()
     plan = Plan(seed=seed, owner_ids=[users[u].pk for u in SALES_USERS], now=timezone.now(), validate=validate)
     sizes = _chunk_sizes(accounts)
     made = {"accounts": 0, "contacts": 0}
     start = time.monotonic()
 
+    def tell(message: str) -> None:
+        if say:
+            say(f"  {time.monotonic() - start:5.0f} s  {message}")
+
     def done(count: int) -> None:
         made["accounts"] += count
         made["contacts"] += count * CONTACTS_PER_ACCOUNT
-        if progress:
-            progress(made, time.monotonic() - start)
+        if made["accounts"] % (10 * CHUNK) == 0 or made["accounts"] == accounts:
+            tell(f"{made['accounts']:,} accounts, {made['contacts']:,} contacts")
 
     if connection.vendor != "postgresql":
         for number, count in enumerate(sizes):
@@ -150,13 +155,17 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
         for job in jobs:
             done(make_and_copy(job))
     else:
+        tell("B-tree indexes and foreign keys set aside for the load")
         with pgload.bulk_load_mode([Account, Contact, SearchDocument]):
             connections.close_all()  # each worker opens its own connection
             workers = min(os.cpu_count() or 1, len(jobs))
             with multiprocessing.get_context("spawn").Pool(workers, initializer=worker.init) as pool:
                 for count in pool.imap_unordered(worker.make_and_copy, jobs):
                     done(count)
+            tell("rebuilding the B-tree indexes and foreign keys")
+        tell("updating the planner's statistics")
     pgload.analyze([Account, Contact, SearchDocument])
+    tell("done")
     return made
 
 

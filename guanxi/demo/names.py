@@ -46,7 +46,7 @@ MOBILE_PREFIXES = ["138", "139", "137", "136", "135", "150", "151", "152", "158"
 
 def uscc(rng: random.Random, region: str) -> str:
     body = rng.choice(["91", "91", "92", "93", "11", "12", "52"]) + region
-    body += "".join(rng.choice(USCC_CHARSET) for _ in range(9))
+    body += "".join(rng.choices(USCC_CHARSET, k=9))
     return body + uscc_check_char(body)
 
 

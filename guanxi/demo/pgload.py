@@ -7,12 +7,17 @@ Three techniques, each worth several minutes at a million accounts:
 2. Ids reserved up front (`reserve_ids`): the main process takes a block of consecutive ids
    from each table's sequence, so every worker knows the ids of its chunk's accounts before
    saving them and can write the contacts' `account_id` in the same pass.
-3. Indexes and foreign keys set aside during a large load (`bulk_load_mode`): building an
-   index once over sorted data is much cheaper than updating it for every row, and checking
-   3 million foreign keys one row at a time costs more than one join at the end. Primary keys,
-   unique and check constraints stay in place all along. Everything set aside is recreated
-   from PostgreSQL's own definitions (`pg_get_indexdef`, `pg_get_constraintdef`), even when
-   the load fails, so afterwards the schema is exactly what the migrations made.
+3. B-tree indexes and foreign keys set aside during a large load (`bulk_load_mode`): building
+   a B-tree once over all the rows is much cheaper than updating it for every row (and
+   PostgreSQL builds it with parallel workers), and checking 3 million foreign keys one row at
+   a time costs more than the one join that checks them when the constraint is added back.
+   Primary keys, unique and check constraints stay in place all along. So does the search
+   table's GIN index: PostgreSQL cannot build a GIN index in parallel (before version 18), so
+   rebuilding it at the end would keep one core busy for minutes while the other waits;
+   maintained during the load (through its pending list), that work is shared by the
+   connections of the workers. Everything set aside is recreated from PostgreSQL's own
+   definitions (`pg_get_indexdef`, `pg_get_constraintdef`), even when the load fails, so
+   afterwards the schema is exactly what the migrations made.
 """
 
 from __future__ import annotations
@@ -20,11 +25,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import attrgetter
 
-from django.db import connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from guanxi.customers.models import Account, Contact
@@ -33,7 +37,6 @@ from guanxi.search.models import SearchDocument
 
 log = logging.getLogger(__name__)
 REBUILD_MEMORY = "1GB"  # maintenance_work_mem for each index build (the bench machine has 24 GB)
-REBUILD_CONNECTIONS = 2  # index builds that run at the same time (GIN and B-trees)
 
 
 def _table(model: type[models.Model]) -> str:
@@ -111,14 +114,13 @@ PENDING = "guanxi_demo_pending_ddl"
 
 
 def _set_aside(tables: list[str]) -> list[tuple[str, str, str]]:
-    """(kind, DROP …, CREATE … / ADD …) for the secondary indexes and foreign keys of `tables`.
+    """(kind, DROP …, CREATE … / ADD …) for the B-tree indexes and foreign keys of `tables`.
     Indexes that back a constraint (primary key, unique) stay."""
     with connection.cursor() as cursor:
         cursor.execute("""
-            SELECT CASE WHEN am.amname = 'gin' THEN 'gin' ELSE 'index' END,
-                   'DROP INDEX ' || i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            SELECT 'index', 'DROP INDEX ' || i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
-            WHERE i.indrelid = ANY(%s::regclass[])
+            WHERE i.indrelid = ANY(%s::regclass[]) AND am.amname = 'btree'
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
             UNION ALL
             SELECT 'fk', format('ALTER TABLE %%s DROP CONSTRAINT %%I', conrelid::regclass, conname),
@@ -130,27 +132,20 @@ def _set_aside(tables: list[str]) -> list[tuple[str, str, str]]:
 
 
 def _run_pending(kind: str) -> None:
-    """Run the pending statements of one kind, each followed by crossing it off the list.
-    Called in a thread: Django gives each thread its own connection, closed at the end."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET maintenance_work_mem = '{REBUILD_MEMORY}'")
-            cursor.execute(f"SELECT id, sql FROM {PENDING} WHERE kind = %s ORDER BY id", [kind])
-            for pk, sql in cursor.fetchall():
-                with transaction.atomic():
-                    cursor.execute(sql)
-                    cursor.execute(f"DELETE FROM {PENDING} WHERE id = %s", [pk])
-    finally:
-        connections.close_all()
+    """Run the pending statements of one kind, each followed by crossing it off the list."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET maintenance_work_mem = '{REBUILD_MEMORY}'")
+        cursor.execute(f"SELECT id, sql FROM {PENDING} WHERE kind = %s ORDER BY id", [kind])
+        for pk, sql in cursor.fetchall():
+            with transaction.atomic():
+                cursor.execute(sql)
+                cursor.execute(f"DELETE FROM {PENDING} WHERE id = %s", [pk])
+        cursor.execute("RESET maintenance_work_mem")
 
 
 def _rebuild() -> None:
     log.info("Rebuilding the indexes and foreign keys set aside for the load")
-    # The GIN index of the search table takes longest: it gets a connection of its own while
-    # the other one builds the B-trees (which PostgreSQL spreads over its parallel workers).
-    with ThreadPoolExecutor(REBUILD_CONNECTIONS) as pool:
-        for future in [pool.submit(_run_pending, "gin"), pool.submit(_run_pending, "index")]:
-            future.result()
+    _run_pending("index")  # one at a time: PostgreSQL spreads each build over parallel workers
     _run_pending("fk")  # adding a foreign key checks every row in one query
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {PENDING}")
@@ -170,9 +165,9 @@ def bulk_load_mode(model_list: list[type[models.Model]]) -> Iterator[None]:
     statements = _set_aside([m._meta.db_table for m in model_list])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {PENDING} (id serial PRIMARY KEY, kind text NOT NULL, sql text NOT NULL)")
-        for kind, drop, create in statements:
+        for kind, _drop, create in statements:
             cursor.execute(f"INSERT INTO {PENDING} (kind, sql) VALUES (%s, %s)", [kind, create])
-        for kind, drop, _create in sorted(statements, key=lambda s: s[0] != "fk"):  # foreign keys first
+        for _kind, drop, _create in sorted(statements, key=lambda s: s[0] != "fk"):  # foreign keys first
             cursor.execute(drop)
     try:
         yield

@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as _AllauthLoginForm
 from django import forms
 from django.conf import settings
 from django.forms.models import ModelChoiceIterator
@@ -65,3 +66,12 @@ class RoleForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=50)
     description = forms.CharField(label=_("Description"), required=False, max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LoginForm(_AllauthLoginForm):
+    """allauth's sign-in form, with a label that says what to type."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Username or email")
+        self.fields["login"].widget.attrs["placeholder"] = _("Username or email")

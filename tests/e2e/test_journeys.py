@@ -272,9 +272,6 @@ def test_ctrl_k_focuses_search_and_the_keyboard_opens_a_result(open_session):
     s.log.assert_clean()
 
 
-@pytest.mark.xfail(strict=True, reason="guanxi/customers/views.py builds ACCOUNT_COLUMNS/CONTACT_COLUMNS with gettext "
-                                       "at import time, so list headers keep the language of the first import; "
-                                       "use gettext_lazy there, then drop this marker")
 def test_list_column_headers_follow_the_language(open_session):
     s = open_session(language="en")
     page = s.page

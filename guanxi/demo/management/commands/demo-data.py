@@ -24,10 +24,7 @@ class Command(BaseCommand):
             return
         count = 200 if scale is None else scale
 
-        def progress(made, elapsed):
-            if scale and scale >= 50000:
-                self.stdout.write(f"  {made['accounts']:,} accounts, {made['contacts']:,} contacts, {elapsed:.0f} s")
-
-        made = generate(count, seed=seed, validate=scale is None or scale <= 10000, progress=progress)
+        say = self.stdout.write if scale and scale >= 50000 else None
+        made = generate(count, seed=seed, validate=scale is None or scale <= 10000, say=say)
         self.stdout.write(self.style.SUCCESS(f"Created {made['accounts']:,} accounts and {made['contacts']:,} contacts."))
         self.stdout.write(f"Demo logins (password '{PASSWORD}'): " + ", ".join(u[0] for u in USERS))
