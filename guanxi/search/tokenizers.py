@@ -38,7 +38,6 @@ def _normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
-@lru_cache(maxsize=200_000)
 def _pinyin(run: str) -> tuple[str, ...]:
     """The pinyin syllables of a run of Chinese characters: exactly lazy_pinyin(run), faster.
 
@@ -55,20 +54,24 @@ def _word_pinyin(word: str) -> tuple[str, ...]:
     return tuple(s for s in lazy_pinyin(word, style=Style.NORMAL, errors="ignore", v_to_u=False) if s.isascii())
 
 
-def _cjk_tokens(run: str, out: set[str]) -> None:
-    out.update(run)
+@lru_cache(maxsize=200_000)
+def _cjk_tokens(run: str) -> frozenset[str]:
+    """The tokens of a run of Chinese characters. Cached: names share their runs (family
+    names, given names, company names), and the pinyin is the slow part of indexing."""
+    out = set(run)
     out.update(run[i:i + 2] for i in range(len(run) - 1))
     syllables = [s.replace("ü", "v") for s in _pinyin(run)]
     for i in range(len(syllables)):
         out.add("".join(syllables[i:])[:MAX_TOKEN])
         out.add("".join(s[0] for s in syllables[i:] if s)[:MAX_TOKEN])
+    return frozenset(out)
 
 
 def text_tokens(text: str, out: set[str] | None = None) -> set[str]:
     out = set() if out is None else out
     for run in _RUN.findall(_normalize(text)):
         if _CJK.match(run):
-            _cjk_tokens(run, out)
+            out.update(_cjk_tokens(run))
         else:
             out.add(run[:MAX_TOKEN])
     return out
@@ -119,7 +122,7 @@ def national_digits(e164: str) -> str:
 
 def document(terms: Terms) -> str:
     out: set[str] = set()
-    for text in terms.text:
+    for text in dict.fromkeys(terms.text):  # a contact's name and family + given name often agree
         text_tokens(text or "", out)
     for phone in terms.phones:
         if phone:
