@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
-from ninja.responses import NinjaJSONEncoder
+from ninja.responses import NinjaJSONEncoder, Status
 from ninja.security import HttpBearer
 
 from .errors import ApplicationError, PreconditionRequired, ValidationFailed, VersionConflict
@@ -208,7 +208,7 @@ def idempotent(func):
                                       _("This Idempotency-Key was used with a different body."))
             return JsonResponse(found.response, status=found.status, json_dumps_params={"ensure_ascii": False})
         result = func(request, *args, **kwargs)
-        status, body = result if isinstance(result, tuple) else (200, result)
+        status, body = (result.status_code, result.value) if isinstance(result, Status) else (200, result)
         if 200 <= status < 300:
             payload = json.loads(json.dumps(body, cls=NinjaJSONEncoder))  # exactly what was sent
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from ninja import Router
+from ninja.responses import Status
 
 from guanxi.core.api import idempotent, if_match, with_etag
 from guanxi.org.models import Action
@@ -107,7 +108,7 @@ def account_recycle_bin(request, cursor: str | None = None, limit: int | None = 
 @idempotent
 def account_create(request, payload: AccountIn):
     account = services.account_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return 201, account_out(account)
+    return Status(201, account_out(account))
 
 
 @accounts_router.get("/{int:account_id}", response={200: AccountOut, **ERRORS}, operation_id="account_get")
@@ -127,7 +128,7 @@ def account_update(request, account_id: int, payload: AccountPatch):
 def account_delete(request, account_id: int):
     account = selectors.account_get(request.auth, account_id)
     services.account_delete(actor=request.auth, account=account, version=if_match(request))
-    return 204, None
+    return Status(204, None)
 
 
 @accounts_router.post("/{int:account_id}/restore", response={200: AccountOut, **ERRORS}, operation_id="account_restore")
@@ -171,7 +172,7 @@ def contact_recycle_bin(request, cursor: str | None = None, limit: int | None = 
 @idempotent
 def contact_create(request, payload: ContactIn):
     contact = services.contact_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return 201, contacts_out(request.auth, [contact])[0]
+    return Status(201, contacts_out(request.auth, [contact])[0])
 
 
 @contacts_router.get("/{int:contact_id}", response={200: ContactOut, **ERRORS}, operation_id="contact_get")
@@ -191,7 +192,7 @@ def contact_update(request, contact_id: int, payload: ContactPatch):
 def contact_delete(request, contact_id: int):
     contact = selectors.contact_get(request.auth, contact_id)
     services.contact_delete(actor=request.auth, contact=contact, version=if_match(request))
-    return 204, None
+    return Status(204, None)
 
 
 @contacts_router.post("/{int:contact_id}/restore", response={200: ContactOut, **ERRORS}, operation_id="contact_restore")
