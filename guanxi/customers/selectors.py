@@ -11,7 +11,7 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import Page, paginate, parse_limit
 from guanxi.org.models import Action, User
 from guanxi.policies import access
-from guanxi.search.selectors import matching_ids
+from guanxi.search.selectors import matching
 
 from .models import Account, Contact, Industry, Tier
 
@@ -34,9 +34,9 @@ def _search(qs: QuerySet, actor, model, q: str) -> QuerySet:
     if not q:
         return qs
     object_type = model.POLICY_OBJECT_TYPE
-    ids = matching_ids(object_type, q, owner_ids=access.owner_filter_ids(actor, object_type),
-                       shared=access.shared_ids_query(actor, object_type, Action.READ))
-    return qs.none() if ids is None else qs.filter(pk__in=ids)
+    condition = matching(object_type, q, owner_ids=access.owner_filter_ids(actor, object_type),
+                         shared=access.shared_ids_query(actor, object_type, Action.READ))
+    return qs.none() if condition is None else qs.filter(condition)
 
 
 def _owner_filter(value: str) -> int:

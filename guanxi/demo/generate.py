@@ -155,14 +155,14 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
         for job in jobs:
             done(make_and_copy(job))
     else:
-        tell("B-tree indexes and foreign keys set aside for the load")
+        tell("indexes and foreign keys set aside for the load")
         with pgload.bulk_load_mode([Account, Contact, SearchDocument]):
             connections.close_all()  # each worker opens its own connection
             workers = min(os.cpu_count() or 1, len(jobs))
             with multiprocessing.get_context("spawn").Pool(workers, initializer=worker.init) as pool:
                 for count in pool.imap_unordered(worker.make_and_copy, jobs):
                     done(count)
-            tell("rebuilding the B-tree indexes and foreign keys")
+            tell("rebuilding the indexes and foreign keys")
         tell("updating the planner's statistics")
     pgload.analyze([Account, Contact, SearchDocument])
     tell("done")

@@ -7,16 +7,15 @@ Three techniques, each worth several minutes at a million accounts:
 2. Ids reserved up front (`reserve_ids`): the main process takes a block of consecutive ids
    from each table's sequence, so every worker knows the ids of its chunk's accounts before
    saving them and can write the contacts' `account_id` in the same pass.
-3. B-tree indexes and foreign keys set aside during a large load (`bulk_load_mode`): building
-   a B-tree once over all the rows is much cheaper than updating it for every row (and
-   PostgreSQL builds it with parallel workers), and checking 3 million foreign keys one row at
-   a time costs more than the one join that checks them when the constraint is added back.
-   Primary keys, unique and check constraints stay in place all along. So does the search
-   table's GIN index: PostgreSQL cannot build a GIN index in parallel (before version 18), so
-   rebuilding it at the end would keep one core busy for minutes while the other waits;
-   maintained during the load (through its pending list), that work is shared by the
-   connections of the workers. Everything set aside is recreated from PostgreSQL's own
-   definitions (`pg_get_indexdef`, `pg_get_constraintdef`), even when the load fails, so
+3. Indexes and foreign keys set aside during a large load (`bulk_load_mode`): building an
+   index once over all the rows is much cheaper than updating it for every row, and checking 3
+   million foreign keys one row at a time costs more than the one join that checks them when
+   the constraint is added back. The indexes are rebuilt on two connections at once, the GIN
+   indexes of the search table first: PostgreSQL builds a GIN index on one core (before
+   version 18), which is why there is one per object type (search migration 0003), while it
+   spreads each B-tree build over its parallel workers. Primary keys, unique and check
+   constraints stay in place all along. Everything set aside is recreated from PostgreSQL's
+   own definitions (`pg_get_indexdef`, `pg_get_constraintdef`), even when the load fails, so
    afterwards the schema is exactly what the migrations made.
 """
 
@@ -24,7 +23,9 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import attrgetter
 
@@ -36,7 +37,10 @@ from guanxi.search import services as search
 from guanxi.search.models import SearchDocument
 
 log = logging.getLogger(__name__)
-REBUILD_MEMORY = "1GB"  # maintenance_work_mem for each index build (the bench machine has 24 GB)
+# maintenance_work_mem per build. B-trees sort in it; GIN builds were measured faster with a
+# modest amount (their in-memory tree of tokens stops fitting in the CPU caches).
+REBUILD_MEMORY = {"btree": "1GB", "gin": "64MB"}
+REBUILD_CONNECTIONS = 2
 
 
 def _table(model: type[models.Model]) -> str:
@@ -114,13 +118,13 @@ PENDING = "guanxi_demo_pending_ddl"
 
 
 def _set_aside(tables: list[str]) -> list[tuple[str, str, str]]:
-    """(kind, DROP …, CREATE … / ADD …) for the B-tree indexes and foreign keys of `tables`.
-    Indexes that back a constraint (primary key, unique) stay."""
+    """(kind, DROP …, CREATE … / ADD …) for the indexes and foreign keys of `tables`, GIN
+    indexes first. Indexes that back a constraint (primary key, unique) stay."""
     with connection.cursor() as cursor:
         cursor.execute("""
-            SELECT 'index', 'DROP INDEX ' || i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            SELECT am.amname, 'DROP INDEX ' || i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
-            WHERE i.indrelid = ANY(%s::regclass[]) AND am.amname = 'btree'
+            WHERE i.indrelid = ANY(%s::regclass[])
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
             UNION ALL
             SELECT 'fk', format('ALTER TABLE %%s DROP CONSTRAINT %%I', conrelid::regclass, conname),
@@ -128,25 +132,43 @@ def _set_aside(tables: list[str]) -> list[tuple[str, str, str]]:
                           pg_get_constraintdef(oid))
             FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])
         """, [tables, tables])
-        return cursor.fetchall()
+        order = {"gin": 0, "btree": 1, "fk": 2}
+        return sorted(cursor.fetchall(), key=lambda row: order.get(row[0], 1))
 
 
-def _run_pending(kind: str) -> None:
-    """Run the pending statements of one kind, each followed by crossing it off the list."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET maintenance_work_mem = '{REBUILD_MEMORY}'")
-        cursor.execute(f"SELECT id, sql FROM {PENDING} WHERE kind = %s ORDER BY id", [kind])
-        for pk, sql in cursor.fetchall():
-            with transaction.atomic():
-                cursor.execute(sql)
-                cursor.execute(f"DELETE FROM {PENDING} WHERE id = %s", [pk])
-        cursor.execute("RESET maintenance_work_mem")
+def _run(statements: queue.SimpleQueue[tuple[int, str, str]]) -> None:
+    """Take pending statements off the queue and run them, each followed by crossing it off
+    the list. Runs in a thread: Django gives each thread its own connection."""
+    try:
+        with connection.cursor() as cursor:
+            while True:
+                try:
+                    pk, kind, sql = statements.get_nowait()
+                except queue.Empty:
+                    return
+                with transaction.atomic():
+                    cursor.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY.get(kind, '1GB')}'")
+                    cursor.execute(sql)
+                    cursor.execute(f"DELETE FROM {PENDING} WHERE id = %s", [pk])
+    finally:
+        connection.close()
 
 
 def _rebuild() -> None:
     log.info("Rebuilding the indexes and foreign keys set aside for the load")
-    _run_pending("index")  # one at a time: PostgreSQL spreads each build over parallel workers
-    _run_pending("fk")  # adding a foreign key checks every row in one query
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, kind, sql FROM {PENDING} ORDER BY id")
+        pending = cursor.fetchall()
+    # Indexes on two connections at once; then foreign keys on one (adding one locks both of
+    # its tables, so two at a time would only wait for each other).
+    for step, connections in (([p for p in pending if p[1] != "fk"], REBUILD_CONNECTIONS),
+                              ([p for p in pending if p[1] == "fk"], 1)):
+        statements: queue.SimpleQueue[tuple[int, str, str]] = queue.SimpleQueue()
+        for item in step:
+            statements.put(item)
+        with ThreadPoolExecutor(connections) as pool:
+            for future in [pool.submit(_run, statements) for _ in range(connections)]:
+                future.result()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {PENDING}")
 
@@ -159,9 +181,8 @@ def finish_interrupted_load() -> None:
         _rebuild()
 
 
-@contextmanager
-def bulk_load_mode(model_list: list[type[models.Model]]) -> Iterator[None]:
-    """Drop the secondary indexes and foreign keys of these tables; recreate them afterwards."""
+def set_aside(model_list: list[type[models.Model]]) -> None:
+    """Drop the secondary indexes and foreign keys of these tables, noting how to recreate them."""
     statements = _set_aside([m._meta.db_table for m in model_list])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {PENDING} (id serial PRIMARY KEY, kind text NOT NULL, sql text NOT NULL)")
@@ -169,6 +190,12 @@ def bulk_load_mode(model_list: list[type[models.Model]]) -> Iterator[None]:
             cursor.execute(f"INSERT INTO {PENDING} (kind, sql) VALUES (%s, %s)", [kind, create])
         for _kind, drop, _create in sorted(statements, key=lambda s: s[0] != "fk"):  # foreign keys first
             cursor.execute(drop)
+
+
+@contextmanager
+def bulk_load_mode(model_list: list[type[models.Model]]) -> Iterator[None]:
+    """Indexes and foreign keys of these tables set aside for the block, recreated after it."""
+    set_aside(model_list)
     try:
         yield
     finally:

@@ -33,18 +33,30 @@ def _fts5_query(terms: list[QueryTerm]) -> str:
 
 
 class _TokensMatch(Func):
-    """array_to_tsvector(string_to_array(tokens, ' ')) @@ CAST(query AS tsquery): the GIN index's expression."""
+    """array_to_tsvector(string_to_array(tokens, ' ')) @@ CAST(query AS tsquery): the GIN indexes' expression.
+
+    With `indexed=False` the same test is written as the function behind the @@ operator,
+    ts_match_vq(…), which PostgreSQL never answers from an index: for checking given rows one
+    at a time (see selectors.py), where a plan through the index would be the slow one.
+    """
     output_field = BooleanField()
+
+    def __init__(self, *expressions, indexed: bool = True, **extra):
+        super().__init__(*expressions, **extra)
+        self.indexed = indexed
 
     def as_sql(self, compiler, connection, **extra):
         field_sql, field_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
-        return (f"array_to_tsvector(string_to_array({field_sql}, ' ')) @@ CAST({query_sql} AS tsquery)",
-                [*field_params, *query_params])
+        vector = f"array_to_tsvector(string_to_array({field_sql}, ' '))"
+        query = f"CAST({query_sql} AS tsquery)"
+        sql = f"{vector} @@ {query}" if self.indexed else f"ts_match_vq({vector}, {query})"
+        return sql, [*field_params, *query_params]
 
 
-def match_filter(terms: list[QueryTerm]):
-    """A filter() argument on SearchDocument matching all terms, for the current database."""
+def match_filter(terms: list[QueryTerm], *, indexed: bool = True):
+    """A filter() argument on SearchDocument matching all terms, for the current database.
+    `indexed=False` (PostgreSQL): the same condition in a form no index answers."""
     if connection.vendor == "postgresql":
-        return _TokensMatch(F("tokens"), Value(_pg_tsquery(terms)))
+        return _TokensMatch(F("tokens"), Value(_pg_tsquery(terms)), indexed=indexed)
     return Q(id__in=RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [_fts5_query(terms)]))
