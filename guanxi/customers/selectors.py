@@ -29,13 +29,11 @@ class ListParams:
     filters: dict | None = None
 
 
-def _search(qs: QuerySet, actor, model, q: str) -> QuerySet:
+def _search(qs: QuerySet, model, q: str) -> QuerySet:
     q = (q or "").strip()
     if not q:
         return qs
-    object_type = model.POLICY_OBJECT_TYPE
-    condition = matching(object_type, q, owner_ids=access.owner_filter_ids(actor, object_type),
-                         shared=access.shared_ids_query(actor, object_type, Action.READ))
+    condition = matching(model.POLICY_OBJECT_TYPE, q)  # qs is scoped by the access layer
     return qs.none() if condition is None else qs.filter(condition)
 
 
@@ -96,13 +94,30 @@ def account_queryset(actor, *, q: str = "", filters: dict | None = None, deleted
                      action: str = Action.READ) -> QuerySet:
     qs = access.scope(actor, Account, action, deleted=deleted).select_related("owner")
     qs = _apply_filters(qs, filters or {}, ACCOUNT_FILTERS)
-    return _search(qs, actor, Account, q)
+    return _search(qs, Account, q)
+
+
+def _page(qs: QuerySet, params: ListParams, allowed: dict[str, str], *, rows: QuerySet) -> Page:
+    """A keyset page (core.pagination). With a search, in two steps: a search may make the
+    list pass over thousands of rows to fill a page (see guanxi/search/selectors.py), so the
+    first step selects nothing but the ordering field and the id, which the ordering indexes
+    hold, and PostgreSQL answers it from the index alone (an index-only scan); the second
+    reads the page's rows by id from `rows` (the ids come from the scoped, filtered `qs`)."""
+    ordering = params.ordering or DEFAULT_ORDERING
+    limit = parse_limit(params.limit)
+    if not (params.q or "").strip():
+        return paginate(qs, ordering=ordering, allowed=allowed, cursor=params.cursor, limit=limit)
+    field = allowed.get(ordering.lstrip("-"), "id")  # paginate() rejects unknown orderings
+    keys = paginate(qs.select_related(None).only(field), ordering=ordering, allowed=allowed,
+                    cursor=params.cursor, limit=limit)
+    by_id = rows.in_bulk([key.pk for key in keys.items])
+    keys.items = [by_id[key.pk] for key in keys.items if key.pk in by_id]
+    return keys
 
 
 def account_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
     qs = account_queryset(actor, q=params.q, filters=params.filters, deleted=deleted)
-    return paginate(qs, ordering=params.ordering or DEFAULT_ORDERING, allowed=ACCOUNT_ORDERING,
-                    cursor=params.cursor, limit=parse_limit(params.limit))
+    return _page(qs, params, ACCOUNT_ORDERING, rows=Account._base_manager.select_related("owner"))
 
 
 def account_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Account:
@@ -114,13 +129,12 @@ def contact_queryset(actor, *, q: str = "", filters: dict | None = None, deleted
                      action: str = Action.READ) -> QuerySet:
     qs = access.scope(actor, Contact, action, deleted=deleted).select_related("owner", "account")
     qs = _apply_filters(qs, filters or {}, CONTACT_FILTERS)
-    return _search(qs, actor, Contact, q)
+    return _search(qs, Contact, q)
 
 
 def contact_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
     qs = contact_queryset(actor, q=params.q, filters=params.filters, deleted=deleted)
-    return paginate(qs, ordering=params.ordering or DEFAULT_ORDERING, allowed=CONTACT_ORDERING,
-                    cursor=params.cursor, limit=parse_limit(params.limit))
+    return _page(qs, params, CONTACT_ORDERING, rows=Contact._base_manager.select_related("owner", "account"))
 
 
 def contact_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Contact:

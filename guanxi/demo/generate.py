@@ -14,11 +14,12 @@ The data is made in *chunks* of up to CHUNK accounts, each account with 3 contac
     up front so that contacts can point at their accounts before anything is saved.
 
 Small runs (the demo) make their chunks one after the other in this process. Large runs on
-PostgreSQL (`--scale 1000000`) make them in one worker process per CPU core, each worker with
-its own database connection; making the rows and their search tokens (pypinyin) is the
-expensive part, so this divides the time by the number of cores. During such a load the
-tables' secondary indexes and foreign keys are set aside and rebuilt at the end, which is much
-faster than maintaining them row by row (see pgload.py).
+PostgreSQL (PARALLEL_FROM accounts and more, e.g. `--scale 1000000`) make them in one worker
+process per CPU core, each worker with its own database connection: making the rows and
+their search tokens (pinyin, phone numbers) is the expensive part, so this divides the time
+by the number of cores. During such a load the tables' indexes and foreign keys are set
+aside and rebuilt at the end, which is much faster than maintaining them row by row, and the
+planner's statistics are refreshed (see pgload.py).
 """
 
 from __future__ import annotations
@@ -164,8 +165,8 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
                     done(count)
             tell("rebuilding the indexes and foreign keys")
         tell("updating the planner's statistics")
-    pgload.analyze([Account, Contact, SearchDocument])
-    tell("done")
+        pgload.analyze([Account, Contact, SearchDocument])
+        tell("done")
     return made
 
 

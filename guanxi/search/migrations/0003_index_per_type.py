@@ -8,7 +8,7 @@ unique (object_id, object_type) constraint in the order that makes per-record lo
   type its own index when it grows large.
 - Statistics on the indexed expression (CREATE STATISTICS … ON (expression)) let the planner
   estimate how many documents a query matches; PostgreSQL ignores the statistics of partial
-  indexes for that. guanxi/search/selectors.py relies on the estimate.
+  indexes for that.
 
 SQLite: changing the constraint makes Django rebuild the table, which drops the triggers that
 keep the FTS5 table in step; they are created again (as in 0002) and the FTS5 table rebuilt.

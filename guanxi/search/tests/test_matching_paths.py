@@ -39,3 +39,20 @@ def test_a_broad_search_stays_in_scope(org, records, monkeypatch):
     rep1_accounts, _contacts = _results(org["rep1"], "西湖")
     director_accounts, _contacts = _results(org["director"], "西湖")
     assert len(rep1_accounts) == 1 and len(director_accounts) == 3
+
+
+@pytest.mark.parametrize("narrow", [5000, -1])
+def test_paging_through_a_search_returns_every_match_once_in_order(org, monkeypatch, narrow):
+    monkeypatch.setattr(search_selectors, "NARROW", narrow)
+    made = [AccountFactory(owner=org["rep1"], name=f"西湖分页{i}有限公司") for i in range(7)]
+    AccountFactory(owner=org["rep2"], name="西湖分页外人有限公司")
+    seen, cursor = [], None
+    while True:
+        page = selectors.account_list(org["rep1"], selectors.ListParams(q="西湖分页", ordering="name", cursor=cursor,
+                                                                         limit=3))
+        seen += [a.name for a in page.items]
+        assert all(a.owner_id == org["rep1"].pk for a in page.items)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert seen == sorted(a.name for a in made)
