@@ -124,11 +124,6 @@ def scope(actor, model: type[Model], action: str = Action.READ, *, deleted: bool
     return qs.filter(condition)
 
 
-def owner_filter_ids(actor, object_type: str, action: str = Action.READ) -> set[int] | None:
-    """For indexes that carry owner_id (search): the same scope as scope(), without shares."""
-    return owner_ids(actor, object_type, action)
-
-
 def can(actor, action: str, obj: Model) -> bool:
     """Same answer as scope(actor, type(obj), action) containing obj, mostly without a query."""
     model = type(obj)
