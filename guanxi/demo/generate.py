@@ -144,6 +144,8 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
         for number, count in enumerate(sizes):
             write_with_orm(make_chunk(plan, number, count))
             done(count)
+        if validate:
+            record_creation_history()
         return made
 
     from . import pgload, worker
@@ -167,7 +169,24 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
         tell("updating the planner's statistics")
         pgload.analyze([Account, Contact, SearchDocument])
         tell("done")
+    if validate:
+        record_creation_history()
     return made
+
+
+def record_creation_history() -> None:
+    """Small (demo) runs: a "created" audit row per record, so record pages start with a history.
+    Benchmark-scale runs skip it; their records simply show no history yet."""
+    from guanxi.audit.models import AuditEvent
+
+    for model, fields in ((Account, ("name", "industry", "tier", "phone")), (Contact, ("name", "title", "mobile", "email"))):
+        seen = AuditEvent.objects.filter(object_type=model.POLICY_OBJECT_TYPE, verb="create").values("object_id")
+        rows = model._base_manager.exclude(pk__in=seen).select_related("owner")
+        AuditEvent.objects.bulk_create((
+            AuditEvent(actor_id=r.owner_id, actor_label=r.owner.username, verb="create", at=r.created_at,
+                       object_type=model.POLICY_OBJECT_TYPE, object_id=r.pk, object_label=str(r)[:300],
+                       changes={f: [None, getattr(r, f)] for f in fields if getattr(r, f)})
+            for r in rows.iterator(chunk_size=2000)), batch_size=2000)
 
 
 def make_and_copy(job: tuple) -> int:

@@ -92,3 +92,16 @@ def test_an_interrupted_load_is_finished_by_the_next_run():
     assert _schema() != before
     pgload.finish_interrupted_load()
     assert _schema() == before
+
+
+def test_demo_records_start_with_a_creation_history(db):
+    from guanxi.audit.models import AuditEvent
+    from guanxi.customers.models import Account
+    from guanxi.demo.generate import generate
+
+    generate(5)
+    generate(2)  # a second run adds history only for its own new records
+    account = Account.objects.first()
+    event = AuditEvent.objects.get(object_type="account", object_id=account.pk, verb="create")
+    assert event.actor_id == account.owner_id and event.changes["name"] == [None, account.name]
+    assert AuditEvent.objects.filter(verb="create", object_type="account").count() == Account.objects.count() == 7
