@@ -69,6 +69,40 @@ def _owner_choices(request):
     return qs if owners is None else qs.filter(pk__in=owners)
 
 
+def _submit(request, form, save, *, success: str, then):
+    """POST: validate, call the service, show its field errors beside the fields or go on.
+
+    `save(cleaned_form)` calls one service and returns the saved object; `then(obj)` is where to
+    go after success. Returns a redirect, or None to render the form (again)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        obj = save(form)
+    except ApplicationError as exc:
+        errors_to_form(form, exc)
+        return None
+    messages.success(request, success % {"name": str(obj)} if "%(name)s" in success else success)
+    return then(obj)
+
+
+def _delete(request, obj, delete, *, detail: str, listing: str):
+    """Move obj to the recycle bin with the version the page showed; a conflict stays on the page."""
+    try:
+        delete(version=_int(request.POST.get("version")))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(detail, pk=obj.pk)
+    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": str(obj)})
+    return redirect(listing)
+
+
+def _after_transfer(request, model, pk: int, *, detail: str, listing: str):
+    """The new owner may be outside the actor's scope: then the record is no longer visible."""
+    if access.scope(request.user, model).filter(pk=pk).exists():
+        return redirect(detail, pk=pk)
+    return redirect(listing)
+
+
 @login_required
 def account_list(request):
     ctx = _list_context(request, selectors.account_list, key="accounts", columns=ACCOUNT_COLUMNS,
@@ -101,15 +135,9 @@ def account_detail(request, pk: int):
 def account_create(request):
     access.require(request.user, Action.CREATE, model=Account)
     form = AccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account = services.account_create(actor=request.user, data=form.payload())
-        except ApplicationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Account “%(name)s” created.") % {"name": account.name})
-            return redirect("account_detail", pk=account.pk)
-    return render(request, "customers/account_form.html", {"form": form, "account": None})
+    done = _submit(request, form, lambda f: services.account_create(actor=request.user, data=f.payload()),
+                   success=_("Account “%(name)s” created."), then=lambda a: redirect("account_detail", pk=a.pk))
+    return done or render(request, "customers/account_form.html", {"form": form, "account": None})
 
 
 @login_required
@@ -118,48 +146,31 @@ def account_edit(request, pk: int):
     initial = {f: getattr(account, f) for f in ("name", "uscc", "industry", "tier", "phone", "website", "address", "description")}
     initial.update(tags=", ".join(account.tags), version=account.version)
     form = AccountForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_update(actor=request.user, account=account, data=form.payload(),
-                                    version=form.cleaned_data.get("version"))
-        except ApplicationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("account_detail", pk=account.pk)
-    return render(request, "customers/account_form.html", {"form": form, "account": account})
+    done = _submit(request, form, lambda f: services.account_update(
+                       actor=request.user, account=account, data=f.payload(), version=f.cleaned_data.get("version")),
+                   success=_("Changes saved."), then=lambda a: redirect("account_detail", pk=a.pk))
+    return done or render(request, "customers/account_form.html", {"form": form, "account": account})
 
 
 @login_required
 @require_POST
 def account_delete(request, pk: int):
     account = selectors.account_get(request.user, pk, action=Action.DELETE)
-    try:
-        services.account_delete(actor=request.user, account=account, version=_int(request.POST.get("version")))
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("account_detail", pk=pk)
-    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": account.name})
-    return redirect("account_list")
+    return _delete(request, account, lambda version: services.account_delete(actor=request.user, account=account, version=version),
+                   detail="account_detail", listing="account_list")
 
 
 @login_required
 def account_transfer(request, pk: int):
     account = selectors.account_get(request.user, pk, action=Action.TRANSFER)
     form = TransferForm(request.POST or None, users=User.objects.filter(is_active=True).order_by("username"))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_transfer(actor=request.user, account=account, owner=form.cleaned_data["owner"],
-                                      with_contacts=form.cleaned_data["with_contacts"])
-        except ApplicationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Owner changed."))
-            if access.scope(request.user, Account).filter(pk=pk).exists():
-                return redirect("account_detail", pk=pk)
-            return redirect("account_list")
-    return render(request, "customers/transfer_form.html", {"form": form, "record": account,
-                                                            "cancel_url": reverse("account_detail", args=[pk])})
+    done = _submit(request, form, lambda f: services.account_transfer(
+                       actor=request.user, account=account, owner=f.cleaned_data["owner"],
+                       with_contacts=f.cleaned_data["with_contacts"]),
+                   success=_("Owner changed."),
+                   then=lambda a: _after_transfer(request, Account, pk, detail="account_detail", listing="account_list"))
+    return done or render(request, "customers/transfer_form.html", {"form": form, "record": account,
+                                                                    "cancel_url": reverse("account_detail", args=[pk])})
 
 
 @login_required
@@ -227,15 +238,9 @@ def contact_create(request):
         preset = access.scope(request.user, Account).filter(pk=_int(request.GET["account"]) or 0).first()
     form = ContactForm(request.POST or None, account_choices=_account_choices(request, preset),
                        initial={"account": str(preset.pk) if preset else ""})
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = services.contact_create(actor=request.user, data=form.payload())
-        except ApplicationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Contact “%(name)s” created.") % {"name": contact.display_name})
-            return redirect("contact_detail", pk=contact.pk)
-    return render(request, "customers/contact_form.html", {"form": form, "contact": None})
+    done = _submit(request, form, lambda f: services.contact_create(actor=request.user, data=f.payload()),
+                   success=_("Contact “%(name)s” created."), then=lambda c: redirect("contact_detail", pk=c.pk))
+    return done or render(request, "customers/contact_form.html", {"form": form, "contact": None})
 
 
 @login_required
@@ -245,29 +250,18 @@ def contact_edit(request, pk: int):
     initial.update(account=str(contact.account_id or ""), version=contact.version)
     current = access.scope(request.user, Account).filter(pk=contact.account_id).first() if contact.account_id else None
     form = ContactForm(request.POST or None, initial=initial, account_choices=_account_choices(request, current))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_update(actor=request.user, contact=contact, data=form.payload(),
-                                    version=form.cleaned_data.get("version"))
-        except ApplicationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("contact_detail", pk=contact.pk)
-    return render(request, "customers/contact_form.html", {"form": form, "contact": contact})
+    done = _submit(request, form, lambda f: services.contact_update(
+                       actor=request.user, contact=contact, data=f.payload(), version=f.cleaned_data.get("version")),
+                   success=_("Changes saved."), then=lambda c: redirect("contact_detail", pk=c.pk))
+    return done or render(request, "customers/contact_form.html", {"form": form, "contact": contact})
 
 
 @login_required
 @require_POST
 def contact_delete(request, pk: int):
     contact = selectors.contact_get(request.user, pk, action=Action.DELETE)
-    try:
-        services.contact_delete(actor=request.user, contact=contact, version=_int(request.POST.get("version")))
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("contact_detail", pk=pk)
-    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": contact.display_name})
-    return redirect("contact_list")
+    return _delete(request, contact, lambda version: services.contact_delete(actor=request.user, contact=contact, version=version),
+                   detail="contact_detail", listing="contact_list")
 
 
 @login_required
@@ -275,18 +269,12 @@ def contact_transfer(request, pk: int):
     contact = selectors.contact_get(request.user, pk, action=Action.TRANSFER)
     form = TransferForm(request.POST or None, users=User.objects.filter(is_active=True).order_by("username"))
     del form.fields["with_contacts"]
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_transfer(actor=request.user, contact=contact, owner=form.cleaned_data["owner"])
-        except ApplicationError as exc:
-            errors_to_form(form, exc)
-        else:
-            messages.success(request, _("Owner changed."))
-            if access.scope(request.user, Contact).filter(pk=pk).exists():
-                return redirect("contact_detail", pk=pk)
-            return redirect("contact_list")
-    return render(request, "customers/transfer_form.html", {"form": form, "record": contact,
-                                                            "cancel_url": reverse("contact_detail", args=[pk])})
+    done = _submit(request, form, lambda f: services.contact_transfer(actor=request.user, contact=contact,
+                                                                      owner=f.cleaned_data["owner"]),
+                   success=_("Owner changed."),
+                   then=lambda c: _after_transfer(request, Contact, pk, detail="contact_detail", listing="contact_list"))
+    return done or render(request, "customers/transfer_form.html", {"form": form, "record": contact,
+                                                                    "cancel_url": reverse("contact_detail", args=[pk])})
 
 
 @login_required
