@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
 from guanxi.core.api import idempotent, if_match, with_etag
-from guanxi.org.models import Action
 
 from . import exports, selectors, services
 from .schemas import (
@@ -64,7 +63,7 @@ def _contact_detail(actor, contact) -> HttpResponse:
     return _detail(200, contacts_out(actor, [contact])[0])
 
 
-def _params(request, q, ordering, cursor, limit, filters) -> selectors.ListParams:
+def _params(q, ordering, cursor, limit, filters) -> selectors.ListParams:
     return selectors.ListParams(q=q or "", ordering=ordering or selectors.DEFAULT_ORDERING, cursor=cursor,
                                 limit=limit, filters=filters)
 
@@ -85,7 +84,7 @@ def _encoder():
 def account_list(request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None,
                  industry: str = "", tier: str = "", owner: str = ""):
     """Accounts the caller may see. `q` searches names, USCC and phones (characters, pinyin, initials, digits)."""
-    page = selectors.account_list(request.auth, _params(request, q, ordering, cursor, limit,
+    page = selectors.account_list(request.auth, _params(q, ordering, cursor, limit,
                                                         {"industry": industry, "tier": tier, "owner": owner}))
     return {"items": [account_out(a) for a in page.items], "next_cursor": page.next_cursor}
 
@@ -152,7 +151,7 @@ def contact_list(request, q: str = "", ordering: str = "", cursor: str | None = 
                  account: str = "", owner: str = "", has_email: str = "", has_mobile: str = ""):
     """Contacts the caller may see. `q` searches names (characters, pinyin, initials), phones and emails."""
     filters = {"account": account, "owner": owner, "has_email": has_email, "has_mobile": has_mobile}
-    page = selectors.contact_list(request.auth, _params(request, q, ordering, cursor, limit, filters))
+    page = selectors.contact_list(request.auth, _params(q, ordering, cursor, limit, filters))
     return {"items": contacts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
@@ -207,5 +206,3 @@ def contact_transfer(request, contact_id: int, payload: ContactTransferIn):
     contact = services.contact_transfer(actor=request.auth, contact=contact, owner=payload.owner)
     return _contact_detail(request.auth, contact)
 
-
-__all__ = ["accounts_router", "contacts_router", "Action", "StreamingHttpResponse"]

@@ -210,10 +210,7 @@ def contact_list(request):
 
 def _visible_account_ids(request, page) -> set[int]:
     """Which of the page's accounts the viewer may see: the others show no name (one query)."""
-    if page is None:
-        return set()
-    ids = {c.account_id for c in page.items if c.account_id}
-    return set(access.scope(request.user, Account).filter(pk__in=ids).values_list("id", flat=True)) if ids else set()
+    return selectors.visible_account_ids(request.user, {c.account_id for c in page.items}) if page else set()
 
 
 @login_required

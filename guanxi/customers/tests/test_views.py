@@ -207,3 +207,13 @@ def test_contact_history_hides_names_of_accounts_the_viewer_cannot_see(web, org)
     html = web("rep1").get(f"/customers/contacts/{contact.pk}/").content.decode()
     assert "钱七" in html and "保密客户有限公司" not in html and "an account you cannot see" in html
     assert "保密客户有限公司" in web("director").get(f"/customers/contacts/{contact.pk}/").content.decode()
+
+
+def test_contact_export_query_count_does_not_grow_with_rows(web, org, django_assert_max_num_queries):
+    account = AccountFactory(owner=org["director"], name="导出测试有限公司")
+    for i in range(30):
+        ContactFactory(owner=org["director"], name=f"导出{i}", account=account.pk)
+    client = web("director")
+    with django_assert_max_num_queries(12):
+        body = b"".join(client.get("/customers/contacts/export.csv").streaming_content).decode("utf-8-sig")
+    assert body.count(f",{account.pk},") == 30
