@@ -18,6 +18,13 @@ VAR_DIR = Path(env.str("GUANXI_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+def envsecret(name: str, default: str = "") -> str:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
+    if env.str(f"{name}_FILE", default=""):
+        return Path(env.str(f"{name}_FILE")).read_text().strip()
+    return env.str(name, default=default)
+
+
 def _secret_key() -> str:
     """SECRET_KEY (or SECRET_KEY_FILE); for the demo, generated once and kept in var/."""
     if env.str("SECRET_KEY_FILE", default=""):
@@ -55,6 +62,7 @@ INSTALLED_APPS = [
     "guanxi.audit",
     "guanxi.search",
     "guanxi.customers",
+    "guanxi.engagement",
     "guanxi.demo",
 ]
 
@@ -171,12 +179,28 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (attachments, exports): the filesystem under var/media by default; any
+# S3-compatible store (AWS, MinIO, Aliyun OSS, Tencent COS) through django-storages when
+# S3_BUCKET is set. Files are only ever served through views that check access.
+MEDIA_ROOT = VAR_DIR / "media"
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("S3_REGION", default="") or None,
+        "access_key": envsecret("S3_ACCESS_KEY", default="") or None,
+        "secret_key": envsecret("S3_SECRET_KEY", default="") or None,
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+    }}
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                        "OPTIONS": {"location": str(MEDIA_ROOT)}}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = VAR_DIR / "media"
 
 # --- security -------------------------------------------------------------------------------
 HTTPS = env.bool("HTTPS", default=False)  # set behind TLS in production
@@ -227,6 +251,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Guanxi CRM <noreply@
 RECYCLE_BIN_DAYS = env.int("RECYCLE_BIN_DAYS", default=30)
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
 IDEMPOTENCY_TTL_HOURS = 24
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
+EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)  # more runs as a background job
 
 LOGGING = {
     "version": 1,

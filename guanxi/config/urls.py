@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("guanxi.org.urls")),
     path("", include("guanxi.customers.urls")),
+    path("", include("guanxi.engagement.urls")),
     path("", include("guanxi.web.urls")),
 ]

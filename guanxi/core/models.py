@@ -80,3 +80,54 @@ class TaskMark(models.Model):
     """A side effect that has happened (an email sent…), so a task run twice does it once."""
     key = models.CharField(max_length=200, unique=True)
     done_at = models.DateTimeField(default=timezone.now)
+
+
+class SavedView(models.Model):
+    """A list's filters, columns and sorting saved under a name, private or shared with everyone."""
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    object_type = models.CharField(max_length=40)  # "account", "contact", …
+    name = models.CharField(_("name"), max_length=100)
+    # {"q": "", "filters": {...}, "columns": [...], "ordering": "-updated_at"}
+    query = models.JSONField(default=dict)
+    shared = models.BooleanField(_("shared with everyone"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["object_type", "user"], name="saved_view_user_idx"),
+                   models.Index(fields=["object_type"], condition=models.Q(shared=True), name="saved_view_shared_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExportJob(models.Model):
+    """A large export running in the background: progress for the bar, a file when done."""
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    object_type = models.CharField(max_length=40)
+    format = models.CharField(max_length=10)  # csv, xlsx
+    params = models.JSONField(default=dict)  # {"q": …, "filters": {…}}
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/", max_length=200, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="export_job_user_idx")]
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, int(100 * self.done_rows / self.total)) if self.total else 0

@@ -6,3 +6,7 @@ class CustomersConfig(AppConfig):
     name = "guanxi.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        # Modules that register 360° panel providers (customers/panels.py) import here.
+        pass

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import CustomerRecord
@@ -36,6 +38,38 @@ class Tier(models.TextChoices):
     C = "C", _("C — small")
 
 
+class PartnerType(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    WHOLESALER = "wholesaler", _("Wholesaler")
+    RESELLER = "reseller", _("Reseller")
+
+
+class RelationshipLevel(models.TextChoices):
+    """Kotler's five levels of customer relationship."""
+    BASIC = "basic", _("Basic")
+    REACTIVE = "reactive", _("Reactive")
+    ACCOUNTABLE = "accountable", _("Accountable")
+    PROACTIVE = "proactive", _("Proactive")
+    PARTNERSHIP = "partnership", _("Partnership")
+
+
+class Lifecycle(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    NEW = "new", _("New customer")
+    ACTIVE = "active", _("Active")
+    AT_RISK = "at_risk", _("At risk")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
+    WON_BACK = "won_back", _("Won back")
+
+
+class Health(models.TextChoices):
+    """Set by the dormancy job from the time since the last interaction."""
+    ACTIVE = "active", _("Active")
+    DRIFTING = "drifting", _("Drifting")
+    DORMANT = "dormant", _("Dormant")
+
+
 class Account(CustomerRecord):
     POLICY_OBJECT_TYPE = "account"
 
@@ -49,6 +83,21 @@ class Account(CustomerRecord):
     address = models.CharField(_("address"), max_length=500, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     description = models.TextField(_("description"), max_length=5000, blank=True)
+    parent = models.ForeignKey("self", verbose_name=_("parent company"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="subsidiaries")
+    partner_type = models.CharField(_("partner type"), max_length=20, blank=True, choices=PartnerType.choices)
+    relationship_level = models.CharField(_("relationship level"), max_length=20, choices=RelationshipLevel.choices,
+                                          default=RelationshipLevel.BASIC)
+    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=20, choices=Lifecycle.choices,
+                                       default=Lifecycle.PROSPECT)
+    health = models.CharField(_("health"), max_length=10, choices=Health.choices, default=Health.ACTIVE)
+    health_since = models.DateTimeField(_("health since"), null=True, blank=True, editable=False)
+    # Kept by engagement.services on every follow-up: what the 360° page and dormancy read.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    last_followup_summary = models.CharField(_("last follow-up"), max_length=300, blank=True, editable=False)
+    next_contact_at = models.DateTimeField(_("next contact"), null=True, blank=True, editable=False)
+    # The name without company suffixes, in simplified characters: what the duplicate check compares.
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("account")
@@ -63,6 +112,16 @@ class Account(CustomerRecord):
             models.Index(fields=["tier", "-updated_at", "-id"], condition=LIVE, name="account_tier_idx"),
             models.Index(fields=["uscc"], condition=~Q(uscc=""), name="account_uscc_idx"),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="account_bin_idx"),
+            models.Index(fields=["health", "-updated_at", "-id"], condition=LIVE, name="account_health_idx"),
+            models.Index(fields=["owner", "health", "-updated_at", "-id"], condition=LIVE, name="account_owner_health_idx"),
+            models.Index(fields=["lifecycle_stage", "-updated_at", "-id"], condition=LIVE, name="account_lifecycle_idx"),
+            models.Index(fields=["relationship_level", "-updated_at", "-id"], condition=LIVE, name="account_level_idx"),
+            models.Index(fields=["partner_type", "name", "id"], condition=LIVE & ~Q(partner_type=""), name="account_partner_idx"),
+            models.Index(fields=["parent", "name", "id"], condition=LIVE & Q(parent__isnull=False), name="account_parent_idx"),
+            models.Index(fields=["owner", "next_contact_at"], condition=LIVE & Q(next_contact_at__isnull=False),
+                         name="account_next_contact_idx"),
+            models.Index(fields=["last_contact_at", "id"], condition=LIVE, name="account_last_contact_idx"),
+            models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), name="account_name_key_idx"),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +149,10 @@ class Contact(CustomerRecord):
     email = models.EmailField(_("email"), max_length=254, blank=True)
     wechat = models.CharField(_("WeChat ID"), max_length=50, blank=True)
     notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    last_followup_summary = models.CharField(_("last follow-up"), max_length=300, blank=True, editable=False)
+    next_contact_at = models.DateTimeField(_("next contact"), null=True, blank=True, editable=False)
+    name_key = models.CharField(max_length=100, blank=True, editable=False)  # simplified characters, see Account
 
     class Meta:
         verbose_name = _("contact")
@@ -104,6 +167,9 @@ class Contact(CustomerRecord):
             models.Index(fields=["mobile"], condition=~Q(mobile=""), name="contact_mobile_idx"),
             models.Index(fields=["email"], condition=~Q(email=""), name="contact_email_idx"),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="contact_bin_idx"),
+            models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), name="contact_name_key_idx"),
+            models.Index(fields=["owner", "next_contact_at"], condition=LIVE & Q(next_contact_at__isnull=False),
+                         name="contact_next_contact_idx"),
         ]
 
     def __str__(self) -> str:
@@ -129,3 +195,148 @@ class Contact(CustomerRecord):
     def search_terms(self) -> Terms:
         return Terms(text=[self.name, self.family_name + self.given_name, self.wechat],
                      phones=[self.mobile, self.phone], emails=[self.email])
+
+
+class ContactRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    BUYER = "buyer", _("Buyer")
+    USER = "user", _("User")
+    TECHNICAL = "technical", _("Technical contact")
+    FINANCE = "finance", _("Finance")
+    OTHER = "other", _("Other")
+
+
+class ContactAccount(models.Model):
+    """A contact works with several accounts; one link is primary and mirrors Contact.account."""
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="account_links")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contact_links")
+    role = models.CharField(_("role"), max_length=20, blank=True, choices=ContactRole.choices)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    is_primary = models.BooleanField(_("primary"), default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("contact's account")
+        verbose_name_plural = _("contacts' accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "account"], name="contact_account_unique"),
+            models.UniqueConstraint(fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary"),
+        ]
+        indexes = [models.Index(fields=["account", "contact"], name="contact_account_acc_idx")]
+
+
+class PartnerLink(models.Model):
+    """A partner (agent, wholesaler, reseller) serves a customer."""
+    partner = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="customer_links")
+    customer = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="partner_links")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "customer"], name="partner_link_unique"),
+                       models.CheckConstraint(condition=~Q(partner=models.F("customer")), name="partner_link_not_self")]
+        indexes = [models.Index(fields=["customer", "partner"], name="partner_link_customer_idx")]
+
+
+class StageChange(models.Model):
+    """History of an account's lifecycle stage and relationship level, by hand or automatic."""
+    class Field(models.TextChoices):
+        LIFECYCLE = "lifecycle_stage", _("lifecycle stage")
+        LEVEL = "relationship_level", _("relationship level")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="stage_changes")
+    field = models.CharField(max_length=20, choices=Field.choices)
+    old = models.CharField(max_length=20, blank=True)
+    new = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    automatic = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-at", "-id"], name="stage_change_account_idx")]
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Whole number")
+    DECIMAL = "decimal", _("Decimal")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date and time")
+    CHOICE = "choice", _("Single choice")
+    MULTI_CHOICE = "multi_choice", _("Multiple choice")
+    BOOLEAN = "boolean", _("Yes/no")
+    USER = "user", _("User")
+    URL = "url", _("URL")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+
+
+class CustomFieldDef(models.Model):
+    """An administrator-defined field; values live in the record's `custom_fields` JSON."""
+    class Object(models.TextChoices):
+        ACCOUNT = "account", _("account")
+        CONTACT = "contact", _("contact")
+
+    object_type = models.CharField(_("object"), max_length=40, choices=Object.choices)
+    key = models.SlugField(_("key"), max_length=40)
+    label_en = models.CharField(_("label (English)"), max_length=100)
+    label_zh_hans = models.CharField(_("label (Simplified Chinese)"), max_length=100, blank=True)
+    label_zh_hant = models.CharField(_("label (Traditional Chinese)"), max_length=100, blank=True)
+    type = models.CharField(_("type"), max_length=20, choices=FieldType.choices)
+    # [{"value": "gold", "label_en": "Gold", "label_zh_hans": "金牌", "label_zh_hant": "金牌"}, …]
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    help_en = models.CharField(_("help text (English)"), max_length=300, blank=True)
+    help_zh_hans = models.CharField(_("help text (Simplified Chinese)"), max_length=300, blank=True)
+    help_zh_hant = models.CharField(_("help text (Traditional Chinese)"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    POLICY_OBJECT_TYPE = "custom_field"
+
+    class Meta:
+        ordering = ["object_type", "order", "id"]
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        constraints = [models.UniqueConstraint(fields=["object_type", "key"], name="custom_field_unique_key")]
+
+    def __str__(self) -> str:
+        return self.label_en
+
+
+class CustomerSettings(models.Model):
+    """Company-wide customer settings, one row (pk=1), edited by administrators."""
+    class DuplicateMode(models.TextChoices):
+        WARN = "warn", _("Warn about likely duplicates")
+        BLOCK = "block", _("Block exact USCC, phone or email matches")
+
+    dormancy_days_a = models.PositiveIntegerField(_("dormant after (days), tier A"), default=30)
+    dormancy_days_b = models.PositiveIntegerField(_("dormant after (days), tier B"), default=60)
+    dormancy_days_c = models.PositiveIntegerField(_("dormant after (days), tier C"), default=90)
+    dormancy_days_other = models.PositiveIntegerField(_("dormant after (days), no tier"), default=90)
+    duplicate_mode = models.CharField(_("duplicate check"), max_length=10, choices=DuplicateMode.choices,
+                                      default=DuplicateMode.WARN)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    POLICY_OBJECT_TYPE = "customer_settings"
+
+    class Meta:
+        verbose_name = _("customer settings")
+        verbose_name_plural = _("customer settings")
+
+    @classmethod
+    def load(cls) -> CustomerSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def dormancy_days(self, tier: str) -> int:
+        return {"A": self.dormancy_days_a, "B": self.dormancy_days_b, "C": self.dormancy_days_c}.get(
+            tier, self.dormancy_days_other)

@@ -17,7 +17,7 @@ from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.org.models import Action, User
 from guanxi.policies import access
 
-from . import exports, selectors, services
+from . import exports, panels, selectors, services
 from .forms import AccountForm, ContactForm, TransferForm
 from .models import Account, Contact, Industry, Tier
 from .sharing import collaborators_of
@@ -128,6 +128,7 @@ def account_detail(request, pk: int):
         "can_transfer": access.can(request.user, Action.TRANSFER, account),
         "can_create_contact": access.scope_level(request.user, "contact", Action.CREATE) > 0,
         **_sharing_context(request, account, "account"),
+        **panels.context_for(request, account),
     })
 
 
@@ -224,6 +225,7 @@ def contact_detail(request, pk: int):
         "can_delete": access.can(request.user, Action.DELETE, contact),
         "can_transfer": access.can(request.user, Action.TRANSFER, contact),
         **_sharing_context(request, contact, "contact"),
+        **panels.context_for(request, contact),
     })
 
 

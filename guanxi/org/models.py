@@ -78,6 +78,8 @@ class ObjectType(models.TextChoices):
     """Every kind of record the access layer guards. Later issues add theirs here."""
     ACCOUNT = "account", _("account")
     CONTACT = "contact", _("contact")
+    ACTIVITY = "activity", _("follow-up")
+    TASK = "task", _("task")
 
 
 class Role(models.Model):

@@ -104,6 +104,32 @@ def shared_ids_query(actor, object_type: str, action: str):
     return Collaborator.objects.filter(user=actor, object_type=object_type, access__in=accesses).values("object_id")
 
 
+def _via_condition(actor, model: type[Model], action: str) -> Q | None:
+    """Records that belong to customers the actor may read (follow-ups, tasks on an account…).
+
+    A model declares POLICY_VIA = ("account", "contacts"): a record is readable by whoever may
+    read one of the records those fields point at. POLICY_ASSIGNEE names a user field whose
+    user may read and update the record (a task's assignee). Only reads (and the assignee's
+    updates) widen this way: deleting or exporting stays with the owner's scope."""
+    condition = None
+    if action == Action.READ:
+        for field_name in getattr(model, "POLICY_VIA", ()):
+            field = model._meta.get_field(field_name)
+            visible = scope(actor, field.related_model, Action.READ)
+            if visible.query.is_empty():
+                continue
+            if field.many_to_many:  # a subquery, so that a record linked twice is not listed twice
+                part = Q(pk__in=model._base_manager.filter(**{f"{field_name}__in": visible.values("pk")}).values("pk"))
+            else:
+                part = Q(**{f"{field_name}__in": visible.values("pk")})
+            condition = part if condition is None else condition | part
+    assignee = getattr(model, "POLICY_ASSIGNEE", None)
+    if assignee and action in (Action.READ, Action.UPDATE):
+        part = Q(**{f"{assignee}_id": actor.pk})
+        condition = part if condition is None else condition | part
+    return condition
+
+
 def scope(actor, model: type[Model], action: str = Action.READ, *, deleted: bool = False,
           base: QuerySet | None = None) -> QuerySet:
     """Records of `model` the actor may `action`: the one entry point for every read."""
@@ -116,11 +142,14 @@ def scope(actor, model: type[Model], action: str = Action.READ, *, deleted: bool
     shared = shared_ids_query(actor, object_type, action) if not deleted else None
     if owners is ALL:
         return qs
+    via = _via_condition(actor, model, action) if not deleted else None
+    if not owners and shared is None and via is None:
+        return qs.none()
     condition = Q(owner_id__in=sorted(owners)) if owners else Q(pk__in=[])
     if shared is not None:
         condition |= Q(pk__in=shared)
-    if not owners and shared is None:
-        return qs.none()
+    if via is not None:
+        condition |= via
     return qs.filter(condition)
 
 
@@ -137,6 +166,11 @@ def can(actor, action: str, obj: Model) -> bool:
     owners = owner_ids(actor, object_type, action)
     if owners is ALL or obj.owner_id in owners:
         return True
+    assignee = getattr(model, "POLICY_ASSIGNEE", None)
+    if assignee and action in (Action.READ, Action.UPDATE) and getattr(obj, f"{assignee}_id") == actor.pk:
+        return True
+    if getattr(model, "POLICY_VIA", None) and action == Action.READ:
+        return scope(actor, model, action).filter(pk=obj.pk).exists()
     shared = shared_ids_query(actor, object_type, action)
     return shared is not None and shared.filter(object_id=obj.pk).exists()
 

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EngagementConfig(AppConfig):
+    name = "guanxi.engagement"
+    label = "engagement"
+    verbose_name = _("Engagement")
+
+    def ready(self) -> None:
+        # Modules that register 360° panel providers (customers/panels.py) import here.
+        pass

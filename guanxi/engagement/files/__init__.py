@@ -1,0 +1,1 @@
+"""Attachments on accounts, contacts and follow-ups."""

@@ -1,0 +1,5 @@
+"""/api/v1/attachments."""
+
+from ninja import Router
+
+router = Router(tags=["attachments"])

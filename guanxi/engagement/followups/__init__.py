@@ -1,0 +1,1 @@
+"""Follow-ups (activities) and the 360° timeline."""

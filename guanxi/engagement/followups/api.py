@@ -1,0 +1,5 @@
+"""/api/v1/activities."""
+
+from ninja import Router
+
+router = Router(tags=["activities"])

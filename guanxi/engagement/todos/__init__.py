@@ -1,0 +1,1 @@
+"""Tasks, reminders, notifications (the bell), "My day", the calendar and the iCal feed."""

@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("guanxi.engagement.followups.urls")),
+    path("", include("guanxi.engagement.todos.urls")),
+    path("", include("guanxi.engagement.files.urls")),
+]
