@@ -1,0 +1,1 @@
+"""Customer health: drifting and dormant customers, the daily dormancy job."""

@@ -1,0 +1,1 @@
+"""Periodic jobs of this feature (registered through guanxi/engagement/jobs.py)."""
