@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -122,6 +123,12 @@ class Account(CustomerRecord):
                          name="account_next_contact_idx"),
             models.Index(fields=["last_contact_at", "id"], condition=LIVE, name="account_last_contact_idx"),
             models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), name="account_name_key_idx"),
+            # Duplicate check (customers/duplicates.py): exact phone, and name_key prefixes while
+            # typing; PostgreSQL answers LIKE 'prefix%' from an index only with a pattern opclass
+            # (ignored on SQLite, which gets a range query on account_name_key_idx instead).
+            models.Index(fields=["phone"], condition=~Q(phone=""), name="account_phone_idx"),
+            models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), opclasses=["varchar_pattern_ops"],
+                         name="account_name_key_like_idx"),
         ]
 
     def __str__(self) -> str:
@@ -168,6 +175,11 @@ class Contact(CustomerRecord):
             models.Index(fields=["email"], condition=~Q(email=""), name="contact_email_idx"),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="contact_bin_idx"),
             models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), name="contact_name_key_idx"),
+            # Duplicate check: office phone, email in any case, name_key prefixes (see Account).
+            models.Index(fields=["phone"], condition=~Q(phone=""), name="contact_phone_idx"),
+            models.Index(Lower("email"), condition=~Q(email=""), name="contact_email_lower_idx"),
+            models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), opclasses=["varchar_pattern_ops"],
+                         name="contact_name_key_like_idx"),
             models.Index(fields=["owner", "next_contact_at"], condition=LIVE & Q(next_contact_at__isnull=False),
                          name="contact_next_contact_idx"),
         ]
