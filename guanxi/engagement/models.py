@@ -173,6 +173,7 @@ class Attachment(TimeStamped, SoftDeletable):
             models.Index(fields=["account", "-created_at", "-id"], condition=LIVE & Q(account__isnull=False), name="attachment_account_idx"),
             models.Index(fields=["contact", "-created_at", "-id"], condition=LIVE & Q(contact__isnull=False), name="attachment_contact_idx"),
             models.Index(fields=["activity", "-created_at"], condition=LIVE & Q(activity__isnull=False), name="attachment_activity_idx"),
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="attachment_bin_idx"),
         ]
 
     def __str__(self) -> str:
