@@ -30,7 +30,9 @@ from guanxi.customers.api import accounts_router, contacts_router  # noqa: E402
 from guanxi.customers.api_custom_fields import router as custom_fields_router  # noqa: E402
 from guanxi.customers.api_duplicates import router as duplicates_router  # noqa: E402
 from guanxi.engagement.files.api import router as attachments_router  # noqa: E402
+from guanxi.engagement.followups import api_timeline  # noqa: E402,F401  (adds the timeline routes)
 from guanxi.engagement.followups.api import router as activities_router  # noqa: E402
+from guanxi.engagement.todos.api import notifications_router  # noqa: E402
 from guanxi.engagement.todos.api import router as tasks_router  # noqa: E402
 from guanxi.org.api import router as auth_router  # noqa: E402
 
@@ -39,6 +41,7 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/activities", activities_router)
 api.add_router("/tasks", tasks_router)
+api.add_router("/notifications", notifications_router)
 api.add_router("/attachments", attachments_router)
 api.add_router("/custom-fields", custom_fields_router)
 api.add_router("/duplicates", duplicates_router)

@@ -1,0 +1,361 @@
+"""Writes to follow-ups (activities). The UI, the API and jobs all come through here.
+
+Every write keeps the customers' follow-up summary in step, inside the same transaction
+(`refresh_customers`): for the account and each contact of the follow-up,
+- `last_contact_at` is the latest `occurred_at` of its live follow-ups;
+- `last_followup_summary` is the summary of that latest follow-up;
+- `next_contact_at` is the `next_contact_at` of that latest follow-up (empty when it set none).
+  The latest follow-up states the current plan: an older follow-up's "call again on the 5th"
+  is superseded by whatever was agreed since, so we do not keep the soonest of all plans.
+These are derived fields: updating them bumps neither the customer's version nor updated_at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf, Replace, Substr, Trim
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from guanxi.audit import services as audit
+from guanxi.core import cleaning as c
+from guanxi.core.errors import ValidationFailed, VersionConflict
+from guanxi.core.services import check_version, model_update
+from guanxi.customers import lifecycle
+from guanxi.customers.models import Account, Contact
+from guanxi.org.models import Action, User
+from guanxi.policies import access
+
+from ..models import Activity, ActivityContact, ActivityKind, Direction
+
+MAX_CONTACTS = 50
+MAX_DURATION = 10080  # one week, in minutes
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+OCCURRED_SLACK = dt.timedelta(days=1)  # clocks and time zones differ a little; a follow-up is in the past
+NEXT_CONTACT_HORIZON = dt.timedelta(days=3653)  # about ten years
+FIELDS = ["kind", "direction", "subject", "content", "occurred_at", "duration_minutes", "outcome", "next_contact_at"]
+
+
+def actor_zone(actor) -> dt.tzinfo:
+    """The zone a naive time from this actor is in: their profile's, else the site's."""
+    name = getattr(actor, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def parse_moment(value, zone: dt.tzinfo) -> dt.datetime | None:
+    """An ISO 8601 date-time (or date) as an aware datetime in UTC; naive values are in `zone`.
+
+    Raises ValidationError with a message for the user; empty gives None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str):
+        raw = value.strip()
+        if len(raw) > 40 or "\x00" in raw:
+            raise ValidationError(_("Enter a date and time such as 2026-03-01T14:30+08:00."))
+        try:
+            moment = parse_datetime(raw.replace(" ", "T", 1))
+            if moment is None:
+                day = parse_date(raw)
+                moment = dt.datetime(day.year, day.month, day.day) if day else None
+        except (ValueError, OverflowError):
+            moment = None
+        if moment is None:
+            raise ValidationError(_("Enter a date and time such as 2026-03-01T14:30+08:00."))
+    else:
+        raise ValidationError(_("Enter a date and time such as 2026-03-01T14:30+08:00."))
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, zone)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError(_("Enter a date and time such as 2026-03-01T14:30+08:00.")) from None
+
+
+def _moment(zone, *, latest: dt.timedelta, too_late: str):
+    def clean(value):
+        moment = parse_moment(value, zone)
+        if moment is None:
+            return None
+        if moment < EARLIEST:
+            raise ValidationError(_("Enter a date from 1900-01-01 on."))
+        if moment > timezone.now() + latest:
+            raise ValidationError(too_late)
+        return moment
+    return clean
+
+
+def duration(value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
+        value = int(value.strip())
+    if type(value) is not int or not 0 <= value <= MAX_DURATION:
+        raise ValidationError(_("Enter whole minutes from 0 to %(max)d.") % {"max": MAX_DURATION})
+    return value
+
+
+def _required_kind(value):
+    value = c.choice(ActivityKind.choices)(value)
+    if not value:
+        raise ValidationError(_("This field is required."))
+    return value
+
+
+def _cleaners(actor) -> dict:
+    zone = actor_zone(actor)
+    return {
+        "kind": _required_kind,
+        "direction": c.choice(Direction.choices),
+        "subject": c.text(200),
+        "content": c.text(20000, multiline=True),
+        "occurred_at": _moment(zone, latest=OCCURRED_SLACK,
+                               too_late=_("A follow-up records something that happened: enter a time up to tomorrow.")),
+        "duration_minutes": duration,
+        "outcome": c.text(200),
+        "next_contact_at": _moment(zone, latest=NEXT_CONTACT_HORIZON,
+                                   too_late=_("Enter a time within the next ten years.")),
+        "account": lambda v: v,  # resolved against the access layer below
+        "contacts": lambda v: v,
+    }
+
+
+def _id(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 2**63 else None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 19:
+        return int(value.strip()) or None
+    return None
+
+
+def _resolve_account(actor, value) -> Account | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Account):
+        value = value.pk
+    pk = _id(value)
+    if pk is None:
+        raise ValidationFailed(fields={"account": [_("Choose an account.")]})
+    account = access.scope(actor, Account).filter(pk=pk).first()
+    if account is None:
+        raise ValidationFailed(fields={"account": [_("This account does not exist or you cannot see it.")]})
+    return account
+
+
+def _resolve_contacts(actor, value) -> list[Contact]:
+    if value in (None, "", []):
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ValidationFailed(fields={"contacts": [_("Enter a list of contact ids.")]})
+    if len(value) > MAX_CONTACTS:
+        raise ValidationFailed(fields={"contacts": [_("Choose at most %(max)d contacts.") % {"max": MAX_CONTACTS}]})
+    ids: list[int] = []
+    for item in value:
+        pk = item.pk if isinstance(item, Contact) else _id(item)
+        if pk is None:
+            raise ValidationFailed(fields={"contacts": [_("Enter a list of contact ids.")]})
+        if pk not in ids:
+            ids.append(pk)
+    found = access.scope(actor, Contact).in_bulk(ids)
+    if len(found) != len(ids):
+        raise ValidationFailed(fields={"contacts": [_("A contact does not exist or you cannot see it.")]})
+    return [found[pk] for pk in ids]
+
+
+def _clean(actor, data: dict, *, partial: bool) -> dict:
+    cleaned = c.clean_payload(dict(data), _cleaners(actor), required=set() if partial else {"kind"}, partial=partial)
+    if "account" in cleaned:
+        cleaned["account"] = _resolve_account(actor, cleaned["account"])
+    if "contacts" in cleaned:
+        cleaned["contacts"] = _resolve_contacts(actor, cleaned["contacts"])
+    return cleaned
+
+
+def _default_account(actor, contacts: list[Contact]) -> Account | None:
+    """No account given: the first contact's primary account, if the actor may see it."""
+    if not contacts or not contacts[0].account_id:
+        return None
+    return access.scope(actor, Account).filter(pk=contacts[0].account_id).first()
+
+
+def _require_customer(account, contacts) -> None:
+    if account is None and not contacts:
+        raise ValidationFailed(fields={"account": [_("Choose the account or the contacts this follow-up is about.")]})
+
+
+def _set_contacts(activity: Activity, contacts: list[Contact]) -> None:
+    ActivityContact.objects.filter(activity=activity).exclude(contact__in=contacts).delete()
+    have = set(ActivityContact.objects.filter(activity=activity).values_list("contact_id", flat=True))
+    ActivityContact.objects.bulk_create([ActivityContact(activity=activity, contact=ct, occurred_at=activity.occurred_at)
+                                         for ct in contacts if ct.pk not in have])
+
+
+def _contact_ids(activity: Activity) -> list[int]:
+    return list(ActivityContact.objects.filter(activity=activity).order_by("id").values_list("contact_id", flat=True))
+
+
+def _summary_expression():
+    """Activity.summary in SQL: subject, else outcome, else the start of the content on one line."""
+    flat = Replace(Replace(Replace(F("content"), Value("\r"), Value(" ")), Value("\n"), Value(" ")), Value("\t"), Value(" "))
+    return Coalesce(NullIf(F("subject"), Value("")), NullIf(F("outcome"), Value("")),
+                    Substr(Trim(flat), 1, 300), output_field=CharField())
+
+
+def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
+    """Recompute last contact, last follow-up summary and next contact: one UPDATE per table."""
+    live = Activity._base_manager.filter(deleted_at__isnull=True)
+    account_ids = sorted({i for i in account_ids if i})
+    contact_ids = sorted({i for i in contact_ids if i})
+    if account_ids:
+        latest = live.filter(account_id=OuterRef("pk")).order_by("-occurred_at", "-id")
+        Account._base_manager.filter(pk__in=account_ids).update(
+            last_contact_at=Subquery(latest.values("occurred_at")[:1]),
+            last_followup_summary=Coalesce(Subquery(latest.annotate(s=_summary_expression()).values("s")[:1]),
+                                           Value(""), output_field=CharField()),
+            next_contact_at=Subquery(latest.values("next_contact_at")[:1]))
+    if contact_ids:
+        latest = live.filter(contact_links__contact_id=OuterRef("pk")).order_by("-occurred_at", "-id")
+        Contact._base_manager.filter(pk__in=contact_ids).update(
+            last_contact_at=Subquery(latest.values("occurred_at")[:1]),
+            last_followup_summary=Coalesce(Subquery(latest.annotate(s=_summary_expression()).values("s")[:1]),
+                                           Value(""), output_field=CharField()),
+            next_contact_at=Subquery(latest.values("next_contact_at")[:1]))
+
+
+def _audit_value(value):
+    if isinstance(value, Account):
+        return {"id": value.pk, "label": str(value)}
+    return value
+
+
+@transaction.atomic
+def activity_create(*, actor, data: dict) -> Activity:
+    """Log a follow-up. Needs the create grant on follow-ups and read access to its customers."""
+    access.require(actor, Action.CREATE, model=Activity)
+    cleaned = _clean(actor, data, partial=False)
+    contacts = cleaned.pop("contacts", [])
+    account = cleaned.pop("account", None) or _default_account(actor, contacts)
+    _require_customer(account, contacts)
+    cleaned.setdefault("occurred_at", None)
+    if cleaned["occurred_at"] is None:
+        cleaned["occurred_at"] = timezone.now()
+    activity = Activity(**cleaned, account=account, owner=actor, created_by=actor)
+    activity.save()
+    _set_contacts(activity, contacts)
+    changes = {k: (None, v) for k, v in cleaned.items() if v not in ("", None)}
+    if account is not None:
+        changes["account"] = (None, _audit_value(account))
+    if contacts:
+        changes["contacts"] = (None, [ct.pk for ct in contacts])
+    audit.record(actor=actor, verb="create", obj=activity, changes=changes)
+    previous_last = account.last_contact_at if account is not None else None
+    refresh_customers(account_ids=[account.pk] if account else [], contact_ids=[ct.pk for ct in contacts])
+    if account is not None and (previous_last is None or activity.occurred_at >= previous_last):
+        # Only a follow-up that is now the latest contact revives the customer: logging last
+        # year's visit does not make a dormant customer active.
+        lifecycle.followup_logged(actor=actor, account=account, at=activity.occurred_at)
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, actor, activity: Activity, data: dict, version: int | None) -> Activity:
+    access.require(actor, Action.UPDATE, activity)
+    cleaned = _clean(actor, data, partial=True)
+    if "kind" in cleaned and not cleaned["kind"]:
+        raise ValidationFailed(fields={"kind": [_("This field is required.")]})
+    if "occurred_at" in cleaned and cleaned["occurred_at"] is None:
+        raise ValidationFailed(fields={"occurred_at": [_("This field is required.")]})
+    check_version(activity, version)
+    old_account_id = activity.account_id
+    old_contacts = _contact_ids(activity)
+    new_contacts = cleaned.pop("contacts", None)
+    has_account = "account" in cleaned
+    new_account = cleaned.pop("account", None)
+    account_after = new_account if has_account else activity.account
+    contacts_after = new_contacts if new_contacts is not None else old_contacts
+    _require_customer(account_after, contacts_after)
+
+    changes = model_update(activity, fields=FIELDS, data=cleaned, expected_version=version)
+    relinks = {}
+    if has_account and (new_account.pk if new_account else None) != old_account_id:
+        relinks["account"] = ({"id": old_account_id} if old_account_id else None, _audit_value(new_account))
+        activity.account = new_account
+    if new_contacts is not None and sorted(ct.pk for ct in new_contacts) != sorted(old_contacts):
+        relinks["contacts"] = (old_contacts, [ct.pk for ct in new_contacts])
+    if relinks and not changes:  # only the links changed: still a new version
+        now = timezone.now()
+        if not Activity._base_manager.filter(pk=activity.pk, version=activity.version).update(
+                version=activity.version + 1, updated_at=now):
+            raise VersionConflict()
+        activity.version += 1
+        activity.updated_at = now
+    if "account" in relinks:
+        Activity._base_manager.filter(pk=activity.pk).update(account=new_account)
+    if new_contacts is not None:
+        _set_contacts(activity, new_contacts)
+    if "occurred_at" in changes:
+        ActivityContact.objects.filter(activity=activity).update(occurred_at=activity.occurred_at)
+    changes.update(relinks)
+    if changes:
+        audit.record(actor=actor, verb="update", obj=activity, changes=changes)
+        now_contacts = [ct.pk for ct in new_contacts] if new_contacts is not None else old_contacts
+        refresh_customers(account_ids=[old_account_id, activity.account_id], contact_ids=[*old_contacts, *now_contacts])
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, actor, activity: Activity, version: int | None) -> None:
+    access.require(actor, Action.DELETE, activity)
+    check_version(activity, version)
+    now = timezone.now()
+    if not Activity._base_manager.filter(pk=activity.pk, version=activity.version, deleted_at__isnull=True).update(
+            deleted_at=now, deleted_by=actor, version=activity.version + 1, updated_at=now):
+        raise VersionConflict()
+    activity.deleted_at, activity.deleted_by, activity.version = now, actor, activity.version + 1
+    audit.record(actor=actor, verb="delete", obj=activity)
+    refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
+
+
+@transaction.atomic
+def activity_restore(*, actor, activity: Activity) -> Activity:
+    access.require(actor, Action.DELETE, activity)
+    now = timezone.now()
+    Activity._base_manager.filter(pk=activity.pk).update(deleted_at=None, deleted_by=None,
+                                                          version=activity.version + 1, updated_at=now)
+    activity.deleted_at, activity.deleted_by, activity.version = None, None, activity.version + 1
+    activity.updated_at = now
+    audit.record(actor=actor, verb="restore", obj=activity)
+    refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
+    return activity
+
+
+@transaction.atomic
+def activity_transfer(*, actor, activity: Activity, owner) -> Activity:
+    """Hand a follow-up to another user (its own permission; owners are never PATCHed)."""
+    access.require(actor, Action.TRANSFER, activity)
+    if isinstance(owner, str):
+        owner = User.objects.filter(username=owner, is_active=True).first() if "\x00" not in owner else None
+    if owner is None or not owner.is_active:
+        raise ValidationFailed(fields={"owner": [_("Choose an active user.")]})
+    if owner.pk == activity.owner_id:
+        return activity
+    old = activity.owner
+    now = timezone.now()
+    Activity._base_manager.filter(pk=activity.pk).update(owner=owner, version=activity.version + 1, updated_at=now)
+    activity.owner, activity.version, activity.updated_at = owner, activity.version + 1, now
+    audit.record(actor=actor, verb="transfer", obj=activity, changes={"owner": (old.username, owner.username)})
+    return activity
+
