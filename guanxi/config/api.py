@@ -25,7 +25,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
-from guanxi.customers import api_sharing  # noqa: E402,F401  (adds the collaborator routes)
+from guanxi.customers import api_relations, api_sharing  # noqa: E402,F401  (add relation and collaborator routes)
 from guanxi.customers.api import accounts_router, contacts_router  # noqa: E402
 from guanxi.customers.api_custom_fields import router as custom_fields_router  # noqa: E402
 from guanxi.customers.api_duplicates import router as duplicates_router  # noqa: E402

@@ -1,5 +1,11 @@
 """The registry of periodic jobs: one definition serves Celery beat, the embedded scheduler
 and `guanxi runjob NAME`.
+
+A job runs daily at a local hour (`hour=3`), or every N minutes (`every_minutes=5`): then its
+periods are the N-minute slots of each hour, as Celery's crontab(minute="*/N") counts them
+(minutes 0, N, 2N, … of every hour), and the embedded scheduler runs each slot once, whenever
+it wakes inside it. A `JobRun` row per (name, period) makes a period run once: the day
+("2026-12-01") for daily jobs, the slot's start ("2026-12-01T10:05") for minute jobs.
 """
 
 from __future__ import annotations
@@ -23,14 +29,37 @@ class PeriodicJob:
     func: Callable[..., str]  # func(as_of: date) -> a one-line summary
     hour: int  # local hour (settings.TIME_ZONE) at which the daily run is due
     description: str
+    every_minutes: int | None = None  # when set: runs every N minutes instead of daily
+
+    def period(self, now: dt.datetime) -> str | None:
+        """The JobRun period `now` (local time) falls in, or None when the job is not due yet."""
+        if self.every_minutes:
+            slot = now.replace(minute=now.minute // self.every_minutes * self.every_minutes, second=0, microsecond=0)
+            return slot.strftime("%Y-%m-%dT%H:%M")
+        if now.hour < self.hour:
+            return None
+        return now.date().isoformat()
+
+    @property
+    def schedule_label(self) -> str:
+        return f"every {self.every_minutes} min" if self.every_minutes else f"daily at {self.hour:02d}:00"
 
 
 REGISTRY: dict[str, PeriodicJob] = {}
 
 
-def periodic_job(name: str, *, hour: int = 3, description: str = ""):
+# Minute jobs leave a JobRun row per slot; rows older than this are deleted as the job runs.
+MINUTE_RUNS_KEPT = dt.timedelta(days=2)
+
+
+def periodic_job(name: str, *, hour: int = 3, every_minutes: int | None = None, description: str = ""):
+    """Declare a job: daily at `hour` (local time), or every `every_minutes` minutes (1–60)."""
+    if every_minutes is not None and not (isinstance(every_minutes, int) and 1 <= every_minutes <= 60):
+        raise ValueError("every_minutes must be a whole number from 1 to 60")
+
     def decorator(func):
-        REGISTRY[name] = PeriodicJob(name=name, func=func, hour=hour, description=description or (func.__doc__ or "").strip().splitlines()[0])
+        REGISTRY[name] = PeriodicJob(name=name, func=func, hour=hour, every_minutes=every_minutes,
+                                     description=description or (func.__doc__ or "").strip().splitlines()[0])
         return func
     return decorator
 
@@ -47,7 +76,10 @@ def beat_schedule() -> dict:
 
     _load()
     return {
-        name: {"task": "guanxi.core.tasks.run_periodic_job", "schedule": crontab(minute=0, hour=job.hour), "args": [name]}
+        name: {"task": "guanxi.core.tasks.run_periodic_job",
+               "schedule": (crontab(minute=f"*/{job.every_minutes}") if job.every_minutes
+                            else crontab(minute=0, hour=job.hour)),
+               "args": [name]}
         for name, job in REGISTRY.items()
     }
 
@@ -65,16 +97,19 @@ def _load() -> None:
 
 
 def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
-    """Run every job whose hour has come today and that has not run today (embedded mode)."""
+    """Run every job whose period has come and has not run yet (embedded mode): daily jobs once
+    a day from their hour on, minute jobs once per N-minute slot."""
     from .models import JobRun
 
     _load()
     now = timezone.localtime(now)
     ran = []
     for name, job in REGISTRY.items():
-        if now.hour < job.hour:
+        period = job.period(now)
+        if period is None:
             continue
-        period = now.date().isoformat()
+        if job.every_minutes:  # forget old slots: (name, period) is the unique index
+            JobRun.objects.filter(name=name, period__lt=(now - MINUTE_RUNS_KEPT).strftime("%Y-%m-%dT%H:%M")).delete()
         try:
             with transaction.atomic():
                 run = JobRun.objects.create(name=name, period=period)

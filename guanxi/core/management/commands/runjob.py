@@ -19,7 +19,7 @@ class Command(BaseCommand):
         jobs._load()
         if list or not name:
             for job in sorted(jobs.REGISTRY.values(), key=lambda j: j.name):
-                self.stdout.write(f"{job.name:24} daily at {job.hour:02d}:00  {job.description}")
+                self.stdout.write(f"{job.name:24} {job.schedule_label:16}  {job.description}")
             return
         if name not in jobs.REGISTRY:
             raise CommandError(f"Unknown job {name!r}. Known: {', '.join(sorted(jobs.REGISTRY))}")
