@@ -93,19 +93,51 @@ def _copier(model: type[models.Model], *, with_pk: bool = True) -> _Copier:
     return _copiers[model, with_pk]
 
 
-def write_with_copy(chunk, *, first_account: int, first_contact: int) -> None:
-    """Save a generate.Chunk with ids from the reserved blocks, and its search index entries."""
+def _point(objs: Iterable[models.Model], *names: str) -> None:
+    """Copy the ids of related instances (saved only now, with reserved ids) into their
+    foreign key columns, which Django filled when the instances had no id yet."""
+    for obj in objs:
+        cache = obj._state.fields_cache
+        for name in names:
+            related = cache.get(name)
+            if related is not None:
+                setattr(obj, f"{name}_id", related.pk)
+
+
+def write_with_copy(chunk, *, first_account: int, first_contact: int, first_activity: int = 0) -> None:
+    """Save a generate.Chunk with ids from the reserved blocks, and its search index entries.
+    Follow-ups get reserved ids too (their contacts and tasks point at them); the other rows
+    take theirs from their tables' sequences."""
+    from guanxi.customers.models import ContactAccount, PartnerLink, StageChange
+    from guanxi.engagement.models import Activity, ActivityContact, Task
+
+    told = chunk.story
     for i, account in enumerate(chunk.accounts):
         account.pk = first_account + i
+    for sub, parent in told.parents:
+        sub.parent_id = parent.pk
     for i, contact in enumerate(chunk.contacts):
         contact.pk = first_contact + i
         contact.account_id = contact.account.pk
+    for i, activity in enumerate(told.activities):
+        activity.pk = first_activity + i
+    _point(told.links, "contact", "account")
+    _point(told.partner_links, "partner", "customer")
+    _point(told.stage_changes, "account")
+    _point(told.activities, "account")
+    _point(told.activity_contacts, "activity", "contact")
+    _point(told.tasks, "account", "contact", "activity")
     now = timezone.now()
     documents = [search.document_for(obj, now=now) for obj in (*chunk.accounts, *chunk.contacts)]
     with transaction.atomic(), connection.cursor() as cursor:
         _copier(Account)(cursor, chunk.accounts)
         _copier(Contact)(cursor, chunk.contacts)
         _copier(SearchDocument, with_pk=False)(cursor, documents)  # ids from the table's sequence
+        _copier(Activity)(cursor, told.activities)
+        for model, rows in ((ContactAccount, told.links), (PartnerLink, told.partner_links),
+                            (StageChange, told.stage_changes), (ActivityContact, told.activity_contacts),
+                            (Task, told.tasks)):
+            _copier(model, with_pk=False)(cursor, rows)
 
 
 # --- indexes and foreign keys set aside during a large load --------------------------------------

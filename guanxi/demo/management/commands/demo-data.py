@@ -3,28 +3,48 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from guanxi.customers.models import Account
-from guanxi.demo.generate import generate
+from guanxi.demo.generate import ACTIVITIES_PER_ACCOUNT, generate
 from guanxi.demo.org import PASSWORD, USERS, ensure_demo_org
+
+BIG_CUSTOMER_ENTRIES = 10_000
 
 
 class Command(BaseCommand):
-    help = "Create the demo organization and about 200 accounts and 600 contacts (or --scale N: N and 3N)."
+    help = ("Create the demo organization and about 200 accounts and 600 contacts with their follow-ups, tasks and "
+            "custom fields (or --scale N: N and 3N, plus one big customer with 10,000 timeline entries).")
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=int, default=None, help="N accounts and 3N contacts, inserted in bulk")
         parser.add_argument("--if-empty", action="store_true", help="only when there are no accounts yet")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--activities-per-account", type=int, default=ACTIVITIES_PER_ACCOUNT,
+                            help=f"follow-ups per account on average (default {ACTIVITIES_PER_ACCOUNT}; 0 for none)")
+        parser.add_argument("--big-customer", type=int, default=None,
+                            help=f"timeline entries of the big customer (default {BIG_CUSTOMER_ENTRIES:,} with --scale, "
+                                 "else none; 0 for none)")
 
-    def handle(self, *args, scale=None, if_empty=False, seed=2026, **options):
+    def handle(self, *args, scale=None, if_empty=False, seed=2026, activities_per_account=ACTIVITIES_PER_ACCOUNT,
+               big_customer=None, **options):
         if scale is not None and scale < 0:
             raise CommandError("--scale must be 0 or more")
+        if activities_per_account < 0 or activities_per_account > 1000:
+            raise CommandError("--activities-per-account must be between 0 and 1000")
+        if big_customer is not None and big_customer < 0:
+            raise CommandError("--big-customer must be 0 or more")
         if if_empty and Account._base_manager.exists():
             ensure_demo_org()
             self.stdout.write("Demo data already present; the demo users were refreshed.")
             return
         count = 200 if scale is None else scale
+        if big_customer is None:
+            big_customer = BIG_CUSTOMER_ENTRIES if scale else 0
 
         say = self.stdout.write if scale and scale >= 50000 else None
-        made = generate(count, seed=seed, validate=scale is None or scale <= 10000, say=say)
-        self.stdout.write(self.style.SUCCESS(f"Created {made['accounts']:,} accounts and {made['contacts']:,} contacts."))
+        made = generate(count, seed=seed, validate=scale is None or scale <= 10000,
+                        activities_per_account=activities_per_account, big_customer=big_customer, say=say)
+        self.stdout.write(self.style.SUCCESS(
+            f"Created {made['accounts']:,} accounts, {made['contacts']:,} contacts, {made['activities']:,} follow-ups "
+            f"and {made['tasks']:,} tasks."))
+        if made.get("big_customer"):
+            self.stdout.write(f"Big customer: account {made['big_customer']} ({big_customer:,} timeline entries).")
         self.stdout.write(f"Demo logins (password '{PASSWORD}'): " + ", ".join(u[0] for u in USERS))
