@@ -2,30 +2,85 @@
 
 Automatic moves (documented in docs/architecture.md, "Customer health and lifecycle"):
 - a follow-up with an account that is *at risk* makes it *active*; one with a *dormant* or
-  *lost* account makes it *won back*; every follow-up makes the health *active* again;
-- the dormancy job (engagement/dormancy.py) moves drifting customers to *at risk* and dormant
-  ones to *dormant* (prospects and lost customers keep their stage; only their health changes).
+  *lost* account makes it *won back*; a recent follow-up makes the health *active* again;
+- the dormancy job (engagement/dormancy/services.py) moves drifting customers to *at risk* and
+  dormant ones to *dormant* (prospects and lost customers keep their stage; only their health
+  changes).
 Every change, by hand or automatic, is a StageChange row (the history on the 360° page) and,
-by hand, an audit event too.
+by hand, an audit event too. Automatic changes keep the account's `version` and `updated_at`:
+they are derived state, not an edit someone could conflict with.
+
+Automatic rows store their reason as an English message id (gettext_noop) and are translated
+when shown (`reason_text`), so a job's history reads in every viewer's language.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.audit import services as audit
-from guanxi.core.errors import ValidationFailed
+from guanxi.core import cleaning
+from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.org.models import Action
 from guanxi.policies import access
 
-from .models import Account, Health, Lifecycle, RelationshipLevel, StageChange
+from .models import Account, CustomerSettings, Health, Lifecycle, RelationshipLevel, StageChange
 
 FIELDS = {StageChange.Field.LIFECYCLE: Lifecycle, StageChange.Field.LEVEL: RelationshipLevel}
 # What a follow-up does to the stage it finds (stages not listed stay as they are).
 ON_FOLLOWUP = {Lifecycle.AT_RISK: Lifecycle.ACTIVE, Lifecycle.DORMANT: Lifecycle.WON_BACK, Lifecycle.LOST: Lifecycle.WON_BACK}
+# What the dormancy job does to the stage when the health becomes drifting / dormant.
+ON_DRIFTING_FROM = (Lifecycle.NEW, Lifecycle.ACTIVE, Lifecycle.WON_BACK)  # → at risk
+ON_DORMANT_KEEP = (Lifecycle.PROSPECT, Lifecycle.LOST, Lifecycle.DORMANT)  # every other stage → dormant
+TIERS = ("A", "B", "C")
 
+REASON_FOLLOWUP = gettext_noop("A follow-up was logged.")
+REASON_DRIFTING = gettext_noop("No contact for two thirds of the dormancy threshold.")
+REASON_DORMANT = gettext_noop("No contact for longer than the dormancy threshold.")
+AUTOMATIC_REASONS = (REASON_FOLLOWUP, REASON_DRIFTING, REASON_DORMANT)
+
+_reason_cleaner = cleaning.text(200)
+
+
+def reason_text(change: StageChange) -> str:
+    """The reason as the viewer reads it: automatic reasons are translated."""
+    return _(change.reason) if change.automatic and change.reason in AUTOMATIC_REASONS else change.reason
+
+
+# --- thresholds -------------------------------------------------------------------------------
+
+def thresholds(settings: CustomerSettings) -> dict[str, int]:
+    """Days of silence after which a customer is dormant, per tier ("" = no or another tier)."""
+    return {"A": settings.dormancy_days_a, "B": settings.dormancy_days_b, "C": settings.dormancy_days_c,
+            "": settings.dormancy_days_other}
+
+
+def drifting_after(days: int) -> dt.timedelta:
+    """Drifting after two thirds of the threshold (exactly, to the second)."""
+    return dt.timedelta(seconds=days * 86400 * 2 // 3)
+
+
+def health_for(*, tier: str, reference: dt.datetime, at: dt.datetime, settings: CustomerSettings) -> str:
+    """The health the dormancy rule gives a customer whose last interaction was `reference`."""
+    days = thresholds(settings).get(tier if tier in TIERS else "")
+    if reference < at - dt.timedelta(days=days):
+        return Health.DORMANT
+    if reference < at - drifting_after(days):
+        return Health.DRIFTING
+    return Health.ACTIVE
+
+
+def days_silent(account: Account, *, now: dt.datetime | None = None) -> int:
+    reference = account.last_contact_at or account.created_at
+    return max(0, ((now or timezone.now()) - reference).days)
+
+
+# --- writes -----------------------------------------------------------------------------------
 
 @transaction.atomic
 def stage_set(*, actor, account: Account, field: str, value: str, reason: str = "",
@@ -33,21 +88,21 @@ def stage_set(*, actor, account: Account, field: str, value: str, reason: str = 
     """Set the lifecycle stage or relationship level by hand (needs update rights)."""
     access.require(actor, Action.UPDATE, account)
     if field not in FIELDS:
-        raise ValidationFailed(fields={"field": [_("Choose lifecycle_stage or relationship_level.")]})
-    if value not in FIELDS[field].values:
-        raise ValidationFailed(fields={field: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FIELDS[field].values)}]})
-    reason = " ".join(str(reason or "").split())[:200]
+        raise ValidationFailed(fields={"field": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FIELDS)}]})
+    choices = FIELDS[field].values
+    if not isinstance(value, str) or value not in choices:
+        raise ValidationFailed(fields={"value": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]})
+    cleaned = cleaning.clean_payload({"reason": reason}, {"reason": _reason_cleaner})
+    reason = cleaned["reason"]
     if version is not None and version != account.version:
-        from guanxi.core.errors import VersionConflict
         raise VersionConflict()
     old = getattr(account, field)
     if old == value:
         return account
     now = timezone.now()
-    updated = Account._base_manager.filter(pk=account.pk, version=account.version).update(
+    updated = Account._base_manager.filter(pk=account.pk, version=account.version, deleted_at__isnull=True).update(
         **{field: value}, version=account.version + 1, updated_at=now)
     if not updated:
-        from guanxi.core.errors import VersionConflict
         raise VersionConflict()
     setattr(account, field, value)
     account.version += 1
@@ -58,21 +113,31 @@ def stage_set(*, actor, account: Account, field: str, value: str, reason: str = 
 
 
 def followup_logged(*, actor, account: Account, at) -> None:
-    """A follow-up happened: the customer is active again (called inside the follow-up's transaction)."""
-    updates = {}
+    """A follow-up happened at `at` (called inside the follow-up's transaction).
+
+    The health is re-evaluated with the follow-up as the latest interaction: a recent one makes
+    the customer active again and moves its stage (ON_FOLLOWUP); a follow-up entered long after
+    the fact (older than the drifting point) changes nothing."""
+    now = timezone.now()
+    reference = max(d for d in (at, account.last_contact_at) if d is not None)
+    health = health_for(tier=account.tier, reference=reference, at=now, settings=CustomerSettings.load())
+    if health != Health.ACTIVE:
+        return
+    updates: dict = {}
     new_stage = ON_FOLLOWUP.get(account.lifecycle_stage)
     if new_stage:
         StageChange.objects.create(account=account, field=StageChange.Field.LIFECYCLE, old=account.lifecycle_stage,
-                                   new=new_stage, at=timezone.now(), actor=actor, automatic=True,
-                                   reason=_("A follow-up was logged."))
+                                   new=new_stage, at=now, actor=actor, automatic=True, reason=REASON_FOLLOWUP)
         updates["lifecycle_stage"] = new_stage
     if account.health != Health.ACTIVE:
-        updates.update(health=Health.ACTIVE, health_since=timezone.now())
+        updates.update(health=Health.ACTIVE, health_since=now)
     if updates:
         Account._base_manager.filter(pk=account.pk).update(**updates)
         for key, value in updates.items():
             setattr(account, key, value)
 
+
+# --- reads ------------------------------------------------------------------------------------
 
 def history(account: Account, *, limit: int = 50) -> list[StageChange]:
     return list(account.stage_changes.select_related("actor").order_by("-at", "-id")[:limit])

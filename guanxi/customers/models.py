@@ -71,6 +71,14 @@ class Health(models.TextChoices):
     DORMANT = "dormant", _("Dormant")
 
 
+def _custom_terms(record) -> tuple[list[str], list[str], list[str]]:
+    """What the record's custom field values add to its search document (customers/custom_fields.py)."""
+    if not record.custom_fields:
+        return [], [], []
+    from .custom_fields import search_terms
+    return search_terms(record.POLICY_OBJECT_TYPE, record.custom_fields)
+
+
 class Account(CustomerRecord):
     POLICY_OBJECT_TYPE = "account"
 
@@ -139,7 +147,8 @@ class Account(CustomerRecord):
         return format_phone(self.phone)
 
     def search_terms(self) -> Terms:
-        return Terms(text=[self.name, self.uscc], phones=[self.phone])
+        text, phones, emails = _custom_terms(self)
+        return Terms(text=[self.name, self.uscc, *text], phones=[self.phone, *phones], emails=emails)
 
 
 class Contact(CustomerRecord):
@@ -205,8 +214,9 @@ class Contact(CustomerRecord):
         return format_phone(self.phone)
 
     def search_terms(self) -> Terms:
-        return Terms(text=[self.name, self.family_name + self.given_name, self.wechat],
-                     phones=[self.mobile, self.phone], emails=[self.email])
+        text, phones, emails = _custom_terms(self)
+        return Terms(text=[self.name, self.family_name + self.given_name, self.wechat, *text],
+                     phones=[self.mobile, self.phone, *phones], emails=[self.email, *emails])
 
 
 class ContactRole(models.TextChoices):
@@ -343,6 +353,9 @@ class CustomerSettings(models.Model):
     class Meta:
         verbose_name = _("customer settings")
         verbose_name_plural = _("customer settings")
+
+    def __str__(self) -> str:
+        return str(_("customer settings"))
 
     @classmethod
     def load(cls) -> CustomerSettings:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_duplicates, views_health, views_relations
 
 urlpatterns = [
     path("customers/accounts/", views.account_list, name="account_list"),
@@ -18,6 +18,23 @@ urlpatterns = [
     path("customers/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
     path("customers/contacts/<int:pk>/transfer/", views.contact_transfer, name="contact_transfer"),
     path("customers/<str:kind>/<int:pk>/share/", views.share, name="share"),
+    # relations (customers/views_relations.py)
+    path("customers/contacts/<int:pk>/accounts/", views_relations.contact_link, name="contact_link"),
+    path("customers/contacts/<int:pk>/accounts/<int:account_id>/", views_relations.contact_link_update,
+         name="contact_link_update"),
+    path("customers/contacts/<int:pk>/accounts/<int:account_id>/remove/", views_relations.contact_unlink,
+         name="contact_unlink"),
+    path("customers/accounts/<int:pk>/contacts/link/", views_relations.account_link_contact,
+         name="account_link_contact"),
+    path("customers/accounts/<int:pk>/partners/", views_relations.partner_add, name="partner_add"),
+    path("customers/accounts/<int:pk>/partners/<int:partner_id>/remove/", views_relations.partner_remove,
+         name="partner_remove"),
+    path("customers/accounts/<int:pk>/group/contacts/", views_relations.group_contacts, name="account_group_contacts"),
+    path("customers/accounts/<int:pk>/subsidiaries/", views_relations.subsidiaries, name="account_subsidiaries"),
     path("customers/recycle-bin/", views.recycle_bin, name="recycle_bin"),
+    path("customers/duplicates/check/", views_duplicates.duplicate_check, name="duplicate_check"),
+    path("customers/drifting/", views_health.drifting_list, name="drifting_list"),
+    path("customers/accounts/<int:pk>/stage/", views_health.account_stage_set, name="account_stage_set"),
+    path("admin/customer-settings/", views_health.customer_settings, name="customer_settings"),
     path("customers/recycle-bin/<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
 ]
