@@ -7,6 +7,8 @@ from .models import Industry, Tier
 
 
 class AccountForm(forms.Form):
+    # The duplicate hint (customers/partials/duplicate_hint.html) checks these inputs while typing.
+    duplicate_object, duplicate_fields = "account", ("name", "uscc", "phone")
     name = forms.CharField(label=_("Name"), required=False, max_length=20000)
     uscc = forms.CharField(label=_("Unified social credit code"), required=False, max_length=200,
                            help_text=_("18 characters, e.g. 91330106MA2CFXXXXX"))
@@ -25,6 +27,7 @@ class AccountForm(forms.Form):
 
 
 class ContactForm(forms.Form):
+    duplicate_object, duplicate_fields = "contact", ("name", "mobile", "phone", "email")
     name = forms.CharField(label=_("Name"), required=False, max_length=20000)
     family_name = forms.CharField(label=_("Family name"), required=False, max_length=2000)
     given_name = forms.CharField(label=_("Given name"), required=False, max_length=2000)

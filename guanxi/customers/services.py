@@ -15,7 +15,9 @@ from guanxi.org.models import Action, User
 from guanxi.policies import access
 from guanxi.search import services as search
 
-from .models import Account, Contact, Industry, Tier
+from . import custom_fields, duplicates, relations
+from .models import Account, Contact, Industry, PartnerType, Tier
+from .names import company_key, person_key
 
 ACCOUNT_CLEANERS = {
     "name": c.text(200, required=True),
@@ -27,6 +29,8 @@ ACCOUNT_CLEANERS = {
     "address": c.text(500),
     "tags": c.tags,
     "description": c.text(5000, multiline=True),
+    "parent": lambda v: v,  # resolved against the access layer, cycles refused: relations.resolve_parent
+    "partner_type": c.choice(PartnerType.choices),
 }
 
 CONTACT_CLEANERS = {
@@ -43,12 +47,32 @@ CONTACT_CLEANERS = {
 }
 
 
-def _clean_custom_fields(data: dict) -> dict:
-    """Custom field definitions arrive with the 360° issue; until then only {} is accepted."""
-    value = data.pop("custom_fields", None)
-    if value not in (None, {}):
-        raise ValidationFailed(fields={"custom_fields": [_("No custom fields are defined for this object.")]})
-    return {}
+def _clean_custom_fields(data: dict, object_type: str, instance=None) -> dict | None:
+    """Pop `custom_fields` and check it against the definitions (customers/custom_fields.py): the
+    record's new values (merged into the current ones), or None for an update that leaves them."""
+    if instance is not None and "custom_fields" not in data:
+        data.pop("custom_fields", None)
+        return None
+    return custom_fields.clean_values(object_type, data.pop("custom_fields", None),
+                                      current=instance.custom_fields if instance is not None else None,
+                                      creating=instance is None)
+
+
+def _clean(data: dict, cleaners: dict, object_type: str, instance=None, **kwargs) -> tuple[dict, dict | None]:
+    """clean_payload() and the custom fields, with the errors of both reported at once."""
+    errors: dict = {}
+    custom = cleaned = None
+    try:
+        custom = _clean_custom_fields(data, object_type, instance)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    try:
+        cleaned = c.clean_payload(data, cleaners, **kwargs)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    return cleaned, custom
 
 
 def _resolve_account(actor, value) -> Account | None:
@@ -72,18 +96,35 @@ def _fill_name_parts(data: dict, instance: Contact | None = None) -> None:
         data["family_name"], data["given_name"] = family, given
 
 
+def _changed(obj, cleaned: dict) -> dict:
+    """The cleaned values that differ from the record's: what an update's duplicate check looks at."""
+    return {k: v for k, v in cleaned.items() if getattr(obj, k, None) != v}
+
+
+def _set_name_key(obj, key: str) -> None:
+    """Keep the duplicate check's name key in step with the name (customers/names.py)."""
+    if obj.name_key != key:
+        type(obj)._base_manager.filter(pk=obj.pk).update(name_key=key)
+        obj.name_key = key
+
+
 # --- accounts ---------------------------------------------------------------------------------
 
 @transaction.atomic
 def account_create(*, actor, data: dict) -> Account:
     access.require(actor, Action.CREATE, model=Account)
     data = dict(data)
-    custom = _clean_custom_fields(data)
-    cleaned = c.clean_payload(data, ACCOUNT_CLEANERS, required={"name"})
-    account = Account(**cleaned, custom_fields=custom, owner=actor, created_by=actor)
+    cleaned, custom = _clean(data, ACCOUNT_CLEANERS, "account", required={"name"})
+    if "parent" in cleaned:
+        cleaned["parent"] = relations.resolve_parent(actor, cleaned["parent"], account=None)
+    duplicates.enforce(Account, cleaned)
+    account = Account(**cleaned, custom_fields=custom, owner=actor, created_by=actor,
+                      name_key=company_key(cleaned["name"]))
     full_clean(account)
     account.save()
-    audit.record(actor=actor, verb="create", obj=account, changes={k: (None, v) for k, v in cleaned.items() if v not in ("", [], None)})
+    audit.record(actor=actor, verb="create", obj=account, changes={
+        **{k: (None, v) for k, v in cleaned.items() if v not in ("", [], None)},
+        **custom_fields.audit_changes({"custom_fields": ({}, custom)})})
     search.index(account)
     return account
 
@@ -92,12 +133,20 @@ def account_create(*, actor, data: dict) -> Account:
 def account_update(*, actor, account: Account, data: dict, version: int | None) -> Account:
     access.require(actor, Action.UPDATE, account)
     data = dict(data)
-    if "custom_fields" in data:
-        _clean_custom_fields(data)
-    cleaned = c.clean_payload(data, ACCOUNT_CLEANERS, partial=True)
-    changes = model_update(account, fields=list(ACCOUNT_CLEANERS), data=cleaned, expected_version=version)
+    cleaned, custom = _clean(data, ACCOUNT_CLEANERS, "account", account, partial=True)
+    if "parent" in cleaned:  # unchanged: kept even if the actor cannot see it
+        same = (cleaned["parent"] in (None, "") and account.parent_id is None) or str(cleaned["parent"]) == str(account.parent_id)
+        cleaned["parent"] = account.parent if same else relations.resolve_parent(actor, cleaned["parent"], account=account)
+    if "partner_type" in cleaned:
+        relations.check_partner_type_change(account, cleaned["partner_type"])
+    duplicates.enforce(Account, _changed(account, cleaned), exclude_id=account.pk)
+    if custom is not None:
+        cleaned["custom_fields"] = custom
+    changes = model_update(account, fields=[*ACCOUNT_CLEANERS, "custom_fields"], data=cleaned, expected_version=version)
+    if "name" in changes:
+        _set_name_key(account, company_key(account.name))
     if changes:
-        audit.record(actor=actor, verb="update", obj=account, changes=changes)
+        audit.record(actor=actor, verb="update", obj=account, changes=custom_fields.audit_changes(dict(changes)))
         search.index(account)
     return account
 
@@ -173,15 +222,19 @@ def account_transfer(*, actor, account: Account, owner, with_contacts: bool = Fa
 def contact_create(*, actor, data: dict) -> Contact:
     access.require(actor, Action.CREATE, model=Contact)
     data = dict(data)
-    custom = _clean_custom_fields(data)
-    cleaned = c.clean_payload(data, CONTACT_CLEANERS, required={"name"})
+    cleaned, custom = _clean(data, CONTACT_CLEANERS, "contact", required={"name"})
     cleaned["account"] = _resolve_account(actor, cleaned.get("account"))
     _fill_name_parts(cleaned)
-    contact = Contact(**cleaned, custom_fields=custom, owner=actor, created_by=actor)
+    duplicates.enforce(Contact, cleaned)
+    contact = Contact(**cleaned, custom_fields=custom, owner=actor, created_by=actor,
+                      name_key=person_key(cleaned["name"]))
     full_clean(contact)
     contact.save()
+    if contact.account_id:
+        relations.sync_primary_link(contact, None)
     audit.record(actor=actor, verb="create", obj=contact,
-                 changes={k: (None, v) for k, v in cleaned.items() if v not in ("", None)})
+                 changes={**{k: (None, v) for k, v in cleaned.items() if v not in ("", None)},
+                          **custom_fields.audit_changes({"custom_fields": ({}, custom)})})
     search.index(contact)
     return contact
 
@@ -190,9 +243,7 @@ def contact_create(*, actor, data: dict) -> Contact:
 def contact_update(*, actor, contact: Contact, data: dict, version: int | None) -> Contact:
     access.require(actor, Action.UPDATE, contact)
     data = dict(data)
-    if "custom_fields" in data:
-        _clean_custom_fields(data)
-    cleaned = c.clean_payload(data, CONTACT_CLEANERS, partial=True)
+    cleaned, custom = _clean(data, CONTACT_CLEANERS, "contact", contact, partial=True)
     if "account" in cleaned:
         new_account = cleaned["account"]
         if new_account in ("", None) or str(getattr(new_account, "pk", new_account)) != str(contact.account_id):
@@ -200,9 +251,17 @@ def contact_update(*, actor, contact: Contact, data: dict, version: int | None) 
         else:
             cleaned["account"] = contact.account
     _fill_name_parts(cleaned, contact)
-    changes = model_update(contact, fields=list(CONTACT_CLEANERS), data=cleaned, expected_version=version)
+    duplicates.enforce(Contact, _changed(contact, cleaned), exclude_id=contact.pk)
+    old_account_id = contact.account_id
+    if custom is not None:
+        cleaned["custom_fields"] = custom
+    changes = model_update(contact, fields=[*CONTACT_CLEANERS, "custom_fields"], data=cleaned, expected_version=version)
+    if "account" in changes:
+        relations.sync_primary_link(contact, old_account_id)  # the primary link mirrors Contact.account
+    if "name" in changes:
+        _set_name_key(contact, person_key(contact.name))
     if changes:
-        audit.record(actor=actor, verb="update", obj=contact, changes=changes)
+        audit.record(actor=actor, verb="update", obj=contact, changes=custom_fields.audit_changes(dict(changes)))
         search.index(contact)
     return contact
 
