@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from guanxi.customers.lifecycle import REASON_DORMANT, REASON_DRIFTING, REASON_FOLLOWUP
 from guanxi.customers.models import (
     Account,
     Contact,
@@ -359,22 +360,25 @@ def _lifecycle(rng, story: Story, account: Account, threshold: int, last: Activi
             change(LC, Lifecycle.PROSPECT, Lifecycle.LOST, account.health_since or now, reason="客户已选择竞争对手")
         account.lifecycle_stage = stage
         return
-    became_new = account.created_at + timedelta(days=rng.randint(1, 20))
+    # by hand, in order, before the latest follow-up; the automatic moves come after it
+    lived = last.occurred_at - account.created_at
+    became_new = account.created_at + lived * rng.uniform(0.02, 0.3)
     change(LC, Lifecycle.PROSPECT, Lifecycle.NEW, became_new, reason="首单成交")
     stage = Lifecycle.NEW
-    if last.occurred_at - became_new > timedelta(days=60) or rng.random() < 0.5:
-        change(LC, Lifecycle.NEW, Lifecycle.ACTIVE, became_new + timedelta(days=rng.randint(20, 60)))
+    if lived > timedelta(days=60) or rng.random() < 0.5:
+        became_active = became_new + (last.occurred_at - became_new) * rng.uniform(0.1, 0.8)
+        change(LC, Lifecycle.NEW, Lifecycle.ACTIVE, became_active)
         stage = Lifecycle.ACTIVE
-        if account.health == Health.ACTIVE and rng.random() < 0.08:  # drifted once, won back by a follow-up
-            change(LC, Lifecycle.ACTIVE, Lifecycle.DORMANT, last.occurred_at - timedelta(days=1), automatic=True,
-                   reason="长期未联系，自动转为沉睡")
-            change(LC, Lifecycle.DORMANT, Lifecycle.WON_BACK, last.occurred_at, automatic=True, reason="重新跟进，客户回流")
+        if account.health == Health.ACTIVE and rng.random() < 0.08:  # went dormant once, won back by a follow-up
+            change(LC, Lifecycle.ACTIVE, Lifecycle.DORMANT, last.occurred_at - (last.occurred_at - became_active) * 0.2,
+                   automatic=True, reason=REASON_DORMANT)
+            change(LC, Lifecycle.DORMANT, Lifecycle.WON_BACK, last.occurred_at, automatic=True, reason=REASON_FOLLOWUP)
             stage = Lifecycle.WON_BACK
     if account.health in (Health.DRIFTING, Health.DORMANT):
         drifting_from = account.last_contact_at + timedelta(days=threshold * 2 / 3)
-        change(LC, stage, Lifecycle.AT_RISK, drifting_from, automatic=True, reason="联系间隔过长，自动转为有流失风险")
+        change(LC, stage, Lifecycle.AT_RISK, drifting_from, automatic=True, reason=REASON_DRIFTING)
         stage = Lifecycle.AT_RISK
         if account.health == Health.DORMANT:
-            change(LC, stage, Lifecycle.DORMANT, account.health_since, automatic=True, reason="长期未联系，自动转为沉睡")
+            change(LC, stage, Lifecycle.DORMANT, account.health_since, automatic=True, reason=REASON_DORMANT)
             stage = Lifecycle.DORMANT
     account.lifecycle_stage = stage
