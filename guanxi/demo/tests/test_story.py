@@ -24,9 +24,9 @@ from guanxi.customers.models import (
     PartnerLink,
     StageChange,
 )
-from guanxi.engagement.models import Activity, ActivityContact, Attachment, Notification, Task
 from guanxi.demo import generate, story
 from guanxi.demo.bigcustomer import NAME as BIG_NAME
+from guanxi.engagement.models import Activity, ActivityContact, Attachment, Notification, Task
 from guanxi.search.models import SearchDocument
 
 postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL bulk loading")
