@@ -9,4 +9,6 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         # Modules that register 360° panel providers (customers/panels.py) import here.
-        pass
+        from .files import panels as files_panels  # noqa: F401  (attachments)
+        from .followups import panels as followups_panels  # noqa: F401  (timeline, quick actions)
+        from .todos import panels as todos_panels  # noqa: F401  (tasks)

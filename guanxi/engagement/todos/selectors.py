@@ -142,6 +142,7 @@ class MyDay:
     upcoming: list[Task]
     contacts_due: list = field(default_factory=list)  # Accounts and Contacts with next_contact_at due
     more: dict = field(default_factory=dict)           # section → True when it was cut at SECTION_LIMIT
+    start: dt.datetime | None = None                   # the start of `today` in the actor's time zone
 
     @property
     def counts(self) -> dict[str, int]:
@@ -185,7 +186,7 @@ def my_day(actor, today: dt.date | None = None) -> MyDay:
     due = sorted(accounts + contacts, key=lambda r: r.next_contact_at)[:SECTION_LIMIT]
     more["contacts"] = len(accounts) + len(contacts) > SECTION_LIMIT
     return MyDay(today=today, overdue=rows["overdue"], due_today=rows["today"], upcoming=rows["upcoming"],
-                 contacts_due=due, more=more)
+                 contacts_due=due, more=more, start=start)
 
 
 # --- the calendar -----------------------------------------------------------------------------

@@ -75,3 +75,38 @@
     });
   });
 })();
+
+// --- tasks, notifications, calendar (engagement/todos) ---------------------------------------
+// <button data-gx-copy="#selector" data-gx-copied="Copied"> copies that element's text.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-gx-copy]");
+    if (!btn) return;
+    var src = document.querySelector(btn.getAttribute("data-gx-copy"));
+    if (!src) return;
+    var text = (src.value || src.textContent || "").trim();
+    var done = function () {
+      var label = btn.getAttribute("data-gx-copied");
+      if (label) { btn.dataset.gxLabel = btn.dataset.gxLabel || btn.innerHTML; btn.textContent = label; }
+      setTimeout(function () { if (btn.dataset.gxLabel) btn.innerHTML = btn.dataset.gxLabel; }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else {  // plain-http intranets: select the text and use the older copy command
+      var range = document.createRange(); range.selectNodeContents(src);
+      var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+      try { document.execCommand("copy"); done(); } catch (err) { /* the text stays selected */ }
+    }
+  });
+})();
+
+/* --- follow-ups (engagement/followups): the "Log follow-up" off-canvas focuses its first field ---- */
+(function () {
+  "use strict";
+  document.addEventListener("shown.bs.offcanvas", function (e) {
+    if (!e.target.hasAttribute("data-gx-focus-on-show")) return;
+    var field = e.target.querySelector("[data-gx-autofocus]");
+    if (field) field.focus({ preventScroll: true });
+  });
+})();
