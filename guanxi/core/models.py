@@ -90,6 +90,7 @@ class SavedView(models.Model):
     # {"q": "", "filters": {...}, "columns": [...], "ordering": "-updated_at"}
     query = models.JSONField(default=dict)
     shared = models.BooleanField(_("shared with everyone"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)  # If-Match on PATCH/DELETE
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
