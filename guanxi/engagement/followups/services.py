@@ -261,12 +261,11 @@ def activity_create(*, actor, data: dict) -> Activity:
     if contacts:
         changes["contacts"] = (None, [ct.pk for ct in contacts])
     audit.record(actor=actor, verb="create", obj=activity, changes=changes)
-    previous_last = account.last_contact_at if account is not None else None
-    refresh_customers(account_ids=[account.pk] if account else [], contact_ids=[ct.pk for ct in contacts])
-    if account is not None and (previous_last is None or activity.occurred_at >= previous_last):
-        # Only a follow-up that is now the latest contact revives the customer: logging last
-        # year's visit does not make a dormant customer active.
+    if account is not None:
+        # Before the refresh: lifecycle compares the follow-up with the previous last contact
+        # (a visit entered long after the fact does not revive a dormant customer).
         lifecycle.followup_logged(actor=actor, account=account, at=activity.occurred_at)
+    refresh_customers(account_ids=[account.pk] if account else [], contact_ids=[ct.pk for ct in contacts])
     return activity
 
 
@@ -293,6 +292,13 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
     if has_account and (new_account.pk if new_account else None) != old_account_id:
         relinks["account"] = ({"id": old_account_id} if old_account_id else None, _audit_value(new_account))
         activity.account = new_account
+    if new_contacts is not None:
+        # Contacts the actor cannot see stay linked: nobody removes what they cannot see.
+        visible = set(access.scope(actor, Contact).filter(pk__in=old_contacts).values_list("id", flat=True))
+        chosen = {ct.pk for ct in new_contacts}
+        kept = [pk for pk in old_contacts if pk not in visible and pk not in chosen]
+        if kept:
+            new_contacts = [*new_contacts, *Contact._base_manager.filter(pk__in=kept)]
     if new_contacts is not None and sorted(ct.pk for ct in new_contacts) != sorted(old_contacts):
         relinks["contacts"] = (old_contacts, [ct.pk for ct in new_contacts])
     if relinks and not changes:  # only the links changed: still a new version

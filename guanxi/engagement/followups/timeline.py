@@ -289,6 +289,13 @@ def _change_entries(actor, events, model) -> list[Entry]:
     return entries
 
 
+def _reason(change) -> str:
+    from guanxi.customers import lifecycle
+
+    translate = getattr(lifecycle, "reason_text", None)  # automatic reasons are message ids
+    return str(translate(change)) if translate else change.reason
+
+
 def _stage_entries(changes) -> list[Entry]:
     labels = {StageChange.Field.LIFECYCLE: dict(Lifecycle.choices), StageChange.Field.LEVEL: dict(RelationshipLevel.choices)}
     entries = []
@@ -296,7 +303,7 @@ def _stage_entries(changes) -> list[Entry]:
         names = labels.get(s.field, {})
         old, new = str(names.get(s.old, s.old) or "—"), str(names.get(s.new, s.new))
         entries.append(Entry(type="stage", at=s.at, id=s.pk, icon=ICONS["stage"],
-                             title=f"{s.get_field_display()}: {old} → {new}".capitalize(), summary=s.reason,
+                             title=f"{s.get_field_display()}: {old} → {new}".capitalize(), summary=_reason(s),
                              meta=[_("automatic")] if s.automatic else [], actor=_user_label(s.actor),
                              changes=[(str(s.get_field_display()), old, new)], ids={"account": s.account_id}, obj=s))
     return entries

@@ -119,10 +119,11 @@ def test_follow_up_revives_a_dormant_account(world):
 
 def test_an_old_follow_up_does_not_revive(world):
     rep1, account = world["rep1"], world["account"]
-    log(rep1, account=account.pk)
-    Account._base_manager.filter(pk=account.pk).update(health=Health.DORMANT)
+    Account._base_manager.filter(pk=account.pk).update(health=Health.DORMANT, lifecycle_stage=Lifecycle.DORMANT)
     log(rep1, account=account.pk, occurred_at="2020-01-01T10:00:00+08:00")
-    assert _fresh(account).health == Health.DORMANT
+    acc = _fresh(account)
+    assert (acc.health, acc.lifecycle_stage) == (Health.DORMANT, Lifecycle.DORMANT)
+    assert acc.last_contact_at == dt.datetime(2020, 1, 1, 2, 0, tzinfo=UTC)
 
 
 def test_naive_times_are_in_the_actors_time_zone(world):
