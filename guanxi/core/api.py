@@ -185,8 +185,14 @@ def with_etag(response, version: int):
     return response
 
 
-def idempotent(func):
-    """POST creates: a repeat with the same Idempotency-Key and body gets the first response."""
+def idempotent(func=None, *, fingerprint=None):
+    """POST creates: a repeat with the same Idempotency-Key and body gets the first response.
+
+    `@idempotent(fingerprint=f)`: f(request) → a hex digest standing for the body, for bodies
+    that are not read whole into memory (multipart uploads: request.body is not available)."""
+    if func is None:
+        return functools.partial(idempotent, fingerprint=fingerprint)
+
     @functools.wraps(func)
     def wrapper(request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key", "").strip()
@@ -198,7 +204,7 @@ def idempotent(func):
         if unstorable(key):
             return error_response(400, "validation_error", _("This value is not valid."),
                                   {"Idempotency-Key": [_("This value is not valid.")]})
-        body_hash = hashlib.sha256(request.body).hexdigest()
+        body_hash = fingerprint(request) if fingerprint else hashlib.sha256(request.body).hexdigest()
         fresh_after = timezone.now() - timezone.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
         IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path, created_at__lt=fresh_after).delete()
         found = IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path).first()

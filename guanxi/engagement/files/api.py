@@ -1,5 +1,83 @@
-"""/api/v1/attachments."""
+"""/api/v1/attachments: parse, call one service or selector, render.
 
-from ninja import Router
+Attachments have no `version`: a file never changes after upload (a new file is a new
+attachment), so DELETE needs no If-Match. Uploads accept Idempotency-Key; the key's body is the
+form fields and the file's content (uploads.fingerprint).
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from ninja import File, Form, Router, UploadedFile
+from ninja.decorators import decorate_view
+from ninja.responses import Status
+
+from guanxi.core.api import idempotent
+from guanxi.customers.schemas import ErrorOut
+
+from . import selectors, services, uploads
+from .schemas import AttachmentList, AttachmentOut
 
 router = Router(tags=["attachments"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+def attachment_out(a) -> dict:
+    return {
+        "id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
+        "account": a.account_id, "contact": a.contact_id, "activity": a.activity_id,
+        "owner": {"id": a.owner_id, "username": a.owner.username}, "created_at": a.created_at,
+        "deleted_at": a.deleted_at,
+        "download_url": reverse("api-v1:attachment_download", kwargs={"attachment_id": a.pk}),
+    }
+
+
+@router.post("", response={201: AttachmentOut, 200: AttachmentOut, **ERRORS}, operation_id="attachment_upload")
+@decorate_view(uploads.api_upload_limits)
+@idempotent(fingerprint=uploads.fingerprint)
+def attachment_upload(request, file: File[UploadedFile | None] = None, account: Form[str | None] = None,
+                      contact: Form[str | None] = None, activity: Form[str | None] = None):
+    """Upload one file (multipart/form-data: `file`, and exactly one of `account`, `contact`,
+    `activity`). The type is read from the content; 413 over ATTACHMENT_MAX_MB. The same content
+    already on the same record answers that attachment with 200 instead of a copy."""
+    uploads.check_form(request)
+    attachment, created = services.attachment_upload(actor=request.auth, file=request.FILES["file"],
+                                                     account=account, contact=contact, activity=activity)
+    return Status(201 if created else 200, attachment_out(attachment))
+
+
+@router.get("", response={200: AttachmentList, **ERRORS}, operation_id="attachment_list")
+def attachment_list(request, account: str | None = None, contact: str | None = None, activity: str | None = None,
+                    cursor: str | None = None, limit: str | None = None, deleted: bool = False):
+    """The attachments of one record (`?account=`, `?contact=` or `?activity=`), newest first;
+    `deleted=true`: its recycle bin (what the caller may restore)."""
+    field, value = selectors.parent_ref(account=account, contact=contact, activity=activity)
+    _parent, page = selectors.attachment_list(request.auth, field=field, value=value, cursor=cursor, limit=limit,
+                                              deleted=deleted)
+    return {"items": [attachment_out(a) for a in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/{int:attachment_id}", response={200: AttachmentOut, **ERRORS}, operation_id="attachment_get")
+def attachment_get(request, attachment_id: int):
+    return attachment_out(selectors.attachment_get(request.auth, attachment_id))
+
+
+@router.get("/{int:attachment_id}/download", response={200: None, **ERRORS}, operation_id="attachment_download",
+            url_name="attachment_download")
+def attachment_download(request, attachment_id: int):
+    """The file itself, as an attachment (never rendered inline), with its sniffed type."""
+    return uploads.download_response(selectors.attachment_get(request.auth, attachment_id))
+
+
+@router.delete("/{int:attachment_id}", response={204: None, **ERRORS}, operation_id="attachment_delete")
+def attachment_delete(request, attachment_id: int):
+    """To the recycle bin: the uploader, or whoever may update the record it is on."""
+    services.attachment_delete(actor=request.auth, attachment=selectors.attachment_get(request.auth, attachment_id))
+    return Status(204, None)
+
+
+@router.post("/{int:attachment_id}/restore", response={200: AttachmentOut, **ERRORS}, operation_id="attachment_restore")
+def attachment_restore(request, attachment_id: int):
+    attachment = selectors.attachment_get(request.auth, attachment_id, deleted=True)
+    return attachment_out(services.attachment_restore(actor=request.auth, attachment=attachment))

@@ -1,0 +1,40 @@
+"""The attachments panel of the 360° pages (slot engagement/partials/record_attachments.html),
+and the same panel for a follow-up (views.attachment_panel). Two queries: the newest
+attachments with their uploaders, and the permission lookups (cached per request)."""
+
+from __future__ import annotations
+
+from guanxi.customers import panels
+from guanxi.engagement.models import Attachment
+
+from . import selectors
+from .sniff import ALLOWED, kind_of, max_bytes
+
+PANEL_SIZE = 20
+ACCEPT = ",".join(sorted({f".{e}" for k in ALLOWED.values() for e in k.extensions}))  # a hint to the file picker
+
+
+def panel_context(request, parent, field: str, **extra) -> dict:
+    """The panel of `parent` (already read through the access layer)."""
+    actor = request.user
+    rows = list(Attachment.objects.select_related("owner").filter(**{field: parent}, deleted_at__isnull=True)
+                .order_by("-created_at", "-id")[: PANEL_SIZE + 1])
+    can_upload = selectors.may_upload(actor, parent)
+    items = []
+    for a in rows[:PANEL_SIZE]:
+        kind = kind_of(a.content_type)
+        items.append({"attachment": a, "icon": kind.icon if kind else "bi-file-earmark",
+                      "can_delete": can_upload or a.owner_id == actor.pk})
+    return {"field": field, "parent": parent, "items": items, "more": len(rows) > PANEL_SIZE,
+            "can_upload": can_upload, "max_bytes": max_bytes(), "accept": ACCEPT,
+            "dom_id": f"gx-files-{field}-{parent.pk}", **extra}
+
+
+@panels.provider("account")
+def account_attachments(request, account) -> dict:
+    return {"record_attachments": panel_context(request, account, "account")}
+
+
+@panels.provider("contact")
+def contact_attachments(request, contact) -> dict:
+    return {"record_attachments": panel_context(request, contact, "contact")}
