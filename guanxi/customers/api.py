@@ -8,7 +8,7 @@ from ninja.responses import Status
 
 from guanxi.core.api import idempotent, if_match, with_etag
 
-from . import exports, selectors, services
+from . import custom_fields, exports, selectors, services
 from .schemas import (
     AccountIn,
     AccountList,
@@ -33,13 +33,24 @@ def _owner(obj) -> dict:
     return {"id": obj.owner_id, "username": obj.owner.username}
 
 
-def account_out(a) -> dict:
+def account_out(a, visible_parents: set[int] | frozenset = frozenset()) -> dict:
+    """`parent` only when the reader may see that account (see accounts_out)."""
     return {
         "id": a.pk, "version": a.version, "name": a.name, "uscc": a.uscc, "industry": a.industry, "tier": a.tier,
         "phone": a.phone, "website": a.website, "address": a.address, "tags": a.tags, "description": a.description,
         "custom_fields": a.custom_fields, "owner": _owner(a), "created_at": a.created_at, "updated_at": a.updated_at,
         "deleted_at": a.deleted_at,
+        "parent": a.parent_id if a.parent_id in visible_parents else None, "partner_type": a.partner_type,
+        # health and lifecycle (read-only: set by follow-ups, the dormancy job and POST …/stage)
+        "health": a.health, "health_since": a.health_since, "lifecycle_stage": a.lifecycle_stage,
+        "relationship_level": a.relationship_level, "last_contact_at": a.last_contact_at,
+        "last_followup_summary": a.last_followup_summary, "next_contact_at": a.next_contact_at,
     }
+
+
+def accounts_out(actor, accounts) -> list[dict]:
+    visible = selectors.visible_account_ids(actor, [a.parent_id for a in accounts])
+    return [account_out(a, visible) for a in accounts]
 
 
 def contact_out(c, visible_accounts: set[int]) -> dict:
@@ -82,37 +93,46 @@ def _encoder():
 
 @accounts_router.get("", response={200: AccountList, **ERRORS}, operation_id="account_list")
 def account_list(request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None,
-                 industry: str = "", tier: str = "", owner: str = ""):
-    """Accounts the caller may see. `q` searches names, USCC and phones (characters, pinyin, initials, digits)."""
+                 industry: str = "", tier: str = "", owner: str = "", parent: str = "", partner_type: str = "",
+                 health: str = "", lifecycle_stage: str = "", relationship_level: str = ""):
+    """Accounts the caller may see. `q` searches names, USCC and phones (characters, pinyin, initials, digits).
+    `parent` lists a visible parent's subsidiaries; `partner_type` the partners of one type.
+    `health` (active, drifting, dormant), `lifecycle_stage` and `relationship_level` filter by health and lifecycle.
+    `cf_<key>=value` filters by a custom field (exact value; see GET /api/v1/custom-fields)."""
     page = selectors.account_list(request.auth, _params(q, ordering, cursor, limit,
-                                                        {"industry": industry, "tier": tier, "owner": owner}))
-    return {"items": [account_out(a) for a in page.items], "next_cursor": page.next_cursor}
+                                                        {"industry": industry, "tier": tier, "owner": owner,
+                                                         "parent": parent, "partner_type": partner_type,
+                                                         "health": health, "lifecycle_stage": lifecycle_stage,
+                                                         "relationship_level": relationship_level,
+                                                         **custom_fields.filter_params(request.GET)}))
+    return {"items": accounts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
 @accounts_router.get("/export", response={200: None, **ERRORS}, operation_id="account_export")
-def account_export(request, format: str = "csv", q: str = "", industry: str = "", tier: str = "", owner: str = ""):
-    """CSV of the accounts the caller may export, with the list's filters; formulas neutralized."""
-    rows = exports.account_rows(request.auth, q=q, filters={"industry": industry, "tier": tier, "owner": owner},
-                                fmt=format)
-    return exports.csv_response(rows, "accounts.csv")
+def account_export(request, format: str = "csv", q: str = ""):
+    """CSV or XLSX of the accounts the caller may export (the export scope), with every filter of
+    the list as the same query parameters (industry, tier, owner, …, cf_<key>); formulas neutralized.
+    For big lists prefer POST /api/v1/accounts/export-jobs."""
+    return exports.response(exports.build(request.auth, "account", q=q, filters=exports.list_filters(request.GET)),
+                            exports.check_format(format))
 
 
 @accounts_router.get("/recycle-bin", response={200: AccountList, **ERRORS}, operation_id="account_recycle_bin")
 def account_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
     page = selectors.account_list(request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True)
-    return {"items": [account_out(a) for a in page.items], "next_cursor": page.next_cursor}
+    return {"items": accounts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
 @accounts_router.post("", response={201: AccountOut, **ERRORS}, operation_id="account_create")
 @idempotent
 def account_create(request, payload: AccountIn):
     account = services.account_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return Status(201, account_out(account))
+    return Status(201, accounts_out(request.auth, [account])[0])
 
 
 @accounts_router.get("/{int:account_id}", response={200: AccountOut, **ERRORS}, operation_id="account_get")
 def account_get(request, account_id: int):
-    return _detail(200, account_out(selectors.account_get(request.auth, account_id)))
+    return _detail(200, accounts_out(request.auth, [selectors.account_get(request.auth, account_id)])[0])
 
 
 @accounts_router.patch("/{int:account_id}", response={200: AccountOut, **ERRORS}, operation_id="account_update")
@@ -120,7 +140,7 @@ def account_update(request, account_id: int, payload: AccountPatch):
     account = selectors.account_get(request.auth, account_id)
     account = services.account_update(actor=request.auth, account=account, version=if_match(request),
                                       data=payload.model_dump(exclude_unset=True))
-    return _detail(200, account_out(account))
+    return _detail(200, accounts_out(request.auth, [account])[0])
 
 
 @accounts_router.delete("/{int:account_id}", response={204: None, **ERRORS}, operation_id="account_delete")
@@ -133,7 +153,7 @@ def account_delete(request, account_id: int):
 @accounts_router.post("/{int:account_id}/restore", response={200: AccountOut, **ERRORS}, operation_id="account_restore")
 def account_restore(request, account_id: int):
     account = selectors.account_get(request.auth, account_id, deleted=True)
-    return _detail(200, account_out(services.account_restore(actor=request.auth, account=account)))
+    return _detail(200, accounts_out(request.auth, [services.account_restore(actor=request.auth, account=account)])[0])
 
 
 @accounts_router.post("/{int:account_id}/transfer", response={200: AccountOut, **ERRORS}, operation_id="account_transfer")
@@ -141,7 +161,7 @@ def account_transfer(request, account_id: int, payload: TransferIn):
     account = selectors.account_get(request.auth, account_id)
     account = services.account_transfer(actor=request.auth, account=account, owner=payload.owner,
                                         with_contacts=payload.with_contacts)
-    return _detail(200, account_out(account))
+    return _detail(200, accounts_out(request.auth, [account])[0])
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -149,16 +169,19 @@ def account_transfer(request, account_id: int, payload: TransferIn):
 @contacts_router.get("", response={200: ContactList, **ERRORS}, operation_id="contact_list")
 def contact_list(request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None,
                  account: str = "", owner: str = "", has_email: str = "", has_mobile: str = ""):
-    """Contacts the caller may see. `q` searches names (characters, pinyin, initials), phones and emails."""
-    filters = {"account": account, "owner": owner, "has_email": has_email, "has_mobile": has_mobile}
+    """Contacts the caller may see. `q` searches names (characters, pinyin, initials), phones and emails.
+    `cf_<key>=value` filters by a custom field (exact value; see GET /api/v1/custom-fields)."""
+    filters = {"account": account, "owner": owner, "has_email": has_email, "has_mobile": has_mobile,
+               **custom_fields.filter_params(request.GET)}
     page = selectors.contact_list(request.auth, _params(q, ordering, cursor, limit, filters))
     return {"items": contacts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
 @contacts_router.get("/export", response={200: None, **ERRORS}, operation_id="contact_export")
-def contact_export(request, format: str = "csv", q: str = "", account: str = "", owner: str = ""):
-    rows = exports.contact_rows(request.auth, q=q, filters={"account": account, "owner": owner}, fmt=format)
-    return exports.csv_response(rows, "contacts.csv")
+def contact_export(request, format: str = "csv", q: str = ""):
+    """CSV or XLSX of the contacts the caller may export, with every filter of the list; see account_export."""
+    return exports.response(exports.build(request.auth, "contact", q=q, filters=exports.list_filters(request.GET)),
+                            exports.check_format(format))
 
 
 @contacts_router.get("/recycle-bin", response={200: ContactList, **ERRORS}, operation_id="contact_recycle_bin")

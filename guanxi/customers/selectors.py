@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
@@ -13,7 +13,8 @@ from guanxi.org.models import Action, User
 from guanxi.policies import access
 from guanxi.search.selectors import matching
 
-from .models import Account, Contact, Industry, Tier
+from . import custom_fields
+from .models import Account, Contact, Health, Industry, Lifecycle, PartnerType, RelationshipLevel, Tier
 
 ACCOUNT_ORDERING = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
 CONTACT_ORDERING = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
@@ -81,6 +82,11 @@ ACCOUNT_FILTERS = {
     "industry": _choice_filter("industry", Industry.choices),
     "tier": _choice_filter("tier", Tier.choices),
     "owner": lambda qs, v: qs.filter(owner_id=_owner_filter(v)),
+    "parent": _id_filter("parent"),  # account_parent_idx; account_queryset keeps it to visible parents
+    "partner_type": _choice_filter("partner_type", PartnerType.choices),  # account_partner_idx
+    "health": _choice_filter("health", Health.choices),  # account_health_idx, account_owner_health_idx
+    "lifecycle_stage": _choice_filter("lifecycle_stage", Lifecycle.choices),  # account_lifecycle_idx
+    "relationship_level": _choice_filter("relationship_level", RelationshipLevel.choices),  # account_level_idx
 }
 CONTACT_FILTERS = {
     "account": _id_filter("account"),
@@ -90,10 +96,21 @@ CONTACT_FILTERS = {
 }
 
 
+def _split_custom(filters: dict | None) -> tuple[dict, dict]:
+    """(built-in filters, custom field filters `cf_<key>`: see customers/custom_fields.py)."""
+    filters = filters or {}
+    custom = {k: v for k, v in filters.items() if isinstance(k, str) and k.startswith("cf_")}
+    return {k: v for k, v in filters.items() if k not in custom}, custom
+
+
 def account_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
                      action: str = Action.READ) -> QuerySet:
     qs = access.scope(actor, Account, action, deleted=deleted).select_related("owner")
-    qs = _apply_filters(qs, filters or {}, ACCOUNT_FILTERS)
+    filters, custom = _split_custom(filters)
+    qs = _apply_filters(qs, filters, ACCOUNT_FILTERS)
+    qs = custom_fields.apply_filters(qs, "account", custom)
+    if (filters or {}).get("parent"):  # subsidiaries of a parent the actor cannot see: none (no oracle)
+        qs = qs.filter(parent__in=access.scope(actor, Account).values("pk"))
     return _search(qs, Account, q)
 
 
@@ -128,7 +145,9 @@ def account_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) 
 def contact_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
                      action: str = Action.READ) -> QuerySet:
     qs = access.scope(actor, Contact, action, deleted=deleted).select_related("owner", "account")
-    qs = _apply_filters(qs, filters or {}, CONTACT_FILTERS)
+    filters, custom = _split_custom(filters)
+    qs = _apply_filters(qs, filters, CONTACT_FILTERS)
+    qs = custom_fields.apply_filters(qs, "contact", custom)
     return _search(qs, Contact, q)
 
 
@@ -143,8 +162,13 @@ def contact_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) 
 
 
 def account_contacts(actor, account: Account, *, limit: int = 50) -> list[Contact]:
-    """Contacts of an account that the actor may see (their own scope, not the account's)."""
-    return list(access.scope(actor, Contact).filter(account=account).select_related("owner").order_by("name", "id")[:limit])
+    """Contacts of an account that the actor may see (their own scope, not the account's): those
+    whose primary account it is and those linked to it (customers/relations.py)."""
+    from .models import ContactAccount
+
+    linked = ContactAccount.objects.filter(account=account).values("contact_id")
+    return list(access.scope(actor, Contact).filter(Q(account=account) | Q(pk__in=linked))
+                .select_related("owner").order_by("name", "id")[:limit])
 
 
 def visible_account_ids(actor, account_ids) -> set[int]:

@@ -50,7 +50,10 @@ def client(data, db):
 
 
 def refused(response, field: str, status: int = 400) -> dict:
-    return assert_error(response, status, field)
+    """The error names `field`, or for an object one of its keys (custom_fields.<key>)."""
+    error = assert_error(response, status)
+    assert field in error["fields"] or any(f.startswith(f"{field}.") for f in error["fields"]), error
+    return error
 
 
 # --- field values, on create and on update ----------------------------------------------------
