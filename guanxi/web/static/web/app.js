@@ -110,3 +110,88 @@
     if (field) field.focus({ preventScroll: true });
   });
 })();
+
+// --- Export jobs (customers/exports): a Bootstrap progress bar's width from data-gx-progress ---
+// (the strict CSP forbids style="" in markup; setting the width from a script is allowed).
+(function () {
+  "use strict";
+  function setProgress(root) {
+    (root || document).querySelectorAll("[data-gx-progress]").forEach(function (bar) {
+      var p = Math.max(0, Math.min(100, parseInt(bar.getAttribute("data-gx-progress"), 10) || 0));
+      bar.style.width = p + "%";
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { setProgress(); });
+  else setProgress();
+  document.addEventListener("htmx:afterSettle", function () { setProgress(); });
+})();
+
+// --- Customer health (dormancy part) -------------------------------------------------------
+// <div data-gx-donut="ID"> draws a donut from the JSON in <script type="application/json" id="ID">
+// ([{name, value, key}]) with the vendored ECharts (loaded by the page that needs it).
+// A link to a page with #gx-log-followup (the drifting list's "Log follow-up") opens that off-canvas.
+(function () {
+  var COLORS = { active: "#16a34a", drifting: "#d97706", dormant: "#6b7280" };
+  function donuts() {
+    if (!window.echarts) return;
+    document.querySelectorAll("[data-gx-donut]").forEach(function (el) {
+      if (el.dataset.gxDonutDone) return;
+      var src = document.getElementById(el.getAttribute("data-gx-donut"));
+      if (!src) return;
+      var data;
+      try { data = JSON.parse(src.textContent); } catch (e) { return; }
+      el.dataset.gxDonutDone = "1";
+      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      chart.setOption({
+        animation: false,
+        tooltip: { show: false },  // its HTML uses inline styles, which the CSP refuses
+        color: data.map(function (d) { return COLORS[d.key] || "#9ca3af"; }),
+        series: [{ type: "pie", radius: ["55%", "80%"], avoidLabelOverlap: true, label: { show: false },
+                   data: data.map(function (d) { return { name: d.name, value: d.value }; }) }]
+      });
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  function openFromHash() {
+    if (window.location.hash !== "#gx-log-followup" || !window.bootstrap) return;
+    var panel = document.getElementById("gx-log-followup");
+    if (panel && panel.classList.contains("offcanvas")) window.bootstrap.Offcanvas.getOrCreateInstance(panel).show();
+  }
+  function start() { donuts(); openFromHash(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+  document.addEventListener("htmx:afterSettle", donuts);
+})();
+
+// --- attachments (engagement/files): upload progress and a size check before sending --------
+// <form data-gx-upload> posted by htmx (hx-encoding="multipart/form-data") shows htmx's
+// htmx:xhr:progress events in its <progress data-gx-upload-progress>; a file input with
+// data-gx-max-bytes refuses a file over the limit before it is sent (the server checks again).
+(function () {
+  "use strict";
+  function formOf(e) { return e.target && e.target.closest ? e.target.closest("form[data-gx-upload]") : null; }
+  function bar(form) { return form && form.querySelector("[data-gx-upload-progress]"); }
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("form[data-gx-upload] input[type=file][data-gx-max-bytes]")) return;
+    var max = parseInt(input.dataset.gxMaxBytes, 10), file = input.files && input.files[0];
+    input.setCustomValidity(file && max && file.size > max ? (input.dataset.gxTooLarge || "Too large") : "");
+    input.reportValidity();
+  });
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = formOf(e), p = bar(form);
+    if (!p) return;
+    p.value = 0; p.hidden = false;
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+  });
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var p = bar(formOf(e));
+    if (p && e.detail && e.detail.lengthComputable) p.value = Math.round(e.detail.loaded / e.detail.total * 100);
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = formOf(e), p = bar(form);
+    if (!p) return;
+    p.hidden = true;
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+  });
+})();
