@@ -8,7 +8,7 @@ from typing import Any
 from django.http import JsonResponse
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
 from guanxi.core.api import idempotent, if_match, with_etag
 
@@ -31,10 +31,10 @@ class CustomFieldIn(_Strict):
     label: str | dict[str, Any]
     type: str
     choices: list[Any] | None = None
-    required: bool = False
+    required: StrictBool = False
     help_text: str | dict[str, Any] | None = None
-    order: int | None = None
-    active: bool = True
+    order: StrictInt | None = None
+    active: StrictBool = True
 
 
 class CustomFieldPatch(_Strict):
@@ -43,15 +43,15 @@ class CustomFieldPatch(_Strict):
     label: str | dict[str, Any] | None = None
     type: str | None = None
     choices: list[Any] | None = None
-    required: bool | None = None
+    required: StrictBool | None = None
     help_text: str | dict[str, Any] | None = None
-    order: int | None = None
-    active: bool | None = None
+    order: StrictInt | None = None
+    active: StrictBool | None = None
 
 
 class ReorderIn(_Strict):
-    object: str
-    keys: list[str]
+    object: StrictStr
+    keys: list[StrictStr]
 
 
 class ChoiceOut(Schema):
