@@ -110,6 +110,10 @@ def test_demo_has_follow_ups_tasks_custom_fields_and_drifting_and_dormant_custom
     assert all(a.custom_fields["region"] in {c["value"] for c in region.choices}
                for a in accounts if "region" in a.custom_fields)
     assert Contact.objects.exclude(custom_fields={}).count() > 0.5 * 600
+    from guanxi.customers.custom_fields import clean_value  # the values are in their stored form
+    for record in [*accounts[:60], *Contact.objects.all()[:60]]:
+        for key, value in record.custom_fields.items():
+            assert clean_value(defs[record.POLICY_OBJECT_TYPE, key], value) == value, (key, value)
 
     # links: a primary link per contact mirroring Contact.account, some secondary ones with roles
     primary = dict(ContactAccount.objects.filter(is_primary=True).values_list("contact_id", "account_id"))
