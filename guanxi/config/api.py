@@ -25,10 +25,15 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
-from guanxi.customers import api_relations, api_sharing  # noqa: E402,F401  (add relation and collaborator routes)
+from guanxi.core.api_saved_views import router as saved_views_router  # noqa: E402
+
+# add the stage, relation and collaborator routes
+from guanxi.customers import api_lifecycle, api_relations, api_sharing  # noqa: E402,F401
 from guanxi.customers.api import accounts_router, contacts_router  # noqa: E402
 from guanxi.customers.api_custom_fields import router as custom_fields_router  # noqa: E402
 from guanxi.customers.api_duplicates import router as duplicates_router  # noqa: E402
+from guanxi.customers.api_exports import router as export_jobs_router  # noqa: E402
+from guanxi.customers.api_settings import router as settings_router  # noqa: E402
 from guanxi.engagement.files.api import router as attachments_router  # noqa: E402
 from guanxi.engagement.followups import api_timeline  # noqa: E402,F401  (adds the timeline routes)
 from guanxi.engagement.followups.api import router as activities_router  # noqa: E402
@@ -45,3 +50,6 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/attachments", attachments_router)
 api.add_router("/custom-fields", custom_fields_router)
 api.add_router("/duplicates", duplicates_router)
+api.add_router("/export-jobs", export_jobs_router)
+api.add_router("/saved-views", saved_views_router)
+api.add_router("/settings", settings_router)

@@ -84,6 +84,8 @@ class TaskMark(models.Model):
 
 class SavedView(models.Model):
     """A list's filters, columns and sorting saved under a name, private or shared with everyone."""
+    POLICY_OBJECT_TYPE = "saved_view"  # the audit's object type (core/saved_views.py)
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
     object_type = models.CharField(max_length=40)  # "account", "contact", …
     name = models.CharField(_("name"), max_length=100)

@@ -1,18 +1,28 @@
 from django.urls import path
 
-from . import views, views_duplicates, views_health, views_relations
+from . import (
+    views,
+    views_custom_fields,
+    views_duplicates,
+    views_exports,
+    views_health,
+    views_relations,
+    views_saved,
+)
 
 urlpatterns = [
     path("customers/accounts/", views.account_list, name="account_list"),
     path("customers/accounts/new/", views.account_create, name="account_create"),
-    path("customers/accounts/export.csv", views.account_export, name="account_export"),
+    path("customers/accounts/export/", views_exports.export, {"kind": "account"}, name="account_export"),
+    path("customers/accounts/export.csv", views_exports.export, {"kind": "account"}),
     path("customers/accounts/<int:pk>/", views.account_detail, name="account_detail"),
     path("customers/accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
     path("customers/accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
     path("customers/accounts/<int:pk>/transfer/", views.account_transfer, name="account_transfer"),
     path("customers/contacts/", views.contact_list, name="contact_list"),
     path("customers/contacts/new/", views.contact_create, name="contact_create"),
-    path("customers/contacts/export.csv", views.contact_export, name="contact_export"),
+    path("customers/contacts/export/", views_exports.export, {"kind": "contact"}, name="contact_export"),
+    path("customers/contacts/export.csv", views_exports.export, {"kind": "contact"}),
     path("customers/contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("customers/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("customers/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
@@ -32,7 +42,18 @@ urlpatterns = [
     path("customers/accounts/<int:pk>/group/contacts/", views_relations.group_contacts, name="account_group_contacts"),
     path("customers/accounts/<int:pk>/subsidiaries/", views_relations.subsidiaries, name="account_subsidiaries"),
     path("customers/recycle-bin/", views.recycle_bin, name="recycle_bin"),
+    # custom fields, administrators (customers/views_custom_fields.py)
+    path("admin/custom-fields/", views_custom_fields.custom_field_list, name="custom_field_list"),
+    path("admin/custom-fields/new/", views_custom_fields.custom_field_edit, name="custom_field_create"),
+    path("admin/custom-fields/<int:pk>/", views_custom_fields.custom_field_edit, name="custom_field_edit"),
+    path("admin/custom-fields/<int:pk>/archive/", views_custom_fields.custom_field_archive, name="custom_field_archive"),
+    path("admin/custom-fields/<int:pk>/move/", views_custom_fields.custom_field_move, name="custom_field_move"),
     path("customers/duplicates/check/", views_duplicates.duplicate_check, name="duplicate_check"),
+    path("exports/<int:pk>/", views_exports.export_job_detail, name="export_job_detail"),
+    path("exports/<int:pk>/download/", views_exports.export_job_download, name="export_job_download"),
+    path("saved-views/", views_saved.saved_view_create, name="saved_view_create"),
+    path("saved-views/<int:pk>/", views_saved.saved_view_apply, name="saved_view_apply"),
+    path("saved-views/<int:pk>/delete/", views_saved.saved_view_delete, name="saved_view_delete"),
     path("customers/drifting/", views_health.drifting_list, name="drifting_list"),
     path("customers/accounts/<int:pk>/stage/", views_health.account_stage_set, name="account_stage_set"),
     path("admin/customer-settings/", views_health.customer_settings, name="customer_settings"),

@@ -17,16 +17,17 @@ from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.org.models import Action, User
 from guanxi.policies import access
 
-from . import exports, panels, selectors, services
+from . import custom_fields, panels, relations, selectors, services
 from .forms import AccountForm, ContactForm, TransferForm
-from .models import Account, Contact, Industry, Tier
+from .models import Account, Contact, Health, Industry, Tier
 from .sharing import collaborators_of
 
 ACCOUNT_COLUMNS = {
     "industry": gettext_lazy("Industry"), "tier": gettext_lazy("Tier"), "phone": gettext_lazy("Phone"), "uscc": gettext_lazy("USCC"),
     "owner": gettext_lazy("Owner"), "updated_at": gettext_lazy("Updated"), "created_at": gettext_lazy("Created"), "tags": gettext_lazy("Tags"),
+    "health": gettext_lazy("Health"),
 }
-ACCOUNT_DEFAULT_COLUMNS = ["industry", "tier", "phone", "owner", "updated_at"]
+ACCOUNT_DEFAULT_COLUMNS = ["industry", "tier", "health", "phone", "owner", "updated_at"]
 CONTACT_COLUMNS = {
     "account": gettext_lazy("Account"), "title": gettext_lazy("Title"), "mobile": gettext_lazy("Mobile"), "email": gettext_lazy("Email"),
     "wechat": gettext_lazy("WeChat ID"), "owner": gettext_lazy("Owner"), "updated_at": gettext_lazy("Updated"), "created_at": gettext_lazy("Created"),
@@ -42,11 +43,15 @@ def _columns(request, key: str, allowed: dict, default: list[str]) -> list[str]:
     return [c for c in request.session.get(f"cols:{key}", default) if c in allowed]
 
 
-def _list_context(request, page_fn, *, key, columns, default_columns, filter_names):
+def _list_context(request, page_fn, *, key, columns, default_columns, filter_names, object_type=None):
+    # custom fields (customers/custom_fields.py): columns cf_<key>, filters ?cf_<key>=value
+    cf_defs = custom_fields.definitions_by_key(object_type) if object_type else {}
+    cf_filters = custom_fields.filter_params(request.GET)
+    columns = {**columns, **custom_fields.list_columns(cf_defs)}
     params = selectors.ListParams(
         q=request.GET.get("q", "")[:200], ordering=request.GET.get("ordering", "") or selectors.DEFAULT_ORDERING,
         cursor=request.GET.get("cursor") or None, limit=25,
-        filters={k: request.GET.get(k, "") for k in filter_names},
+        filters={**{k: request.GET.get(k, "") for k in filter_names}, **cf_filters},
     )
     error = None
     try:
@@ -58,7 +63,8 @@ def _list_context(request, page_fn, *, key, columns, default_columns, filter_nam
     return {
         "page": page, "error": error, "params": params, "query": query.urlencode(),
         "columns": _columns(request, key, columns, default_columns), "all_columns": columns,
-        "filters": params.filters,
+        "filters": params.filters, "cf_defs": cf_defs, "cf_filter_choices": custom_fields.filter_choices(cf_defs),
+        "cf_filtering": any(cf_filters.values()),
     }
 
 
@@ -106,8 +112,9 @@ def _after_transfer(request, model, pk: int, *, detail: str, listing: str):
 @login_required
 def account_list(request):
     ctx = _list_context(request, selectors.account_list, key="accounts", columns=ACCOUNT_COLUMNS,
-                        default_columns=ACCOUNT_DEFAULT_COLUMNS, filter_names=["industry", "tier", "owner"])
-    ctx.update(industries=Industry.choices, tiers=Tier.choices, owners=_owner_choices(request),
+                        default_columns=ACCOUNT_DEFAULT_COLUMNS, filter_names=["industry", "tier", "owner", "health"],
+                        object_type="account")
+    ctx.update(industries=Industry.choices, tiers=Tier.choices, owners=_owner_choices(request), healths=Health.choices,
                can_create=access.scope_level(request.user, "account", Action.CREATE) > 0,
                can_export=access.scope_level(request.user, "account", Action.EXPORT) > 0,
                orderings=[("-updated_at", _("Recently updated")), ("name", _("Name A–Z")), ("-name", _("Name Z–A")),
@@ -122,7 +129,7 @@ def account_detail(request, pk: int):
     return render(request, "customers/account_detail.html", {
         "account": account,
         "contacts": selectors.account_contacts(request.user, account),
-        "history": history_for(account),
+        "history": _redact_account_names(request, history_for(account)),
         "can_update": access.can(request.user, Action.UPDATE, account),
         "can_delete": access.can(request.user, Action.DELETE, account),
         "can_transfer": access.can(request.user, Action.TRANSFER, account),
@@ -135,7 +142,7 @@ def account_detail(request, pk: int):
 @login_required
 def account_create(request):
     access.require(request.user, Action.CREATE, model=Account)
-    form = AccountForm(request.POST or None)
+    form = AccountForm(request.POST or None, parent_choices=relations.parent_field_choices(request.user, None))
     done = _submit(request, form, lambda f: services.account_create(actor=request.user, data=f.payload()),
                    success=_("Account “%(name)s” created."), then=lambda a: redirect("account_detail", pk=a.pk))
     return done or render(request, "customers/account_form.html", {"form": form, "account": None})
@@ -145,8 +152,10 @@ def account_create(request):
 def account_edit(request, pk: int):
     account = selectors.account_get(request.user, pk, action=Action.UPDATE)
     initial = {f: getattr(account, f) for f in ("name", "uscc", "industry", "tier", "phone", "website", "address", "description")}
-    initial.update(tags=", ".join(account.tags), version=account.version)
-    form = AccountForm(request.POST or None, initial=initial)
+    initial.update(tags=", ".join(account.tags), version=account.version,
+                   parent=str(account.parent_id or ""), partner_type=account.partner_type)
+    form = AccountForm(request.POST or None, initial=initial, custom_values=account.custom_fields,
+                       parent_choices=relations.parent_field_choices(request.user, account))
     done = _submit(request, form, lambda f: services.account_update(
                        actor=request.user, account=account, data=f.payload(), version=f.cleaned_data.get("version")),
                    success=_("Changes saved."), then=lambda a: redirect("account_detail", pk=a.pk))
@@ -174,17 +183,6 @@ def account_transfer(request, pk: int):
                                                                     "cancel_url": reverse("account_detail", args=[pk])})
 
 
-@login_required
-def account_export(request):
-    try:
-        rows = exports.account_rows(request.user, q=request.GET.get("q", ""), fmt="csv",
-                                    filters={k: request.GET.get(k, "") for k in ("industry", "tier", "owner")})
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("account_list")
-    return exports.csv_response(rows, "accounts.csv")
-
-
 # --- contacts ---------------------------------------------------------------------------------
 
 def _account_choices(request, current: Account | None = None):
@@ -198,7 +196,8 @@ def _account_choices(request, current: Account | None = None):
 @login_required
 def contact_list(request):
     ctx = _list_context(request, selectors.contact_list, key="contacts", columns=CONTACT_COLUMNS,
-                        default_columns=CONTACT_DEFAULT_COLUMNS, filter_names=["owner", "account", "has_email", "has_mobile"])
+                        default_columns=CONTACT_DEFAULT_COLUMNS, filter_names=["owner", "account", "has_email", "has_mobile"],
+                        object_type="contact")
     ctx.update(owners=_owner_choices(request),
                can_create=access.scope_level(request.user, "contact", Action.CREATE) > 0,
                can_export=access.scope_level(request.user, "contact", Action.EXPORT) > 0,
@@ -248,7 +247,8 @@ def contact_edit(request, pk: int):
     initial = {f: getattr(contact, f) for f in ("name", "family_name", "given_name", "title", "mobile", "phone", "email", "wechat", "notes")}
     initial.update(account=str(contact.account_id or ""), version=contact.version)
     current = access.scope(request.user, Account).filter(pk=contact.account_id).first() if contact.account_id else None
-    form = ContactForm(request.POST or None, initial=initial, account_choices=_account_choices(request, current))
+    form = ContactForm(request.POST or None, initial=initial, account_choices=_account_choices(request, current),
+                       custom_values=contact.custom_fields)
     done = _submit(request, form, lambda f: services.contact_update(
                        actor=request.user, contact=contact, data=f.payload(), version=f.cleaned_data.get("version")),
                    success=_("Changes saved."), then=lambda c: redirect("contact_detail", pk=c.pk))
@@ -274,17 +274,6 @@ def contact_transfer(request, pk: int):
                    then=lambda c: _after_transfer(request, Contact, pk, detail="contact_detail", listing="contact_list"))
     return done or render(request, "customers/transfer_form.html", {"form": form, "record": contact,
                                                                     "cancel_url": reverse("contact_detail", args=[pk])})
-
-
-@login_required
-def contact_export(request):
-    try:
-        rows = exports.contact_rows(request.user, q=request.GET.get("q", ""), fmt="csv",
-                                    filters={k: request.GET.get(k, "") for k in ("owner", "account")})
-    except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("contact_list")
-    return exports.csv_response(rows, "contacts.csv")
 
 
 # --- recycle bin ------------------------------------------------------------------------------
@@ -313,18 +302,24 @@ def restore(request, kind: str, pk: int):
     return redirect(url)
 
 
+ACCOUNT_REF_CHANGES = ("account", "account_links", "parent", "partner_links")  # history keys whose values name accounts
+
+
 def _redact_account_names(request, history):
-    """A contact's history names its accounts; hide the names of accounts the viewer cannot see."""
-    ids = {v["id"] for e in history for v in e.changes.get("account", []) if isinstance(v, dict) and "id" in v}
+    """Histories name accounts (a contact's account and linked accounts, an account's parent and
+    partners); hide the names of accounts the viewer cannot see."""
+    ids = {v["id"] for e in history for key in ACCOUNT_REF_CHANGES for v in e.changes.get(key, [])
+           if isinstance(v, dict) and "id" in v}
     if not ids:
         return history
     visible = set(access.scope(request.user, Account).filter(pk__in=ids).values_list("id", flat=True))
     hidden = _("(an account you cannot see)")
     for event in history:
-        if "account" in event.changes:
-            event.changes["account"] = [
-                {**v, "label": hidden} if isinstance(v, dict) and v.get("id") not in visible else v
-                for v in event.changes["account"]]
+        for key in ACCOUNT_REF_CHANGES:
+            if key in event.changes:
+                event.changes[key] = [
+                    {**v, "label": hidden} if isinstance(v, dict) and v.get("id") not in visible else v
+                    for v in event.changes[key]]
     return history
 
 

@@ -1,0 +1,62 @@
+"""Export of the account and contact lists from the UI, and the export job pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+
+from guanxi.core.errors import ApplicationError, NotFound
+from guanxi.core.htmx import is_htmx
+
+from . import exports
+
+LISTS = {"account": "account_list", "contact": "contact_list"}
+
+
+@login_required
+def export(request, kind: str):
+    """?format=csv|xlsx plus the list's query string. Up to EXPORT_SYNC_MAX_ROWS rows the file
+    comes at once; more become a background job, and the browser goes to its progress page."""
+    fmt = request.GET.get("format", "csv")
+    try:
+        job_or_export = _start(request, kind, fmt)
+    except ApplicationError as exc:
+        messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
+        return redirect(LISTS[kind])
+    if isinstance(job_or_export, exports.Export):
+        return exports.response(job_or_export, fmt)
+    return redirect("export_job_detail", pk=job_or_export.pk)
+
+
+def _start(request, kind: str, fmt: str):
+    exports.check_format(fmt)
+    q, filters = request.GET.get("q", "")[:200], exports.list_filters(request.GET)
+    export = exports.build(request.user, kind, q=q, filters=filters)
+    limit = settings.EXPORT_SYNC_MAX_ROWS
+    if exports.count_up_to(export, limit + 1) <= limit:
+        return export
+    return exports.export_job_create(actor=request.user, object_type=kind, fmt=fmt, q=q, filters=filters)
+
+
+@login_required
+def export_job_detail(request, pk: int):
+    """The progress page; htmx polls its #progress fragment every second until the job ends."""
+    try:
+        job = exports.export_job_get(request.user, pk)
+    except NotFound:
+        raise Http404() from None
+    template = "customers/exports/job_detail.html#progress" if is_htmx(request) else "customers/exports/job_detail.html"
+    return render(request, template, {"job": job, "list_url": LISTS.get(job.object_type, "account_list")})
+
+
+@login_required
+def export_job_download(request, pk: int):
+    try:
+        fh, name = exports.export_job_file(request.user, pk)
+    except NotFound:
+        raise Http404() from None
+    content_type = exports.CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    return FileResponse(fh, as_attachment=True, filename=name, content_type=content_type)
