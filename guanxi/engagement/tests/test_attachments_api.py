@@ -353,3 +353,35 @@ def test_shared_read_write_collaborator_may_upload(api, org, world, media):
     assert_error(post_file(api("rep2"), PDF, "a.pdf", account=str(world["account"].pk)), 403)
     org_services.collaborator_set(actor=org["rep1"], obj=world["account"], user=org["rep2"], access="write")
     assert post_file(api("rep2"), PDF, "a.pdf", account=str(world["account"].pk)).status_code == 201
+
+
+# --- the size limit while the body arrives ------------------------------------------------------
+
+def test_limited_upload_handler_drops_the_part_and_marks_the_request(rf, settings):
+    from django.test.client import MULTIPART_CONTENT, encode_multipart
+
+    from guanxi.engagement.files import uploads
+
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    body = encode_multipart("BoUnDaRy", {"account": "7", "file": upload(b"a" * 5000, "big.txt")})
+    request = rf.post("/x", data=body, content_type=MULTIPART_CONTENT.replace("BoUnDaRyStRiNg", "BoUnDaRy"))
+    uploads.install_limits(request)
+    assert "file" not in request.FILES and request.POST["account"] == "7"
+    assert request.gx_upload_too_large is True
+    small = rf.post("/x", data=encode_multipart("BoUnDaRy", {"file": upload(b"a" * 1000, "ok.txt")}),
+                    content_type=MULTIPART_CONTENT.replace("BoUnDaRyStRiNg", "BoUnDaRy"))
+    uploads.install_limits(small)
+    assert small.FILES["file"].read() == b"a" * 1000 and not hasattr(small, "gx_upload_too_large")
+
+
+def test_api_installs_the_limit_before_the_body_is_parsed(api, world, media, settings, monkeypatch):
+    from guanxi.engagement.files import uploads
+
+    seen = []
+    original = uploads.LimitedUploadHandler.receive_data_chunk
+    monkeypatch.setattr(uploads.LimitedUploadHandler, "receive_data_chunk",
+                        lambda self, raw, start: seen.append(len(raw)) or original(self, raw, start))
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    response = post_file(api("rep1"), b"a" * 5000, "big.txt", account=str(world["account"].pk))
+    assert_error(response, 413, "file")
+    assert seen, "the handler never saw the file part"

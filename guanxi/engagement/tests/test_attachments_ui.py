@@ -195,3 +195,21 @@ def test_purge_job_removes_rows_and_files(org, account, media, django_capture_on
     assert stored_files(media) == sorted([recent.file.name, live.file.name])
     with django_capture_on_commit_callbacks(execute=True):
         assert "purged attachments=0" in run_job("purge-attachments", as_of=timezone.localdate())  # idempotent
+
+
+def test_ui_installs_the_limit_before_csrf_reads_the_body(org, account, media, settings, monkeypatch):
+    from guanxi.engagement.files import uploads
+
+    seen = []
+    original = uploads.LimitedUploadHandler.receive_data_chunk
+    monkeypatch.setattr(uploads.LimitedUploadHandler, "receive_data_chunk",
+                        lambda self, raw, start: seen.append(len(raw)) or original(self, raw, start))
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org["rep1"])
+    page = client.get(reverse("account_detail", args=[account.pk]))
+    token = page.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = client.post(reverse("attachment_upload"), {"csrfmiddlewaretoken": token, "account": account.pk,
+                                                          "file": upload(b"a" * 5000, "big.txt")}, **HTMX)
+    assert response.status_code == 200 and "The file is larger than" in response.content.decode()
+    assert seen and Attachment.objects.count() == 0
