@@ -29,6 +29,8 @@ class AccountIn(Strict):
     tags: list[str] | None = None
     description: str | None = None
     custom_fields: dict[str, Any] | None = None
+    parent: int | None = None
+    partner_type: str | None = None
 
 
 class AccountPatch(Strict):
@@ -42,6 +44,8 @@ class AccountPatch(Strict):
     tags: list[str] | None = None
     description: str | None = None
     custom_fields: dict[str, Any] | None = None
+    parent: int | None = None
+    partner_type: str | None = None
 
 
 class AccountOut(Schema):
@@ -58,6 +62,16 @@ class AccountOut(Schema):
     description: str
     custom_fields: dict[str, Any]
     owner: OwnerOut
+    parent: int | None = None  # null when there is none or the reader cannot see it
+    partner_type: str = ""
+    # read-only: health from the dormancy job, stage and level from POST …/stage and follow-ups
+    health: str = "active"
+    health_since: dt.datetime | None = None
+    lifecycle_stage: str = "prospect"
+    relationship_level: str = "basic"
+    last_contact_at: dt.datetime | None = None
+    last_followup_summary: str = ""
+    next_contact_at: dt.datetime | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
     deleted_at: dt.datetime | None = None

@@ -77,3 +77,16 @@ def stage_history_page(account: Account, *, cursor: str | None = None, limit=Non
     """The account's StageChange rows, newest first (the account was read through the access layer)."""
     qs = StageChange.objects.filter(account=account).select_related("actor")
     return paginate(qs, ordering="-at", allowed={"at": "at"}, cursor=cursor, limit=parse_limit(limit))
+
+
+def home_widget(actor) -> dict:
+    """The home page's health widget: counts per health and the five longest silent (two queries)."""
+    from django.utils import timezone
+
+    from .lifecycle import days_silent
+
+    counts = health_counts(actor)
+    now = timezone.now()
+    chart = [{"name": str(label), "value": counts[value], "key": value} for value, label in Health.choices]
+    return {"counts": counts, "total": sum(counts.values()), "chart": chart,
+            "longest": [(a, days_silent(a, now=now)) for a in longest_silent(actor)]}

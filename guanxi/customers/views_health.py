@@ -72,7 +72,7 @@ class CustomerSettingsForm(forms.Form):
     dormancy_days_other = forms.CharField(label=gettext_lazy("No tier — dormant after (days)"), max_length=10,
                                           widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     duplicate_mode = forms.ChoiceField(label=gettext_lazy("Duplicate check"),
-                                       choices=CustomerSettings.DuplicateMode.choices, widget=forms.RadioSelect)
+                                       choices=CustomerSettings.DuplicateMode.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
 from guanxi.customers import selectors as customer_selectors
+from guanxi.customers import selectors_health
 from guanxi.org import services as org_services
 
 
@@ -16,6 +17,7 @@ def home(request):
         "counts": customer_selectors.count_visible(request.user),
         "recent_accounts": customer_selectors.account_queryset(request.user).order_by("-updated_at", "-id")[:6],
         "recent_contacts": customer_selectors.contact_queryset(request.user).order_by("-updated_at", "-id")[:6],
+        "health": selectors_health.home_widget(request.user),  # the customer health widget
     })
 
 
