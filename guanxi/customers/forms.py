@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Industry, Tier
+from . import custom_fields
+from .models import Industry, PartnerType, Tier
 
 
 class AccountForm(forms.Form):
@@ -14,6 +15,9 @@ class AccountForm(forms.Form):
                            help_text=_("18 characters, e.g. 91330106MA2CFXXXXX"))
     industry = forms.ChoiceField(label=_("Industry"), required=False, choices=[("", "—"), *Industry.choices])
     tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", "—"), *Tier.choices])
+    parent = forms.ChoiceField(label=_("Parent company"), required=False, choices=[])
+    partner_type = forms.ChoiceField(label=_("Partner type"), required=False, choices=[("", "—"), *PartnerType.choices],
+                                     help_text=_("For agents, wholesalers and resellers that serve other customers."))
     phone = forms.CharField(label=_("Phone"), required=False, max_length=200)
     website = forms.CharField(label=_("Website"), required=False, max_length=2000)
     address = forms.CharField(label=_("Address"), required=False, max_length=20000)
@@ -21,9 +25,22 @@ class AccountForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 4}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, parent_choices=(), custom_values=None, **kwargs):
+        """`parent_choices` from relations.parent_field_choices; None leaves the parent out (the
+        current parent is one the user cannot see, so cannot change either). `custom_values`:
+        the record's custom fields, which become `cf_<key>` fields after the built-in ones."""
+        super().__init__(*args, **kwargs)
+        if parent_choices is None:
+            del self.fields["parent"]
+        else:
+            self.fields["parent"].choices = [("", "—"), *parent_choices]
+        custom_fields.add_form_fields(self, "account", custom_values)
+
     def payload(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
-        return data
+        if "parent" in data:
+            data["parent"] = data["parent"] or None
+        return custom_fields.form_payload(self, data)
 
 
 class ContactForm(forms.Form):
@@ -40,14 +57,15 @@ class ContactForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 4}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, account_choices=(), **kwargs):
+    def __init__(self, *args, account_choices=(), custom_values=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].choices = [("", "—"), *account_choices]
+        custom_fields.add_form_fields(self, "contact", custom_values)
 
     def payload(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
         data["account"] = data.get("account") or None
-        return data
+        return custom_fields.form_payload(self, data)
 
 
 class TransferForm(forms.Form):
