@@ -1,6 +1,7 @@
 """Periodic jobs of engagement. Each feature declares its own with @periodic_job; importing
 them here is what registers them (core.jobs loads every app's `jobs` module)."""
 
+from . import purge  # noqa: F401
 from .dormancy import jobs as dormancy_jobs  # noqa: F401
 from .files import jobs as files_jobs  # noqa: F401
 from .todos import jobs as todos_jobs  # noqa: F401
