@@ -228,7 +228,7 @@ def _task_entries(tasks) -> list[Entry]:
             state = _("open")
         entries.append(Entry(type="task", at=t.created_at, id=t.pk, icon=ICONS["task"], title=t.title,
                              summary=" ".join(t.description.split())[:300], actor=_user_label(t.assignee),
-                             meta=[state, t.get_priority_display()], url=_url("task_detail", t.pk),
+                             meta=[state, t.get_priority_display()], url=_url("task_edit", t.pk),
                              ids={"task": t.pk, "account": t.account_id, "contact": t.contact_id}, obj=t))
     return entries
 
