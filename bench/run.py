@@ -1,18 +1,24 @@
-"""`make bench`: a million accounts and three million contacts in PostgreSQL, measured over HTTP.
+"""`make bench`: a million accounts, three million contacts and 20 million follow-ups in
+PostgreSQL, measured over HTTP.
 
 What it does, in order:
 1. makes sure the database `guanxi_bench` exists and is migrated (BENCH_DATABASE_URL overrides);
-2. loads `guanxi demo-data --scale 1000000` and times it, unless the database already holds
-   exactly that data from an earlier run (`--reload` forces a fresh database and load);
+2. loads `guanxi demo-data --scale 1000000 --activities-per-account 20` (and one big customer
+   with 10,000 timeline entries) and times it, unless the database already holds exactly that
+   data from an earlier run (`--reload` forces a fresh database and load; `--scale` and
+   `--activities-per-account` make a smaller run possible);
 3. starts `guanxi serve` (waitress, as in production on small installs) on a free loopback
    port and sends real HTTP requests, one at a time, for each scenario: a warm-up, then
    `--requests` timed requests;
 4. reads the server's peak resident memory (VmHWM) and counts the SQL queries of the account
    detail page in-process;
-5. prints a table and writes docs/benchmarks.md with the machine, each figure, its target and
-   pass/fail.
+5. runs the Customer 360° scenarios (bench/customer360.py): the big customer's 360° page, logging
+   a follow-up, the dormancy job, the duplicate check and an XLSX export of ~100,000 accounts;
+6. prints a table and writes docs/benchmarks.md with the machine, the volumes loaded, each
+   figure, its target and pass/fail.
 
-Run it with `make bench` or `.venv/bin/python bench/run.py [--reload] [--requests N]`.
+Run it with `make bench` or `.venv/bin/python bench/run.py [--reload] [--requests N] [--scale N]
+[--activities-per-account N] [--only 360]`.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ VAR_DIR = ROOT / "var" / "bench"
 LOAD_RECORD = VAR_DIR / "load.json"  # the timing of the load that made the data in the database
 REPORT = ROOT / "docs" / "benchmarks.md"
 SCALE = 1_000_000
+ACTIVITIES_PER_ACCOUNT = 20
 LOAD_TARGET_S = 600
 RSS_TARGET_MB = 250
 
@@ -84,7 +91,7 @@ def create_database(*, drop: bool) -> None:
 
 
 def data_is_complete(scale: int) -> bool:
-    """The database holds exactly one load of `scale` accounts, fully indexed."""
+    """The database holds exactly one load of `scale` accounts (and the big customer), fully indexed."""
     from django.db import connection
 
     from guanxi.customers.models import Account, Contact
@@ -95,21 +102,40 @@ def data_is_complete(scale: int) -> bool:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PENDING])
         interrupted = cursor.fetchone()[0]
     accounts, contacts = Account._base_manager.count(), Contact._base_manager.count()
-    return (not interrupted and accounts == scale and contacts == 3 * scale
+    return (not interrupted and accounts == scale + 1 and contacts == 3 * scale + 10
             and SearchDocument.objects.count() == accounts + contacts)
 
 
-def load(scale: int) -> dict:
-    print(f"Loading {scale:,} accounts and {3 * scale:,} contacts (guanxi demo-data --scale {scale}) …", flush=True)
+def load(scale: int, activities: int) -> dict:
+    print(f"Loading {scale:,} accounts, {3 * scale:,} contacts and about {activities * scale:,} follow-ups "
+          f"(guanxi demo-data --scale {scale} --activities-per-account {activities}) …", flush=True)
     start = time.monotonic()
-    guanxi("demo-data", "--scale", str(scale))
-    record = {"scale": scale, "seconds": round(time.monotonic() - start, 1),
+    guanxi("demo-data", "--scale", str(scale), "--activities-per-account", str(activities))
+    record = {"scale": scale, "activities_per_account": activities, "seconds": round(time.monotonic() - start, 1),
               "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
     LOAD_RECORD.write_text(json.dumps(record))
     return record
 
 
-def prepare_data(scale: int, reload: bool) -> dict:
+def volumes() -> dict[str, int]:
+    """Rows per table as loaded (estimates from the planner's statistics for the big tables)."""
+    from django.db import connection, connections
+
+    tables = {"accounts": "customers_account", "contacts": "customers_contact", "search documents": "search_searchdocument",
+              "follow-ups": "engagement_activity", "follow-up contacts": "engagement_activitycontact",
+              "tasks": "engagement_task", "attachments": "engagement_attachment",
+              "contact–account links": "customers_contactaccount", "partner links": "customers_partnerlink",
+              "stage changes": "customers_stagechange", "notifications": "engagement_notification"}
+    out = {}
+    with connection.cursor() as cursor:
+        for label, table in tables.items():
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            out[label] = cursor.fetchone()[0]
+    connections.close_all()
+    return out
+
+
+def prepare_data(scale: int, reload: bool, activities: int = ACTIVITIES_PER_ACCOUNT) -> dict:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     create_database(drop=reload)
     guanxi("migrate", "--noinput", "-v0")
@@ -118,14 +144,14 @@ def prepare_data(scale: int, reload: bool) -> dict:
 
     complete = data_is_complete(scale)
     connections.close_all()
-    if complete and LOAD_RECORD.exists():
-        record = json.loads(LOAD_RECORD.read_text())
+    record = json.loads(LOAD_RECORD.read_text()) if LOAD_RECORD.exists() else {}
+    if complete and record.get("activities_per_account") == activities:
         print(f"Reusing the data loaded on {record['date']} ({record['seconds']:.0f} s); --reload to load again.")
         return {**record, "reused": True}
     if not reload:  # partial, interrupted or other data: start from an empty database
         create_database(drop=True)
         guanxi("migrate", "--noinput", "-v0")
-    return {**load(scale), "reused": False}
+    return {**load(scale, activities), "reused": False}
 
 
 def setup_django() -> None:
@@ -353,15 +379,23 @@ def verdict(ok: bool) -> str:
     return "pass" if ok else "**FAIL**"
 
 
-def report(info, loaded, results, memory, query_counts, args) -> str:
-    rows = [("`demo-data --scale 1000000` (1M accounts, 3M contacts, 4M search documents)",
-             f"{loaded['seconds']:.0f} s" + (f" (load of {loaded['date']}, data reused)" if loaded["reused"] else ""), "—",
-             f"≤ {LOAD_TARGET_S} s", verdict(loaded["seconds"] <= LOAD_TARGET_S))]
+def report(info, loaded, results, memory, query_counts, args, outcomes=(), counts=None) -> str:
+    scale, per = loaded["scale"], loaded.get("activities_per_account", 0)
+    when = f" (load of {loaded['date']}, data reused)" if loaded["reused"] else ""
+    if per:  # the 600 s target was set for accounts and contacts alone, at 1M
+        load_row = (f"`demo-data --scale {scale} --activities-per-account {per}` (with follow-ups, tasks, links; "
+                    "see the volumes below)", f"{loaded['seconds']:.0f} s{when}", "—", "none set", "—")
+    else:
+        load_row = (f"`demo-data --scale {scale}` (accounts, contacts, search documents)", f"{loaded['seconds']:.0f} s{when}",
+                    "—", f"≤ {LOAD_TARGET_S} s at 1M", verdict(loaded["seconds"] <= LOAD_TARGET_S))
+    rows = [load_row]
     for r in results:
         rows.append((r.name, f"{r.p(50):.1f} ms", f"{r.p(95):.1f} ms", f"≤ {r.target_ms:.0f} ms", verdict(r.passed)))
     fixed = all(len(set(counts)) == 1 for counts in query_counts.values())
     shown = ", ".join(f"{user}: {'/'.join(map(str, sorted(set(counts))))}" for user, counts in query_counts.items())
-    rows.append(("Account detail page: SQL queries (5 different accounts each)", shown, "—", "fixed", verdict(fixed)))
+    if query_counts:
+        rows.append(("Account detail page: SQL queries (5 different accounts each)", shown, "—", "fixed", verdict(fixed)))
+    rows += [o.row() for o in outcomes]
     rows.append(("Web worker peak resident memory (VmHWM)", f"{memory['VmHWM']:.0f} MB", "—",
                  f"< {RSS_TARGET_MB} MB", verdict(memory["VmHWM"] < RSS_TARGET_MB)))
     lines = [
@@ -384,17 +418,28 @@ def report(info, loaded, results, memory, query_counts, args) -> str:
         "|---|---:|---:|---|---|",
         *[f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows],
         "",
-        "## Search, query by query",
-        "",
-        "`q` goes through the access layer like every read: the director searches all 4 million",
-        "records, rep1 only their own. Items = the size of the first page returned (at most 50).",
-        "",
-        "| Query | p50 | p95 | Items |",
-        "|---|---:|---:|---:|",
     ]
-    search = next(r for r in results if r.name.startswith("Search"))
-    for label, timings in search.by_label.items():
-        lines.append(f"| {label} | {search.p(50, timings):.1f} ms | {search.p(95, timings):.1f} ms | {search.items.get(label, '')} |")
+    if counts:
+        lines += ["## Volumes loaded", "", "| Table | Rows |", "|---|---:|",
+                  *[f"| {label} | {n:,} |" for label, n in counts.items()], ""]
+        if scale < SCALE or per < ACTIVITIES_PER_ACCOUNT:
+            lines += [f"**Not the full target volumes** (1M accounts, 3M contacts, 20M follow-ups): this run loaded "
+                      f"{scale:,} accounts with {per} follow-ups each on average; see the notes at the end.", ""]
+    if outcomes:
+        lines += ["## Customer 360° scenarios, details", "", *[f"- **{o.name}**: " + "; ".join(o.details) for o in outcomes], ""]
+    search = next((r for r in results if r.name.startswith("Search")), None)
+    if search:
+        lines += [
+            "## Search, query by query",
+            "",
+            "`q` goes through the access layer like every read: the director searches all the",
+            "records, rep1 only their own. Items = the size of the first page returned (at most 50).",
+            "",
+            "| Query | p50 | p95 | Items |",
+            "|---|---:|---:|---:|",
+        ]
+        for label, timings in search.by_label.items():
+            lines.append(f"| {label} | {search.p(50, timings):.1f} ms | {search.p(95, timings):.1f} ms | {search.items.get(label, '')} |")
     lines += ["", "## Other scenarios, request by request", "", "| Scenario | Request | p50 | p95 |", "|---|---|---:|---:|"]
     for r in results:
         if r is search or len(r.by_label) < 2:
@@ -447,28 +492,49 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests before each scenario")
     parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--activities-per-account", type=int, default=ACTIVITIES_PER_ACCOUNT,
+                        help="follow-ups per account on average (the big customer has 10,000 timeline entries anyway)")
+    parser.add_argument("--only", choices=["all", "360"], default="all", help="360: only the Customer 360° scenarios")
     args = parser.parse_args()
 
-    loaded = prepare_data(args.scale, args.reload)
+    import customer360 as c360  # bench/customer360.py, next to this file
+
+    loaded = prepare_data(args.scale, args.reload, args.activities_per_account)
     rng = random.Random(7)
     people = personas(["director", "rep1"], rng)
-    query_counts = {user: detail_query_counts(p) for user, p in people.items()}
+    query_counts = {user: detail_query_counts(p) for user, p in people.items()} if args.only == "all" else {}
     info = machine()
+    counts = volumes()
+    prefixes = c360.duplicate_prefixes(random.Random(3))
+    export_query, export_rows = c360.export_filter()
 
+    def say(outcome):
+        print(f"  {outcome.name} … {outcome.p50} / {outcome.p95}: {outcome.verdict}; " + "; ".join(outcome.details), flush=True)
+        return outcome
+
+    outcomes = [say(c360.page_360(requests=max(20, args.requests // 4), warmup=3))]
     server = Server()
     try:
         results = []
-        for name, target, requests in scenarios(people):
-            print(f"  {name} …", end=" ", flush=True)
-            results.append(measure(server.port, name, target, requests, count=args.requests, warmup=args.warmup))
-            print(f"p50 {results[-1].p(50):.1f} ms, p95 {results[-1].p(95):.1f} ms", flush=True)
+        if args.only == "all":
+            for name, target, requests in scenarios(people):
+                print(f"  {name} …", end=" ", flush=True)
+                results.append(measure(server.port, name, target, requests, count=args.requests, warmup=args.warmup))
+                print(f"p50 {results[-1].p(50):.1f} ms, p95 {results[-1].p(95):.1f} ms", flush=True)
+        outcomes.append(say(c360.followup_create(server.port, people["rep1"].token, people["rep1"].account_ids[:50],
+                                                 requests=args.requests, warmup=args.warmup)))
+        outcomes.append(say(c360.duplicate_check(server.port, people["director"].token, prefixes,
+                                                 requests=args.requests, warmup=args.warmup)))
+        outcomes.append(say(c360.xlsx_export(server.port, people["director"].token, server.memory_mb,
+                                             query=export_query, rows=export_rows)))
         memory = server.memory_mb()
     finally:
         server.stop()
+    outcomes.append(say(c360.dormancy_job(ROOT, child_env())))
 
-    text = report(info, loaded, results, memory, query_counts, args)
+    text = report(info, loaded, results, memory, query_counts, args, outcomes, counts)
     print()
-    print(text.split("## Other scenarios")[0].split("## Results against the targets")[1].strip())
+    print(text.split("## Volumes loaded")[0].split("## Results against the targets")[1].strip())
     if not args.no_report:
         REPORT.write_text(text)
         print(f"\nWritten to {REPORT.relative_to(ROOT)}")
