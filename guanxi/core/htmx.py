@@ -14,6 +14,8 @@ def is_htmx(request) -> bool:
 def errors_to_form(form: forms.Form, exc: ApplicationError) -> None:
     """Put a service's field errors beside the form's fields (unknown ones at the top)."""
     for field, messages in exc.fields.items():
+        if field.startswith("custom_fields."):  # custom fields are the form's cf_<key> inputs
+            field = "cf_" + field.removeprefix("custom_fields.")
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
     if not exc.fields:
