@@ -61,7 +61,7 @@ def _when_value(field: str, value, actor) -> dt.datetime:
     from django.core.exceptions import ValidationError
 
     try:
-        return parse_when(value, user_tz(actor))
+        return parse_when(value, user_tz(actor), date_time=dt.time.min)  # a date alone: from midnight
     except ValidationError as exc:
         raise ValidationFailed(fields={field: exc.messages}) from None
 

@@ -52,8 +52,8 @@ def user_tz(user) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def parse_when(value, tz) -> dt.datetime | None:
-    """An aware datetime from ISO 8601 text (or a datetime); a date alone is 18:00 that day.
+def parse_when(value, tz, *, date_time: dt.time = DATE_ONLY_TIME) -> dt.datetime | None:
+    """An aware datetime from ISO 8601 text (or a datetime); a date alone is `date_time` that day.
     Raises django's ValidationError with a message for the user."""
     if value in (None, ""):
         return None
@@ -64,10 +64,8 @@ def parse_when(value, tz) -> dt.datetime | None:
         if len(text) > 40 or "\x00" in text:
             raise ValidationError(_("Enter a date and time such as 2026-12-01T15:30."))
         try:
-            parsed = parse_datetime(text.replace(" ", "T", 1))
-            if parsed is None:
-                day = parse_date(text)
-                parsed = dt.datetime.combine(day, DATE_ONLY_TIME) if day else None
+            day = parse_date(text) if len(text) == 10 else None  # parse_datetime reads a date as midnight
+            parsed = dt.datetime.combine(day, date_time) if day else parse_datetime(text.replace(" ", "T", 1))
         except ValueError:  # well formed but impossible, such as 2026-02-30
             parsed = None
         if parsed is None:
