@@ -21,6 +21,7 @@ import datetime as dt
 from django.http import JsonResponse
 from ninja import Schema
 from ninja.responses import Status
+from pydantic import StrictBool, StrictInt
 
 from guanxi.core.api import idempotent, if_match, with_etag
 
@@ -32,16 +33,16 @@ from .schemas import Strict
 
 
 class LinkIn(Strict):
-    account: int
+    account: StrictInt
     role: str | None = None
     title: str | None = None
-    is_primary: bool | None = None
+    is_primary: StrictBool | None = None
 
 
 class LinkPatch(Strict):
     role: str | None = None
     title: str | None = None
-    is_primary: bool | None = None
+    is_primary: StrictBool | None = None
 
 
 class ContactRef(Schema):
@@ -87,7 +88,7 @@ class ContactLinkList(Schema):
 
 
 class PartnerIn(Strict):
-    partner: int
+    partner: StrictInt
     note: str | None = None
 
 

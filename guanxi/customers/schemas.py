@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 
 
 class Strict(Schema):
@@ -29,7 +29,7 @@ class AccountIn(Strict):
     tags: list[str] | None = None
     description: str | None = None
     custom_fields: dict[str, Any] | None = None
-    parent: int | None = None
+    parent: StrictInt | None = None  # an id: true or "7" is a 400, not account 1 or 7
     partner_type: str | None = None
 
 
@@ -44,7 +44,7 @@ class AccountPatch(Strict):
     tags: list[str] | None = None
     description: str | None = None
     custom_fields: dict[str, Any] | None = None
-    parent: int | None = None
+    parent: StrictInt | None = None  # an id: true or "7" is a 400, not account 1 or 7
     partner_type: str | None = None
 
 
