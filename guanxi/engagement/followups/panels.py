@@ -57,12 +57,22 @@ def timeline_fragment_context(actor, record, page: timeline.TimelinePage) -> dic
         return f"{url}?{q.urlencode()}" if q else url
 
     subs = "1" if page.subsidiaries else ""
-    chips = [{"value": v, "label": label, "url": link(kind=v, subsidiaries=subs), "active": v == page.kind}
-             for v, label in timeline.CHIPS]
+    page_url = reverse(f"{record.POLICY_OBJECT_TYPE}_detail", args=[record.pk])  # without htmx: the whole page
+
+    def page_link(**params) -> str:
+        q = QueryDict(mutable=True)
+        for k, v in params.items():
+            if v:
+                q[k] = v
+        return f"{page_url}?{q.urlencode()}#gx-timeline" if q else f"{page_url}#gx-timeline"
+
+    chips = [{"value": v, "label": label, "url": link(kind=v, subsidiaries=subs), "active": v == page.kind,
+              "href": page_link(kind=v, subsidiaries=subs)} for v, label in timeline.CHIPS]
     return {
         "timeline": page, "timeline_chips": chips, "timeline_record": record,
         "timeline_more_url": link(kind=page.kind, subsidiaries=subs, cursor=page.next_cursor) if page.next_cursor else None,
         "timeline_subsidiaries_url": link(kind=page.kind, subsidiaries="" if subs else "1"),
+        "timeline_subsidiaries_href": page_link(kind=page.kind, subsidiaries="" if subs else "1"),
         "timeline_has_subsidiaries": record.POLICY_OBJECT_TYPE == "account" and (
             page.subsidiaries or access.scope(actor, Account).filter(parent=record).exists()),
     }
