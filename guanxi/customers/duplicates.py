@@ -140,8 +140,14 @@ def _exact_condition(model, p: Probe) -> Q | None:
     return condition
 
 
+# Only what a match needs: fewer columns to read and to turn into objects.
+FIELDS = {Account: ("id", "name", "name_key", "uscc", "phone", "owner_id"),
+          Contact: ("id", "name", "family_name", "given_name", "name_key", "mobile", "phone", "email", "owner_id")}
+OWNER_FIELDS = ("owner__id", "owner__username", "owner__display_name", "owner__first_name", "owner__last_name")
+
+
 def _base(model, exclude_id):
-    qs = model._base_manager.filter(deleted_at__isnull=True).select_related("owner")
+    qs = model._base_manager.filter(deleted_at__isnull=True).select_related("owner").only(*FIELDS[model], *OWNER_FIELDS)
     if model is Contact:
         qs = qs.alias(email_lower=Lower("email"))
     if exclude_id:
