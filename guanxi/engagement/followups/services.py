@@ -196,7 +196,11 @@ def _require_customer(account, contacts) -> None:
         raise ValidationFailed(fields={"account": [_("Choose the account or the contacts this follow-up is about.")]})
 
 
-def _set_contacts(activity: Activity, contacts: list[Contact]) -> None:
+def _set_contacts(activity: Activity, contacts: list[Contact], *, new: bool = False) -> None:
+    if new:
+        ActivityContact.objects.bulk_create([ActivityContact(activity=activity, contact=ct, occurred_at=activity.occurred_at)
+                                             for ct in contacts])
+        return
     ActivityContact.objects.filter(activity=activity).exclude(contact__in=contacts).delete()
     have = set(ActivityContact.objects.filter(activity=activity).values_list("contact_id", flat=True))
     ActivityContact.objects.bulk_create([ActivityContact(activity=activity, contact=ct, occurred_at=activity.occurred_at)
@@ -227,7 +231,10 @@ def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
                                            Value(""), output_field=CharField()),
             next_contact_at=Subquery(latest.values("next_contact_at")[:1]))
     if contact_ids:
-        latest = live.filter(contact_links__contact_id=OuterRef("pk")).order_by("-occurred_at", "-id")
+        # From the links, in the order of their index (contact, -occurred_at, -activity).
+        latest_link = (ActivityContact.objects.filter(contact_id=OuterRef(OuterRef("pk")), activity__deleted_at__isnull=True)
+                       .order_by("-occurred_at", "-activity_id").values("activity_id")[:1])
+        latest = Activity._base_manager.filter(pk=Subquery(latest_link))
         Contact._base_manager.filter(pk__in=contact_ids).update(
             last_contact_at=Subquery(latest.values("occurred_at")[:1]),
             last_followup_summary=Coalesce(Subquery(latest.annotate(s=_summary_expression()).values("s")[:1]),
@@ -254,7 +261,7 @@ def activity_create(*, actor, data: dict) -> Activity:
         cleaned["occurred_at"] = timezone.now()
     activity = Activity(**cleaned, account=account, owner=actor, created_by=actor)
     activity.save()
-    _set_contacts(activity, contacts)
+    _set_contacts(activity, contacts, new=True)
     changes = {k: (None, v) for k, v in cleaned.items() if v not in ("", None)}
     if account is not None:
         changes["account"] = (None, _audit_value(account))

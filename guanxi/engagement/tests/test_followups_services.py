@@ -225,3 +225,30 @@ def test_permissions(world, org):
     with pytest.raises(PermissionDenied):
         services.activity_delete(actor=org["agent1"], activity=act, version=None)
     assert Activity.objects.get(pk=act.pk).deleted_at is None
+
+
+def test_patching_contacts_keeps_the_ones_the_editor_cannot_see(world, org):
+    rep1, rep2, director = world["rep1"], org["rep2"], org["director"]
+    theirs = ContactFactory(owner=rep2, name="别人的联系人")
+    mine = log(rep1, account=world["account"].pk, contacts=[world["a"].pk])
+    services.activity_update(actor=director, activity=mine, data={"contacts": [world["a"].pk, theirs.pk]}, version=None)
+    mine = Activity.objects.get(pk=mine.pk)
+    services.activity_update(actor=rep1, activity=mine, data={"contacts": [world["b"].pk]}, version=mine.version)
+    assert sorted(_contact_ids(mine)) == sorted([world["b"].pk, theirs.pk])
+    assert _fresh(theirs).last_followup_summary == _fresh(world["b"]).last_followup_summary
+    assert _fresh(world["a"]).last_contact_at is None
+
+
+def _contact_ids(activity):
+    return list(ActivityContact.objects.filter(activity=activity).values_list("contact_id", flat=True))
+
+
+def test_the_contacts_summary_follows_their_latest_live_follow_up_among_many(world):
+    rep1, a = world["rep1"], world["a"]
+    now = timezone.now()
+    acts = [log(rep1, subject=f"第{i}次", contacts=[a.pk], occurred_at=(now - dt.timedelta(days=i)).isoformat())
+            for i in range(6)]
+    assert _fresh(a).last_followup_summary == "第0次"
+    services.activity_delete(actor=rep1, activity=acts[0], version=None)
+    assert _fresh(a).last_followup_summary == "第1次"
+    assert _fresh(a).last_contact_at == now - dt.timedelta(days=1)

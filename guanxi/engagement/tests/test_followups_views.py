@@ -136,3 +136,19 @@ def test_account_page_query_count_does_not_grow_with_the_timeline(web, account, 
     assert five == fifty
     with django_assert_max_num_queries(60):
         client.get(url)
+
+
+def test_contact_page_query_count_does_not_grow_with_the_timeline(web, org):
+    contact = ContactFactory(owner=org["rep1"], name="固定查询")
+    client = web("rep1")
+    url = reverse("contact_detail", args=[contact.pk])
+
+    def add(n):
+        for _ in range(n):
+            services.activity_create(actor=org["rep1"], data={"kind": "call", "contacts": [contact.pk]})
+
+    add(5)
+    client.get(url)
+    five = _detail_queries(client, url)
+    add(45)
+    assert _detail_queries(client, url) == five
