@@ -476,3 +476,59 @@ def test_history_hides_names_of_parents_and_partners_the_viewer_cannot_see(web, 
     html = web("rep1").get(f"/customers/accounts/{mine.pk}/").content.decode()
     assert "保密母公司" not in html and "an account you cannot see" in html
     assert "保密母公司" in web("director").get(f"/customers/accounts/{mine.pk}/").content.decode()
+
+
+UI_POSTS = ("contact_link", "contact_link_update", "contact_unlink", "account_link_contact", "partner_add",
+            "partner_remove")
+# persona → what its POST does to rep1's records: "ok" (written), "denied" (a message, nothing
+# written) or 404 (cannot see them)
+UI_EXPECT = {"rep1": "ok", "manager1": "ok", "director": "ok", "agent1": "ok", "marketer1": "denied", "rep2": 404,
+             "rep3": 404}
+
+
+@pytest.mark.parametrize("persona", list(UI_EXPECT))
+@pytest.mark.parametrize("view", UI_POSTS)
+def test_panel_forms_permission_matrix(web, org, view, persona):
+    from .test_api_relations import full_snapshot
+
+    rep = org["rep1"]
+    account, spare = AccountFactory(owner=rep), AccountFactory(owner=rep)
+    agent, agent2 = AccountFactory(owner=rep, partner_type="agent"), AccountFactory(owner=rep, partner_type="reseller")
+    contact = ContactFactory(owner=rep, account=account.pk)
+    loose = ContactFactory(owner=rep)
+    relations.partner_link_add(actor=rep, customer=account, data={"partner": agent.pk})
+    account, contact = fresh(account), fresh(contact)
+    url, data = {
+        "contact_link": (f"/customers/contacts/{contact.pk}/accounts/", {"account": spare.pk, "version": contact.version}),
+        "contact_link_update": (f"/customers/contacts/{contact.pk}/accounts/{account.pk}/", {"title": "新职位"}),
+        "contact_unlink": (f"/customers/contacts/{contact.pk}/accounts/{account.pk}/remove/", {}),
+        "account_link_contact": (f"/customers/accounts/{account.pk}/contacts/link/", {"contact": loose.pk}),
+        "partner_add": (f"/customers/accounts/{account.pk}/partners/", {"partner": agent2.pk}),
+        "partner_remove": (f"/customers/accounts/{account.pk}/partners/{agent.pk}/remove/", {"version": account.version}),
+    }[view]
+    before = full_snapshot()
+    client = web(persona)
+    r = client.post(url, data)
+    outcome = UI_EXPECT[persona]
+    if outcome == 404:
+        assert r.status_code == 404 and full_snapshot() == before
+        return
+    assert r.status_code == 302 and r["Location"].endswith("#relations")
+    page = client.get(r["Location"]).content.decode()
+    if outcome == "denied":
+        assert "permission" in page and full_snapshot() == before
+    else:
+        assert "permission" not in page and full_snapshot() != before
+
+
+@pytest.mark.parametrize("persona,status", [("rep1", 200), ("manager1", 200), ("marketer1", 200), ("rep2", 404),
+                                            ("rep3", 404)])
+def test_group_pages_follow_the_account_visibility(web, org, persona, status):
+    top = AccountFactory(owner=org["rep1"])
+    AccountFactory(owner=org["rep1"], parent=top.pk, name="可见子公司有限公司")
+    for path in ("group/contacts/", "subsidiaries/"):
+        r = web(persona).get(f"/customers/accounts/{top.pk}/{path}")
+        assert r.status_code == status
+    if status == 200:
+        assert "可见子公司有限公司" in r.content.decode()
+    assert web("rep1").get(f"/customers/accounts/{top.pk}/subsidiaries/?cursor=bad").status_code == 302
