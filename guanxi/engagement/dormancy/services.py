@@ -15,8 +15,8 @@ that each make one pass over the live accounts (no Python loop over accounts):
    from new/active/won back; dormant → *dormant* from every stage but prospect and lost);
 2. one grouped SELECT: per owner, how many customers became drifting / dormant (a row per
    owner, not per account) → one Notification per owner, in the owner's language;
-3. UPDATE … SET lifecycle_stage = CASE … for the same rows;
-4. UPDATE … SET health = CASE …, health_since = now for every row whose health changes.
+3. one UPDATE … SET health = CASE …, health_since = now, lifecycle_stage = CASE … for every
+   row whose health changes (the stage only where step 1 recorded a move).
 
 Running it twice for the same day changes nothing the second time (every statement is limited
 to rows whose health differs from the computed one), so it notifies once. Soft-deleted
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, CharField, Count, DateTimeField, Q, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, DateTimeField, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -141,14 +141,12 @@ def dormancy_check(*, as_of: dt.date, actor=None) -> Result:
     result.dormant = sum(row["dormant"] for row in per_owner)
     result.notifications = _notify(per_owner, now=now)
 
-    # 3. the lifecycle moves themselves
-    if result.stage_changes:
-        live.filter(_stage_moves(c)).update(lifecycle_stage=new_stage)
-
-    # 4. the health of every account whose health changes
+    # 3. one UPDATE for the health and the lifecycle moves: health and stage are indexed, so each
+    # write of a row is a new row version in every index; writing both at once halves that work
     health = Case(When(c.dormant, then=Value(Health.DORMANT.value)), When(c.drifting, then=Value(Health.DRIFTING.value)),
                   default=Value(Health.ACTIVE.value), output_field=CharField())
-    changed = live.filter(c.changed).update(health=health, health_since=now)
+    stage = Case(When(_stage_moves(c), then=new_stage), default=F("lifecycle_stage"), output_field=CharField())
+    changed = live.filter(c.changed).update(health=health, health_since=now, lifecycle_stage=stage)
     result.active = changed - result.drifting - result.dormant
     return result
 
