@@ -3,8 +3,10 @@
 - **Contact ↔ accounts.** A contact may work with several accounts (`ContactAccount`, each with
   a role and a title). At most one link is primary, and the primary link always mirrors
   `Contact.account`: contact_create/contact_update move it (`sync_primary_link`), and making a
-  link primary here sets `Contact.account`. Reads treat `Contact.account` as the primary link
-  even where no link row exists (records loaded in bulk), and writes here add the missing row.
+  link primary here sets `Contact.account`. Every contact with an account has the row of its
+  primary link (migration 0004 added the missing ones; the services and the demo loader write
+  them), so the account side reads the link rows alone; a contact's own list still shows
+  `Contact.account` without its row, and writes here add a missing row first.
 - **Parent and subsidiaries.** `Account.parent` is set through account_create/account_update
   (`resolve_parent` checks visibility, self-parenting, cycles and the depth limit).
 - **Partners.** An account with a `partner_type` (agent, wholesaler, reseller) serves customers
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +41,7 @@ from .models import Account, Contact, ContactAccount, ContactRole, PartnerLink
 MAX_DEPTH = 10  # levels in a group of companies, the top one included
 ROLLUP_LEVELS = 3  # subsidiaries below an account whose contacts and activity roll up to it
 ROLLUP_CAP = 500  # accounts in a rollup, the account itself included
+MAX_LINKS = 500  # accounts of one contact that its list considers
 MAX_PK = 2**63 - 1
 
 
@@ -349,9 +352,13 @@ NAME_ORDERING = {"name": "name"}
 
 
 def _contacts_of(account_ids, visible: QuerySet) -> QuerySet:
-    """Visible contacts whose primary account is one of these, or linked to one of them."""
-    linked = ContactAccount.objects.filter(account_id__in=account_ids).values("contact_id")
-    return visible.filter(Q(account_id__in=account_ids) | Q(pk__in=linked))
+    """Visible contacts linked to one of these accounts, the primary link included.
+
+    From the link rows alone, a semi-join on contact_account_acc_idx: every contact with an
+    account has its primary link row (migration 0004 added them, contact_create/update and the
+    demo loader keep them), and an OR with `Contact.account` would make PostgreSQL walk the
+    whole contact table in name order to fill a page for a small account."""
+    return visible.filter(pk__in=ContactAccount.objects.filter(account_id__in=account_ids).values("contact_id"))
 
 
 def account_contacts_page(actor, account: Account, *, cursor=None, limit=None) -> Page:
@@ -371,8 +378,10 @@ def account_contacts_page(actor, account: Account, *, cursor=None, limit=None) -
 
 def contact_accounts_page(actor, contact: Contact, *, cursor=None, limit=None) -> Page:
     """The contact's accounts the actor may see, by name, a keyset page; each with `.link`."""
-    linked = ContactAccount.objects.filter(contact=contact).values("account_id")
-    qs = access.scope(actor, Account).filter(Q(pk=contact.account_id or 0) | Q(pk__in=linked))
+    ids = set(ContactAccount.objects.filter(contact=contact).values_list("account_id", flat=True)[:MAX_LINKS])
+    if contact.account_id:
+        ids.add(contact.account_id)  # the primary one, even without its row
+    qs = access.scope(actor, Account).filter(pk__in=sorted(ids))
     page = paginate(qs, ordering="name", allowed=NAME_ORDERING, cursor=cursor, limit=parse_limit(limit))
     links = {ln.account_id: ln for ln in ContactAccount.objects.filter(contact=contact,
                                                                       account_id__in=[a.pk for a in page.items])}
@@ -437,17 +446,12 @@ def group_contacts_page(actor, account: Account, *, cursor=None, limit=None) -> 
 
 
 def contact_counts(actor, account_ids: list[int]) -> dict[int, int]:
-    """Visible contacts per account (primary or linked), in two aggregate queries."""
+    """Visible contacts per account (primary or linked), in one aggregate query."""
     if not account_ids:
         return {}
     visible = access.scope(actor, Contact)
-    counts = dict(visible.filter(account_id__in=account_ids).values_list("account_id").annotate(n=Count("id")))
-    secondary = (ContactAccount.objects.filter(account_id__in=account_ids, contact__in=visible.values("pk"))
-                 .exclude(contact__account_id=F("account_id"))
-                 .values_list("account_id").annotate(n=Count("id")))
-    for account_id, n in secondary:
-        counts[account_id] = counts.get(account_id, 0) + n
-    return counts
+    return dict(ContactAccount.objects.filter(account_id__in=account_ids, contact__in=visible.values("pk"))
+                .values_list("account_id").annotate(n=Count("id")))
 
 
 def visible_parent(actor, account: Account) -> Account | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
@@ -166,8 +166,8 @@ def account_contacts(actor, account: Account, *, limit: int = 50) -> list[Contac
     whose primary account it is and those linked to it (customers/relations.py)."""
     from .models import ContactAccount
 
-    linked = ContactAccount.objects.filter(account=account).values("contact_id")
-    return list(access.scope(actor, Contact).filter(Q(account=account) | Q(pk__in=linked))
+    linked = ContactAccount.objects.filter(account=account).values("contact_id")  # the primary link included
+    return list(access.scope(actor, Contact).filter(pk__in=linked)
                 .select_related("owner").order_by("name", "id")[:limit])
 
 

@@ -119,7 +119,7 @@ def test_unlinking_the_primary_leaves_the_contact_without_account(org):
 
 
 def test_contacts_loaded_without_a_link_row_still_show_and_change_their_primary(org):
-    """Bulk loads (demo data) set Contact.account without a ContactAccount row."""
+    """A contact whose primary link row is missing (written around the services)."""
     rep = org["rep1"]
     a, b = AccountFactory(owner=rep), AccountFactory(owner=rep)
     contact = ContactFactory(owner=rep)
@@ -127,9 +127,9 @@ def test_contacts_loaded_without_a_link_row_still_show_and_change_their_primary(
     contact = fresh(contact)
     page = relations.contact_accounts_page(rep, contact)
     assert [(x.pk, x.link.is_primary) for x in page.items] == [(a.pk, True)]
-    assert [c.pk for c in relations.account_contacts_page(rep, a).items] == [contact.pk]
     relations.contact_update_link(actor=rep, contact=contact, account_id=a.pk, data={"role": "buyer"}, version=None)
     assert links_of(contact) == [(a.pk, True, "buyer", "")]
+    assert [c.pk for c in relations.account_contacts_page(rep, a).items] == [contact.pk]
     relations.contact_link_account(actor=rep, contact=fresh(contact), data={"account": b.pk, "is_primary": True})
     assert links_of(contact) == sorted([(a.pk, False, "buyer", ""), (b.pk, True, "", "")])
 
