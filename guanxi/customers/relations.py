@@ -268,6 +268,9 @@ def contact_update_link(*, actor, contact: Contact, account_id, data: dict, vers
     access.require(actor, Action.UPDATE, contact)
     link = _get_link(actor, contact, account_id)
     cleaned = c.clean_payload(dict(data), {k: v for k, v in LINK_CLEANERS.items() if k != "account"}, partial=True)
+    if all(cleaned[k] == getattr(link, k) for k in cleaned):  # nothing changes: no new version (as model_update)
+        check_version(contact, version)
+        return link
     _bump(contact, version)
     _ensure_primary_row(contact)
     if link.pk is None:

@@ -104,6 +104,20 @@ def test_make_primary_moves_contact_account_and_keeps_one_primary(org):
     assert event.changes["account"][0]["id"] == b.pk and event.changes["account"][1]["id"] == a.pk
 
 
+def test_an_update_that_changes_nothing_keeps_the_version(org):
+    rep = org["rep1"]
+    a = AccountFactory(owner=rep)
+    contact = ContactFactory(owner=rep, account=a.pk)
+    ContactAccount.objects.filter(contact=contact).update(role="buyer")
+    events = AuditEvent.objects.count()
+    relations.contact_update_link(actor=rep, contact=contact, account_id=a.pk, version=contact.version,
+                                  data={"role": "buyer", "is_primary": True})
+    assert fresh(contact).version == contact.version and AuditEvent.objects.count() == events
+    with pytest.raises(VersionConflict):
+        relations.contact_update_link(actor=rep, contact=contact, account_id=a.pk, version=contact.version + 1,
+                                      data={"role": "buyer"})
+
+
 def test_unlinking_the_primary_leaves_the_contact_without_account(org):
     rep = org["rep1"]
     a, b = AccountFactory(owner=rep), AccountFactory(owner=rep)
