@@ -73,7 +73,7 @@ def make_big_customer(plan, users, *, entries: int = 10_000, owner: str = "rep1"
     for at in times:
         owner_id = user.pk if rng.random() < 0.9 else rng.choice(plan.owner_ids)
         activity, involved = story.make_activity(rng, account=account, contacts=contacts, at=at, owner_id=owner_id,
-                                                 next_contact=rng.random() < 0.2)
+                                                 next_contact=rng.random() < 0.2, now=now)
         activities.append(activity)
         links.extend(involved)
     Activity.objects.bulk_create(activities, batch_size=2000)

@@ -170,7 +170,7 @@ TIMED = {ActivityKind.CALL: (3, 40), ActivityKind.VISIT: (30, 180), ActivityKind
 
 
 def make_activity(rng: random.Random, *, account: Account, contacts: list[Contact], at: datetime,
-                  owner_id: int, next_contact: bool) -> tuple[Activity, list[ActivityContact]]:
+                  owner_id: int, next_contact: bool, now: datetime) -> tuple[Activity, list[ActivityContact]]:
     kind = rng.choices(KINDS, cum_weights=KIND_WEIGHTS)[0]
     topic = rng.choice(TOPICS)
     outcome = rng.choice(OUTCOMES)
@@ -184,7 +184,7 @@ def make_activity(rng: random.Random, *, account: Account, contacts: list[Contac
     else:
         direction = ""
     minutes = rng.randint(*TIMED[kind]) if kind in TIMED else None
-    created = at + timedelta(minutes=rng.randint(1, 240))
+    created = min(now, at + timedelta(minutes=rng.randint(1, 240)))  # logged a little after, never in the future
     activity = instance(
         Activity, kind=kind, direction=direction, subject=rng.choice(SUBJECTS[kind]).format(t=topic),
         content=f"与{who}{VERBS[kind]}{topic}。{outcome}。下一步：{step}。", occurred_at=at,
@@ -345,7 +345,7 @@ def add_story(rng: random.Random, plan, accounts: list[Account], contacts: list[
                 latest = k == len(times) - 1
                 owner = account.owner_id if rng.random() < 0.85 else rng.choice(plan.owner_ids)
                 activity, involved = make_activity(rng, account=account, contacts=own, at=at, owner_id=owner,
-                                                   next_contact=rng.random() < (0.6 if latest else 0.25))
+                                                   next_contact=rng.random() < (0.6 if latest else 0.25), now=now)
                 story.activities.append(activity)
                 story.activity_contacts.extend(involved)
                 for link in involved:

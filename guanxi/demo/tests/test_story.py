@@ -79,6 +79,8 @@ def test_demo_has_follow_ups_tasks_custom_fields_and_drifting_and_dormant_custom
     oldest = Activity.objects.order_by("occurred_at").first().occurred_at
     assert oldest >= before - timedelta(days=366)
     assert Activity.objects.filter(next_contact_at__isnull=False).exists()
+    assert not Activity.objects.filter(created_at__gt=timezone.now()).exists()
+    assert not Activity.objects.filter(occurred_at__gt=timezone.now()).exists()
     assert all("。" in a.content and a.subject for a in Activity.objects.all()[:50])
     assert ActivityContact.objects.count() > Activity.objects.count() * 0.8
     for link in ActivityContact.objects.select_related("activity", "contact")[:200]:  # contacts of the same account
