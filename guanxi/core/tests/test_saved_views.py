@@ -8,6 +8,15 @@ from guanxi.core import saved_views
 from guanxi.core.models import SavedView
 from guanxi.customers.tests.helpers import assert_error, patch_json, post_json
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "saved_view_list",
+    "saved_view_create",
+    "saved_view_get",
+    "saved_view_update",
+    "saved_view_delete",
+}
+
 PATH = "/api/v1/saved-views"
 QUERY = {"q": "科技", "filters": {"tier": "A", "industry": "it"}, "columns": ["tier", "owner"], "ordering": "-name"}
 

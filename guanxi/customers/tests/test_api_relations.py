@@ -12,6 +12,20 @@ import pytest
 from .helpers import assert_error, module_transaction, patch_json, post_json, snapshot
 from .test_api_permissions import ABSENT_ID, MAY, OWNERS, PERSONAS, UNAUTHENTICATED, client_for
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "account_contacts",
+    "contact_accounts",
+    "contact_link_account",
+    "contact_update_link",
+    "contact_unlink_account",
+    "account_subsidiaries",
+    "account_partners",
+    "partner_link_add",
+    "partner_link_remove",
+    "partner_customers",
+}
+
 ACCOUNTS = "/api/v1/accounts"
 CONTACTS = "/api/v1/contacts"
 MARK = {"rep1": "甲", "rep2": "乙", "rep3": "丙"}

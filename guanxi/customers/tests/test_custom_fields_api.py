@@ -15,6 +15,16 @@ from tests.factories import AccountFactory
 
 from .helpers import assert_error, patch_json, post_json, snapshot
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "custom_field_list",
+    "custom_field_get",
+    "custom_field_create",
+    "custom_field_update",
+    "custom_field_archive",
+    "custom_field_reorder",
+}
+
 pytestmark = pytest.mark.django_db
 
 PATH = "/api/v1/custom-fields"

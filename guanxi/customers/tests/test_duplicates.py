@@ -10,6 +10,11 @@ from guanxi.customers.models import Account, Contact, CustomerSettings
 
 from .helpers import assert_error, patch_json, post_json, snapshot
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "duplicate_check",
+}
+
 CHECK = "/api/v1/duplicates/check"
 
 

@@ -17,6 +17,14 @@ from guanxi.engagement.models import Notification
 
 from .helpers import assert_error, post_json, snapshot
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "account_export_job_create",
+    "contact_export_job_create",
+    "export_job_get",
+    "export_job_download",
+}
+
 ACCOUNTS, CONTACTS = "/api/v1/accounts", "/api/v1/contacts"
 FORMULAS = ["=1+1", "+1", "-1", "@SUM(A1)", "=HYPERLINK(\"http://x\")", "-2+3", "=cmd|' /C calc'!A0"]
 

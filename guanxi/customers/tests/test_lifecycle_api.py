@@ -9,6 +9,12 @@ from tests.factories import AccountFactory
 
 from .helpers import assert_error, patch_json, post_json, snapshot
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "stage_set",
+    "stage_history",
+}
+
 STAGE_EXPECTED = {  # persona → status of POST /accounts/{rep1's}/stage
     "admin": 200, "director": 200, "manager1": 200, "rep1": 200, "agent1": 200,  # update rights on it
     "rep2": 404, "rep3": 404,  # cannot see it

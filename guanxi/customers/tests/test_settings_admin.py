@@ -10,6 +10,12 @@ from guanxi.customers.models import CustomerSettings
 
 from .helpers import assert_error, patch_json, snapshot
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "customer_settings_get",
+    "customer_settings_update",
+}
+
 URL = "/api/v1/settings/customers"
 PAGE = "/admin/customer-settings/"
 PERSONAS = ("admin", "director", "manager1", "rep1", "rep2", "rep3", "agent1", "marketer1")

@@ -15,6 +15,20 @@ import pytest
 from guanxi.customers.tests.helpers import assert_error, module_transaction, patch_json, post_json, snapshot
 from guanxi.customers.tests.test_api_permissions import ALL, EAST, MAY, UNAUTHENTICATED, _label
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "activity_list",
+    "activity_create",
+    "activity_get",
+    "activity_update",
+    "activity_delete",
+    "activity_restore",
+    "activity_transfer",
+    "activity_recycle_bin",
+    "account_timeline",
+    "contact_timeline",
+}
+
 OWNERS = ("rep1", "rep2", "rep3")
 PERSONAS = ("admin", "director", "manager1", "rep1", "rep2", "rep3", "agent1", "marketer1", "inactive", "forged", None)
 URL = "/api/v1/activities"

@@ -16,6 +16,16 @@ from tests.factories import AccountFactory, ContactFactory
 
 from .test_attachments_sniff import DOCX, HTML, JPEG, PDF, SVG, png_bytes, stored_files, temp_media, upload
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "attachment_upload",
+    "attachment_list",
+    "attachment_get",
+    "attachment_download",
+    "attachment_delete",
+    "attachment_restore",
+}
+
 URL = "/api/v1/attachments"
 OUT_KEYS = {"id", "name", "content_type", "size", "sha256", "account", "contact", "activity", "owner",
             "created_at", "deleted_at", "download_url"}

@@ -15,6 +15,23 @@ import pytest
 
 from guanxi.customers.tests.helpers import assert_error, module_transaction, patch_json, post_json
 
+# The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
+MATRIX_OPERATIONS = {
+    "task_list",
+    "task_create",
+    "task_get",
+    "task_update",
+    "task_delete",
+    "task_restore",
+    "task_complete",
+    "task_reopen",
+    "task_recycle_bin",
+    "notification_list",
+    "notification_read",
+    "notification_read_all",
+    "notification_unread_count",
+}
+
 PERSONAS = ("admin", "director", "manager1", "rep1", "rep2", "rep3", "agent1", "marketer1", "inactive", "forged", None)
 UNAUTHENTICATED = {"inactive", "forged", None}
 EVERYONE = {"admin", "director", "manager1", "rep1", "rep2", "rep3", "agent1", "marketer1"}
