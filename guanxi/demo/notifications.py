@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from guanxi.customers.models import Account, Health
 from guanxi.engagement.models import Notification, Task
+from guanxi.engagement.todos.services import task_url
 
 from .org import SALES_USERS
 
@@ -25,9 +26,8 @@ def make_notifications(users: dict, *, now) -> int:
         for i, task in enumerate(tasks):
             rows.append(Notification(
                 user=user, kind=Notification.Kind.REMINDER if i else Notification.Kind.TASK_ASSIGNED,
-                title=("任务提醒：" if i else "新任务：") + task.title[:180],
-                body=f"截止时间 {task.due_at:%Y-%m-%d %H:%M}" if task.due_at else "",
-                url=f"/customers/accounts/{task.account_id}/" if task.account_id else "",
+                # as todos.services writes them: the bell shows the kind, the title is the task's
+                title=task.title[:200], url=task_url(task),
                 object_type="task", object_id=task.pk, created_at=now - timedelta(hours=i + 1),
                 read_at=now - timedelta(minutes=30) if i == len(tasks) - 1 and i else None))
         drifting = Account.objects.filter(Q(health=Health.DRIFTING) | Q(health=Health.DORMANT), owner=user,

@@ -39,7 +39,7 @@ def send_due_reminders(*, until: dt.datetime, batch: int = BATCH) -> int:
             claimed = list(Task._base_manager.filter(pk__in=ids, reminded_at=stamp)
                            .filter(assignee__is_active=True).only("id", "title", "assignee_id"))
             rows = services.notify_many([{"user": t.assignee_id, "kind": Notification.Kind.REMINDER, "title": t.title,
-                                          "url": services._task_url(t), "obj": t} for t in claimed], email=True)
+                                          "url": services.task_url(t), "obj": t} for t in claimed], email=True)
             sent += len(rows)
     return sent
 

@@ -180,7 +180,7 @@ def _clean(actor, data: dict, *, partial: bool) -> dict:
     return cleaned
 
 
-def _task_url(task: Task) -> str:
+def task_url(task: Task) -> str:
     return f"/tasks/{task.pk}/"
 
 
@@ -188,7 +188,7 @@ def _notify_assigned(actor, task: Task) -> None:
     if task.assignee_id != getattr(actor, "pk", None):
         notify(task.assignee, Notification.Kind.TASK_ASSIGNED, task.title,
                body=_("Assigned by %(name)s") % {"name": str(actor)} if actor else "",
-               url=_task_url(task), obj=task)
+               url=task_url(task), obj=task)
 
 
 # --- tasks ------------------------------------------------------------------------------------
