@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import CustomerRecord
 from guanxi.core.validators import format_phone, is_cjk
@@ -57,7 +58,7 @@ class RelationshipLevel(models.TextChoices):
 class Lifecycle(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
     NEW = "new", _("New customer")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("customer lifecycle", "Active")
     AT_RISK = "at_risk", _("At risk")
     DORMANT = "dormant", _("Dormant")
     LOST = "lost", _("Lost")
@@ -66,7 +67,7 @@ class Lifecycle(models.TextChoices):
 
 class Health(models.TextChoices):
     """Set by the dormancy job from the time since the last interaction."""
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("customer health", "Active")
     DRIFTING = "drifting", _("Drifting")
     DORMANT = "dormant", _("Dormant")
 
