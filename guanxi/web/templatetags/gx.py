@@ -1,16 +1,42 @@
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
+
+# Keys of recorded changes that are not model fields (relations written by their own services).
+CHANGE_LABELS = {"account_links": _("linked accounts"), "partner_links": _("partners"),
+                 "attachments": _("attachments")}
 
 
 @register.filter
 def field_label(name: str, model) -> str:
     """The translated verbose name of a model field, for history and lists."""
+    if name in CHANGE_LABELS:
+        return str(CHANGE_LABELS[name])
+    if name.startswith("custom_fields."):
+        from guanxi.customers.custom_fields import label_of
+        from guanxi.customers.models import CustomFieldDef
+
+        defn = CustomFieldDef.objects.filter(object_type=getattr(model, "POLICY_OBJECT_TYPE", ""),
+                                             key=name.split(".", 1)[1]).first()
+        return label_of(defn) if defn else name.split(".", 1)[1]
     try:
         return str(model._meta.get_field(name).verbose_name)
     except (FieldDoesNotExist, AttributeError):
         return name
+
+
+@register.simple_tag
+def change_display(value, name: str, model) -> str:
+    """A recorded value as people read it: a choice's label (农业), not its code (agriculture)."""
+    try:
+        field = model._meta.get_field(name)
+    except (FieldDoesNotExist, AttributeError):
+        field = None
+    if field is not None and field.choices and isinstance(value, str):
+        return str(dict(field.flatchoices).get(value, value))
+    return change_value(value)
 
 
 @register.filter
