@@ -253,6 +253,9 @@ API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
 IDEMPOTENCY_TTL_HOURS = 24
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)  # more runs as a background job
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)  # finished export files are deleted after this
+# The address people reach Guanxi at, for links in emails (reminders); e.g. https://crm.example.com
+SITE_URL = env.str("SITE_URL", default="")
 
 LOGGING = {
     "version": 1,
