@@ -70,16 +70,37 @@ def activity_get(actor, pk, *, action: str = Action.READ, deleted: bool = False)
                       base=Activity._base_manager.select_related("owner"))
 
 
-def links_for(actor, activities) -> dict[int, dict]:
+def links_for(actor, activities, *, page=None, known_accounts=None) -> dict[int, dict]:
     """For each follow-up: its contacts and its account, as far as the actor may see them.
 
     Two queries for any number of follow-ups. {activity id: {"contacts": [Contact],
-    "account": Account | None}}; an invisible account or contact is simply absent."""
+    "account": Account | None}}; an invisible account or contact is simply absent.
+    `page` (a queryset of the follow-ups' ids) makes both queries run whatever the page holds,
+    so that a page costs the same number of queries at any size, even empty; `known_accounts`
+    ({id: Account}) are accounts the caller has read through the access layer already (the
+    record of a 360° page): they are not read again."""
     activities = list(activities)
     ids = [a.pk for a in activities]
     out: dict[int, dict] = {a.pk: {"contacts": [], "account": None} for a in activities}
-    if not ids:
+    if not ids and page is None:
         return out
+    contacts = (access.scope(actor, Contact).filter(activity_links__activity_id__in=ids if page is None else page)
+                .annotate(gx_activity=F("activity_links__activity_id"))
+                .only("id", "name", "family_name", "given_name", "account_id")
+                .order_by("activity_links__id"))
+    for contact in contacts:
+        if contact.gx_activity in out:  # `page` is read again: a follow-up logged meanwhile is not on this page
+            out[contact.gx_activity]["contacts"].append(contact)
+    accounts = dict(known_accounts or {})
+    account_ids = {a.account_id for a in activities if a.account_id and a.account_id not in accounts}
+    if page is not None and not accounts:
+        of_page = Activity._base_manager.filter(pk__in=page).values("account_id")
+        accounts.update(access.scope(actor, Account).filter(pk__in=of_page).only("id", "name").in_bulk())
+    elif account_ids:
+        accounts.update(access.scope(actor, Account).filter(pk__in=account_ids).only("id", "name").in_bulk())
+    for a in activities:
+        out[a.pk]["account"] = accounts.get(a.account_id)
+    return out
     contacts = (access.scope(actor, Contact).filter(activity_links__activity_id__in=ids)
                 .annotate(gx_activity=F("activity_links__activity_id"))
                 .only("id", "name", "family_name", "given_name", "account_id")

@@ -185,8 +185,8 @@ def _user_label(user, fallback: str = "") -> str:
     return getattr(user, "display_name", "") or user.username
 
 
-def _activity_entries(actor, activities, *, on_contact: bool) -> list[Entry]:
-    links = links_for(actor, activities)
+def _activity_entries(actor, activities, *, on_contact: bool, page=None, known_accounts=None) -> list[Entry]:
+    links = links_for(actor, activities, page=page, known_accounts=known_accounts)
     entries = []
     for a in activities:
         link = links[a.pk]
@@ -329,11 +329,14 @@ def account_timeline(actor, account: Account, *, kind: str | None = None, cursor
     n = limit + 1
     entries: list[Entry] = []
     if "activity" in flt.sources:
-        qs = Activity._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("owner")
+        qs = Activity._base_manager.filter(deleted_at__isnull=True, account_id__in=ids)
         if flt.kinds:
             qs = qs.filter(kind__in=flt.kinds)
-        rows = list(_after(qs, at_field="occurred_at", id_field="id", rank=RANK["activity"], cursor=key)[:n])
-        entries += _activity_entries(actor, rows, on_contact=False)
+        # The page's ids first, on activity_account_idx alone: joined with the owner in the same
+        # SELECT, PostgreSQL would read all of a big customer's follow-ups and sort them.
+        page_ids = _after(qs, at_field="occurred_at", id_field="id", rank=RANK["activity"], cursor=key).values("id")[:n]
+        rows = list(Activity._base_manager.filter(pk__in=page_ids).select_related("owner").order_by("-occurred_at", "-id"))
+        entries += _activity_entries(actor, rows, on_contact=False, page=page_ids, known_accounts={account.pk: account})
     if "task" in flt.sources:
         qs = Task._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("assignee")
         entries += _task_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n])
@@ -362,8 +365,9 @@ def contact_timeline(actor, contact: Contact, *, kind: str | None = None, cursor
             "activity__owner")
         if flt.kinds:
             qs = qs.filter(activity__kind__in=flt.kinds)
-        links = _after(qs, at_field="occurred_at", id_field="activity_id", rank=RANK["activity"], cursor=key)[:n]
-        entries += _activity_entries(actor, [link.activity for link in links], on_contact=True)
+        links = list(_after(qs, at_field="occurred_at", id_field="activity_id", rank=RANK["activity"], cursor=key)[:n])
+        page_ids = [link.activity_id for link in links] or [0]  # never empty: the names' queries run for any page
+        entries += _activity_entries(actor, [link.activity for link in links], on_contact=True, page=page_ids)
     if "task" in flt.sources:
         qs = Task._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related("assignee")
         entries += _task_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,9 +126,15 @@ def mark_visible_links(actor, tasks) -> None:
 def record_tasks(actor, record, *, limit: int = 20) -> list[Task]:
     """Open tasks of an account or contact (the 360° panel), soonest due first."""
     field = "account" if isinstance(record, Account) else "contact"
-    tasks = list(access.scope(actor, Task).filter(**{field: record}, done=False)
+    # The record itself was read through the access layer by the caller; the other link's
+    # visibility is an EXISTS in the same query (as mark_visible_links, without its queries).
+    other, other_model = ("contact", Contact) if field == "account" else ("account", Account)
+    visible_other = Exists(access.scope(actor, other_model).filter(pk=OuterRef(f"{other}_id")))
+    tasks = list(access.scope(actor, Task).filter(**{field: record}, done=False).annotate(gx_other_visible=visible_other)
                  .select_related("assignee", "account", "contact").order_by("due_at", "id")[:limit])
-    mark_visible_links(actor, tasks)
+    for t in tasks:
+        setattr(t, f"visible_{field}", getattr(t, field))
+        setattr(t, f"visible_{other}", getattr(t, other) if t.gx_other_visible else None)
     return tasks
 
 
