@@ -37,6 +37,9 @@ def test_log_a_follow_up_on_a_phone_in_three_taps(open_session):
     form = page.get_by_test_id("followup-form")
     expect(form).to_be_visible()
     expect(form.get_by_test_id("kind-call")).to_be_checked()
+    # the off-canvas slides in: measure it once Bootstrap's transition is over
+    page.wait_for_function("() => { const el = document.querySelector('#gx-log-followup');"
+                           " return el && el.classList.contains('show') && !el.classList.contains('showing'); }")
     box = page.locator("#gx-log-followup").bounding_box()
     assert box["x"] >= -0.5 and box["x"] + box["width"] <= PHONE_390["width"] + 0.5, box
     form.locator("[name=subject]").fill("电话回访：确认报价")  # typing, focused on open

@@ -146,7 +146,7 @@ def test_main_pages_render_for_a_rep(open_session):
         first.click()
     expect(page).to_have_url(DETAIL_URL)
     expect(page.get_by_test_id("record-title")).to_have_text(name)
-    expect(page.locator(".gx-facts")).to_be_visible()
+    expect(page.locator(".gx-facts").first).to_be_visible()
     expect(page.locator(".gx-history li").first).to_be_visible()  # field history of the creation
     expect(page.locator("table.gx-table tbody tr").first).to_be_visible()  # the account's contacts
     s.screenshot("account-detail.png")
