@@ -6,11 +6,16 @@ call with the same values get the same answer.
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from .errors import ValidationFailed
@@ -96,6 +101,48 @@ def tags(value):
     if len(cleaned) > 20:
         raise ValidationError(_("Use at most 20 tags."))
     return cleaned
+
+
+def user_zone(user) -> zoneinfo.ZoneInfo:
+    """The zone a user's naive times are in: their profile's, else the site's TIME_ZONE."""
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def moment(value, zone: dt.tzinfo, *, date_time: dt.time = dt.time.min,
+           message: str | None = None) -> dt.datetime | None:
+    """An ISO 8601 date-time as an aware datetime in UTC; empty gives None.
+
+    Naive values are in `zone` (the user's: user_zone()); a date alone is `date_time` that day.
+    Raises ValidationError with `message` (or a generic one) for anything else: other types,
+    NUL bytes, more than 40 characters, impossible dates such as 2026-02-30, years the
+    datetime type cannot hold. Ranges (not before 1900, not in the future…) are the caller's."""
+    message = message or _("Enter a date and time such as 2026-03-01T14:30+08:00.")
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > 40 or "\x00" in text:
+            raise ValidationError(message)
+        try:
+            day = parse_date(text) if len(text) == 10 else None  # parse_datetime would read a date as midnight
+            parsed = dt.datetime.combine(day, date_time) if day else parse_datetime(text.replace(" ", "T", 1))
+        except (ValueError, OverflowError):  # well formed but impossible
+            parsed = None
+        if parsed is None:
+            raise ValidationError(message)
+    else:
+        raise ValidationError(message)
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, zone)
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError(message) from None
 
 
 def clean_payload(data: dict[str, Any], cleaners: dict[str, Cleaner], *, required: set[str] = frozenset(),

@@ -18,15 +18,12 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
@@ -45,44 +42,19 @@ EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
 
 
-def user_tz(user) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+user_tz = c.user_zone
 
 
 def parse_when(value, tz, *, date_time: dt.time = DATE_ONLY_TIME) -> dt.datetime | None:
-    """An aware datetime from ISO 8601 text (or a datetime); a date alone is `date_time` that day.
-    Raises django's ValidationError with a message for the user."""
-    if value in (None, ""):
+    """An aware datetime (UTC, whole seconds) from ISO 8601 text; a date alone is `date_time`
+    that day; between 1970 and 2999. Raises django's ValidationError for the user."""
+    parsed = c.moment(value, tz, date_time=date_time,
+                      message=_("Enter a date and time such as 2026-12-01T15:30."))
+    if parsed is None:
         return None
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if len(text) > 40 or "\x00" in text:
-            raise ValidationError(_("Enter a date and time such as 2026-12-01T15:30."))
-        try:
-            day = parse_date(text) if len(text) == 10 else None  # parse_datetime reads a date as midnight
-            parsed = dt.datetime.combine(day, date_time) if day else parse_datetime(text.replace(" ", "T", 1))
-        except ValueError:  # well formed but impossible, such as 2026-02-30
-            parsed = None
-        if parsed is None:
-            raise ValidationError(_("Enter a date and time such as 2026-12-01T15:30."))
-    else:
-        raise ValidationError(_("Enter a date and time such as 2026-12-01T15:30."))
-    if timezone.is_naive(parsed):
-        try:
-            parsed = timezone.make_aware(parsed, tz)
-        except (OverflowError, ValueError):
-            raise ValidationError(_("Enter a date between 1970 and 2999.")) from None
-    try:
-        if not EARLIEST <= parsed <= LATEST:
-            raise ValidationError(_("Enter a date between 1970 and 2999."))
-    except OverflowError:
-        raise ValidationError(_("Enter a date between 1970 and 2999.")) from None
-    return parsed.replace(microsecond=0).astimezone(dt.UTC)
+    if not EARLIEST <= parsed <= LATEST:
+        raise ValidationError(_("Enter a date between 1970 and 2999."))
+    return parsed.replace(microsecond=0)
 
 
 def _when(tz):
