@@ -502,17 +502,13 @@ def _clean_date(value) -> str:
 
 
 def _clean_datetime(value) -> str:
-    if not isinstance(value, str) or len(value) > 40:
+    if not isinstance(value, str):  # a custom date-time arrives as text, from a form or JSON
         raise ValidationError(_("Enter a date and time in ISO 8601, such as 2026-03-01T08:30:00Z."))
-    try:
-        parsed = parse_datetime(value.strip())
-    except ValueError:
-        parsed = None
+    parsed = c.moment(value, timezone.get_current_timezone(),
+                      message=_("Enter a date and time in ISO 8601, such as 2026-03-01T08:30:00Z."))
     if parsed is None:
         raise ValidationError(_("Enter a date and time in ISO 8601, such as 2026-03-01T08:30:00Z."))
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
-    return parsed.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return parsed.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _clean_boolean(value) -> bool:
