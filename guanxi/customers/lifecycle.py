@@ -118,6 +118,8 @@ def followup_logged(*, actor, account: Account, at) -> None:
     The health is re-evaluated with the follow-up as the latest interaction: a recent one makes
     the customer active again and moves its stage (ON_FOLLOWUP); a follow-up entered long after
     the fact (older than the drifting point) changes nothing."""
+    if account.health == Health.ACTIVE and account.lifecycle_stage not in ON_FOLLOWUP:
+        return  # already active, in a stage a follow-up does not move: nothing to change or read
     now = timezone.now()
     reference = max(d for d in (at, account.last_contact_at) if d is not None)
     health = health_for(tier=account.tier, reference=reference, at=now, settings=CustomerSettings.load())

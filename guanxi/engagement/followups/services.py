@@ -17,9 +17,10 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf, Replace, Substr, Trim
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -218,28 +219,71 @@ def _summary_expression():
                     Substr(Trim(flat), 1, 300), output_field=CharField())
 
 
+def _account_refresh(ids: list[int]):
+    live = Activity._base_manager.filter(deleted_at__isnull=True)
+    latest = live.filter(account_id=OuterRef("pk")).order_by("-occurred_at", "-id")
+    return Account._base_manager.filter(pk__in=ids), _latest_values(latest)
+
+
+def _contact_refresh(ids: list[int]):
+    # From the links, in the order of their index (contact, -occurred_at, -activity).
+    latest_link = (ActivityContact.objects.filter(contact_id=OuterRef(OuterRef("pk")), activity__deleted_at__isnull=True)
+                   .order_by("-occurred_at", "-activity_id").values("activity_id")[:1])
+    latest = Activity._base_manager.filter(pk=Subquery(latest_link))
+    return Contact._base_manager.filter(pk__in=ids), _latest_values(latest)
+
+
+def _latest_values(latest) -> dict:
+    return {"last_contact_at": Subquery(latest.values("occurred_at")[:1]),
+            "last_followup_summary": Coalesce(Subquery(latest.annotate(s=_summary_expression()).values("s")[:1]),
+                                              Value(""), output_field=CharField()),
+            "next_contact_at": Subquery(latest.values("next_contact_at")[:1])}
+
+
+# (database alias, vendor, statement, number of ids) → (sql, the parameters before the ids)
+_COMPILED: dict[tuple, tuple[str, tuple]] = {}
+
+
+def _update(model, build, ids: list[int]) -> None:
+    """Run the UPDATE of `model` that `build(ids)` describes (a queryset and its values).
+
+    Compiling these subqueries costs the ORM several times what the database needs to run them,
+    so the statement is compiled once per database and bucket of id counts (1, 2, 4, 8 …; the
+    last id repeats to fill the bucket, which changes nothing in an IN list) and run again with
+    other ids. It stays the ORM's own SQL; a statement whose last parameters are not the ids is
+    not reused but goes through the ORM every time."""
+    size = 1 << (len(ids) - 1).bit_length()
+    ids = [*ids, *[ids[-1]] * (size - len(ids))]
+    alias = router.db_for_write(model)
+    conn = connections[alias]
+    key = (alias, conn.vendor, build.__name__, size)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        marks = [-1 - i for i in range(size)]  # ids no row has, to find their place among the parameters
+        queryset, values = build(marks)
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(values)
+        query.clear_select_clause()
+        text, params = query.get_compiler(alias).as_sql()
+        reusable = [p if type(p) is int else None for p in params[-size:]] == marks
+        compiled = _COMPILED[key] = (text, tuple(params[:-size])) if reusable else ()
+    if not compiled:
+        queryset, values = build(ids)
+        queryset.update(**values)
+        return
+    text, params = compiled
+    with transaction.mark_for_rollback_on_error(using=alias), conn.cursor() as cursor:
+        cursor.execute(text, (*params, *ids))
+
+
 def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
     """Recompute last contact, last follow-up summary and next contact: one UPDATE per table."""
-    live = Activity._base_manager.filter(deleted_at__isnull=True)
     account_ids = sorted({i for i in account_ids if i})
     contact_ids = sorted({i for i in contact_ids if i})
     if account_ids:
-        latest = live.filter(account_id=OuterRef("pk")).order_by("-occurred_at", "-id")
-        Account._base_manager.filter(pk__in=account_ids).update(
-            last_contact_at=Subquery(latest.values("occurred_at")[:1]),
-            last_followup_summary=Coalesce(Subquery(latest.annotate(s=_summary_expression()).values("s")[:1]),
-                                           Value(""), output_field=CharField()),
-            next_contact_at=Subquery(latest.values("next_contact_at")[:1]))
+        _update(Account, _account_refresh, account_ids)
     if contact_ids:
-        # From the links, in the order of their index (contact, -occurred_at, -activity).
-        latest_link = (ActivityContact.objects.filter(contact_id=OuterRef(OuterRef("pk")), activity__deleted_at__isnull=True)
-                       .order_by("-occurred_at", "-activity_id").values("activity_id")[:1])
-        latest = Activity._base_manager.filter(pk=Subquery(latest_link))
-        Contact._base_manager.filter(pk__in=contact_ids).update(
-            last_contact_at=Subquery(latest.values("occurred_at")[:1]),
-            last_followup_summary=Coalesce(Subquery(latest.annotate(s=_summary_expression()).values("s")[:1]),
-                                           Value(""), output_field=CharField()),
-            next_contact_at=Subquery(latest.values("next_contact_at")[:1]))
+        _update(Contact, _contact_refresh, contact_ids)
 
 
 def _audit_value(value):
@@ -250,7 +294,11 @@ def _audit_value(value):
 
 @transaction.atomic
 def activity_create(*, actor, data: dict) -> Activity:
-    """Log a follow-up. Needs the create grant on follow-ups and read access to its customers."""
+    """Log a follow-up. Needs the create grant on follow-ups and read access to its customers.
+
+    The follow-up returned carries `visible_contacts`: its contacts in the order given, each
+    resolved through the actor's read scope (its `account` was too), so whoever renders it for
+    the same actor need not read the links back (api.activity_create)."""
     access.require(actor, Action.CREATE, model=Activity)
     cleaned = _clean(actor, data, partial=False)
     contacts = cleaned.pop("contacts", [])
@@ -273,6 +321,7 @@ def activity_create(*, actor, data: dict) -> Activity:
         # (a visit entered long after the fact does not revive a dormant customer).
         lifecycle.followup_logged(actor=actor, account=account, at=activity.occurred_at)
     refresh_customers(account_ids=[account.pk] if account else [], contact_ids=[ct.pk for ct in contacts])
+    activity.visible_contacts = contacts
     return activity
 
 

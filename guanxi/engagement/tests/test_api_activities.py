@@ -104,6 +104,21 @@ def test_list_query_count_is_fixed(api, world, django_assert_max_num_queries):
         assert len(client.get(URL + "?limit=30").json()["items"]) == 30
 
 
+def test_create_query_count_and_the_links_it_answers(api, world, django_assert_max_num_queries):
+    """The answer names the account and contacts the service resolved, without reading them back;
+    an account that is already active reads no customer settings."""
+    client = api("rep1")
+    assert _create(client, world).status_code == 201  # the token's last use and the health are written
+    with django_assert_max_num_queries(13):
+        r = _create(client, world, contacts=[world["contact"].pk])
+    assert r.status_code == 201, r.content
+    body = r.json()
+    got = client.get(f"{URL}/{body['id']}").json()
+    assert body["account"] == got["account"] == world["account"].pk
+    assert body["contacts"] == got["contacts"] == [world["contact"].pk]
+    assert body["owner"] == got["owner"] and body["version"] == got["version"] == 1
+
+
 @pytest.mark.parametrize(("data", "field"), [
     ({"kind": "call", "occurred_at": "1899-12-31T00:00:00Z"}, "occurred_at"),
     ({"kind": "call", "occurred_at": "2999-01-01T00:00:00Z"}, "occurred_at"),

@@ -254,3 +254,25 @@ def test_the_contacts_summary_follows_their_latest_live_follow_up_among_many(wor
     services.activity_delete(actor=rep1, activity=acts[0], version=None)
     assert _fresh(a).last_followup_summary == "第1次"
     assert _fresh(a).last_contact_at == now - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("count", [1, 3, 5])
+def test_refresh_of_several_customers_at_once(world, count):
+    """refresh_customers runs one statement per table for any number of ids (reused with other
+    ids once compiled): each customer gets its own latest follow-up, and a customer without
+    follow-ups is emptied."""
+    rep1 = world["rep1"]
+    accounts = [AccountFactory(owner=rep1, name=f"刷新测试{i}有限公司") for i in range(count)]
+    contacts = [ContactFactory(owner=rep1, name=f"刷新{i}", account=acc.pk) for i, acc in enumerate(accounts)]
+    for i, (acc, ct) in enumerate(zip(accounts, contacts, strict=True)):
+        log(rep1, subject=f"第{i}次", account=acc.pk, contacts=[ct.pk])
+    empty = AccountFactory(owner=rep1, name="没有跟进有限公司")
+    Account._base_manager.filter(pk__in=[a.pk for a in accounts] + [empty.pk]).update(
+        last_followup_summary="旧", last_contact_at=timezone.now())
+    Contact._base_manager.filter(pk__in=[c.pk for c in contacts]).update(last_followup_summary="旧")
+    for _ in range(2):  # compiled the first time, reused the second
+        services.refresh_customers(account_ids=[a.pk for a in accounts] + [empty.pk],
+                                   contact_ids=[c.pk for c in contacts])
+        assert [_fresh(a).last_followup_summary for a in accounts] == [f"第{i}次" for i in range(count)]
+        assert [_fresh(c).last_followup_summary for c in contacts] == [f"第{i}次" for i in range(count)]
+        assert _fresh(empty).last_followup_summary == "" and _fresh(empty).last_contact_at is None
