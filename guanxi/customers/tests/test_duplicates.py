@@ -182,6 +182,16 @@ def test_query_count_is_fixed(org, django_assert_max_num_queries):
     assert found and found[0].reason == "phone"
 
 
+def test_an_actor_who_reads_everything_needs_no_visibility_query(org, django_assert_max_num_queries):
+    for i in range(30):
+        account(org["rep1" if i % 2 else "rep3"], name=f"杭州云栖数据{i}号有限公司", phone=f"1380013{i:04d}")
+    actor = org["director"]
+    duplicates.check(actor, "account", name="杭州")  # warm the actor's grant cache like a session would
+    with django_assert_max_num_queries(5):  # exact, prefix, and on PostgreSQL the search's sample, ids, candidates
+        found = duplicates.check(actor, "account", name="杭州云栖数据1号", phone="13800130001", uscc=make_uscc())
+    assert found and found[0].reason == "phone" and all(m.id for m in found)
+
+
 # --- the API ----------------------------------------------------------------------------------
 
 PERSONAS = ["admin", "director", "manager1", "rep1", "rep2", "rep3", "agent1", "marketer1"]
