@@ -3,7 +3,10 @@
 from .models import AuditEvent
 
 
-def history_for(obj, *, limit: int = 50):
+HISTORY_LIMIT = 50  # events on a detail page
+
+
+def history_for(obj, *, limit: int = HISTORY_LIMIT):
     return list(AuditEvent.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk)
                 .select_related("actor").order_by("-at", "-id")[:limit])
 

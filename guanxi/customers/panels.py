@@ -27,6 +27,18 @@ def provider(object_type: str):
     return decorator
 
 
+def shared(record, key: str, value):
+    """Keep what a panel read for other panels of the same page (see already_read): on the record
+    instance, which the detail view read for this request alone. Returns value."""
+    record.__dict__.setdefault("_panels_shared", {})[key] = value
+    return value
+
+
+def already_read(record, key: str):
+    """What another panel of this page read under `key` (see shared), or None."""
+    return record.__dict__.get("_panels_shared", {}).get(key)
+
+
 def context_for(request, record) -> dict:
     ctx: dict = {}
     for func in _PROVIDERS[record.POLICY_OBJECT_TYPE]:

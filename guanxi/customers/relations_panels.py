@@ -18,7 +18,8 @@ CHOICES_LIMIT = 200  # options in the panels' selects
 def account_relations(request, account: Account) -> dict:
     actor = request.user
     can_update = access.can(actor, Action.UPDATE, account)
-    subsidiaries, more_subsidiaries = relations.subsidiary_tree(actor, account, limit=PANEL_LIMIT)
+    subsidiaries, more_subsidiaries = panels.shared(  # the timeline asks whether there are any
+        account, "subsidiary_tree", relations.subsidiary_tree(actor, account, limit=PANEL_LIMIT))
     partners = relations.partners_page(actor, account, limit=PANEL_LIMIT)
     served = relations.customers_page(actor, account, limit=PANEL_LIMIT) if account.partner_type else None
     group_count = None

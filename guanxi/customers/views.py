@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -129,7 +131,7 @@ def account_detail(request, pk: int):
     return render(request, "customers/account_detail.html", {
         "account": account,
         "contacts": selectors.account_contacts(request.user, account),
-        "history": _redact_account_names(request, history_for(account)),
+        "history": _redact_account_names(request, _history(account)),
         "can_update": access.can(request.user, Action.UPDATE, account),
         "can_delete": access.can(request.user, Action.DELETE, account),
         "can_transfer": access.can(request.user, Action.TRANSFER, account),
@@ -219,7 +221,7 @@ def contact_detail(request, pk: int):
     return render(request, "customers/contact_detail.html", {
         "contact": contact,
         "account_name": selectors.visible_account_name(request.user, contact.account_id),
-        "history": _redact_account_names(request, history_for(contact)),
+        "history": _redact_account_names(request, _history(contact)),
         "can_update": access.can(request.user, Action.UPDATE, contact),
         "can_delete": access.can(request.user, Action.DELETE, contact),
         "can_transfer": access.can(request.user, Action.TRANSFER, contact),
@@ -303,6 +305,19 @@ def restore(request, kind: str, pk: int):
 
 
 ACCOUNT_REF_CHANGES = ("account", "account_links", "parent", "partner_links")  # history keys whose values name accounts
+
+
+def _history(record):
+    """The record's field history, read once for the page: the timeline's first page shows the
+    newest of the same audit events (panels.shared). Copies, since the redaction below rewrites
+    their `changes`."""
+    events = panels.shared(record, "history", history_for(record))
+    copies = []
+    for event in events:
+        event = copy.copy(event)
+        event.changes = dict(event.changes or {})
+        copies.append(event)
+    return copies
 
 
 def _redact_account_names(request, history):

@@ -14,11 +14,18 @@ PANEL_SIZE = 20
 ACCEPT = ",".join(sorted({f".{e}" for k in ALLOWED.values() for e in k.extensions}))  # a hint to the file picker
 
 
+def newest_attachments(parent, field: str) -> list[Attachment]:
+    """The parent's newest PANEL_SIZE + 1 live attachments with their uploaders (parent read
+    through the access layer by the caller); the timeline's first page shows the same rows."""
+    return panels.shared(parent, "newest_attachments", list(
+        Attachment.objects.select_related("owner").filter(**{field: parent}, deleted_at__isnull=True)
+        .order_by("-created_at", "-id")[: PANEL_SIZE + 1]))
+
+
 def panel_context(request, parent, field: str, **extra) -> dict:
     """The panel of `parent` (already read through the access layer)."""
     actor = request.user
-    rows = list(Attachment.objects.select_related("owner").filter(**{field: parent}, deleted_at__isnull=True)
-                .order_by("-created_at", "-id")[: PANEL_SIZE + 1])
+    rows = newest_attachments(parent, field)
     can_upload = selectors.may_upload(actor, parent)
     items = []
     for a in rows[:PANEL_SIZE]:

@@ -44,6 +44,13 @@ def _timeline(actor, record, *, kind, subsidiaries, cursor=None):
     return timeline.contact_timeline(actor, record, kind=kind, cursor=cursor)
 
 
+def _has_visible_subsidiaries(actor, account) -> bool:
+    tree = panels.already_read(account, "subsidiary_tree")  # the relations panel's, on the 360° page
+    if tree is not None:
+        return bool(tree[0])
+    return access.scope(actor, Account).filter(parent=account).exists()
+
+
 def timeline_fragment_context(actor, record, page: timeline.TimelinePage) -> dict:
     from django.http import QueryDict
 
@@ -74,7 +81,7 @@ def timeline_fragment_context(actor, record, page: timeline.TimelinePage) -> dic
         "timeline_subsidiaries_url": link(kind=page.kind, subsidiaries="" if subs else "1"),
         "timeline_subsidiaries_href": page_link(kind=page.kind, subsidiaries="" if subs else "1"),
         "timeline_has_subsidiaries": record.POLICY_OBJECT_TYPE == "account" and (
-            page.subsidiaries or access.scope(actor, Account).filter(parent=record).exists()),
+            page.subsidiaries or _has_visible_subsidiaries(actor, record)),
     }
 
 

@@ -30,11 +30,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.audit.models import AuditEvent
+from guanxi.audit.selectors import HISTORY_LIMIT
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import MAX_PK
+from guanxi.customers import panels
 from guanxi.customers.models import Account, Contact, Lifecycle, RelationshipLevel, StageChange
 from guanxi.policies import access
 
+from ..files.panels import PANEL_SIZE
 from ..models import Activity, ActivityContact, ActivityKind, Attachment, Task
 from .selectors import links_for
 
@@ -341,11 +344,19 @@ def account_timeline(actor, account: Account, *, kind: str | None = None, cursor
         qs = Task._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("assignee")
         entries += _task_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n])
     if "attachment" in flt.sources:
-        qs = Attachment._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("owner")
-        entries += _attachment_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["attachment"], cursor=key)[:n])
+        newest = panels.already_read(account, "newest_attachments")  # the attachments panel's, on the 360° page
+        if newest is not None and key is None and ids == [account.pk] and n <= PANEL_SIZE + 1:
+            entries += _attachment_entries(newest[:n])
+        else:
+            qs = Attachment._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("owner")
+            entries += _attachment_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["attachment"], cursor=key)[:n])
     if "change" in flt.sources:
-        qs = AuditEvent.objects.filter(object_type=Account.POLICY_OBJECT_TYPE, object_id__in=ids).select_related("actor")
-        events = list(_after(qs, at_field="at", id_field="id", rank=RANK["change"], cursor=key)[:n])
+        history = panels.already_read(account, "history")  # the field history's events, on the 360° page
+        if history is not None and key is None and ids == [account.pk] and n <= HISTORY_LIMIT:
+            events = history[:n]
+        else:
+            qs = AuditEvent.objects.filter(object_type=Account.POLICY_OBJECT_TYPE, object_id__in=ids).select_related("actor")
+            events = list(_after(qs, at_field="at", id_field="id", rank=RANK["change"], cursor=key)[:n])
         entries += _change_entries(actor, events, Account)
     if "stage" in flt.sources:
         # Changes by hand are audit events too (shown above); the automatic ones only live here.
@@ -372,10 +383,18 @@ def contact_timeline(actor, contact: Contact, *, kind: str | None = None, cursor
         qs = Task._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related("assignee")
         entries += _task_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n])
     if "attachment" in flt.sources:
-        qs = Attachment._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related("owner")
-        entries += _attachment_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["attachment"], cursor=key)[:n])
+        newest = panels.already_read(contact, "newest_attachments")  # the attachments panel's, on the 360° page
+        if newest is not None and key is None and n <= PANEL_SIZE + 1:
+            entries += _attachment_entries(newest[:n])
+        else:
+            qs = Attachment._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related("owner")
+            entries += _attachment_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["attachment"], cursor=key)[:n])
     if "change" in flt.sources:
-        qs = AuditEvent.objects.filter(object_type=Contact.POLICY_OBJECT_TYPE, object_id=contact.pk).select_related("actor")
-        events = list(_after(qs, at_field="at", id_field="id", rank=RANK["change"], cursor=key)[:n])
+        history = panels.already_read(contact, "history")  # the field history's events, on the 360° page
+        if history is not None and key is None and n <= HISTORY_LIMIT:
+            events = history[:n]
+        else:
+            qs = AuditEvent.objects.filter(object_type=Contact.POLICY_OBJECT_TYPE, object_id=contact.pk).select_related("actor")
+            events = list(_after(qs, at_field="at", id_field="id", rank=RANK["change"], cursor=key)[:n])
         entries += _change_entries(actor, events, Contact)
     return _page(entries, limit, flt, False)
