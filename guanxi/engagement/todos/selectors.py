@@ -134,9 +134,10 @@ def record_tasks(actor, record, *, limit: int = 20) -> list[Task]:
     other, other_model = ("contact", Contact) if field == "account" else ("account", Account)
     visible_other = Exists(access.scope(actor, other_model).filter(pk=OuterRef(f"{other}_id")))
     tasks = list(readable.filter(**{field: record}, done=False).annotate(gx_other_visible=visible_other)
-                 .select_related("assignee", "account", "contact").order_by("due_at", "id")[:limit])
+                 .select_related("assignee", other).order_by("due_at", "id")[:limit])
     for t in tasks:
-        setattr(t, f"visible_{field}", getattr(t, field) if record_visible else None)
+        setattr(t, field, record)  # the record itself, not read again with each task
+        setattr(t, f"visible_{field}", record if record_visible else None)
         setattr(t, f"visible_{other}", getattr(t, other) if t.gx_other_visible else None)
     return tasks
 
