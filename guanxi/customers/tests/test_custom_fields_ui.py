@@ -231,7 +231,11 @@ def test_detail_hides_archived_fields(web, fields, org):
     motto = fields["motto"]
     cf.custom_field_archive(actor=org["admin"], field=motto, version=motto.version)
     html = web("rep1").get(f"/customers/accounts/{account.pk}/").content.decode()
-    assert "Motto EN" not in html and "Region EN" in html
+    facts = html[html.index('<dl class="gx-facts">'): html.index("</dl>")]
+    assert "Motto EN" not in facts and "Region EN" in facts
+    # the field history still names the archived field its values were recorded under
+    history = html[html.index('class="gx-history'):]
+    assert "Motto EN" in history
 
 
 def test_contact_detail_shows_its_fields(web, org):

@@ -205,7 +205,7 @@ def test_ui_installs_the_limit_before_csrf_reads_the_body(org, account, media, s
     monkeypatch.setattr(uploads.LimitedUploadHandler, "receive_data_chunk",
                         lambda self, raw, start: seen.append(len(raw)) or original(self, raw, start))
     settings.ATTACHMENT_MAX_BYTES = 1000
-    client = Client(enforce_csrf_checks=True)
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")  # the message is asserted in English
     client.force_login(org["rep1"])
     page = client.get(reverse("account_detail", args=[account.pk]))
     token = page.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]

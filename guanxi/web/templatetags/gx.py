@@ -34,7 +34,7 @@ def change_display(value, name: str, model) -> str:
         field = model._meta.get_field(name)
     except (FieldDoesNotExist, AttributeError):
         field = None
-    if field is not None and field.choices and isinstance(value, str):
+    if getattr(field, "choices", None) and isinstance(value, str):  # reverse relations have none
         return str(dict(field.flatchoices).get(value, value))
     return change_value(value)
 

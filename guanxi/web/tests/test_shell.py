@@ -106,3 +106,18 @@ def test_failed_logins_show_in_the_targeted_users_history(org):
 
     Client(REMOTE_ADDR="192.0.2.5").post("/accounts/login/", {"login": "rep1", "password": "nope"})
     assert any(not e.success and e.ip == "192.0.2.5" for e in logins_for(org["rep1"]))
+
+
+def test_history_shows_choice_labels_and_relation_changes(db):
+    """The field history reads like the form: 农业 rather than agriculture; relation keys that
+    are not fields (attachments, linked accounts) get a label and never break the page."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from guanxi.customers.models import Account
+
+    template = Template('{% load gx %}{% change_display "agriculture" "industry" model %}|'
+                        '{% change_display "x.pdf" "attachments" model %}|{{ "attachments"|field_label:model }}|'
+                        '{{ "account_links"|field_label:model }}|{{ "nonsense"|field_label:model }}')
+    with translation.override("en"):
+        assert template.render(Context({"model": Account})) == "Agriculture|x.pdf|attachments|linked accounts|nonsense"
