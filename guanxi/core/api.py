@@ -206,8 +206,10 @@ def idempotent(func=None, *, fingerprint=None):
                                   {"Idempotency-Key": [_("This value is not valid.")]})
         body_hash = fingerprint(request) if fingerprint else hashlib.sha256(request.body).hexdigest()
         fresh_after = timezone.now() - timezone.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
-        IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path, created_at__lt=fresh_after).delete()
         found = IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path).first()
+        if found and found.created_at < fresh_after:  # expired: forgotten, as if never sent
+            IdempotencyKey.objects.filter(pk=found.pk, created_at__lt=fresh_after).delete()
+            found = None
         if found:
             if found.body_hash != body_hash:
                 return error_response(422, "idempotency_mismatch",

@@ -73,6 +73,19 @@ def test_idempotency_key(api, world):
     assert c.status_code == 422
 
 
+def test_an_expired_idempotency_key_is_forgotten(api, world, settings):
+    from guanxi.core.models import IdempotencyKey
+
+    client = api("rep1")
+    body = {"kind": "note", "account": world["account"].pk, "subject": "一次"}
+    first = post_json(client, URL, body, HTTP_IDEMPOTENCY_KEY="k1").json()
+    IdempotencyKey.objects.update(created_at=timezone.now() - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS + 1))
+    again = post_json(client, URL, {**body, "subject": "两次"}, HTTP_IDEMPOTENCY_KEY="k1")
+    assert again.status_code == 201 and again.json()["id"] != first["id"]
+    assert Activity.objects.count() == 2
+    assert list(IdempotencyKey.objects.values_list("response__id", flat=True)) == [again.json()["id"]]
+
+
 def test_list_filters_and_cursor(api, world, org):
     client = api("rep1")
     other = ContactFactory(owner=org["rep1"], name="吴十")
