@@ -2,7 +2,6 @@
 
 from .models import AuditEvent
 
-
 HISTORY_LIMIT = 50  # events on a detail page
 
 
