@@ -50,8 +50,9 @@ def test_compiled_catalogue_matches_the_po_file(lang):
     if not mo_path.exists():
         pytest.fail("no compiled catalogue: run `make messages`", pytrace=False)
     mo = polib.mofile(str(PACKAGE / "locale" / lang / "LC_MESSAGES" / "django.mo"))
-    compiled = {e.msgid: e.msgstr for e in mo}
-    stale = [e.msgid for e in po if not e.obsolete and not e.msgid_plural and compiled.get(e.msgid) != e.msgstr]
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo}  # one msgid may stand in several contexts
+    stale = [e.msgid for e in po
+             if not e.obsolete and not e.msgid_plural and compiled.get((e.msgctxt, e.msgid)) != e.msgstr]
     if stale:
         pytest.fail(f"{len(stale)} messages differ in the .mo file: run `make messages`", pytrace=False)
 
