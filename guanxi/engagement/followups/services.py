@@ -13,16 +13,13 @@ These are derived fields: updating them bumps neither the customer's version nor
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.db.models import CharField, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf, Replace, Substr, Trim
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
@@ -44,44 +41,9 @@ NEXT_CONTACT_HORIZON = dt.timedelta(days=3653)  # about ten years
 FIELDS = ["kind", "direction", "subject", "content", "occurred_at", "duration_minutes", "outcome", "next_contact_at"]
 
 
-def actor_zone(actor) -> dt.tzinfo:
-    """The zone a naive time from this actor is in: their profile's, else the site's."""
-    name = getattr(actor, "time_zone", "") or settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def parse_moment(value, zone: dt.tzinfo) -> dt.datetime | None:
-    """An ISO 8601 date-time (or date) as an aware datetime in UTC; naive values are in `zone`.
-
-    Raises ValidationError with a message for the user; empty gives None."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, str):
-        raw = value.strip()
-        if len(raw) > 40 or "\x00" in raw:
-            raise ValidationError(_("Enter a date and time such as 2026-03-01T14:30+08:00."))
-        try:
-            moment = parse_datetime(raw.replace(" ", "T", 1))
-            if moment is None:
-                day = parse_date(raw)
-                moment = dt.datetime(day.year, day.month, day.day) if day else None
-        except (ValueError, OverflowError):
-            moment = None
-        if moment is None:
-            raise ValidationError(_("Enter a date and time such as 2026-03-01T14:30+08:00."))
-    else:
-        raise ValidationError(_("Enter a date and time such as 2026-03-01T14:30+08:00."))
-    try:
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, zone)
-        return moment.astimezone(dt.UTC)
-    except (ValueError, OverflowError):
-        raise ValidationError(_("Enter a date and time such as 2026-03-01T14:30+08:00.")) from None
+# Date-times typed by people: one parser for every form and endpoint (core.cleaning).
+actor_zone = c.user_zone
+parse_moment = c.moment
 
 
 def _moment(zone, *, latest: dt.timedelta, too_late: str):
