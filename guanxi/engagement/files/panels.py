@@ -10,16 +10,17 @@ from guanxi.engagement.models import Attachment
 from . import selectors
 from .sniff import ALLOWED, kind_of, max_bytes
 
-PANEL_SIZE = 20
+PANEL_SIZE = 6  # newest files shown on a 360° page; the timeline's "files" filter lists them all
+READ_SIZE = 21  # rows read: one more than the timeline's first page, which shows the same rows
 ACCEPT = ",".join(sorted({f".{e}" for k in ALLOWED.values() for e in k.extensions}))  # a hint to the file picker
 
 
 def newest_attachments(parent, field: str) -> list[Attachment]:
-    """The parent's newest PANEL_SIZE + 1 live attachments with their uploaders (parent read
+    """The parent's newest READ_SIZE live attachments with their uploaders (parent read
     through the access layer by the caller); the timeline's first page shows the same rows."""
     return panels.shared(parent, "newest_attachments", list(
         Attachment.objects.select_related("owner").filter(**{field: parent}, deleted_at__isnull=True)
-        .order_by("-created_at", "-id")[: PANEL_SIZE + 1]))
+        .order_by("-created_at", "-id")[:READ_SIZE]))
 
 
 def panel_context(request, parent, field: str, **extra) -> dict:

@@ -37,7 +37,7 @@ from guanxi.customers import panels
 from guanxi.customers.models import Account, Contact, Lifecycle, RelationshipLevel, StageChange
 from guanxi.policies import access
 
-from ..files.panels import PANEL_SIZE
+from ..files.panels import READ_SIZE as FILES_READ
 from ..models import Activity, ActivityContact, ActivityKind, Attachment, Task
 from .selectors import links_for
 
@@ -345,7 +345,7 @@ def account_timeline(actor, account: Account, *, kind: str | None = None, cursor
         entries += _task_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n])
     if "attachment" in flt.sources:
         newest = panels.already_read(account, "newest_attachments")  # the attachments panel's, on the 360° page
-        if newest is not None and key is None and ids == [account.pk] and n <= PANEL_SIZE + 1:
+        if newest is not None and key is None and ids == [account.pk] and n <= FILES_READ:
             entries += _attachment_entries(newest[:n])
         else:
             qs = Attachment._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("owner")
@@ -384,7 +384,7 @@ def contact_timeline(actor, contact: Contact, *, kind: str | None = None, cursor
         entries += _task_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n])
     if "attachment" in flt.sources:
         newest = panels.already_read(contact, "newest_attachments")  # the attachments panel's, on the 360° page
-        if newest is not None and key is None and n <= PANEL_SIZE + 1:
+        if newest is not None and key is None and n <= FILES_READ:
             entries += _attachment_entries(newest[:n])
         else:
             qs = Attachment._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related("owner")

@@ -69,6 +69,9 @@ def task_list(request):
     status = request.GET.get("status") if request.GET.get("status") in ("open", "done", "all") else "open"
     filters = {"done": {"open": "false", "done": "true", "all": ""}[status],
                "priority": request.GET.get("priority", "")[:20]}
+    for key in ("account", "contact"):  # "All tasks" of a 360° page
+        if request.GET.get(key):
+            filters[key] = request.GET[key][:20]
     if view == "assigned":
         filters["assignee"] = request.user.username
     elif view == "created":
