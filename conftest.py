@@ -13,6 +13,19 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages made outside a request (services, jobs, selectors) are asserted in English, as
+    the clients below ask for English. Without this, the language a test sees would be whatever
+    an earlier request of the same worker left active (Django keeps it per thread), so results
+    would depend on test order. Tests of other languages use translation.override()."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def org(db):
     """The personas of ARCHITECTURE.md, as the demo organization of CONTRACT.md defines them,

@@ -17,6 +17,15 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.engagement.files import sniff as sniffing
 from guanxi.engagement.files.sniff import ALLOWED, FileTooLarge, clean_name, sniff
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 # --- sample files ---------------------------------------------------------------------------
 
 
