@@ -42,7 +42,6 @@ MAX_DEPTH = 10  # levels in a group of companies, the top one included
 ROLLUP_LEVELS = 3  # subsidiaries below an account whose contacts and activity roll up to it
 ROLLUP_CAP = 500  # accounts in a rollup, the account itself included
 MAX_LINKS = 500  # accounts of one contact that its list considers
-MAX_PK = 2**63 - 1
 
 
 # --- cleaning ---------------------------------------------------------------------------------
@@ -67,15 +66,8 @@ PARTNER_CLEANERS = {"partner": _ref, "note": c.text(200)}
 
 def _pk(value, field: str) -> int:
     """A record id from input: a positive whole number in BIGINT range, else a field error."""
-    if isinstance(value, bool):
-        value = None  # True is an int to Python, not an id to anyone
-    try:
-        pk = int(value.strip() if isinstance(value, str) else value)
-        if isinstance(value, float) and value != pk:
-            raise ValueError
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationFailed(fields={field: [_("Choose an account.")]}) from None
-    if not 0 < pk <= MAX_PK:
+    pk = access.record_id(value)
+    if pk is None:
         raise ValidationFailed(fields={field: [_("Choose an account.")]})
     return pk
 

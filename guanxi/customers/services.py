@@ -76,16 +76,8 @@ def _clean(data: dict, cleaners: dict, object_type: str, instance=None, **kwargs
 
 
 def _resolve_account(actor, value) -> Account | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, Account):
-        return value
-    try:
-        return access.get(actor, Account, int(value))
-    except (TypeError, ValueError):
-        raise ValidationFailed(fields={"account": [_("Choose an account.")]}) from None
-    except access.NotFound:
-        raise ValidationFailed(fields={"account": [_("This account does not exist or you cannot see it.")]}) from None
+    return access.resolve(actor, Account, value, field="account", invalid=_("Choose an account."),
+                          missing=_("This account does not exist or you cannot see it."))
 
 
 def _fill_name_parts(data: dict, instance: Contact | None = None) -> None:

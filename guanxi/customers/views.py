@@ -17,6 +17,7 @@ from guanxi.audit.selectors import history_for
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.org.models import Action, User
+from guanxi.org.selectors import active_users
 from guanxi.policies import access
 
 from . import custom_fields, panels, relations, selectors, services
@@ -73,7 +74,7 @@ def _list_context(request, page_fn, *, key, columns, default_columns, filter_nam
 def _owner_choices(request):
     """Users whose records the viewer may filter by: those in the viewer's read scope."""
     owners = access.owner_ids(request.user, "account", Action.READ)
-    qs = User.objects.filter(is_active=True).order_by("username")
+    qs = active_users()
     return qs if owners is None else qs.filter(pk__in=owners)
 
 
@@ -175,7 +176,7 @@ def account_delete(request, pk: int):
 @login_required
 def account_transfer(request, pk: int):
     account = selectors.account_get(request.user, pk, action=Action.TRANSFER)
-    form = TransferForm(request.POST or None, users=User.objects.filter(is_active=True).order_by("username"))
+    form = TransferForm(request.POST or None, users=active_users())
     done = _submit(request, form, lambda f: services.account_transfer(
                        actor=request.user, account=account, owner=f.cleaned_data["owner"],
                        with_contacts=f.cleaned_data["with_contacts"]),
@@ -268,7 +269,7 @@ def contact_delete(request, pk: int):
 @login_required
 def contact_transfer(request, pk: int):
     contact = selectors.contact_get(request.user, pk, action=Action.TRANSFER)
-    form = TransferForm(request.POST or None, users=User.objects.filter(is_active=True).order_by("username"))
+    form = TransferForm(request.POST or None, users=active_users())
     del form.fields["with_contacts"]
     done = _submit(request, form, lambda f: services.contact_transfer(actor=request.user, contact=contact,
                                                                       owner=f.cleaned_data["owner"]),
@@ -341,7 +342,7 @@ def _redact_account_names(request, history):
 def _sharing_context(request, obj, kind: str) -> dict:
     can_update = access.can(request.user, Action.UPDATE, obj)
     return {"collaborators": collaborators_of(obj), "kind": kind, "record": obj,
-            "share_users": User.objects.filter(is_active=True).order_by("username") if can_update else []}
+            "share_users": active_users() if can_update else []}
 
 
 @login_required

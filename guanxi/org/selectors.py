@@ -45,6 +45,11 @@ def department_tree() -> list[Department]:
     return departments
 
 
+def active_users():
+    """The users one may assign, share with or transfer to: active ones, by username."""
+    return User.objects.filter(is_active=True).order_by("username")
+
+
 def user_list() -> list[User]:
     return list(User.objects.select_related("department").prefetch_related("roles").order_by("username"))
 

@@ -17,10 +17,11 @@ from collections.abc import Iterable
 
 from django.db.models import Model, Q, QuerySet
 
-from guanxi.core.errors import NotFound, PermissionDenied
+from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.org.models import Action, Collaborator, Department, Grant, Scope, User
 
 ALL = None  # owner_ids() answer meaning "every owner"
+MAX_PK = 2**63 - 1  # a BIGINT: beyond it the database itself would fail
 
 
 def object_type_of(model_or_obj) -> str:
@@ -207,3 +208,34 @@ def require_type(actor, action: str, model: type[Model]) -> None:
     """The actor may `action` at least some records of this type (e.g. export)."""
     if scope_level(actor, object_type_of(model), action) <= Scope.NONE:
         raise PermissionDenied()
+
+
+def record_id(value) -> int | None:
+    """A record id from input (a whole number, or its digits as text), or None if it is not one."""
+    if value is None or isinstance(value, bool):  # True is an int to Python, not an id to anyone
+        return None
+    try:
+        pk = int(value.strip() if isinstance(value, str) else value)
+        if isinstance(value, float) and value != pk:
+            return None
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return pk if 0 < pk <= MAX_PK else None
+
+
+def resolve(actor, model: type[Model], value, *, field: str, invalid: str, missing: str):
+    """The record an input field names by id, read through the actor's read scope: empty gives
+    None, a bad id the field error `invalid`, an absent or invisible record `missing` (the same
+    answer for both, so input is no existence oracle). A model instance is taken as the caller's
+    own, already read."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, model):
+        return value
+    pk = record_id(value)
+    if pk is None:
+        raise ValidationFailed(fields={field: [invalid]})
+    try:
+        return get(actor, model, pk)
+    except NotFound:
+        raise ValidationFailed(fields={field: [missing]}) from None

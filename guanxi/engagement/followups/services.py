@@ -94,28 +94,9 @@ def _cleaners(actor) -> dict:
     }
 
 
-def _id(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 < value < 2**63 else None
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 19:
-        return int(value.strip()) or None
-    return None
-
-
 def _resolve_account(actor, value) -> Account | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, Account):
-        value = value.pk
-    pk = _id(value)
-    if pk is None:
-        raise ValidationFailed(fields={"account": [_("Choose an account.")]})
-    account = access.scope(actor, Account).filter(pk=pk).first()
-    if account is None:
-        raise ValidationFailed(fields={"account": [_("This account does not exist or you cannot see it.")]})
-    return account
+    return access.resolve(actor, Account, value, field="account", invalid=_("Choose an account."),
+                          missing=_("This account does not exist or you cannot see it."))
 
 
 def _resolve_contacts(actor, value) -> list[Contact]:
@@ -127,7 +108,7 @@ def _resolve_contacts(actor, value) -> list[Contact]:
         raise ValidationFailed(fields={"contacts": [_("Choose at most %(max)d contacts.") % {"max": MAX_CONTACTS}]})
     ids: list[int] = []
     for item in value:
-        pk = item.pk if isinstance(item, Contact) else _id(item)
+        pk = item.pk if isinstance(item, Contact) else access.record_id(item)
         if pk is None:
             raise ValidationFailed(fields={"contacts": [_("Enter a list of contact ids.")]})
         if pk not in ids:

@@ -15,7 +15,8 @@ from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.customers import selectors as customer_selectors
 from guanxi.customers.models import Account, Contact
-from guanxi.org.models import Action, User
+from guanxi.org.models import Action
+from guanxi.org.selectors import active_users
 from guanxi.policies import access
 
 from ..models import Activity, ActivityKind
@@ -147,7 +148,7 @@ def followup_list(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     owners = access.owner_ids(request.user, Activity.POLICY_OBJECT_TYPE, Action.READ)
-    users = User.objects.filter(is_active=True).order_by("username")
+    users = active_users()
     ctx = {"page": page, "error": error, "filters": filters, "links": links, "query": query.urlencode(),
            "kinds": ActivityKind.choices, "owners": users if owners is None else users.filter(pk__in=owners)}
     template = ("engagement/followups/followup_list.html#rows" if is_htmx(request) and request.GET.get("cursor")

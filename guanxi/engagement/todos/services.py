@@ -104,24 +104,9 @@ def _resolve_assignee(value) -> User:
 
 def _resolve(actor, model, field: str, value):
     """A linked account or contact the actor may read; invisible and absent answer alike."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, model):
-        return value
-    if isinstance(value, bool):
-        value = None
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        pk = 0
-    if not 0 < pk < 2**63:
-        raise ValidationFailed(fields={field: [_("Enter a whole number.")]})
-    try:
-        return access.get(actor, model, pk)
-    except access.NotFound:
-        message = (_("This account does not exist or you cannot see it.") if model is Account
-                   else _("This contact does not exist or you cannot see it."))
-        raise ValidationFailed(fields={field: [message]}) from None
+    missing = (_("This account does not exist or you cannot see it.") if model is Account
+               else _("This contact does not exist or you cannot see it."))
+    return access.resolve(actor, model, value, field=field, invalid=_("Enter a whole number."), missing=missing)
 
 
 def _clean(actor, data: dict, *, partial: bool) -> dict:

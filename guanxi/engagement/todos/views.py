@@ -20,7 +20,8 @@ from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.customers.models import Account
 from guanxi.engagement.models import CalendarFeed, Priority, Task
-from guanxi.org.models import Action, User
+from guanxi.org.models import Action
+from guanxi.org.selectors import active_users
 from guanxi.policies import access
 
 from . import ical, selectors, services
@@ -90,7 +91,7 @@ def task_list(request):
 
 
 def _users():
-    return User.objects.filter(is_active=True).order_by("username")
+    return active_users()
 
 
 def _account_choices(user, current=None):
