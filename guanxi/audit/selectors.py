@@ -5,6 +5,14 @@ from .models import AuditEvent
 HISTORY_LIMIT = 50  # events on a detail page
 
 
+def readable_choice(field, value):
+    """A recorded value of a choice field as people read it (农业, not agriculture); any other
+    value, or a field without choices (a reverse relation, a removed field), unchanged."""
+    if getattr(field, "choices", None) and isinstance(value, str):
+        return str(dict(field.flatchoices).get(value, value))
+    return value
+
+
 def history_for(obj, *, limit: int = HISTORY_LIMIT):
     return list(AuditEvent.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk)
                 .select_related("actor").order_by("-at", "-id")[:limit])

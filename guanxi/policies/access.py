@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from django.db.models import Model, Q, QuerySet
 
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.pagination import MAX_PK
 from guanxi.org.models import Action, Collaborator, Department, Grant, Scope, User
 
 ALL = None  # owner_ids() answer meaning "every owner"
-MAX_PK = 2**63 - 1  # a BIGINT: beyond it the database itself would fail
 
 
 def object_type_of(model_or_obj) -> str:

@@ -2,6 +2,8 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.audit.selectors import readable_choice
+
 register = template.Library()
 
 # Keys of recorded changes that are not model fields (relations written by their own services).
@@ -34,9 +36,7 @@ def change_display(value, name: str, model) -> str:
         field = model._meta.get_field(name)
     except (FieldDoesNotExist, AttributeError):
         field = None
-    if getattr(field, "choices", None) and isinstance(value, str):  # reverse relations have none
-        return str(dict(field.flatchoices).get(value, value))
-    return change_value(value)
+    return change_value(readable_choice(field, value))
 
 
 @register.filter
