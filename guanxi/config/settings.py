@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "guanxi.search",
     "guanxi.customers",
     "guanxi.engagement",
+    "guanxi.sales",
     "guanxi.demo",
 ]
 
@@ -121,6 +122,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, broker, jobs ----------------------------------------------------------------------
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+BASE_CURRENCY = env.str("BASE_CURRENCY", default="CNY")  # forecasts and targets are in this currency
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

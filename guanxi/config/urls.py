@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("guanxi.org.urls")),
     path("", include("guanxi.customers.urls")),
     path("", include("guanxi.engagement.urls")),
+    path("", include("guanxi.sales.urls")),
     path("", include("guanxi.web.urls")),
 ]

@@ -29,8 +29,9 @@ contacts_router = Router(tags=["contacts"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
 
 
-def _owner(obj) -> dict:
-    return {"id": obj.owner_id, "username": obj.owner.username}
+def _owner(obj) -> dict | None:
+    """None while the record sits in a shared pool (sales/pools)."""
+    return {"id": obj.owner_id, "username": obj.owner.username} if obj.owner_id else None
 
 
 def account_out(a, visible_parents: set[int] | frozenset = frozenset()) -> dict:

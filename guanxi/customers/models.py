@@ -83,6 +83,10 @@ def _custom_terms(record) -> tuple[list[str], list[str], list[str]]:
 class Account(CustomerRecord):
     POLICY_OBJECT_TYPE = "account"
 
+    # NULL while the account sits in a customer pool (公海, sales/pools): see sales/models.py.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+", editable=False)
+
     name = models.CharField(_("name"), max_length=200)
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True,
                             help_text=_("统一社会信用代码: 18 characters, checked by GB 32100-2015."))
@@ -108,6 +112,12 @@ class Account(CustomerRecord):
     next_contact_at = models.DateTimeField(_("next contact"), null=True, blank=True, editable=False)
     # The name without company suffixes, in simplified characters: what the duplicate check compares.
     name_key = models.CharField(max_length=200, blank=True, editable=False)
+    # The shared pool (sales/pools): pool set and owner NULL while in it; owned_since (creation,
+    # transfer, claim or assignment) counts the reclaim rules' days; locked is exempt from reclaim.
+    pool = models.ForeignKey("sales.Pool", verbose_name=_("pool"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="accounts", editable=False)
+    owned_since = models.DateTimeField(_("owned since"), null=True, blank=True, editable=False)
+    pool_locked = models.BooleanField(_("locked"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("account")
@@ -138,6 +148,8 @@ class Account(CustomerRecord):
             models.Index(fields=["phone"], condition=~Q(phone=""), name="account_phone_idx"),
             models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), opclasses=["varchar_pattern_ops"],
                          name="account_name_key_like_idx"),
+            models.Index(fields=["pool", "-updated_at", "-id"], condition=LIVE & Q(pool__isnull=False),
+                         name="account_pool_idx"),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +166,10 @@ class Account(CustomerRecord):
 
 class Contact(CustomerRecord):
     POLICY_OBJECT_TYPE = "contact"
+
+    # NULL while its account sits in a customer pool (contacts move with their account).
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+", editable=False)
 
     name = models.CharField(_("name"), max_length=100, help_text=_("As the person writes it, e.g. 王小明 or Anna Lee."))
     family_name = models.CharField(_("family name"), max_length=50, blank=True)

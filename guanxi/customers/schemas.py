@@ -61,7 +61,7 @@ class AccountOut(Schema):
     tags: list[str]
     description: str
     custom_fields: dict[str, Any]
-    owner: OwnerOut
+    owner: OwnerOut | None  # None while the record sits in a shared pool
     parent: int | None = None  # null when there is none or the reader cannot see it
     partner_type: str = ""
     # read-only: health from the dormancy job, stage and level from POST …/stage and follow-ups
@@ -125,7 +125,7 @@ class ContactOut(Schema):
     wechat: str
     notes: str
     custom_fields: dict[str, Any]
-    owner: OwnerOut
+    owner: OwnerOut | None  # None while the record sits in a shared pool
     created_at: dt.datetime
     updated_at: dt.datetime
     deleted_at: dt.datetime | None = None

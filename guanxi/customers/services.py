@@ -110,7 +110,7 @@ def account_create(*, actor, data: dict) -> Account:
     if "parent" in cleaned:
         cleaned["parent"] = relations.resolve_parent(actor, cleaned["parent"], account=None)
     duplicates.enforce(Account, cleaned)
-    account = Account(**cleaned, custom_fields=custom, owner=actor, created_by=actor,
+    account = Account(**cleaned, custom_fields=custom, owner=actor, created_by=actor, owned_since=timezone.now(),
                       name_key=company_key(cleaned["name"]))
     full_clean(account)
     account.save()
@@ -177,9 +177,11 @@ def _transfer(actor, obj, new_owner) -> None:
         return
     old = obj.owner
     now = timezone.now()
-    type(obj)._base_manager.filter(pk=obj.pk).update(owner=new_owner, version=obj.version + 1, updated_at=now)
+    extra = {"owned_since": now} if hasattr(obj, "owned_since") else {}
+    type(obj)._base_manager.filter(pk=obj.pk).update(owner=new_owner, version=obj.version + 1, updated_at=now, **extra)
     obj.owner, obj.version, obj.updated_at = new_owner, obj.version + 1, now
-    event = audit.record(actor=actor, verb="transfer", obj=obj, changes={"owner": (old.username, new_owner.username)})
+    event = audit.record(actor=actor, verb="transfer", obj=obj,
+                         changes={"owner": (old.username if old else None, new_owner.username)})
     search.set_owner(obj.POLICY_OBJECT_TYPE, [obj.pk], new_owner.pk)
     if new_owner.pk != getattr(actor, "pk", None):
         from guanxi.core.tasks import enqueue_after_commit

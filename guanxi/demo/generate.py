@@ -105,7 +105,7 @@ def make_chunk(plan: Plan, number: int, count: int) -> Chunk:
             name=data["name"], uscc=data["uscc"], industry=data["industry"], tier=rng.choice(TIERS),
             phone=_phone(data["phone"], plan.validate), website=data.get("website", ""), address=data["address"],
             tags=rng.sample(TAGS, rng.randrange(0, 3)),
-            owner_id=owner_id, created_by_id=owner_id, created_at=created,
+            owner_id=owner_id, created_by_id=owner_id, created_at=created, owned_since=created,
             updated_at=created + timedelta(seconds=rng.randrange(0, max(1, age))),
             name_key=company_key(data["name"]),
         )

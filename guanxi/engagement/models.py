@@ -41,7 +41,7 @@ class Direction(models.TextChoices):
 class Activity(CustomerRecord):
     """A follow-up (跟进记录): one interaction with a customer, on any channel."""
     POLICY_OBJECT_TYPE = "activity"
-    POLICY_VIA = ("account", "contacts")  # readable by whoever may read these (policies.access)
+    POLICY_VIA = ("account", "contacts", "lead")  # readable by whoever may read these (policies.access)
 
     kind = models.CharField(_("kind"), max_length=20, choices=ActivityKind.choices)
     direction = models.CharField(_("direction"), max_length=10, blank=True, choices=Direction.choices)
@@ -55,6 +55,8 @@ class Activity(CustomerRecord):
                                 on_delete=models.SET_NULL, related_name="activities")
     contacts = models.ManyToManyField(Contact, verbose_name=_("contacts"), through="ActivityContact",
                                       related_name="activities", blank=True)
+    lead = models.ForeignKey("sales.Lead", verbose_name=_("lead"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="activities")
 
     class Meta:
         verbose_name = _("follow-up")
@@ -67,6 +69,8 @@ class Activity(CustomerRecord):
             models.Index(fields=["owner", "next_contact_at"], condition=LIVE & Q(next_contact_at__isnull=False),
                          name="activity_next_contact_idx"),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="activity_bin_idx"),
+            models.Index(fields=["lead", "-occurred_at", "-id"], condition=LIVE & Q(lead__isnull=False),
+                         name="activity_lead_idx"),
         ]
 
     def __str__(self) -> str:
@@ -100,7 +104,7 @@ class Priority(models.TextChoices):
 class Task(CustomerRecord):
     """A to-do with a due time, assigned to a user, usually about a customer."""
     POLICY_OBJECT_TYPE = "task"
-    POLICY_VIA = ("account", "contact")
+    POLICY_VIA = ("account", "contact", "lead")
     POLICY_ASSIGNEE = "assignee"  # the assignee sees the task and may update (complete) it
 
     title = models.CharField(_("title"), max_length=200)
@@ -116,6 +120,8 @@ class Task(CustomerRecord):
                                 on_delete=models.SET_NULL, related_name="tasks")
     activity = models.ForeignKey(Activity, verbose_name=_("follow-up"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="tasks")
+    lead = models.ForeignKey("sales.Lead", verbose_name=_("lead"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="tasks")
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True, editable=False)
@@ -131,6 +137,7 @@ class Task(CustomerRecord):
             models.Index(fields=["remind_at"], condition=LIVE & Q(done=False, reminded_at__isnull=True, remind_at__isnull=False),
                          name="task_reminder_due_idx"),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="task_bin_idx"),
+            models.Index(fields=["lead", "-created_at", "-id"], condition=LIVE & Q(lead__isnull=False), name="task_lead_idx"),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +198,9 @@ class Notification(models.Model):
         TASK_ASSIGNED = "task_assigned", _("Task assigned")
         DORMANCY = "dormancy", _("Customers drifting away")
         EXPORT_READY = "export_ready", _("Export ready")
+        LEAD_ASSIGNED = "lead_assigned", _("Lead assigned")
+        POOL = "pool", _("Shared pool")
+        OPPORTUNITY = "opportunity", _("Opportunity")
         OTHER = "other", _("Other")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")

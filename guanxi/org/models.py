@@ -80,6 +80,8 @@ class ObjectType(models.TextChoices):
     CONTACT = "contact", _("contact")
     ACTIVITY = "activity", _("follow-up")
     TASK = "task", _("task")
+    LEAD = "lead", _("lead")
+    OPPORTUNITY = "opportunity", _("opportunity")
 
 
 class Role(models.Model):
