@@ -97,10 +97,9 @@ def shared_ids_query(actor, object_type: str, action: str):
     else:
         return None
     cache = _cache(actor)
-    key = ("has_shares", object_type, action)
-    if key not in cache:
-        cache[key] = Collaborator.objects.filter(user=actor, object_type=object_type, access__in=accesses).exists()
-    if not cache[key]:
+    if "share_kinds" not in cache:  # one query per request for every object type and access
+        cache["share_kinds"] = set(Collaborator.objects.filter(user=actor).values_list("object_type", "access").distinct())
+    if not any((object_type, a) in cache["share_kinds"] for a in accesses):
         return None
     return Collaborator.objects.filter(user=actor, object_type=object_type, access__in=accesses).values("object_id")
 
