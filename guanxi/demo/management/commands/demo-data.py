@@ -32,8 +32,9 @@ class Command(BaseCommand):
         if big_customer is not None and big_customer < 0:
             raise CommandError("--big-customer must be 0 or more")
         if if_empty and Account._base_manager.exists():
-            ensure_demo_org()
+            users = ensure_demo_org()
             self.stdout.write("Demo data already present; the demo users were refreshed.")
+            self._sales(users, seed=seed)  # a demo database from before the sales issue gets its sales data
             return
         count = 200 if scale is None else scale
         if big_customer is None:
@@ -47,4 +48,22 @@ class Command(BaseCommand):
             f"and {made['tasks']:,} tasks."))
         if made.get("big_customer"):
             self.stdout.write(f"Big customer: account {made['big_customer']} ({big_customer:,} timeline entries).")
+        users = ensure_demo_org()
+        self._sales(users, seed=seed)
+        if scale:
+            from guanxi.demo.sales_scale import generate_sales
+
+            volume = generate_sales(scale, seed=seed, say=say)
+            self.stdout.write(f"Sales at scale: {volume['leads']:,} leads, {volume['opportunities']:,} opportunities "
+                              f"({volume['board_open']:,} open on the channel board), "
+                              f"{volume['pooled_accounts']:,} accounts in the customer pool.")
         self.stdout.write(f"Demo logins (password '{PASSWORD}'): " + ", ".join(u[0] for u in USERS))
+
+    def _sales(self, users, *, seed: int) -> None:
+        from guanxi.demo.sales import make_sales_demo
+
+        made = make_sales_demo(users, seed=seed)
+        if made:
+            self.stdout.write(f"Sales: {made['opportunities']} opportunities, {made['leads']} leads, 2 pools with "
+                              f"{made['pooled_accounts']} customers and {made['pool_events']} pool events, "
+                              f"{made['targets']} targets.")
