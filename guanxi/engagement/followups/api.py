@@ -18,17 +18,29 @@ router = Router(tags=["activities"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
 
 
+def _visible_leads(actor, activities) -> set[int]:
+    """The leads of these follow-ups the caller may see (no query when none names a lead)."""
+    ids = {a.lead_id for a in activities if a.lead_id}
+    if not ids:
+        return set()
+    from guanxi.policies import access
+    from guanxi.sales.models import Lead
+    return set(access.scope(actor, Lead).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def activities_out(actor, activities, links: dict | None = None) -> list[dict]:
     """Output rows; `account` and `contacts` name only what the caller may see (2 queries, none
     when `links` is given: {activity id: {"account", "contacts"}} as selectors.links_for)."""
     if links is None:
         links = selectors.links_for(actor, activities)
+    leads = _visible_leads(actor, activities)
     return [{
         "id": a.pk, "version": a.version, "kind": a.kind, "direction": a.direction, "subject": a.subject,
         "content": a.content, "occurred_at": a.occurred_at, "duration_minutes": a.duration_minutes,
         "outcome": a.outcome, "next_contact_at": a.next_contact_at,
         "account": links[a.pk]["account"].pk if links[a.pk]["account"] else None,
         "contacts": [ct.pk for ct in links[a.pk]["contacts"]],
+        "lead": a.lead_id if a.lead_id in leads else None,
         "owner": {"id": a.owner_id, "username": a.owner.username},
         "created_at": a.created_at, "updated_at": a.updated_at, "deleted_at": a.deleted_at,
     } for a in activities]

@@ -26,6 +26,7 @@ class ActivityIn(Strict):
     next_contact_at: str | None = Field(None, json_schema_extra=MOMENT)
     account: int | None = Field(None, description="Default: the first contact's primary account, if visible.")
     contacts: list[int] | None = Field(None, description="At most 50 contact ids.")
+    lead: int | None = Field(None, description="The lead (sales) this follow-up is about.")
 
 
 class ActivityPatch(Strict):
@@ -39,6 +40,7 @@ class ActivityPatch(Strict):
     next_contact_at: str | None = Field(None, json_schema_extra=MOMENT)
     account: int | None = None
     contacts: list[int] | None = None
+    lead: int | None = None
 
 
 class ActivityOut(Schema):
@@ -54,6 +56,7 @@ class ActivityOut(Schema):
     next_contact_at: dt.datetime | None
     account: int | None = Field(description="null when the caller may not see the account")
     contacts: list[int] = Field(description="the contacts the caller may see")
+    lead: int | None = Field(None, description="null when there is none or the caller may not see it")
     owner: OwnerOut
     created_at: dt.datetime
     updated_at: dt.datetime

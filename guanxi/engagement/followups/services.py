@@ -91,12 +91,19 @@ def _cleaners(actor) -> dict:
                                    too_late=_("Enter a time within the next ten years.")),
         "account": lambda v: v,  # resolved against the access layer below
         "contacts": lambda v: v,
+        "lead": lambda v: v,  # a lead (sales.Lead), resolved against the access layer too
     }
 
 
 def _resolve_account(actor, value) -> Account | None:
     return access.resolve(actor, Account, value, field="account", invalid=_("Choose an account."),
                           missing=_("This account does not exist or you cannot see it."))
+
+
+def _resolve_lead(actor, value):
+    from guanxi.sales.models import Lead
+    return access.resolve(actor, Lead, value, field="lead", invalid=_("Choose a lead."),
+                          missing=_("This lead does not exist or you cannot see it."))
 
 
 def _resolve_contacts(actor, value) -> list[Contact]:
@@ -125,6 +132,8 @@ def _clean(actor, data: dict, *, partial: bool) -> dict:
         cleaned["account"] = _resolve_account(actor, cleaned["account"])
     if "contacts" in cleaned:
         cleaned["contacts"] = _resolve_contacts(actor, cleaned["contacts"])
+    if "lead" in cleaned:
+        cleaned["lead"] = _resolve_lead(actor, cleaned["lead"])
     return cleaned
 
 
@@ -135,8 +144,8 @@ def _default_account(actor, contacts: list[Contact]) -> Account | None:
     return access.scope(actor, Account).filter(pk=contacts[0].account_id).first()
 
 
-def _require_customer(account, contacts) -> None:
-    if account is None and not contacts:
+def _require_customer(account, contacts, lead=None) -> None:
+    if account is None and not contacts and lead is None:
         raise ValidationFailed(fields={"account": [_("Choose the account or the contacts this follow-up is about.")]})
 
 
@@ -219,6 +228,22 @@ def _update(model, build, ids: list[int]) -> None:
         cursor.execute(text, (*params, *ids))
 
 
+def refresh_leads(lead_ids=()) -> None:
+    """A lead's `last_contact_at` (the latest live follow-up on it, one UPDATE) and its score
+    (sales.scoring.rescore: activity rules count follow-ups)."""
+    lead_ids = sorted({i for i in lead_ids if i})
+    if not lead_ids:
+        return
+    from guanxi.sales.models import Lead
+    from guanxi.sales.scoring.services import rescore
+
+    latest = (Activity._base_manager.filter(deleted_at__isnull=True, lead_id=OuterRef("pk"))
+              .order_by("-occurred_at", "-id").values("occurred_at")[:1])
+    leads = Lead._base_manager.filter(pk__in=lead_ids)
+    leads.update(last_contact_at=Subquery(latest))
+    rescore(leads)
+
+
 def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
     """Recompute last contact, last follow-up summary and next contact: one UPDATE per table."""
     account_ids = sorted({i for i in account_ids if i})
@@ -230,7 +255,7 @@ def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
 
 
 def _audit_value(value):
-    if isinstance(value, Account):
+    if isinstance(value, Account) or (value is not None and getattr(value, "POLICY_OBJECT_TYPE", "") == "lead"):
         return {"id": value.pk, "label": str(value)}
     return value
 
@@ -245,12 +270,13 @@ def activity_create(*, actor, data: dict) -> Activity:
     access.require(actor, Action.CREATE, model=Activity)
     cleaned = _clean(actor, data, partial=False)
     contacts = cleaned.pop("contacts", [])
+    lead = cleaned.pop("lead", None)
     account = cleaned.pop("account", None) or _default_account(actor, contacts)
-    _require_customer(account, contacts)
+    _require_customer(account, contacts, lead)
     cleaned.setdefault("occurred_at", None)
     if cleaned["occurred_at"] is None:
         cleaned["occurred_at"] = timezone.now()
-    activity = Activity(**cleaned, account=account, owner=actor, created_by=actor)
+    activity = Activity(**cleaned, account=account, lead=lead, owner=actor, created_by=actor)
     activity.save()
     _set_contacts(activity, contacts, new=True)
     changes = {k: (None, v) for k, v in cleaned.items() if v not in ("", None)}
@@ -258,12 +284,15 @@ def activity_create(*, actor, data: dict) -> Activity:
         changes["account"] = (None, _audit_value(account))
     if contacts:
         changes["contacts"] = (None, [ct.pk for ct in contacts])
+    if lead is not None:
+        changes["lead"] = (None, _audit_value(lead))
     audit.record(actor=actor, verb="create", obj=activity, changes=changes)
     if account is not None:
         # Before the refresh: lifecycle compares the follow-up with the previous last contact
         # (a visit entered long after the fact does not revive a dormant customer).
         lifecycle.followup_logged(actor=actor, account=account, at=activity.occurred_at)
     refresh_customers(account_ids=[account.pk] if account else [], contact_ids=[ct.pk for ct in contacts])
+    refresh_leads([activity.lead_id])
     activity.visible_contacts = contacts
     return activity
 
@@ -282,15 +311,21 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
     new_contacts = cleaned.pop("contacts", None)
     has_account = "account" in cleaned
     new_account = cleaned.pop("account", None)
+    old_lead_id = activity.lead_id
+    has_lead = "lead" in cleaned
+    new_lead = cleaned.pop("lead", None)
     account_after = new_account if has_account else activity.account
     contacts_after = new_contacts if new_contacts is not None else old_contacts
-    _require_customer(account_after, contacts_after)
+    _require_customer(account_after, contacts_after, new_lead if has_lead else activity.lead_id)
 
     changes = model_update(activity, fields=FIELDS, data=cleaned, expected_version=version)
     relinks = {}
     if has_account and (new_account.pk if new_account else None) != old_account_id:
         relinks["account"] = ({"id": old_account_id} if old_account_id else None, _audit_value(new_account))
         activity.account = new_account
+    if has_lead and (new_lead.pk if new_lead else None) != old_lead_id:
+        relinks["lead"] = ({"id": old_lead_id} if old_lead_id else None, _audit_value(new_lead))
+        activity.lead = new_lead
     if new_contacts is not None:
         # Contacts the actor cannot see stay linked: nobody removes what they cannot see.
         visible = set(access.scope(actor, Contact).filter(pk__in=old_contacts).values_list("id", flat=True))
@@ -309,6 +344,8 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
         activity.updated_at = now
     if "account" in relinks:
         Activity._base_manager.filter(pk=activity.pk).update(account=new_account)
+    if "lead" in relinks:
+        Activity._base_manager.filter(pk=activity.pk).update(lead=new_lead)
     if new_contacts is not None:
         _set_contacts(activity, new_contacts)
     if "occurred_at" in changes:
@@ -318,6 +355,7 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
         audit.record(actor=actor, verb="update", obj=activity, changes=changes)
         now_contacts = [ct.pk for ct in new_contacts] if new_contacts is not None else old_contacts
         refresh_customers(account_ids=[old_account_id, activity.account_id], contact_ids=[*old_contacts, *now_contacts])
+        refresh_leads([old_lead_id, activity.lead_id])
     return activity
 
 
@@ -332,6 +370,7 @@ def activity_delete(*, actor, activity: Activity, version: int | None) -> None:
     activity.deleted_at, activity.deleted_by, activity.version = now, actor, activity.version + 1
     audit.record(actor=actor, verb="delete", obj=activity)
     refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
+    refresh_leads([activity.lead_id])
 
 
 @transaction.atomic
@@ -344,6 +383,7 @@ def activity_restore(*, actor, activity: Activity) -> Activity:
     activity.updated_at = now
     audit.record(actor=actor, verb="restore", obj=activity)
     refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
+    refresh_leads([activity.lead_id])
     return activity
 
 

@@ -38,8 +38,8 @@ def test_create_get_patch_delete_restore(api, world, org):
     assert r.status_code == 201, r.content
     body = r.json()
     assert set(body) == {"id", "version", "kind", "direction", "subject", "content", "occurred_at", "duration_minutes",
-                         "outcome", "next_contact_at", "account", "contacts", "owner", "created_at", "updated_at",
-                         "deleted_at"}
+                         "outcome", "next_contact_at", "account", "contacts", "lead", "owner", "created_at",
+                         "updated_at", "deleted_at"}
     assert body["version"] == 1 and body["account"] == world["account"].pk and body["contacts"] == [world["contact"].pk]
     assert body["owner"] == {"id": org["rep1"].pk, "username": "rep1"}
     assert dt.datetime.fromisoformat(body["next_contact_at"]) == dt.datetime(2030, 1, 2, 2, 0, tzinfo=dt.UTC)

@@ -20,6 +20,7 @@ class TaskIn(Strict):
     assignee: str | None = Field(None, description="Username of an active user; default: you")
     account: int | None = None
     contact: int | None = None
+    lead: int | None = Field(None, description="A sales lead's id")
     priority: str | None = Field(None, description="low, normal (default), high or urgent")
     done: bool | None = None
 
@@ -32,6 +33,7 @@ class TaskPatch(Strict):
     assignee: str | None = None
     account: int | None = None
     contact: int | None = None
+    lead: int | None = None
     priority: str | None = None
     done: bool | None = None
 

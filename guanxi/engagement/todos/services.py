@@ -82,12 +82,13 @@ def _cleaners(tz) -> dict:
         "assignee": _raw,   # a username or a User, resolved in _resolve_assignee
         "account": _raw,    # an id, resolved through the access layer
         "contact": _raw,
+        "lead": _raw,       # a sales lead's id, resolved through the access layer
         "priority": c.choice(Priority.choices),
         "done": _bool,
     }
 
 
-TASK_FIELDS = ["title", "description", "due_at", "remind_at", "assignee", "account", "contact", "priority"]
+TASK_FIELDS = ["title", "description", "due_at", "remind_at", "assignee", "account", "contact", "lead", "priority"]
 
 
 def _resolve_assignee(value) -> User:
@@ -105,7 +106,8 @@ def _resolve_assignee(value) -> User:
 def _resolve(actor, model, field: str, value):
     """A linked account or contact the actor may read; invisible and absent answer alike."""
     missing = (_("This account does not exist or you cannot see it.") if model is Account
-               else _("This contact does not exist or you cannot see it."))
+               else _("This contact does not exist or you cannot see it.") if model is Contact
+               else _("This lead does not exist or you cannot see it."))
     return access.resolve(actor, model, value, field=field, invalid=_("Enter a whole number."), missing=missing)
 
 
@@ -115,8 +117,9 @@ def _clean(actor, data: dict, *, partial: bool) -> dict:
         cleaned = c.clean_payload(dict(data), _cleaners(user_tz(actor)), required={"title"}, partial=partial)
     except ValidationFailed as exc:  # go on, so that every bad field is reported at once
         errors.update(exc.fields)
-        cleaned = {k: v for k, v in data.items() if k in ("account", "contact", "assignee") and k not in errors}
-    for field, model in (("account", Account), ("contact", Contact)):
+        cleaned = {k: v for k, v in data.items() if k in ("account", "contact", "lead", "assignee") and k not in errors}
+    from guanxi.sales.models import Lead
+    for field, model in (("account", Account), ("contact", Contact), ("lead", Lead)):
         if field in cleaned:
             try:
                 cleaned[field] = _resolve(actor, model, field, cleaned[field])
@@ -176,9 +179,9 @@ def task_create(*, actor, data: dict) -> Task:
 def task_update(*, actor, task: Task, data: dict, version: int | None) -> Task:
     access.require(actor, Action.UPDATE, task)
     data = dict(data)
-    for field in ("account", "contact"):  # an unchanged link stays, even one the actor cannot see
+    for field in ("account", "contact", "lead"):  # an unchanged link stays, even one the actor cannot see
         value = data.get(field)
-        if field in data and not isinstance(value, (Account, Contact, bool)) and \
+        if field in data and not isinstance(value, (Account, Contact, bool)) and not hasattr(value, "pk") and \
                 str(value if value is not None else "") == str(getattr(task, f"{field}_id") or ""):
             del data[field]
     cleaned = _clean(actor, data, partial=True)
