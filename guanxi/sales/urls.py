@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     # path("", include("guanxi.sales.leads.urls")), … one line per feature package
+    path("", include("guanxi.sales.leads.urls")),
     path("", include("guanxi.sales.dashboards.urls")),
     path("", include("guanxi.sales.webforms.urls")),
 ]
