@@ -40,7 +40,6 @@ from guanxi.engagement.followups.api import router as activities_router  # noqa:
 from guanxi.engagement.todos.api import notifications_router  # noqa: E402
 from guanxi.engagement.todos.api import router as tasks_router  # noqa: E402
 from guanxi.org.api import router as auth_router  # noqa: E402
-from guanxi.sales.leads.api import router as leads_router  # noqa: E402
 from guanxi.sales.webforms.api import router as lead_forms_router  # noqa: E402
 from guanxi.sales.leads.api import router as leads_router  # noqa: E402
 from guanxi.sales.pools.api import router as pools_router  # noqa: E402
@@ -59,7 +58,6 @@ api.add_router("/duplicates", duplicates_router)
 api.add_router("/export-jobs", export_jobs_router)
 api.add_router("/saved-views", saved_views_router)
 api.add_router("/settings", settings_router)
-api.add_router("/leads", leads_router)
 api.add_router("/leads", leads_router)
 api.add_router("/pools", pools_router)
 api.add_router("/opportunities", opportunities_router)
