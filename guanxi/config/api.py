@@ -41,6 +41,8 @@ from guanxi.engagement.todos.api import notifications_router  # noqa: E402
 from guanxi.engagement.todos.api import router as tasks_router  # noqa: E402
 from guanxi.org.api import router as auth_router  # noqa: E402
 from guanxi.sales.webforms.api import router as lead_forms_router  # noqa: E402
+from guanxi.sales.scoring.api import router as scoring_rules_router  # noqa: E402
+from guanxi.sales.assignment.api import router as assignment_rules_router  # noqa: E402
 from guanxi.sales.leads.api import router as leads_router  # noqa: E402
 from guanxi.sales.pools.api import router as pools_router  # noqa: E402
 from guanxi.sales.pipelines.api import router as opportunities_router  # noqa: E402
@@ -64,3 +66,5 @@ api.add_router("/opportunities", opportunities_router)
 api.add_router("/pipelines", pipelines_router)
 api.add_router("/exchange-rates", rates_router)
 api.add_router("/lead-forms", lead_forms_router)
+api.add_router("/scoring-rules", scoring_rules_router)
+api.add_router("/assignment-rules", assignment_rules_router)

@@ -5,4 +5,6 @@ urlpatterns = [
     path("", include("guanxi.sales.leads.urls")),
     path("", include("guanxi.sales.dashboards.urls")),
     path("", include("guanxi.sales.webforms.urls")),
+    path("", include("guanxi.sales.scoring.urls")),
+    path("", include("guanxi.sales.assignment.urls")),
 ]

@@ -1,0 +1,116 @@
+"""/api/v1/assignment-rules: who gets new leads, administrators only (everyone else 403)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import JsonResponse
+from ninja import Router, Schema
+from ninja.responses import NinjaJSONEncoder, Status
+from pydantic import ConfigDict
+
+from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.customers.schemas import ErrorOut
+from guanxi.sales.models import AssignmentRule
+
+from . import services
+
+router = Router(tags=["assignment rules"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
+
+
+class AssignmentRuleIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: Any = None
+    order: Any = None
+    active: Any = None
+    conditions: Any = None
+    method: Any = None
+    users: Any = None
+    pool: Any = None
+    capacity: Any = None
+
+
+class ReorderIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    ids: Any
+
+
+class AssignmentRuleOut(Schema):
+    id: int
+    version: int
+    name: str
+    order: int
+    active: bool
+    conditions: dict[str, Any]
+    method: str
+    users: list[str]
+    pool: int | None
+    capacity: int | None
+    last_user: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AssignmentRuleList(Schema):
+    items: list[AssignmentRuleOut]
+    next_cursor: str | None
+
+
+def rule_out(rule: AssignmentRule) -> dict:
+    conditions = {k: (rule.conditions or {}).get(k, []) for k in services.CONDITION_KEYS}
+    return {"id": rule.pk, "version": rule.version, "name": rule.name, "order": rule.order, "active": rule.active,
+            "conditions": conditions, "method": rule.method,
+            "users": [u.username for u in sorted(rule.users.all(), key=lambda u: u.pk)], "pool": rule.pool_id,
+            "capacity": rule.capacity, "last_user": rule.last_user.username if rule.last_user_id else None,
+            "created_at": rule.created_at, "updated_at": rule.updated_at}
+
+
+def _detail(rule: AssignmentRule, status: int = 200):
+    return with_etag(JsonResponse(rule_out(rule), status=status, encoder=NinjaJSONEncoder,
+                                  json_dumps_params={"ensure_ascii": False}), rule.version)
+
+
+@router.get("", response={200: AssignmentRuleList, **ERRORS}, operation_id="assignment_rule_list")
+def assignment_rule_list(request, ordering: str = "", cursor: str | None = None, limit: int | None = None):
+    """The rules in the order they are tried (the first active match decides)."""
+    page = services.assignment_rule_list(request.auth, ordering=ordering or "order", cursor=cursor, limit=limit)
+    return {"items": [rule_out(r) for r in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("", response={201: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_create")
+@idempotent
+def assignment_rule_create(request, payload: AssignmentRuleIn):
+    """{"name", "conditions": {"source": [...], "province": [...], "city": [...], "industry": [...],
+    "form": [ids]}, "method": "round_robin"|"fewest_open"|"pool", "users": [usernames], "pool": id,
+    "capacity": N|null, "active", "order"}."""
+    rule = services.assignment_rule_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
+    return Status(201, rule_out(rule))
+
+
+@router.post("/reorder", response={200: AssignmentRuleList, **ERRORS}, operation_id="assignment_rule_reorder")
+def assignment_rule_reorder(request, payload: ReorderIn):
+    """{"ids": [3, 1, 2]}: these rules first, in this order; the others keep theirs after them."""
+    rules = services.assignment_rule_reorder(actor=request.auth, ids=payload.ids)
+    return {"items": [rule_out(r) for r in rules], "next_cursor": None}
+
+
+@router.get("/{int:rule_id}", response={200: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_get")
+def assignment_rule_get(request, rule_id: int):
+    return _detail(services.assignment_rule_get(request.auth, rule_id))
+
+
+@router.patch("/{int:rule_id}", response={200: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_update")
+def assignment_rule_update(request, rule_id: int, payload: AssignmentRuleIn):
+    rule = services.assignment_rule_get(request.auth, rule_id)
+    rule = services.assignment_rule_update(actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True),
+                                           version=if_match(request))
+    return _detail(rule)
+
+
+@router.delete("/{int:rule_id}", response={204: None, **ERRORS}, operation_id="assignment_rule_delete")
+def assignment_rule_delete(request, rule_id: int):
+    rule = services.assignment_rule_get(request.auth, rule_id)
+    services.assignment_rule_delete(actor=request.auth, rule=rule, version=if_match(request))
+    return Status(204, None)

@@ -1,0 +1,103 @@
+"""/api/v1/scoring-rules: lead scoring rules, administrators only (everyone else 403)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import JsonResponse
+from ninja import Router, Schema
+from ninja.responses import NinjaJSONEncoder, Status
+from pydantic import ConfigDict
+
+from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.customers.schemas import ErrorOut
+from guanxi.sales.models import ScoringRule
+
+from . import services
+
+router = Router(tags=["lead scoring"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
+
+
+class ScoringRuleIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: Any = None
+    kind: Any = None
+    field: Any = None
+    operator: Any = None
+    value: Any = None
+    points: Any = None
+    active: Any = None
+    order: Any = None
+
+
+class ScoringRuleOut(Schema):
+    id: int
+    version: int
+    name: str
+    kind: str
+    field: str
+    operator: str
+    value: Any
+    points: int
+    active: bool
+    order: int
+    description: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ScoringRuleList(Schema):
+    items: list[ScoringRuleOut]
+    next_cursor: str | None
+
+
+def rule_out(rule: ScoringRule) -> dict:
+    return {"id": rule.pk, "version": rule.version, "name": rule.name, "kind": rule.kind, "field": rule.field,
+            "operator": rule.operator, "value": rule.value, "points": rule.points, "active": rule.active,
+            "order": rule.order, "description": services.describe(rule), "created_at": rule.created_at,
+            "updated_at": rule.updated_at}
+
+
+def _detail(rule: ScoringRule, status: int = 200):
+    return with_etag(JsonResponse(rule_out(rule), status=status, encoder=NinjaJSONEncoder,
+                                  json_dumps_params={"ensure_ascii": False}), rule.version)
+
+
+@router.get("", response={200: ScoringRuleList, **ERRORS}, operation_id="scoring_rule_list")
+def scoring_rule_list(request, ordering: str = "", cursor: str | None = None, limit: int | None = None):
+    """The rules in evaluation order (`ordering=order|name|-updated_at…`)."""
+    page = services.scoring_rule_list(request.auth, ordering=ordering or "order", cursor=cursor, limit=limit)
+    return {"items": [rule_out(r) for r in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("", response={201: ScoringRuleOut, **ERRORS}, operation_id="scoring_rule_create")
+@idempotent
+def scoring_rule_create(request, payload: ScoringRuleIn):
+    """Field rule: {"name", "kind": "field", "field": "industry", "operator": "equals"|"in"|"contains"|
+    "not_empty", "value", "points"}; activity rule: {"kind": "activity", "operator":
+    "followup_within_days"|"followups_at_least"|"inbound_reply", "value": N, "points"}. Open leads
+    are rescored in the background after every change."""
+    rule = services.scoring_rule_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
+    return Status(201, rule_out(rule))
+
+
+@router.get("/{int:rule_id}", response={200: ScoringRuleOut, **ERRORS}, operation_id="scoring_rule_get")
+def scoring_rule_get(request, rule_id: int):
+    return _detail(services.scoring_rule_get(request.auth, rule_id))
+
+
+@router.patch("/{int:rule_id}", response={200: ScoringRuleOut, **ERRORS}, operation_id="scoring_rule_update")
+def scoring_rule_update(request, rule_id: int, payload: ScoringRuleIn):
+    rule = services.scoring_rule_get(request.auth, rule_id)
+    rule = services.scoring_rule_update(actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True),
+                                        version=if_match(request))
+    return _detail(rule)
+
+
+@router.delete("/{int:rule_id}", response={204: None, **ERRORS}, operation_id="scoring_rule_delete")
+def scoring_rule_delete(request, rule_id: int):
+    rule = services.scoring_rule_get(request.auth, rule_id)
+    services.scoring_rule_delete(actor=request.auth, rule=rule, version=if_match(request))
+    return Status(204, None)
