@@ -2,7 +2,8 @@
 the pool, in set-based SQL.
 
 Which records: those owned by a pool's members (a member of several pools of one kind belongs
-to the first by `order`, id), not locked, live, of the rule's tier (rule tier "" = every tier),
+to the first by `order`, id), not locked, live, of the rule's tier (rule tier "" = every tier without a
+rule of that kind of its own),
 evaluated at the start of the day `as_of` (local time) with cutoff = that instant − N days:
 
     no_followup     greatest(last_contact_at, owned_since) < cutoff  (owned_since NULL → created_at)
@@ -145,8 +146,15 @@ def _owned_base(pool: Pool, members: set[int]):
 
 def _conditions(pool: Pool, at: dt.datetime) -> list[tuple[Q, str]]:
     out = []
-    for rule in pool.rules.all():
+    rules = list(pool.rules.all())
+    specific = {(r.kind, r.tier) for r in rules if r.tier}
+    for rule in rules:
         cond = rule_condition(pool, rule, at)
+        if cond is not None and not rule.tier and pool.kind == Pool.Kind.CUSTOMER:
+            # a rule for every tier applies to the tiers without a rule of their own of that kind
+            own = [tier for kind, tier in specific if kind == rule.kind]
+            if own:
+                cond &= ~Q(tier__in=own)
         if cond is not None:
             out.append((cond, rule_reason(rule)))
     return out
@@ -281,8 +289,11 @@ def _remind(pool: Pool, members: set[int], *, at: dt.datetime, now: dt.datetime,
     tasks, events, per_owner = [], [], {}
     local_due = timezone.localtime(due).date().isoformat()
     for pk, owner_id, name in rows:
+        # at the evaluation instant when that is later (a preview with --as-of ahead), so that
+        # the next night's run sees the reminder as given after the record's claim and follow-up
         events.append(PoolEvent(pool=pool, object_type=object_type, object_id=pk, action=PoolEvent.Action.REMIND,
-                                to_owner_id=owner_id, from_owner_id=owner_id, reason=local_due, created_at=now))
+                                to_owner_id=owner_id, from_owner_id=owner_id, reason=local_due,
+                                created_at=max(now, at)))
         if owner_id not in languages:
             continue
         per_owner[owner_id] = per_owner.get(owner_id, 0) + 1
