@@ -1,0 +1,479 @@
+"""UI of opportunities (商机): the kanban board per pipeline, the list, the detail page, the form.
+
+Thin views over pipelines/services.py (writes), pipelines/selectors.py (reads) and board.py
+(the board's read model). The board's drag and drop and "Move to…" menu post to
+`opportunity_move_view`, which answers JSON to board.js (the card's new HTML and every
+column's figures) and redirects plain form posts (the detail page's stage bar)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from guanxi.audit.selectors import history_for
+from guanxi.core.errors import ApplicationError, NotFound, PermissionDenied, VersionConflict
+from guanxi.core.htmx import errors_to_form, is_htmx
+from guanxi.customers.forms import TransferForm
+from guanxi.customers.models import Account, Contact, ContactRole
+from guanxi.customers.sharing import collaborators_of
+from guanxi.customers.views import _redact_account_names
+from guanxi.org.models import Action
+from guanxi.org.selectors import active_users
+from guanxi.policies import access
+
+from ..models import Opportunity, Stage
+from . import board as board_model
+from . import selectors, services
+from .forms import MoveForm, OpportunityForm, QuickEditForm
+
+ACCOUNT_SEARCH_LIMIT = 20
+LIST_FILTERS = ("pipeline", "stage", "stage_type", "owner", "account", "expected_close_after", "expected_close_before",
+                "amount_min", "amount_max")
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _error_text(exc: ApplicationError) -> str:
+    parts = [m for msgs in exc.fields.values() for m in msgs]
+    return " ".join(parts) if parts else str(exc.message)
+
+
+def duration_text(seconds) -> str:
+    """How long a deal sat in a stage: "3 days", "5 hours", "12 minutes"."""
+    if seconds is None:
+        return ""
+    days, hours, minutes = seconds // 86400, seconds // 3600, seconds // 60
+    if days:
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    if hours:
+        return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+
+
+def _owner_choices(actor):
+    owners = access.owner_ids(actor, Opportunity.POLICY_OBJECT_TYPE, Action.READ)
+    qs = active_users()
+    return qs if owners is None else qs.filter(pk__in=owners)
+
+
+# --- the board --------------------------------------------------------------------------------
+
+@login_required
+def pipeline_board(request, pk: int | None = None):
+    actor = request.user
+    access.require_type(actor, Action.READ, Opportunity)
+    pipelines = board_model.pipelines()
+    pipeline = board_model.choose_pipeline(pipelines, pk)
+    if pipeline is None:
+        if pk is not None:
+            raise NotFound()
+        return render(request, "sales/opportunities/board.html", {"board": None, "pipelines": []})
+    error = None
+    try:
+        filters = board_model.BoardFilters.from_query(request.GET)
+    except ApplicationError as exc:
+        error, filters = exc, board_model.BoardFilters()
+    data = board_model.board(actor, pipeline, filters, all_pipelines=pipelines)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(request, "sales/opportunities/board.html", {
+        "board": data, "error": error, "query": query.urlencode(), "today": timezone.localdate(),
+        "periods": board_model.period_choices(), "owners": _owner_choices(actor),
+        "can_create": access.scope_level(actor, Opportunity.POLICY_OBJECT_TYPE, Action.CREATE) > 0,
+        "open_stages": [c.stage for c in data.columns],
+    })
+
+
+@login_required
+@require_GET
+def board_column(request, pk: int, stage_pk: int):
+    """The next cards of one column ("load more", htmx)."""
+    actor = request.user
+    pipelines = board_model.pipelines()
+    pipeline = board_model.choose_pipeline(pipelines, pk)
+    if pipeline is None:
+        raise NotFound()
+    stages = board_model.stages_of(pipeline)
+    stage = next((s for s in stages if s.pk == stage_pk), None)
+    if stage is None:
+        raise NotFound()
+    try:
+        filters = board_model.BoardFilters.from_query(request.GET)
+        page, visible = board_model.column_page(actor, pipeline, stage, filters, cursor=request.GET.get("cursor") or None)
+    except ApplicationError as exc:
+        return HttpResponse(_error_text(exc), status=400)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    col = board_model.Column(stage=stage, cards=page.items, more=page.next_cursor is not None,
+                             next_cursor=page.next_cursor)
+    return render(request, "sales/opportunities/board.html#column_cards", {
+        "col": col, "board": {"pipeline": pipeline, "visible_accounts": visible}, "query": query.urlencode(),
+        "today": timezone.localdate(), "open_stages": stages})
+
+
+def _figures_html(request, actor, pipeline, query) -> dict[str, str]:
+    """Every column's header figures, rendered, for the board after a change (one query)."""
+    try:
+        filters = board_model.BoardFilters.from_query(query)
+    except ApplicationError:
+        filters = board_model.BoardFilters()
+    figures = board_model.column_figures(actor, pipeline, filters)
+    out = {}
+    for stage in board_model.stages_of(pipeline):
+        count, total, weighted = figures.get(stage.pk, (0, 0, 0))
+        col = board_model.Column(stage=stage, cards=[], count=count, total=total, weighted=weighted)
+        out[str(stage.pk)] = render_to_string("sales/opportunities/board.html#stats", {"col": col}, request=request)
+    return out
+
+
+def _card_html(request, actor, opportunity) -> str:
+    visible = board_model.visible_account_ids(actor, [opportunity])
+    stages = board_model.stages_of(opportunity.pipeline)
+    return render_to_string("sales/opportunities/board.html#card", {
+        "o": opportunity, "board": {"visible_accounts": visible}, "today": timezone.localdate(),
+        "open_stages": stages}, request=request)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def opportunity_move_view(request, pk: int):
+    """Move to a stage: {stage, reason, version}. JSON for board.js: 200 {card, figures, version}
+    or the error shape with 400 / 404 / 409-free 412 (stale version); a plain form redirects."""
+    actor = request.user
+    form = MoveForm(request.POST)
+    as_json = _wants_json(request)
+    try:
+        opportunity = selectors.opportunity_get(actor, pk, action=Action.UPDATE)
+        if not form.is_valid():
+            from guanxi.core.errors import ValidationFailed
+            raise ValidationFailed(_("Choose a stage."), fields={"stage": [_("Choose a stage.")]})
+        opportunity = services.opportunity_move(actor=actor, opportunity=opportunity, stage=form.cleaned_data["stage"],
+                                                reason=form.cleaned_data.get("reason") or "",
+                                                version=form.cleaned_data.get("version"))
+    except ApplicationError as exc:
+        status = 412 if isinstance(exc, VersionConflict) else 404 if isinstance(exc, NotFound) else \
+            403 if isinstance(exc, PermissionDenied) else 400
+        message = _("Someone changed this opportunity meanwhile; reload the board.") if status == 412 else _error_text(exc)
+        if as_json:
+            return JsonResponse({"error": {"code": getattr(exc, "code", "error"), "message": message,
+                                           "fields": {k: [str(m) for m in v] for k, v in exc.fields.items()}}},
+                                status=status)
+        if status == 404:
+            raise
+        messages.error(request, message)
+        return redirect("opportunity_detail", pk=pk)
+    if as_json:
+        opportunity = Opportunity.objects.select_related("account", "owner", "stage", "pipeline").get(pk=opportunity.pk)
+        return JsonResponse({"card": _card_html(request, actor, opportunity), "version": opportunity.version,
+                             "stage": opportunity.stage_id,
+                             "figures": _figures_html(request, actor, opportunity.pipeline, request.GET)})
+    messages.success(request, _("Moved to “%(stage)s”.") % {"stage": opportunity.stage.name})
+    return redirect("opportunity_detail", pk=pk)
+
+
+@login_required
+def opportunity_quick_edit(request, pk: int):
+    """The board's off-canvas: GET the form, POST it (htmx). Success re-renders the card and the
+    column figures out of band and tells board.js to close the off-canvas."""
+    actor = request.user
+    opportunity = selectors.opportunity_get(actor, pk, action=Action.UPDATE)
+    stages = board_model.stages_of(opportunity.pipeline)
+    initial = {"amount": opportunity.amount, "expected_close": opportunity.expected_close.isoformat() if opportunity.expected_close else "",
+               "probability": opportunity.probability if opportunity.probability_manual else "",
+               "next_step": opportunity.next_step, "stage": str(opportunity.stage_id), "version": opportunity.version}
+    form = QuickEditForm(request.POST or None, initial=initial, stages=stages)
+    ctx = {"form": form, "o": opportunity, "stages": stages, "saved": False}
+    if request.method == "POST" and form.is_valid():
+        data = form.payload()
+        if form.cleaned_data["stage"] and form.cleaned_data["stage"] != str(opportunity.stage_id):
+            data["stage"] = form.cleaned_data["stage"]
+            if request.POST.get("loss_reason"):
+                data["loss_reason"] = request.POST["loss_reason"][:3000]
+        try:
+            opportunity = services.opportunity_update(actor=actor, opportunity=opportunity, data=data,
+                                                      version=form.cleaned_data.get("version"))
+        except ApplicationError as exc:
+            if isinstance(exc, VersionConflict):
+                form.add_error(None, _("Someone changed this opportunity meanwhile; reload the board."))
+            else:
+                errors_to_form(form, exc)
+        else:
+            opportunity = Opportunity.objects.select_related("account", "owner", "stage", "pipeline").get(pk=opportunity.pk)
+            response = render(request, "sales/opportunities/quick_edit.html", {
+                **ctx, "o": opportunity, "saved": True,
+                "card_html": _card_html(request, actor, opportunity),
+                "figures": _figures_html(request, actor, opportunity.pipeline, request.GET)})
+            response["HX-Trigger"] = "gx-quick-saved"
+            return response
+    return render(request, "sales/opportunities/quick_edit.html", ctx)
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+@login_required
+def opportunity_list(request):
+    actor = request.user
+    access.require_type(actor, Action.READ, Opportunity)
+    filters = {k: request.GET.get(k, "")[:200] for k in LIST_FILTERS}
+    params = selectors.ListParams(q=request.GET.get("q", "")[:200], ordering=request.GET.get("ordering", "") or "-updated_at",
+                                  cursor=request.GET.get("cursor") or None, limit=25,
+                                  filters={k: v for k, v in filters.items() if v})
+    error = page = totals = None
+    try:
+        page = selectors.opportunity_list(actor, params)
+        totals = board_model.totals(selectors.opportunity_queryset(actor, q=params.q, filters=params.filters))
+    except ApplicationError as exc:
+        error = exc
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    pipelines = board_model.pipelines()
+    ctx = {"page": page, "error": error, "params": params, "filters": filters, "query": query.urlencode(),
+           "totals": totals, "pipelines": pipelines, "today": timezone.localdate(),
+           "stages": [s for p in pipelines for s in board_model.stages_of(p)],
+           "stage_types": Stage.Type.choices, "owners": _owner_choices(actor),
+           "visible_accounts": board_model.visible_account_ids(actor, page.items) if page else set(),
+           "can_create": access.scope_level(actor, Opportunity.POLICY_OBJECT_TYPE, Action.CREATE) > 0,
+           "orderings": [("-updated_at", _("Recently updated")), ("expected_close", _("Closing soonest")),
+                         ("-amount", _("Largest amount")), ("name", _("Name A–Z"))]}
+    template = "sales/opportunities/list.html#rows" if is_htmx(request) and request.GET.get("cursor") else \
+        "sales/opportunities/list.html"
+    return render(request, template, ctx)
+
+
+# --- the detail page --------------------------------------------------------------------------
+
+def _contact_roles(actor, opportunity):
+    """The deal's contacts the viewer may read, with their roles (one query)."""
+    visible = access.scope(actor, Contact).values("pk")
+    return list(opportunity.contact_roles.filter(contact__in=visible).select_related("contact").order_by("-is_primary", "contact__name"))
+
+
+@login_required
+def opportunity_detail(request, pk: int):
+    actor = request.user
+    opportunity = selectors.opportunity_get(actor, pk)
+    stages = board_model.stages_of(opportunity.pipeline)
+    can_update = access.can(actor, Action.UPDATE, opportunity)
+    roles = _contact_roles(actor, opportunity)
+    contact_choices = []
+    if can_update:
+        taken = {r.contact_id for r in roles}
+        contact_choices = [c for c in access.scope(actor, Contact).filter(account_id=opportunity.account_id)
+                           .order_by("name", "id").only("id", "name", "family_name", "given_name")[:100] if c.pk not in taken]
+    account_visible = access.scope(actor, Account).filter(pk=opportunity.account_id).exists()
+    lead_visible = False
+    if opportunity.lead_id:
+        from ..models import Lead
+        lead_visible = access.scope(actor, Lead).filter(pk=opportunity.lead_id).exists()
+    history = selectors.stage_history(actor, opportunity)
+    for change in history:
+        change.duration = duration_text(change.seconds_in_stage)
+    current_index = next((i for i, s in enumerate(stages) if s.pk == opportunity.stage_id), -1)
+    return render(request, "sales/opportunities/detail.html", {
+        "o": opportunity, "stages": stages, "current_index": current_index, "stage_history": history,
+        "contact_roles": roles, "contact_choices": contact_choices, "roles": ContactRole.choices,
+        "account_visible": account_visible, "lead_visible": lead_visible, "today": timezone.localdate(),
+        "can_update": can_update, "can_delete": access.can(actor, Action.DELETE, opportunity),
+        "can_transfer": access.can(actor, Action.TRANSFER, opportunity),
+        "collaborators": collaborators_of(opportunity), "base_currency": settings.BASE_CURRENCY,
+        "history": _redact_account_names(request, history_for(opportunity)),
+    })
+
+
+@login_required
+@require_POST
+def opportunity_contacts(request, pk: int):
+    """Add (contact + role) or remove (remove=<contact id>) one contact of the deal."""
+    actor = request.user
+    opportunity = selectors.opportunity_get(actor, pk, action=Action.UPDATE)
+    current = [{"contact": r.contact_id, "role": r.role, "is_primary": r.is_primary}
+               for r in opportunity.contact_roles.all()]
+    remove = _int(request.POST.get("remove"))
+    if remove:
+        current = [c for c in current if c["contact"] != remove]
+    else:
+        cid = access.record_id(request.POST.get("contact"))
+        current = [c for c in current if c["contact"] != cid]
+        current.append({"contact": request.POST.get("contact", "")[:40], "role": request.POST.get("role", "")[:40],
+                        "is_primary": False})
+    try:
+        services.opportunity_contacts_set(actor=actor, opportunity=opportunity, contacts=current)
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Contacts updated."))
+    return redirect(f"{reverse('opportunity_detail', args=[pk])}#contacts")
+
+
+# --- create, edit, delete, restore, transfer --------------------------------------------------
+
+def _form_choices():
+    """[(pipeline id, name)] with the default pipeline first, and their active stages."""
+    pipelines = sorted(board_model.pipelines(), key=lambda p: not p.is_default)
+    stages = [s for p in pipelines for s in board_model.stages_of(p)]
+    return [(p.pk, p.name) for p in pipelines], stages
+
+
+def _account_label(actor, account_id) -> str:
+    pk = access.record_id(account_id)
+    if not pk:
+        return ""
+    return access.scope(actor, Account).filter(pk=pk).values_list("name", flat=True).first() or ""
+
+
+def _render_form(request, form, opportunity):
+    account_id = form["account"].value() or ""
+    return render(request, "sales/opportunities/form.html", {
+        "form": form, "o": opportunity, "stage_rows": form.stage_rows,
+        "account_label": _account_label(request.user, account_id),
+        "loss_reason": request.POST.get("loss_reason", "")[:500] if request.method == "POST" else getattr(opportunity, "loss_reason", ""),
+        "cancel_url": reverse("opportunity_detail", args=[opportunity.pk]) if opportunity else reverse("opportunity_list")})
+
+
+def _save(request, form, save):
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save(form)
+    except ApplicationError as exc:
+        if isinstance(exc, VersionConflict):
+            form.add_error(None, _("Someone changed this opportunity meanwhile; reload the page and try again."))
+        else:
+            errors_to_form(form, exc)
+        return None
+
+
+@login_required
+def opportunity_create(request):
+    actor = request.user
+    access.require(actor, Action.CREATE, model=Opportunity)
+    pipelines, stages = _form_choices()
+    initial = {"currency": "CNY"}
+    account = access.scope(actor, Account).filter(pk=access.record_id(request.GET.get("account")) or 0).first() \
+        if request.GET.get("account") else None
+    if account:
+        initial["account"] = str(account.pk)
+    pipeline_pk = access.record_id(request.GET.get("pipeline"))
+    default = next((p for p in pipelines if p[0] == pipeline_pk), None) or next(iter(pipelines), None)
+    initial["pipeline"] = str(default[0]) if default else ""
+    stage_pk = access.record_id(request.GET.get("stage"))
+    if stage_pk and any(s.pk == stage_pk for s in stages):
+        initial["stage"] = str(stage_pk)
+    form = OpportunityForm(request.POST or None, initial=initial, pipelines=pipelines, stages=stages)
+    saved = _save(request, form, lambda f: services.opportunity_create(actor=actor, data=f.payload()))
+    if saved:
+        messages.success(request, _("Opportunity “%(name)s” created.") % {"name": saved.name})
+        return redirect("opportunity_detail", pk=saved.pk)
+    return _render_form(request, form, None)
+
+
+@login_required
+def opportunity_edit(request, pk: int):
+    actor = request.user
+    opportunity = selectors.opportunity_get(actor, pk, action=Action.UPDATE)
+    pipelines, stages = _form_choices()
+    initial = {"name": opportunity.name, "account": str(opportunity.account_id), "amount": opportunity.amount,
+               "currency": opportunity.currency, "pipeline": str(opportunity.pipeline_id), "stage": str(opportunity.stage_id),
+               "expected_close": opportunity.expected_close.isoformat() if opportunity.expected_close else "",
+               "probability": opportunity.probability if opportunity.probability_manual else "",
+               "next_step": opportunity.next_step, "competitors": ", ".join(opportunity.competitors or []),
+               "description": opportunity.description, "version": opportunity.version}
+    form = OpportunityForm(request.POST or None, initial=initial, pipelines=pipelines, stages=stages)
+
+    def save(f):
+        data = f.payload()
+        if str(data["account"]) == str(opportunity.account_id):
+            data.pop("account")  # unchanged (perhaps an account the editor cannot see)
+        if opportunity.stage_type == Stage.Type.LOST or str(data.get("stage")) != str(opportunity.stage_id):
+            if request.POST.get("loss_reason"):
+                data["loss_reason"] = request.POST["loss_reason"][:3000]
+        return services.opportunity_update(actor=actor, opportunity=opportunity, data=data,
+                                           version=f.cleaned_data.get("version"))
+    saved = _save(request, form, save)
+    if saved:
+        messages.success(request, _("Changes saved."))
+        return redirect("opportunity_detail", pk=saved.pk)
+    return _render_form(request, form, opportunity)
+
+
+@login_required
+@require_POST
+def opportunity_delete(request, pk: int):
+    actor = request.user
+    opportunity = selectors.opportunity_get(actor, pk, action=Action.DELETE)
+    try:
+        services.opportunity_delete(actor=actor, opportunity=opportunity, version=_int(request.POST.get("version")))
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("opportunity_detail", pk=pk)
+    messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": opportunity.name})
+    return redirect("opportunity_list")
+
+
+@login_required
+@require_POST
+def opportunity_restore(request, pk: int):
+    actor = request.user
+    opportunity = access.get(actor, Opportunity, pk, Action.DELETE, deleted=True)
+    try:
+        services.opportunity_restore(actor=actor, opportunity=opportunity)
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("opportunity_list")
+    messages.success(request, _("“%(name)s” restored.") % {"name": opportunity.name})
+    return redirect("opportunity_detail", pk=pk)
+
+
+@login_required
+def opportunity_transfer(request, pk: int):
+    actor = request.user
+    opportunity = selectors.opportunity_get(actor, pk, action=Action.TRANSFER)
+    form = TransferForm(request.POST or None, users=active_users())
+    del form.fields["with_contacts"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.opportunity_transfer(actor=actor, opportunity=opportunity, owner=form.cleaned_data["owner"])
+        except ApplicationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Owner changed."))
+            if access.scope(actor, Opportunity).filter(pk=pk).exists():
+                return redirect("opportunity_detail", pk=pk)
+            return redirect("opportunity_list")
+    return render(request, "customers/transfer_form.html", {
+        "form": form, "record": opportunity, "cancel_url": reverse("opportunity_detail", args=[pk])})
+
+
+@login_required
+@require_GET
+def account_search(request):
+    """The form's account picker: up to 20 visible accounts matching ?q= (htmx fragment)."""
+    q = (request.GET.get("q") or request.GET.get("account_search") or "").strip()[:100]
+    accounts = []
+    if q:
+        from guanxi.search.selectors import matching
+
+        qs = access.scope(request.user, Account)
+        condition = matching(Account.POLICY_OBJECT_TYPE, q)
+        from django.db.models import Q
+        qs = qs.filter(Q(name__icontains=q) if condition is None else condition | Q(name__icontains=q))
+        accounts = list(qs.order_by("name", "id").only("id", "name", "industry", "tier")[:ACCOUNT_SEARCH_LIMIT])
+    return render(request, "sales/opportunities/form.html#account_results", {"accounts": accounts, "q": q})
