@@ -40,6 +40,7 @@ from guanxi.engagement.followups.api import router as activities_router  # noqa:
 from guanxi.engagement.todos.api import notifications_router  # noqa: E402
 from guanxi.engagement.todos.api import router as tasks_router  # noqa: E402
 from guanxi.org.api import router as auth_router  # noqa: E402
+from guanxi.sales.forecast.api import forecast_router, leaderboard_router, targets_router  # noqa: E402
 from guanxi.sales.webforms.api import router as lead_forms_router  # noqa: E402
 from guanxi.sales.scoring.api import router as scoring_rules_router  # noqa: E402
 from guanxi.sales.assignment.api import router as assignment_rules_router  # noqa: E402
@@ -68,3 +69,6 @@ api.add_router("/exchange-rates", rates_router)
 api.add_router("/lead-forms", lead_forms_router)
 api.add_router("/scoring-rules", scoring_rules_router)
 api.add_router("/assignment-rules", assignment_rules_router)
+api.add_router("/targets", targets_router)
+api.add_router("/forecast", forecast_router)
+api.add_router("/leaderboard", leaderboard_router)
