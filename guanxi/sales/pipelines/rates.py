@@ -79,8 +79,14 @@ def clean_rate(value) -> Decimal:
         raise error
     if isinstance(value, float):
         value = repr(value)
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, Decimal):
+        value = format(value, "f")
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,12})?", value.strip()):
+        raise error
     try:
-        rate = Decimal(value.strip() if isinstance(value, str) else value)
+        rate = Decimal(value.strip())
     except (InvalidOperation, TypeError, ValueError):
         raise error from None
     if not rate.is_finite() or rate <= 0 or rate > MAX_RATE or rate.as_tuple().exponent < -8:
