@@ -53,6 +53,7 @@ OWNER_WEIGHTS = [1, 2, 4, 4, 4]  # director, manager1, rep1, rep2, rep3 (SALES_U
 TIERS = [Tier.A, Tier.B, Tier.B, Tier.C, Tier.C, Tier.C]
 TAGS = ["重点客户", "VIP", "代理商", "老客户", "新客户", "展会"]
 ACTIVITIES_PER_ACCOUNT = 20  # on average (story.activity_range)
+OWNED_DAYS = 40  # the oldest ownership (owned_since), see owned_since()
 DEFAULT_THRESHOLDS = {"A": 30, "B": 60, "C": 90, "": 90}  # CustomerSettings' defaults
 # The tables a large load fills, whose indexes and foreign keys are set aside meanwhile.
 BULK_MODELS = [Account, Contact, SearchDocument, ContactAccount, PartnerLink, StageChange, Activity,
@@ -91,6 +92,17 @@ def _phone(value: str, validate: bool) -> str:
         return ""
 
 
+def owned_since(created: datetime, now: datetime) -> datetime:
+    """Since when the owner has had the customer, as the pools' reclaim rules count it: the
+    demo's owners took their customers over when the pools started, within the last OWNED_DAYS
+    days (spread by the creation time, without a draw of the random generator, so the other
+    fields stay what they were); the newer customers since their creation."""
+    age = now - created
+    if age <= timedelta(days=OWNED_DAYS):
+        return created
+    return now - timedelta(seconds=2 * 86400 + int(age.total_seconds()) % ((OWNED_DAYS - 2) * 86400))
+
+
 def make_chunk(plan: Plan, number: int, count: int) -> Chunk:
     """Accounts number·CHUNK … number·CHUNK + count − 1 with their contacts, unsaved."""
     rng = random.Random(f"{plan.seed}:{number}")
@@ -105,7 +117,7 @@ def make_chunk(plan: Plan, number: int, count: int) -> Chunk:
             name=data["name"], uscc=data["uscc"], industry=data["industry"], tier=rng.choice(TIERS),
             phone=_phone(data["phone"], plan.validate), website=data.get("website", ""), address=data["address"],
             tags=rng.sample(TAGS, rng.randrange(0, 3)),
-            owner_id=owner_id, created_by_id=owner_id, created_at=created, owned_since=created,
+            owner_id=owner_id, created_by_id=owner_id, created_at=created, owned_since=owned_since(created, plan.now),
             updated_at=created + timedelta(seconds=rng.randrange(0, max(1, age))),
             name_key=company_key(data["name"]),
         )

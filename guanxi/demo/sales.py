@@ -26,9 +26,9 @@ The rows are written with bulk_create, with the same derived fields the services
 (amount_base, stage_type, probability, stage_entered_at, closed_at, owned_since, score and its
 reasons), a "create" audit row per lead and opportunity, and search index entries.
 
-Ownership clock: the pools "started" a few weeks before the demo, so the East members' records
-are owned since a date within the last four weeks (rather than since their creation, up to two
-years ago) — otherwise the first nightly reclaim would take back nearly every customer without
+Ownership clock: the pools "started" a few weeks before the demo, so customers are owned since a
+date within the last 40 days (generate.owned_since) rather than since their creation, up to two
+years ago — otherwise the first nightly reclaim would take back nearly every customer without
 an open opportunity. A handful are placed just before a reminder and just past a rule, so that
 the first nights show reminders and a reclaim.
 """
@@ -285,7 +285,9 @@ class Timeline:
             return [*open_stages, won] if self.rng.random() < 0.7 else [*open_stages[1:], won]
         if outcome == "lost":
             return [*open_stages[: self.rng.randrange(1, len(open_stages) + 1)], lost]
-        return open_stages[: self.rng.randrange(1, len(open_stages) + 1)]
+        # open deals cycle through the stages (more of them early in the funnel), so every column has cards
+        self.opened = getattr(self, "opened", -1) + 1
+        return open_stages[: min(len(open_stages), (1, 2, 3, 4, 2, 1, 3, 2)[self.opened % 8])]
 
     def moments(self, steps: int, end: datetime, *, open_: bool) -> list[datetime]:
         """When each stage of the path was entered: 3–25 days per stage, the last one (an open
@@ -436,6 +438,8 @@ def make_leads(rng: random.Random, users, form: LeadForm, rules, converted_targe
             lead.owner = lead.created_by = users_by_pk(users)[account.owner_id]
             lead.owned_since = clock(created)
             lead.company, lead.name, lead.industry = account.name, contact.name, account.industry or lead.industry
+            city = next((c for c in PROVINCES if account.name.startswith(c)), None)
+            lead.province, lead.city = (PROVINCES[city], f"{city}市") if city else ("", "")
             lead.mobile, lead.email = contact.mobile, contact.email
             lead.account, lead.contact, lead.opportunity = account, contact, opportunity
             lead.converted_at = lead.updated_at = created + timedelta(days=rng.randrange(2, 20))
@@ -511,7 +515,7 @@ def fill_pools(rng: random.Random, users, east: Pool, lead_pool: Pool, leads: li
                                 to_owner_id=account.owner_id, created_at=when,
                                 reason="客户所在区域由该销售负责" if assign else ""))
         Account.objects.filter(pk=account.pk).update(owned_since=when)
-    locked = [a for a in rest[5:] if a.tier == "A"][:3]
+    locked = sorted(rest[5:], key=lambda a: a.tier or "Z")[:3]  # key customers first
     for account in locked:
         events.append(PoolEvent(pool=east, object_type="account", object_id=account.pk, action=PoolEvent.Action.LOCK,
                                 actor_id=account.owner_id, to_owner_id=account.owner_id, reason="重点跟进中的大客户",
@@ -532,19 +536,13 @@ def fill_pools(rng: random.Random, users, east: Pool, lead_pool: Pool, leads: li
     return {"pooled_accounts": len(pooled), "locked": len(locked), "pool_events": len(events)}
 
 
-def ownership_clock(rng: random.Random, users, east: Pool, busy: set[int], now: datetime) -> None:
-    """The East members' customers are owned since the pools started (within the last four
-    weeks); two are past a reclaim rule and three are due a reminder, for the first nights."""
-    since_pools = now - timedelta(days=28)
+def ownership_clock(users, busy: set[int], now: datetime) -> None:
+    """generate.owned_since() spread the ownership over the last weeks; here two silent East
+    customers are put past a reclaim rule and three just before a reminder, so that the first
+    nights show a reclaim and reminders."""
     east_ids = [users[u].pk for u in ("manager1", "rep1", "rep2")]
-    live = Account.objects.filter(owner_id__in=east_ids, deleted_at__isnull=True)
-    rows = list(live.filter(owned_since__lt=since_pools).values_list("pk", flat=True))
-    by_day = defaultdict(list)
-    for pk in rows:
-        by_day[rng.randrange(2, 26)].append(pk)
-    for days, pks in by_day.items():
-        Account.objects.filter(pk__in=pks).update(owned_since=now - timedelta(days=days, hours=rng.randrange(24)))
-    silent = list(live.exclude(pk__in=busy).filter(pool_locked=False)
+    silent = list(Account.objects.filter(owner_id__in=east_ids, deleted_at__isnull=True, pool_locked=False)
+                  .exclude(pk__in=busy)
                   .filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=now - timedelta(days=70)))
                   .order_by("tier", "id").values_list("pk", "tier"))
     overdue = [pk for pk, tier in silent if tier == "C"][:2]
@@ -639,7 +637,7 @@ def make_sales_demo(users: dict[str, User], *, seed: int = 2026, now: datetime |
                                             clock=lambda created: max(created, now - timedelta(days=27)))
         LeadForm.objects.filter(pk=form.pk).update(submissions=sum(1 for x in leads if x.form_id))
         made = fill_pools(rng, users, east, lead_pool, leads, busy, now)
-        ownership_clock(rng, users, east, busy, now)
+        ownership_clock(users, busy, now)
         made["targets"] = make_targets(rng, users, depts, opportunities, today, admin)
         made["notifications"] = make_notifications(users, leads, now)
         search.bulk_index([*leads, *opportunities])
