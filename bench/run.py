@@ -494,8 +494,14 @@ def main() -> None:
     parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--activities-per-account", type=int, default=ACTIVITIES_PER_ACCOUNT,
                         help="follow-ups per account on average (the big customer has 10,000 timeline entries anyway)")
-    parser.add_argument("--only", choices=["all", "360"], default="all", help="360: only the Customer 360° scenarios")
-    args = parser.parse_args()
+    parser.add_argument("--only", choices=["all", "360", "sales"], default="all",
+                        help="360: only the Customer 360° scenarios; sales: only the sales ones (bench/sales.py)")
+    args, _rest = parser.parse_known_args()
+    if args.only == "sales":  # its own database and options: bench/sales.py --help
+        import sales
+
+        sales.main([a for a in sys.argv[1:] if not a.startswith("--only") and a != "sales"])
+        return
 
     import customer360 as c360  # bench/customer360.py, next to this file
 
