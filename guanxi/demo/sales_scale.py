@@ -86,7 +86,7 @@ def _write(model, rows: list) -> None:
         from .pgload import _copier
 
         with connection.cursor() as cursor:
-            _copier(model, with_pk=model is not SearchDocument)(cursor, rows)
+            _copier(model, with_pk=model in (Opportunity, Lead))(cursor, rows)  # the others take their sequence's ids
     else:
         model.objects.bulk_create(rows, batch_size=1000)
 
