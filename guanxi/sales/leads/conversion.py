@@ -108,7 +108,7 @@ def lead_convert(*, actor, lead: Lead, account=None, opportunity: dict | None = 
     {"account": id, "contact": id, "opportunity": id or None}."""
     access.require(actor, Action.UPDATE, lead)
     # Lock the row: two conversions of one lead at once cannot both create accounts.
-    lead = Lead._base_manager.select_for_update().select_related("owner").get(pk=lead.pk)
+    lead = Lead._base_manager.select_for_update().get(pk=lead.pk)
     _refuse(lead)
     if account not in (None, ""):
         target = access.resolve(actor, Account, account, field="account", invalid=_("Choose an account."),
