@@ -256,6 +256,8 @@ IDEMPOTENCY_TTL_HOURS = 24
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
 EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)  # more runs as a background job
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)  # finished export files are deleted after this
+# Posts one address may send to one public web form (/f/<slug>) per minute; 0 switches the limit off
+LEAD_FORM_RATE_PER_MINUTE = env.int("LEAD_FORM_RATE_PER_MINUTE", default=10)
 # The address people reach Guanxi at, for links in emails (reminders); e.g. https://crm.example.com
 SITE_URL = env.str("SITE_URL", default="")
 
