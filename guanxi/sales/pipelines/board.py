@@ -64,6 +64,9 @@ class BoardFilters:
         errors: dict[str, list[str]] = {}
         raw = {k: (params.get(k) or "").strip()[:200] for k in
                ("owner", "period", "close_after", "close_before", "amount_min", "amount_max", "q", "closed")}
+        if any("\x00" in v for v in raw.values()):
+            raise ValidationFailed(_("Check the filters."), fields={
+                k: [_("This value is not valid.")] for k, v in raw.items() if "\x00" in v})
         f = cls(owner=raw["owner"][:150], q=raw["q"], show_closed=raw["closed"] == "all", raw=raw)
         if raw["period"]:
             if raw["period"] not in PERIODS:

@@ -34,10 +34,13 @@ class OpportunityForm(forms.Form):
                                   widget=forms.Textarea(attrs={"rows": 4}))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, pipelines=(), stages=(), **kwargs):
+    def __init__(self, *args, pipelines=(), stages=(), currencies=None, **kwargs):
         """`pipelines`: [(id, name)]; `stages`: Stage rows of those pipelines (the template groups
-        them by pipeline and board.js shows the chosen pipeline's)."""
+        them by pipeline and board.js shows the chosen pipeline's); `currencies`: the base
+        currency and those with an exchange rate."""
         super().__init__(*args, **kwargs)
+        if currencies:
+            self.fields["currency"].choices = [(c, c) for c in currencies]
         self.fields["pipeline"].choices = [(str(pk), name) for pk, name in pipelines]
         self.fields["stage"].choices = [(str(s.pk), s.name) for s in stages]
         self.stage_rows = list(stages)

@@ -233,7 +233,7 @@ def opportunity_list(request):
     actor = request.user
     access.require_type(actor, Action.READ, Opportunity)
     filters = {k: request.GET.get(k, "")[:200] for k in LIST_FILTERS}
-    params = selectors.ListParams(q=request.GET.get("q", "")[:200], ordering=request.GET.get("ordering", "") or "-updated_at",
+    params = selectors.ListParams(q=request.GET.get("q", "").replace("\x00", "")[:200], ordering=request.GET.get("ordering", "") or "-updated_at",
                                   cursor=request.GET.get("cursor") or None, limit=25,
                                   filters={k: v for k, v in filters.items() if v})
     error = page = totals = None
@@ -332,6 +332,16 @@ def _form_choices():
     return [(p.pk, p.name) for p in pipelines], stages
 
 
+def _currencies(current: str | None = None) -> list[str]:
+    """The base currency, the currencies with an exchange rate, and the record's own."""
+    from ..models import ExchangeRate
+
+    codes = [settings.BASE_CURRENCY, *ExchangeRate.objects.order_by("currency").values_list("currency", flat=True)]
+    if current and current not in codes:
+        codes.append(current)
+    return list(dict.fromkeys(codes))
+
+
 def _account_label(actor, account_id) -> str:
     pk = access.record_id(account_id)
     if not pk:
@@ -366,7 +376,7 @@ def opportunity_create(request):
     actor = request.user
     access.require(actor, Action.CREATE, model=Opportunity)
     pipelines, stages = _form_choices()
-    initial = {"currency": "CNY"}
+    initial = {"currency": settings.BASE_CURRENCY}
     account = access.scope(actor, Account).filter(pk=access.record_id(request.GET.get("account")) or 0).first() \
         if request.GET.get("account") else None
     if account:
@@ -377,7 +387,8 @@ def opportunity_create(request):
     stage_pk = access.record_id(request.GET.get("stage"))
     if stage_pk and any(s.pk == stage_pk for s in stages):
         initial["stage"] = str(stage_pk)
-    form = OpportunityForm(request.POST or None, initial=initial, pipelines=pipelines, stages=stages)
+    form = OpportunityForm(request.POST or None, initial=initial, pipelines=pipelines, stages=stages,
+                           currencies=_currencies())
     saved = _save(request, form, lambda f: services.opportunity_create(actor=actor, data=f.payload()))
     if saved:
         messages.success(request, _("Opportunity “%(name)s” created.") % {"name": saved.name})
@@ -396,7 +407,8 @@ def opportunity_edit(request, pk: int):
                "probability": opportunity.probability if opportunity.probability_manual else "",
                "next_step": opportunity.next_step, "competitors": ", ".join(opportunity.competitors or []),
                "description": opportunity.description, "version": opportunity.version}
-    form = OpportunityForm(request.POST or None, initial=initial, pipelines=pipelines, stages=stages)
+    form = OpportunityForm(request.POST or None, initial=initial, pipelines=pipelines, stages=stages,
+                           currencies=_currencies(opportunity.currency))
 
     def save(f):
         data = f.payload()
@@ -466,7 +478,7 @@ def opportunity_transfer(request, pk: int):
 @require_GET
 def account_search(request):
     """The form's account picker: up to 20 visible accounts matching ?q= (htmx fragment)."""
-    q = (request.GET.get("q") or request.GET.get("account_search") or "").strip()[:100]
+    q = (request.GET.get("q") or request.GET.get("account_search") or "").replace("\x00", "").strip()[:100]
     accounts = []
     if q:
         from guanxi.search.selectors import matching
