@@ -192,7 +192,7 @@ def test_unknown_fields_are_ignored(lead_form):
 
 def test_wrong_encodings_and_bytes_do_not_break_the_page(lead_form):
     client = visitor()
-    body = "name=%FF%FE%00bad&mobile=13800138000&consent=on".encode()
+    body = b"name=%FF%FE%00bad&mobile=13800138000&consent=on"
     r = client.post(PAGE, body, content_type="application/x-www-form-urlencoded")
     assert r.status_code in (200, 400)
     r = client.generic("POST", PAGE, b"name=%E7%8E%8B&mobile=13800138000&consent=on",

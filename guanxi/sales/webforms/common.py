@@ -30,7 +30,7 @@ def get_or_404(model, pk, *, live_only: bool = False):
     """One configuration row by id; a malformed id is the same 404 as an absent one."""
     try:
         pk = int(pk)
-        manager = getattr(model, "_base_manager")
+        manager = model._base_manager
         qs = manager.filter(pk=pk)
         if live_only:
             qs = qs.filter(deleted_at__isnull=True)

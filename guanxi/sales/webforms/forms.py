@@ -47,7 +47,8 @@ class LeadFormEditor(forms.Form):
     def picker_rows(self) -> list[dict]:
         """One row per Lead field for the template: include, required, order, three labels."""
         return [{"name": name, "label": label, "include": self[f"f_{name}"], "required": self[f"r_{name}"],
-                 "order": self[f"o_{name}"], "labels": [self[f"l_{name}_{s}"] for s, _l in LANG_FIELDS]}
+                 "order": self[f"o_{name}"],
+                 "labels": [{"field": self[f"l_{name}_{s}"], "lang": lang} for s, lang in LANG_FIELDS]}
                 for name, label in FORM_FIELDS.items()]
 
     def bound(self, prefix: str) -> list:
@@ -80,12 +81,14 @@ class LeadFormEditor(forms.Form):
         for prefix in ("title", "consent_text", "success_message"):
             for suffix, _l in LANG_FIELDS:
                 initial[f"{prefix}_{suffix}"] = getattr(form, f"{prefix}_{suffix}")
-        position = {f["name"]: i for i, f in enumerate(form.fields)}
-        for i, name in enumerate(FORM_FIELDS):
+        position = {f["name"]: i + 1 for i, f in enumerate(form.fields)}
+        for name in FORM_FIELDS:  # fields not on the form follow those that are
+            position.setdefault(name, len(position) + 1)
+        for name in FORM_FIELDS:
             spec = next((f for f in form.fields if f["name"] == name), None)
             initial[f"f_{name}"] = spec is not None
             initial[f"r_{name}"] = bool(spec and spec.get("required"))
-            initial[f"o_{name}"] = position.get(name, len(form.fields) + i) + 1
+            initial[f"o_{name}"] = position[name]
             for suffix, _l in LANG_FIELDS:
                 initial[f"l_{name}_{suffix}"] = (spec or {}).get(f"label_{suffix}", "")
         return initial

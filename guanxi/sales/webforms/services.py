@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from guanxi.audit import services as audit
 from guanxi.core.errors import NotFound, ValidationFailed
@@ -32,7 +32,7 @@ from . import common as c
 
 # The Lead fields a form may ask for, in the order the field picker shows them.
 FORM_FIELDS: dict[str, Any] = {
-    "name": gettext_lazy("Name"),
+    "name": pgettext_lazy("a person's name", "Name"),
     "company": gettext_lazy("Company"),
     "title": gettext_lazy("Job title"),
     "mobile": gettext_lazy("Mobile"),
