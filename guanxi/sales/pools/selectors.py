@@ -237,8 +237,8 @@ def record_actions(actor, record) -> dict | None:
                 "can_assign": can_assign, "members": _member_choices(pool) if can_assign else []}
     if not access.can(actor, Action.TRANSFER, record):
         return None
-    pools = [p for p in pool_list(actor, kind=kind) if p.active and
-             (services.is_member(actor, p) or services.is_admin(actor, p))]
+    # one query: pool_queryset already means member, member department, administrator or superuser
+    pools = list(pool_queryset(actor).filter(kind=kind, active=True).order_by("order", "id"))
     return {"kind": kind, "record": record, "in_pool": False, "pools": pools, "can_return": bool(pools),
             "locked": record.pool_locked, "can_lock": True}
 

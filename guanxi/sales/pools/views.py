@@ -17,7 +17,7 @@ from guanxi.customers.models import Industry, Tier
 from guanxi.org.models import Department
 
 from ..models import LeadSource, Pool, PoolRule
-from . import selectors, services
+from . import reclaim, selectors, services
 
 
 def _back(request, fallback: str):
@@ -56,9 +56,12 @@ def pool_detail(request, pk: int):
         for row in page.items:
             row.pool_contacts = contacts.get(row.pk, [])
     limits = selectors.my_limits(request.user, pool)
+    rules = list(pool.rules.all())
+    for rule in rules:
+        rule.label = reclaim.rule_reason(rule)
     query = urlencode({k: v for k, v in {"q": request.GET.get("q", ""), **filters}.items() if v})
     context = {"pool": pool, "page": page, "error": error, "limits": limits, "filters": filters, "query": query,
-               "rules": list(pool.rules.all()), "industries": Industry.choices, "tiers": Tier.choices,
+               "rules": rules, "industries": Industry.choices, "tiers": Tier.choices,
                "sources": LeadSource.choices,
                "members": selectors._member_choices(pool) if limits["is_admin"] else []}
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
