@@ -15,7 +15,18 @@ from guanxi.customers.schemas import ErrorOut
 
 from ..models import Pool
 from . import selectors, services
-from .schemas import AssignIn, EventList, IdsIn, LockIn, MovedOut, PoolIn, PoolList, PoolOut, RecordList, ReturnIn
+from .schemas import (
+    AssignIn,
+    EventList,
+    IdsIn,
+    LockIn,
+    MovedOut,
+    PoolIn,
+    PoolList,
+    PoolOut,
+    RecordList,
+    ReturnIn,
+)
 
 router = Router(tags=["pools"])
 
