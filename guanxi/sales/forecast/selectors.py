@@ -458,6 +458,10 @@ class BreakdownRow:
     def label(self) -> str:
         return str(self.obj)
 
+    @property
+    def is_empty(self) -> bool:
+        return self.target is None and not self.figures.won_count and not self.figures.open_count
+
     def as_dict(self) -> dict:
         ident = {"id": self.obj.pk, "name": str(self.obj)}
         if self.kind == USER:
@@ -494,18 +498,23 @@ def forecast_breakdown(actor, *, period, user: str | None = None, department=Non
     if entity.kind == USER:
         rows.append(BreakdownRow(USER, entity.user, figures_of([entity.user.pk]), book.user(entity.user.pk)))
     else:
+        # Departments with nothing in the period (no deals, no target) are left out, and so are
+        # users without a department (administrators…) at the company level; a department's
+        # active members always have their row.
         key = entity.department.pk if entity.kind == DEPARTMENT else None
         for child in tree.children.get(key, []):
-            rows.append(BreakdownRow(DEPARTMENT, child, figures_of(tree.subtree_user_ids(child)),
-                                     book.department(child, tree)))
+            row = BreakdownRow(DEPARTMENT, child, figures_of(tree.subtree_user_ids(child)), book.department(child, tree))
+            if not row.is_empty:
+                rows.append(row)
         visible = visible_user_ids(actor)
         for uid in tree.members.get(key, []):
             u = tree.users[uid]
             if visible is not None and uid not in visible:
                 continue
-            if not u.is_active and uid not in per_owner and book.user(uid) is None:
+            row = BreakdownRow(USER, u, figures_of([uid]), book.user(uid))
+            if (not u.is_active or entity.kind == COMPANY) and row.is_empty:
                 continue
-            rows.append(BreakdownRow(USER, u, figures_of([uid]), book.user(uid)))
+            rows.append(row)
     target = book.rolled(entity, tree)
     month_targets = [book.rolled(entity, tree, m) for m in month_list]
     total = Figures()

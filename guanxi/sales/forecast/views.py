@@ -56,14 +56,19 @@ def _pickers(actor) -> tuple[list[Department], list[User]]:
 
 
 def _chart(breakdown: dict, leaders: dict) -> dict:
-    rows = breakdown["rows"]
+    """Bars per row one level down; with a single row (one top department), per rep instead."""
     total = breakdown["total"]
+    if len(breakdown["rows"]) > 1 or not leaders["items"]:
+        rows = [{"name": r.label, **r.figures.as_dict(r.target)} for r in breakdown["rows"]]
+    else:
+        rows = leaders["items"]
     return {
-        "labels": [r.label for r in rows],
-        "won": [str(r.figures.as_dict(r.target)["won"]) for r in rows],
-        "weighted": [str(r.figures.as_dict(r.target)["weighted"]) for r in rows],
-        "best_case": [str(r.figures.as_dict(r.target)["best_case"]) for r in rows],
-        "target": [str(r.target) if r.target is not None else None for r in rows],
+        "labels": [r["name"] for r in rows],
+        "won": [str(r["won"]) for r in rows],
+        "weighted": [str(r["weighted"]) for r in rows],
+        "best_case": [str(r["best_case"]) for r in rows],
+        "target": [str(r["target"]) if r["has_target"] else None for r in rows],
+        "per_rep": rows is leaders["items"],
         "attainment": str(total["attainment"]) if total["attainment"] is not None else None,
         "names": {"won": _("Won"), "weighted": _("Weighted pipeline"), "best_case": _("Best case"),
                   "target": _("Target"), "attainment": _("Attainment")},
@@ -99,12 +104,13 @@ def forecast_page(request):
         rows.append({"row": r, "f": figures, "link": link, "won_url": won_url, "open_url": open_url})
     for item in leaders["items"]:
         item["won_url"] = _drill(period, item["username"], "won")
+    chart = _chart(breakdown, leaders)
     depts, users = _pickers(actor)
     keep = {"user": user} if user else {"department": department} if department else {}
     context = {
         "period": period, "error": error, "entity": entity, "total": breakdown["total"], "rows": rows,
         "months": breakdown["months"], "leaders": leaders["items"], "currency": breakdown["currency"],
-        "chart": _chart(breakdown, leaders), "departments": depts, "users": users,
+        "chart": chart, "departments": depts, "users": users,
         "selected_user": user, "selected_department": department,
         "prev_url": "?" + urlencode({"period": period.previous().code, **keep}),
         "next_url": "?" + urlencode({"period": period.next().code, **keep}),

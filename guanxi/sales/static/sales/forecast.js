@@ -44,11 +44,11 @@
       animation: false,
       series: [{
         type: "gauge", min: 0, max: Math.max(120, Math.ceil((value || 0) / 10) * 10), startAngle: 200, endAngle: -20,
+        splitNumber: 4, radius: "95%", center: ["50%", "60%"],
         progress: { show: true, width: 14, itemStyle: { color: value !== null && value >= 100 ? COLORS.won : COLORS.weighted } },
-        axisLine: { lineStyle: { width: 14 } }, axisTick: { show: false }, splitLine: { length: 8 },
-        axisLabel: { distance: 18, fontSize: 10 }, pointer: { show: false },
-        title: { show: false },
-        detail: { valueAnimation: false, offsetCenter: [0, "10%"], fontSize: 26, fontWeight: 700,
+        axisLine: { lineStyle: { width: 14 } }, axisTick: { show: false }, splitLine: { show: false },
+        axisLabel: { show: false }, pointer: { show: false }, title: { show: false },
+        detail: { valueAnimation: false, offsetCenter: [0, "0%"], fontSize: 26, fontWeight: 700,
                   formatter: function () { return value === null ? "—" : value.toFixed(1) + " %"; } },
         data: [{ value: value || 0, name: data.names.attainment }]
       }]
