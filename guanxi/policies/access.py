@@ -141,7 +141,7 @@ def scope(actor, model: type[Model], action: str = Action.READ, *, deleted: bool
     owners = owner_ids(actor, object_type, action)
     shared = shared_ids_query(actor, object_type, action) if not deleted else None
     if owners is ALL:
-        return qs
+        return qs.filter(owner__isnull=False) if _poolable(model) else qs
     via = _via_condition(actor, model, action) if not deleted else None
     if not owners and shared is None and via is None:
         return qs.none()
@@ -151,6 +151,13 @@ def scope(actor, model: type[Model], action: str = Action.READ, *, deleted: bool
     if via is not None:
         condition |= via
     return qs.filter(condition)
+
+
+def _poolable(model) -> bool:
+    """Accounts, their contacts and leads have no owner while they sit in a shared pool (sales/pools):
+    then no scope shows them, not even "all" — only the pool's own selectors do, to its members
+    and masked as the pool says, until someone claims them."""
+    return model._meta.get_field("owner").null
 
 
 def can(actor, action: str, obj: Model) -> bool:
@@ -164,6 +171,8 @@ def can(actor, action: str, obj: Model) -> bool:
     if obj.deleted_at is not None:
         return scope(actor, model, action, deleted=True).filter(pk=obj.pk).exists()
     owners = owner_ids(actor, object_type, action)
+    if obj.owner_id is None and _poolable(model):
+        return False
     if owners is ALL or obj.owner_id in owners:
         return True
     assignee = getattr(model, "POLICY_ASSIGNEE", None)

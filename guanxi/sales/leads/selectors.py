@@ -62,9 +62,9 @@ LEAD_FILTERS = {
 
 def lead_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
                   action: str = Action.READ) -> QuerySet:
-    # A lead in a pool has no owner: only the pool's selectors show it (masked), even to actors
-    # whose scope is "all".
-    qs = access.scope(actor, Lead, action, deleted=deleted).filter(owner__isnull=False).select_related("owner")
+    # A lead in a pool has no owner: the access layer shows it to nobody, not even to actors whose
+    # scope is "all"; only the pool's selectors do (masked).
+    qs = access.scope(actor, Lead, action, deleted=deleted).select_related("owner")
     qs = _apply_filters(qs, filters or {}, LEAD_FILTERS)
     return _search(qs, Lead, q)
 
@@ -77,7 +77,7 @@ def lead_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
 def lead_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Lead:
     """One lead the actor may see; a lead sitting in a pool is a 404 here (see lead_queryset)."""
     return access.get(actor, Lead, pk, action, deleted=deleted,
-                      base=Lead._base_manager.filter(owner__isnull=False).select_related("owner"))
+                      base=Lead._base_manager.select_related("owner"))
 
 
 def lead_activities(actor, lead: Lead, *, limit: int = 50) -> list:
