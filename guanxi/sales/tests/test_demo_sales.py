@@ -191,3 +191,18 @@ def test_scale_adds_leads_and_opportunities():
     assert not Opportunity.objects.filter(stage_changes__isnull=True).exists()
     assert SearchDocument.objects.filter(object_type__in=["lead", "opportunity"]).count() == 295 + 180
     assert not Lead.objects.filter(Q(owner__isnull=True, pool__isnull=True) | Q(owner__isnull=False, pool__isnull=False)).exists()
+
+
+def test_customers_are_owned_since_at_most_40_days_and_never_before_creation():
+    from datetime import timedelta
+
+    from guanxi.demo.generate import OWNED_DAYS, owned_since
+
+    now = timezone.now()
+    for days in (0, 1, 39, 40, 41, 100, 719):
+        created = now - timedelta(days=days, hours=3)
+        since = owned_since(created, now)
+        assert created <= since <= now
+        assert now - since <= timedelta(days=OWNED_DAYS)
+        if days > OWNED_DAYS:
+            assert now - since >= timedelta(days=2)  # not today: the reclaim counts from then
