@@ -31,10 +31,15 @@ def _todo(entry: polib.POEntry) -> bool:
     return not all(entry.msgstr_plural.values()) if entry.msgid_plural else not entry.msgstr
 
 
+def _key(entry: polib.POEntry) -> str:
+    """msgid, prefixed by "context\u0004" when the entry has one (the same text may mean two things)."""
+    return f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
+
+
 def export(path: str) -> None:
     out = {}
     for lang in LANGS:
-        out[lang] = {e.msgid: {"context": e.msgctxt, "plural": e.msgid_plural or None,
+        out[lang] = {_key(e): {"context": e.msgctxt, "plural": e.msgid_plural or None,
                                "where": [f for f, _line in e.occurrences][:2]}
                      for e in _po(lang) if _todo(e)}
     Path(path).write_text(json.dumps(out, ensure_ascii=False, indent=1))
@@ -46,9 +51,9 @@ def import_(path: str) -> None:
     for lang in LANGS:
         po, given, n = _po(lang), answers.get(lang, {}), 0
         for entry in po:
-            if entry.msgid not in given or not given[entry.msgid]:
+            if not _todo(entry) or not given.get(_key(entry)):
                 continue
-            value = given[entry.msgid]
+            value = given[_key(entry)]
             if entry.msgid_plural:
                 forms = value if isinstance(value, list) else [value]
                 entry.msgstr_plural = {i: forms[min(i, len(forms) - 1)] for i in range(max(1, len(entry.msgstr_plural)))}
