@@ -14,6 +14,7 @@ class AuditEvent(models.Model):
         PURGE = "purge", _("deleted for good")
         TRANSFER = "transfer", _("transferred")
         SHARE = "share", _("shared")
+        CONVERT = "convert", _("converted")  # a lead became an account, a contact (and an opportunity)
 
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
