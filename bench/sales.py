@@ -49,7 +49,10 @@ START, END = "<!-- sales:start -->", "<!-- sales:end -->"
 
 def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
+    # EMBEDDED_SCHEDULER off: the server would otherwise run the night's pool-reclaim itself on start,
+    # leaving the measured run nothing to do.
     env.update(DATABASE_URL=DATABASE_URL, GUANXI_VAR_DIR=str(VAR_DIR), DJANGO_SETTINGS_MODULE="settings_sales",
+               EMBEDDED_SCHEDULER="false",
                PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]))
     return env
 

@@ -47,6 +47,7 @@ from guanxi.search import services as search
 from guanxi.search.models import SearchDocument
 
 from . import names
+from .generate import owned_since
 from .org import SALES_USERS
 from .sales import (
     CHANNEL_NAME,
@@ -158,7 +159,7 @@ class Maker:
             industry=company["industry"] if company["industry"] in Industry.values else Industry.OTHER,
             status=status, unqualified_reason=rng.choice(UNQUALIFIED_REASONS) if status == LeadStatus.UNQUALIFIED else "",
             owner_id=None if pooled else owner_id, created_by_id=owner_id,
-            pool_id=self.lead_pool_id if pooled else None, owned_since=None if pooled else created,
+            pool_id=self.lead_pool_id if pooled else None, owned_since=None if pooled else owned_since(created, self.now),
             converted_at=created + timedelta(days=3) if status == LeadStatus.CONVERTED else None,
             score=rng.choice([0, 5, 5, 10, 15, 20, 25, 30, 40]), score_reasons=[], custom_fields={},
             created_at=created, updated_at=created)
