@@ -7,8 +7,10 @@ call with the same values get the same answer.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -101,6 +103,53 @@ def tags(value):
     if len(cleaned) > 20:
         raise ValidationError(_("Use at most 20 tags."))
     return cleaned
+
+
+MAX_MONEY = Decimal("99999999999999.99")  # what a DecimalField(max_digits=16, decimal_places=2) holds
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?")
+_CENT = Decimal("0.01")
+
+
+def money(value, *, field: str = "amount", required: bool = False, maximum: Decimal = MAX_MONEY) -> Decimal:
+    """A money amount as a Decimal with two places: a decimal string (thousands commas allowed) or
+    a number, ≥ 0, at most two decimals, at most `maximum`, plain digits only ("1e5", "NaN",
+    "Infinity", "+1", "-1" are refused). None or "" gives 0.00, or an error when `required`.
+
+    Raises ValidationFailed whose message is the field error, under `field`."""
+    def fail(message):
+        return ValidationFailed(message, fields={field: [message]})
+
+    invalid = _("Enter an amount such as 12500.00.")
+    if value in (None, ""):
+        if required:
+            raise fail(invalid)
+        return Decimal("0.00")
+    if isinstance(value, bool):
+        raise fail(invalid)
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise fail(invalid)
+        value = format(value, "f")
+    if not isinstance(value, str):
+        raise fail(invalid)
+    text = value.strip().replace(",", "")
+    if text.startswith("-"):
+        raise fail(_("The amount cannot be negative."))
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise fail(invalid)
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise fail(invalid) from None
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(_CENT):
+        raise fail(_("Use at most two decimals."))
+    if amount > maximum:
+        raise fail(_("Enter an amount up to %(max)s.") % {"max": maximum})
+    return amount.quantize(_CENT)
 
 
 def user_zone(user) -> zoneinfo.ZoneInfo:

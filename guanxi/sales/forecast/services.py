@@ -8,12 +8,13 @@ manage a 403."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
+from guanxi.core import cleaning
 from guanxi.core.errors import PermissionDenied, ValidationFailed, VersionConflict
 from guanxi.core.services import check_version, model_update
 from guanxi.org.models import Department, User
@@ -21,35 +22,10 @@ from guanxi.sales.models import Target
 
 from . import periods, selectors
 
-MAX_AMOUNT = Decimal("99999999999999.99")  # Target.amount: 16 digits, 2 decimals
-
 
 def clean_amount(value, *, field: str = "amount") -> Decimal:
-    """A money amount: a decimal string or a number, at most 2 decimals, not negative."""
-    def fail(message):
-        return ValidationFailed(message, fields={field: [message]})
-
-    if isinstance(value, bool) or value is None:
-        raise fail(_("Enter an amount such as 150000.00."))
-    if isinstance(value, float):
-        value = repr(value)
-    if isinstance(value, str):
-        value = value.strip().replace(",", "")
-        if not value or len(value) > 40:
-            raise fail(_("Enter an amount such as 150000.00."))
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise fail(_("Enter an amount such as 150000.00.")) from None
-    if not amount.is_finite():
-        raise fail(_("Enter an amount such as 150000.00."))
-    if amount < 0:
-        raise fail(_("The amount cannot be negative."))
-    if amount > MAX_AMOUNT:
-        raise fail(_("The amount can be at most %(max)s.") % {"max": MAX_AMOUNT})
-    if amount != amount.quantize(Decimal("0.01"), rounding="ROUND_DOWN"):
-        raise fail(_("Use at most two decimals."))
-    return amount.quantize(Decimal("0.01"))
+    """A target's amount (cleaning.money()); unlike an opportunity's it cannot be left empty."""
+    return cleaning.money(value, field=field, required=True)
 
 
 def _require_manage(actor, *, user=None, department=None) -> None:

@@ -14,8 +14,7 @@ Stage rules, the same for a move (kanban, POST …/move) and for an update namin
 from __future__ import annotations
 
 import datetime as dt
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,51 +34,21 @@ from guanxi.search import services as search
 from ..models import Lead, Opportunity, OpportunityContact, OpportunityStageChange, Pipeline, Stage
 from . import rates
 
-MAX_AMOUNT = Decimal("99999999999999.99")  # DecimalField(max_digits=16, decimal_places=2)
 MAX_CONTACTS = 50
 MAX_COMPETITORS = 20
 EARLIEST_CLOSE = dt.date(1900, 1, 1)
 LATEST_CLOSE = dt.date(2199, 12, 31)
-_PLAIN_NUMBER = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?")
 
 
 # --- cleaners ---------------------------------------------------------------------------------
 
 def clean_amount(value, *, field: str = "amount") -> Decimal:
-    """A money amount: ≥ 0, at most two decimals, plain digits ("1e5", "NaN", "-1" are refused).
-
-    Shared with the other sales features (targets)."""
-    def fail(message):
-        return ValidationFailed(fields={field: [message]})
-
-    if value in (None, ""):
-        return Decimal("0.00")
-    if isinstance(value, bool):
-        raise fail(_("Enter an amount such as 12500.00."))
-    if isinstance(value, float):
-        value = repr(value)
-    if isinstance(value, int):
-        value = str(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise fail(_("Enter an amount such as 12500.00."))
-        value = format(value, "f")
-    if not isinstance(value, str):
-        raise fail(_("Enter an amount such as 12500.00."))
-    text = value.strip().replace(",", "")
-    if text.startswith("-"):
-        raise fail(_("The amount cannot be negative."))
-    if not _PLAIN_NUMBER.fullmatch(text):
-        raise fail(_("Enter an amount such as 12500.00."))
+    """A money amount (cleaning.money(): empty gives 0.00). The error keeps the generic message
+    the other field errors of opportunities and their filters have."""
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise fail(_("Enter an amount such as 12500.00.")) from None
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-        raise fail(_("Enter at most two decimals."))
-    if amount > MAX_AMOUNT:
-        raise fail(_("Enter an amount up to %(max)s.") % {"max": MAX_AMOUNT})
-    return amount.quantize(Decimal("0.01"))
+        return c.money(value, field=field)
+    except ValidationFailed as exc:
+        raise ValidationFailed(fields=exc.fields) from None
 
 
 def clean_probability(value) -> int | None:

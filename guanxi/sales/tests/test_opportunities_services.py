@@ -69,8 +69,8 @@ def test_create_defaults_to_the_first_open_stage_and_records_history(world):
 @pytest.mark.parametrize("amount, message", [
     ("-1", "The amount cannot be negative."),
     (-5, "The amount cannot be negative."),
-    ("1.005", "Enter at most two decimals."),
-    (1.005, "Enter at most two decimals."),
+    ("1.005", "Use at most two decimals."),
+    (1.005, "Use at most two decimals."),
     ("1e5", "Enter an amount such as 12500.00."),
     ("NaN", "Enter an amount such as 12500.00."),
     ("Infinity", "Enter an amount such as 12500.00."),
