@@ -171,6 +171,7 @@ MFA_TOTP_ISSUER = "Guanxi CRM"
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
 LOCALE_PATHS = [APP_DIR / "locale"]
+FORMAT_MODULE_PATH = ["guanxi.formats"]  # zh-Hans/zh-Hant: amounts grouped in thousands
 LANGUAGE_COOKIE_NAME = "guanxi_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
