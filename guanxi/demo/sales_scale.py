@@ -166,9 +166,9 @@ class Maker:
 
 
 def _account_chunks(after: int = 0):
-    """(id, owner_id, name) of the owned live accounts, CHUNK at a time in id order."""
+    """(id, owner_id, name) of the live accounts, CHUNK at a time in id order (owner None: in a pool)."""
     while True:
-        rows = list(Account._base_manager.filter(pk__gt=after, owner__isnull=False, deleted_at__isnull=True)
+        rows = list(Account._base_manager.filter(pk__gt=after, deleted_at__isnull=True)
                     .order_by("pk").values_list("pk", "owner_id", "name")[:CHUNK])
         if not rows:
             return
@@ -197,7 +197,7 @@ def generate_sales(scale: int, *, seed: int = 2026, say: Callable[[str], None] |
         opps, changes, leads = [], [], []
         for account in accounts:
             seen += 1  # exactly 0.3 opportunities and 0.5 leads per account, evenly spread
-            if made["opportunities"] + len(opps) < min(total_opps, int(seen * OPPORTUNITIES_PER_ACCOUNT)):
+            if account[1] is not None and made["opportunities"] + len(opps) < min(total_opps, int(seen * OPPORTUNITIES_PER_ACCOUNT)):
                 opps.append(maker.opportunity(rng, first_opp + made["opportunities"] + len(opps), account, changes))
             if made["leads"] + len(leads) < min(total_leads, int(seen * LEADS_PER_ACCOUNT)):
                 leads.append(maker.lead(rng, first_lead + made["leads"] + len(leads), number * CHUNK + len(leads)))
