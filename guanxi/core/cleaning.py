@@ -194,6 +194,22 @@ def moment(value, zone: dt.tzinfo, *, date_time: dt.time = dt.time.min,
         raise ValidationError(message) from None
 
 
+def collect(data: dict[str, Any], steps: dict[str, Cleaner], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """Run steps[name](data[name]) for every name present in `data`, in the order of `steps`.
+
+    The cleaners raise ValidationFailed naming their fields; those field errors are added to
+    `errors` (so every error is reported at once) and the values that passed are returned."""
+    out: dict[str, Any] = {}
+    for name, clean in steps.items():
+        if name not in data:
+            continue
+        try:
+            out[name] = clean(data[name])
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    return out
+
+
 def clean_payload(data: dict[str, Any], cleaners: dict[str, Cleaner], *, required: set[str] = frozenset(),
                   partial: bool = False) -> dict[str, Any]:
     """Clean every known field; reject unknown ones; report all errors at once."""

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
+from guanxi.core import cleaning
 from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.pagination import Page, paginate, parse_limit
 from guanxi.core.services import check_version
@@ -202,31 +203,22 @@ def _users(value) -> list:
 
 
 def _clean(data: dict, *, current: AssignmentRule | None) -> dict[str, Any]:
-    errors = c.unknown_fields(data, WRITABLE)
-    out: dict[str, Any] = {}
-
-    def step(name, func):
-        if name not in data:
-            return
-        try:
-            out[name] = func(data[name])
-        except ValidationFailed as exc:
-            errors.update(exc.fields)
-
-    step("name", c.name_text)
-    step("order", lambda v: c.whole_number(v, "order", 0, 1_000_000))
-    step("active", lambda v: c.boolean(v, "active"))
-    step("conditions", _conditions)
-    step("users", _users)
-    step("pool", lambda v: c.lead_pool(v))
-    step("capacity", lambda v: c.whole_number(v, "capacity", 1, 100_000, allow_none=True))
-
     def method(v):
         if v not in Method.values:
             raise ValidationFailed(fields={"method": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Method.values)}]})
         return v
 
-    step("method", method)
+    errors = c.unknown_fields(data, WRITABLE)
+    out = cleaning.collect(data, {
+        "name": c.name_text,
+        "order": lambda v: c.whole_number(v, "order", 0, 1_000_000),
+        "active": lambda v: c.boolean(v, "active"),
+        "conditions": _conditions,
+        "users": _users,
+        "pool": lambda v: c.lead_pool(v),
+        "capacity": lambda v: c.whole_number(v, "capacity", 1, 100_000, allow_none=True),
+        "method": method,
+    }, errors)
     if current is None and "name" not in data:
         errors["name"] = [_("This field is required.")]
     if not errors:

@@ -128,12 +128,7 @@ def _clean(data: dict, *, partial: bool) -> dict:
         cleaned = c.clean_payload(data, CLEANERS, required={"name", "account"}, partial=partial)
     except ValidationFailed as exc:
         errors.update(exc.fields)
-    for key, cleaner in (("amount", clean_amount), ("currency", rates.clean_currency)):
-        if key in data and key not in errors:
-            try:
-                cleaned[key] = cleaner(data[key])
-            except ValidationFailed as exc:
-                errors.update(exc.fields)
+    cleaned.update(c.collect(data, {"amount": clean_amount, "currency": rates.clean_currency}, errors))
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     return cleaned

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.audit import services as audit
+from guanxi.core import cleaning
 from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.pagination import Page, paginate, parse_limit
 from guanxi.core.services import check_version
@@ -251,21 +252,13 @@ def _value(kind: str, field: str, operator: str, value):
 def _clean(data: dict, *, current: ScoringRule | None) -> dict[str, Any]:
     """The rule's attributes after applying `data`; every error at once."""
     errors = c.unknown_fields(data, WRITABLE)
-    out: dict[str, Any] = {}
     partial = current is not None
-
-    def step(name, func):
-        if name not in data:
-            return
-        try:
-            out[name] = func(data[name])
-        except ValidationFailed as exc:
-            errors.update(exc.fields)
-
-    step("name", c.name_text)
-    step("points", lambda v: c.whole_number(v, "points", -1000, 1000))
-    step("active", lambda v: c.boolean(v, "active"))
-    step("order", lambda v: c.whole_number(v, "order", 0, 1_000_000))
+    out = cleaning.collect(data, {
+        "name": c.name_text,
+        "points": lambda v: c.whole_number(v, "points", -1000, 1000),
+        "active": lambda v: c.boolean(v, "active"),
+        "order": lambda v: c.whole_number(v, "order", 0, 1_000_000),
+    }, errors)
     if not partial:
         for name in ("name", "points"):
             if name not in data:
