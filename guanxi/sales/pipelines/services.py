@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import PermissionDenied, ValidationFailed, VersionConflict
-from guanxi.core.services import check_version, full_clean, model_update
+from guanxi.core.services import check_version, full_clean, model_update, restore, soft_delete
 from guanxi.customers.models import Account, Contact, ContactRole
 from guanxi.org.models import Action, User
 from guanxi.policies import access
@@ -458,14 +458,7 @@ def opportunity_move(*, actor, opportunity: Opportunity, stage, reason: str = ""
 @transaction.atomic
 def opportunity_delete(*, actor, opportunity: Opportunity, version: int | None) -> None:
     access.require(actor, Action.DELETE, opportunity)
-    check_version(opportunity, version)
-    now = timezone.now()
-    updated = Opportunity._base_manager.filter(pk=opportunity.pk, version=opportunity.version,
-                                               deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by=actor, version=opportunity.version + 1, updated_at=now)
-    if not updated:
-        raise VersionConflict()
-    opportunity.deleted_at, opportunity.deleted_by, opportunity.version = now, actor, opportunity.version + 1
+    soft_delete(opportunity, actor=actor, version=version)
     audit.record(actor=actor, verb="delete", obj=opportunity)
     search.remove(opportunity)
 
@@ -478,10 +471,7 @@ def opportunity_restore(*, actor, opportunity: Opportunity) -> Opportunity:
     if not access.scope(actor, Account).filter(pk=opportunity.account_id).exists() and \
             not Account._base_manager.filter(pk=opportunity.account_id, deleted_at__isnull=True).exists():
         raise ValidationFailed(fields={"account": [_("Restore the account first: it is in the recycle bin.")]})
-    now = timezone.now()
-    Opportunity._base_manager.filter(pk=opportunity.pk).update(deleted_at=None, deleted_by=None,
-                                                               version=opportunity.version + 1, updated_at=now)
-    opportunity.deleted_at, opportunity.deleted_by, opportunity.version = None, None, opportunity.version + 1
+    restore(opportunity)
     audit.record(actor=actor, verb="restore", obj=opportunity)
     search.index(opportunity)
     return opportunity
@@ -722,12 +712,7 @@ def pipeline_delete(*, actor, pipeline: Pipeline, version: int | None) -> None:
     if open_deals:
         raise ValidationFailed(fields={"pipeline": [_("%(n)d open opportunities are in this pipeline: close them or "
                                                       "move them to another pipeline first.") % {"n": open_deals}]})
-    now = timezone.now()
-    updated = Pipeline.objects.filter(pk=pipeline.pk, version=pipeline.version, deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by=actor, version=pipeline.version + 1, updated_at=now)
-    if not updated:
-        raise VersionConflict()
-    pipeline.deleted_at, pipeline.version = now, pipeline.version + 1
+    soft_delete(pipeline, actor=actor)  # the version was checked above, before the other refusals
     audit.record(actor=actor, verb="delete", obj=pipeline)
 
 
@@ -735,9 +720,7 @@ def pipeline_delete(*, actor, pipeline: Pipeline, version: int | None) -> None:
 def pipeline_restore(*, actor, pipeline: Pipeline) -> Pipeline:
     require_admin(actor)
     if pipeline.deleted_at is not None:
-        Pipeline.objects.filter(pk=pipeline.pk).update(deleted_at=None, deleted_by=None,
-                                                       version=pipeline.version + 1, updated_at=timezone.now())
-        pipeline.deleted_at, pipeline.version = None, pipeline.version + 1
+        restore(pipeline)
         audit.record(actor=actor, verb="restore", obj=pipeline)
     return pipeline
 

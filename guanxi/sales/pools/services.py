@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
-from guanxi.core.services import model_update
+from guanxi.core.services import model_update, soft_delete
 from guanxi.customers.models import Account, Contact, Tier
 from guanxi.org.models import Action, Department, User
 from guanxi.policies import access
@@ -540,14 +540,7 @@ def pool_update(*, actor, pool: Pool, data: dict, version: int | None) -> Pool:
 @transaction.atomic
 def pool_delete(*, actor, pool: Pool, version: int | None) -> None:
     _require_superuser(actor)
-    now = timezone.now()
-    updated = Pool.objects.filter(pk=pool.pk, version=version if version is not None else pool.version,
-                                  deleted_at__isnull=True).update(deleted_at=now, deleted_by=actor,
-                                                                  version=F("version") + 1, updated_at=now)
-    if not updated:
-        from guanxi.core.errors import VersionConflict
-        raise VersionConflict()
-    pool.deleted_at, pool.version = now, pool.version + 1
+    soft_delete(pool, actor=actor, version=version)
     audit.record(actor=actor, verb="delete", obj=pool)
 
 
