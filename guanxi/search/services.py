@@ -17,6 +17,12 @@ def index(obj) -> None:
     )
 
 
+def index_new(obj) -> None:
+    """The index entry of a record created in this transaction (it has none yet): one INSERT,
+    no lookup first."""
+    document_for(obj).save(force_insert=True)
+
+
 def remove(obj) -> None:
     SearchDocument.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk).delete()
 

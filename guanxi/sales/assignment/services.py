@@ -4,9 +4,10 @@ Interface the rest of sales relies on:
 - route(lead, *, form=None) -> tuple[User | None, Pool | None] — the owner or the pool a new
   lead goes to by the first matching active rule (round robin, fewest open leads, or a pool,
   with per-user capacity caps); (None, None) when no rule matches. It decides only; the caller
-  (leads/services.lead_create) stores the answer in the same transaction. Round-robin state is
-  updated under a row lock (select_for_update) so two simultaneous leads never go to the same
-  slot twice.
+  (leads/services.lead_create, lead_capture) stores the answer. Round robin takes its turn with
+  one atomic UPDATE … RETURNING on the rule row, so two simultaneous leads never go to the same
+  slot twice; capacity is read before, without a lock (leads being saved at that very moment are
+  not counted yet, so simultaneous leads may pass a cap by the few in flight).
 
 A rule matches when each of its non-empty condition lists (source, province, city, industry,
 form ids) contains the lead's value (text without regard to case and spaces); empty lists match
@@ -22,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,27 +106,40 @@ def route(lead, *, form=None):
     return None, None
 
 
+def at_capacity(user_ids, capacity: int) -> set[int]:
+    """The ids of these users holding `capacity` open leads or more: one query that reads at
+    most `capacity` index entries per user (is there a capacity-th open lead?), not a full count."""
+    from guanxi.org.models import User
+
+    nth = (Lead._base_manager.filter(owner_id=OuterRef("pk"), status__in=OPEN_LEAD_STATUSES, deleted_at__isnull=True)
+           .order_by().values("pk")[capacity - 1:capacity])
+    return set(User._base_manager.filter(pk__in=list(user_ids)).annotate(nth=Subquery(nth))
+               .filter(nth__isnull=False).values_list("pk", flat=True))
+
+
 def _next_in_turn(rule: AssignmentRule, users: list) -> Any:
-    """The user after the rule's pointer, moving the pointer. The rule row is locked first
-    (SELECT … FOR UPDATE on PostgreSQL; SQLite serializes writers), and the pointer is moved
-    with a compare-and-set UPDATE, so two leads routed at once never take the same turn."""
-    with transaction.atomic():
-        for _attempt in range(5):
-            last_id = (AssignmentRule.objects.select_for_update().filter(pk=rule.pk)
-                       .values_list("last_user_id", flat=True).first())
-            counts = open_leads([u.pk for u in users]) if rule.capacity is not None else {}
-            eligible = [u for u in users if rule.capacity is None or counts.get(u.pk, 0) < rule.capacity]
-            if not eligible:
-                return None
-            after = [u for u in eligible if last_id is not None and u.pk > last_id]
-            user = after[0] if after else eligible[0]
-            moved = AssignmentRule.objects.filter(pk=rule.pk, last_user_id=last_id).update(last_user_id=user.pk) \
-                if last_id is not None else \
-                AssignmentRule.objects.filter(pk=rule.pk, last_user_id__isnull=True).update(last_user_id=user.pk)
-            if moved:
-                rule.last_user_id = user.pk
-                return user
+    """The user after the rule's pointer, moving the pointer. Capacity is checked first, without
+    any lock (against committed leads); the turn is then taken by one UPDATE … RETURNING that
+    computes the next eligible user from the pointer it finds, so two leads routed at once never
+    take the same turn (PostgreSQL re-reads the row the other writer committed; SQLite serializes
+    writers). The row stays locked until the caller's transaction ends: callers that route
+    inside a longer transaction should route last, or before it (lead_capture does)."""
+    full = at_capacity([u.pk for u in users], rule.capacity) if rule.capacity is not None else set()
+    eligible = sorted((u for u in users if u.pk not in full), key=lambda u: u.pk)
+    if not eligible:
         return None
+    ids = [u.pk for u in eligible]
+    table, column = AssignmentRule._meta.db_table, AssignmentRule._meta.get_field("last_user").column
+    cases = " ".join(f"WHEN {column} < %s THEN %s" for _ in ids)
+    params = [x for pk in ids for x in (pk, pk)] + [ids[0], rule.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = CASE {cases} ELSE %s END WHERE id = %s "  # noqa: S608
+                       f"RETURNING {column}", params)
+        row = cursor.fetchone()
+    if row is None:  # the rule was deleted meanwhile
+        return None
+    rule.last_user_id = row[0]
+    return next(u for u in eligible if u.pk == row[0])
 
 
 # --- rules: administrators --------------------------------------------------------------------

@@ -141,11 +141,19 @@ def _capture_owner(form: LeadForm) -> User | None:
     return User.objects.filter(is_superuser=True, is_active=True).order_by("id").first()
 
 
-@transaction.atomic
 def lead_capture(*, form: LeadForm, data: dict, consent_text: str, ip: str | None = None) -> Lead:
     """A lead from a public web-form submission. No actor: the form is the authority. Its
     destination is the form's pool, else its owner, else the assignment rules, else the form's
-    creator (a lead is never left without an owner outside a pool)."""
+    creator (a lead is never left without an owner outside a pool).
+
+    Built for many submissions at once: everything is decided before writing (the destination,
+    the score — a new lead has no follow-ups, so only field rules count), then one short
+    transaction inserts the lead (owner, pool and score included), its index entry, the audit
+    event and the pool event or the owner's notification, and last bumps the form's counter, the
+    one row every submission of the form writes (so it stays locked only for the commit).
+    A round-robin turn is taken before that transaction, in its own statement (when not already
+    inside a transaction), so simultaneous submissions do not queue behind each other's writes;
+    a lead that then fails to save leaves that turn skipped."""
     cleaners = {k: LEAD_CLEANERS[k] for k in CAPTURE_FIELDS}
     cleaners["name"] = c.text(100)
     cleaned = c.clean_payload(dict(data), cleaners)
@@ -157,36 +165,37 @@ def lead_capture(*, form: LeadForm, data: dict, consent_text: str, ip: str | Non
     now = timezone.now()
     lead = Lead(**cleaned, source=form.source or LeadSource.WEB_FORM, form=form, consent_text=consent_text or "",
                 consent_at=now if consent_text else None, owner=None)
-    full_clean(lead)
-    lead.save()
-    destination = ""
+    full_clean(lead, exclude=["form"])  # the form was just read: no need to look it up again
+    pool, user, reason = None, None, ""
     if form.pool_id:
-        _place(lead, pool=form.pool)
-        _enter_pool(lead, form.pool, None, _("Web form %(name)s") % {"name": form.name})
-        destination = "pool"
+        pool, reason = form.pool, _("Web form %(name)s") % {"name": form.name}
     else:
         user = form.owner if form.owner_id and form.owner.is_active else None
-        pool = None
         if user is None:
             from guanxi.sales.assignment.services import route as route_lead
             user, pool = route_lead(lead, form=form)
-        if pool is not None:
-            _place(lead, pool=pool)
-            _enter_pool(lead, pool, None, _("Assignment rule"))
-            destination = "pool"
-        else:
-            _place(lead, user=user or _capture_owner(form))
-            destination = "owner"
+            reason = _("Assignment rule")
+        if pool is None and user is None:
+            user = _capture_owner(form)
+    if pool is not None:
+        lead.owner, lead.pool, lead.owned_since = None, pool, None
+    else:
+        lead.owner, lead.pool, lead.owned_since = user, None, timezone.now()
+    from guanxi.sales.scoring.services import score_new
+    score_new(lead)
     changes = {k: (None, v) for k, v in cleaned.items() if v not in ("", None)}
     changes["form"] = (None, {"id": form.pk, "label": form.name})
     if ip:
         changes["ip"] = (None, ip)
-    audit.record(actor=None, verb="create", obj=lead, changes=changes)
-    LeadForm._base_manager.filter(pk=form.pk).update(submissions=F("submissions") + 1)
-    search.index(lead)
-    if destination == "owner":
-        _notify_owner(None, lead)
-    _rescore(lead)
+    with transaction.atomic():
+        lead.save(force_insert=True)
+        if pool is not None:
+            _enter_pool(lead, pool, None, reason)
+        audit.record(actor=None, verb="create", obj=lead, changes=changes)
+        search.index_new(lead)
+        if pool is None:
+            _notify_owner(None, lead)
+        LeadForm._base_manager.filter(pk=form.pk).update(submissions=F("submissions") + 1)  # last: contended
     return lead
 
 

@@ -5,6 +5,7 @@ Interface the rest of sales relies on:
 - rescore(leads) — recompute and store the score of these leads (a Lead, or an iterable /
   queryset of them); called by leads/services.py after every create and update and by the
   follow-up service after a follow-up on a lead; set-based for many leads.
+- score_new(lead) — the score of a lead about to be inserted, in memory (web-form captures).
 
 Rules (ScoringRule, administrators only):
 - field rules: `field` (SCORABLE_FIELDS) `operator` equals / in / contains / not_empty `value`;
@@ -159,6 +160,13 @@ def rescore(leads) -> None:
             return
         _rescore_batch(Lead._base_manager.filter(pk__in=chunk), rules)
         last = chunk[-1]
+
+
+def score_new(lead: Lead) -> None:
+    """Set the score of a lead not saved yet, in memory (it goes into the INSERT): one query for
+    the rules, none for follow-ups — a brand-new lead has none, so no activity rule holds (the
+    follow-up service rescores it when its first follow-up is logged)."""
+    lead.score, lead.score_reasons = score_of(lead, _active_rules(), None)
 
 
 def _rescore_batch(qs: QuerySet, rules: list[ScoringRule]) -> int:

@@ -273,7 +273,8 @@ def public_form(slug: str) -> LeadForm:
     """The live, active form at this address (one query); anything else is a 404."""
     if not isinstance(slug, str) or len(slug) > 60 or not SLUG_RE.fullmatch(slug):
         raise NotFound()
-    form = LeadForm.objects.filter(slug=slug, active=True, deleted_at__isnull=True).first()
+    form = (LeadForm.objects.filter(slug=slug, active=True, deleted_at__isnull=True)
+            .select_related("owner", "created_by", "pool").first())
     if form is None:
         raise NotFound()
     return form
