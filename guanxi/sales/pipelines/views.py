@@ -12,9 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -72,6 +76,81 @@ def _owner_choices(actor):
 
 # --- the board --------------------------------------------------------------------------------
 
+def _url_for(name: str):
+    """reverse() once; the pk put in by string (a board renders three links per card)."""
+    head, tail = reverse(name, args=[0]).rsplit("/0/", 1)
+    return lambda pk: f"{head}/{pk}/{tail}"
+
+
+# One card's markup (board.html#card shows it). Built in Python, not by the template engine: the board
+# renders hundreds of cards and a template costs ~25 variable nodes and several tags for each; here each
+# value is escaped once and the "Move to…" menu (board.html#move_menu) is rendered once per stage.
+CARD = (
+    '<article class="gx-opp-card{overdue_class} gx-opp-{stage_type}" id="opp-card-{pk}"\n'
+    '  data-testid="board-card" data-opp-id="{pk}" data-version="{version}" data-stage-id="{stage_id}"\n'
+    '  data-move-url="{move_url}" data-edit-url="{edit_url}" tabindex="0"\n'
+    '  aria-label="{name}">\n'
+    '  <div class="gx-opp-top">\n'
+    '    <a class="gx-opp-name" href="{detail_url}" data-testid="card-name">{name}</a>\n'
+    '    <div class="dropdown gx-opp-menu">\n'
+    '      <button class="btn btn-sm btn-link gx-opp-menu-btn" type="button" data-bs-toggle="dropdown" aria-expanded="false" data-testid="card-move-menu"\n'
+    '              aria-label="{move_label}"><i class="bi bi-three-dots-vertical" aria-hidden="true"></i></button>\n'
+    '      {menu}\n'
+    '    </div>\n'
+    '  </div>\n'
+    '  <div class="gx-opp-account">{account}</div>\n'
+    '  <div class="gx-opp-amount" data-testid="card-amount"><span class="gx-opp-cur">{currency}</span> {amount}</div>\n'
+    '  <div class="gx-opp-meta">\n'
+    '    {close}\n'
+    '    <span class="gx-opp-prob" title="{probability_label}">{probability}%</span>\n'
+    '    {owner}\n'
+    '  </div>\n'
+    '  {next_step}\n'
+    '</article>')
+CARD_ACCOUNT = '<i class="bi bi-buildings" aria-hidden="true"></i> {}'
+CARD_CLOSE = ('<span class="gx-opp-close" title="{label}"><i class="bi {icon}" aria-hidden="true"></i> '
+              '<time datetime="{iso}">{text}</time>{overdue}</span>')
+CARD_OVERDUE = '<span class="visually-hidden"> {}</span>'
+CARD_OWNER = '<span class="gx-avatar gx-avatar-sm" title="{owner}" aria-label="{label}">{initial}</span>'
+CARD_NEXT = '<div class="gx-opp-next"><i class="bi bi-signpost" aria-hidden="true"></i> {}</div>'
+
+
+def _dress(cards, stages, visible_accounts) -> None:
+    """Set `card_html` on each opportunity (see CARD): what board.html#card and #column_cards show."""
+    today = timezone.localdate()
+    move_url, edit_url, detail_url = (_url_for(n) for n in ("opportunity_move", "opportunity_quick_edit", "opportunity_detail"))
+    close_label, probability_label = escape(_("Expected close date")), escape(_("Probability"))
+    overdue_text = CARD_OVERDUE.format(escape(_("overdue")))
+    move_label, owner_label = _("Move %(name)s to…"), _("Owner: %(name)s")
+    menus = {}
+    for o in cards:
+        if o.stage_id not in menus:
+            menus[o.stage_id] = render_to_string("sales/opportunities/board.html#move_menu",
+                                                 {"open_stages": stages, "current": o.stage_id})
+        is_open = o.stage_type == Stage.Type.OPEN
+        overdue = bool(o.expected_close and is_open and o.expected_close < today)
+        close = ""
+        if o.expected_close:
+            close = CARD_CLOSE.format(label=close_label, icon="bi-exclamation-circle" if overdue else "bi-calendar-event",
+                                      iso=o.expected_close.isoformat(),
+                                      text=escape(formats.date_format(o.expected_close, "SHORT_DATE_FORMAT")),
+                                      overdue=overdue_text if overdue else "")
+        owner = ""
+        if o.owner_id:
+            name = str(o.owner)
+            owner = CARD_OWNER.format(owner=escape(name), label=escape(owner_label % {"name": name}),
+                                      initial=escape((o.owner.display_name or o.owner.username)[:1]))
+        o.card_html = mark_safe(CARD.format(  # noqa: S308 (every value above and here is escaped)
+            overdue_class=" is-overdue" if overdue else "", stage_type=escape(o.stage_type), pk=o.pk, version=o.version,
+            stage_id=o.stage_id, move_url=escape(move_url(o.pk)), edit_url=escape(edit_url(o.pk)),
+            detail_url=escape(detail_url(o.pk)), name=escape(o.name), move_label=escape(move_label % {"name": o.name}),
+            menu=menus[o.stage_id],
+            account=CARD_ACCOUNT.format(escape(o.account.name)) if o.account_id in visible_accounts else "",
+            currency=escape(o.currency), amount=escape(floatformat(o.amount, "-2g")), close=close,
+            probability_label=probability_label, probability=o.probability, owner=owner,
+            next_step=CARD_NEXT.format(escape(Truncator(o.next_step).chars(60))) if o.next_step and is_open else ""))
+
+
 @login_required
 def pipeline_board(request, pk: int | None = None):
     actor = request.user
@@ -88,6 +167,7 @@ def pipeline_board(request, pk: int | None = None):
     except ApplicationError as exc:
         error, filters = exc, board_model.BoardFilters()
     data = board_model.board(actor, pipeline, filters, all_pipelines=pipelines)
+    _dress([o for c in data.columns for o in c.cards], [c.stage for c in data.columns], data.visible_accounts)
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(request, "sales/opportunities/board.html", {
@@ -118,6 +198,7 @@ def board_column(request, pk: int, stage_pk: int):
         return HttpResponse(_error_text(exc), status=400)
     query = request.GET.copy()
     query.pop("cursor", None)
+    _dress(page.items, stages, visible)
     col = board_model.Column(stage=stage, cards=page.items, more=page.next_cursor is not None,
                              next_cursor=page.next_cursor)
     return render(request, "sales/opportunities/board.html#column_cards", {
@@ -143,6 +224,7 @@ def _figures_html(request, actor, pipeline, query) -> dict[str, str]:
 def _card_html(request, actor, opportunity) -> str:
     visible = board_model.visible_account_ids(actor, [opportunity])
     stages = board_model.stages_of(opportunity.pipeline)
+    _dress([opportunity], stages, visible)
     return render_to_string("sales/opportunities/board.html#card", {
         "o": opportunity, "board": {"visible_accounts": visible}, "today": timezone.localdate(),
         "open_stages": stages}, request=request)
