@@ -3,12 +3,22 @@ the first pool of a member takes their records, reminders once, contacts move al
 
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 
 from django.core.management import call_command
 from django.utils import timezone
 
 AS_OF = dt.date(2031, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _english_recipients(org):
+    """Reminders and notices go out in each owner's language (the demo users have none, so the
+    site's zh-hans); the texts are asserted in English here."""
+    from guanxi.org.models import User
+    User.objects.filter(pk__in=[u.pk for u in org.values()]).update(language="en")
 
 
 def at(days_before: int) -> dt.datetime:
