@@ -136,7 +136,8 @@ def opportunity_transfer(request, opportunity_id: int, payload: OpportunityTrans
 def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     """Move to another stage of the same pipeline: `{"stage": <id>, "reason": "…"}` (a lost stage needs
     a reason unless the deal has one). `If-Match` is optional here; when sent, a stale version is a 412."""
-    opportunity = selectors.opportunity_get(request.auth, opportunity_id)
+    # the owner and the stage are all the move and its answer read of the related rows (the kanban's hot path)
+    opportunity = selectors.opportunity_get(request.auth, opportunity_id, related=("owner", "stage"))
     opportunity = services.opportunity_move(actor=request.auth, opportunity=opportunity, stage=payload.stage,
                                             reason=payload.reason, version=if_match(request, required=False))
     return _detail(request.auth, opportunity)

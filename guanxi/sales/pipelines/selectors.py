@@ -168,9 +168,11 @@ def _decode_date_cursor(cursor: str, ordering: str):
         raise invalid from None
 
 
-def opportunity_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Opportunity:
+def opportunity_get(actor, pk, *, action: str = Action.READ, deleted: bool = False,
+                    related: tuple[str, ...] = RELATED) -> Opportunity:
+    """One visible opportunity with `related` joined (the others load when touched)."""
     opportunity = access.get(actor, Opportunity, pk, action, deleted=deleted,
-                             base=Opportunity._base_manager.select_related(*RELATED))
+                             base=Opportunity._base_manager.select_related(*related))
     return opportunity
 
 
