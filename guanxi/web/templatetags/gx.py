@@ -66,3 +66,14 @@ def query_with(querystring: str, **params) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def tojson(value) -> str:
+    """JSON text for a data- attribute (autoescaped there). Use it instead of json_script in
+    fragments that htmx swaps in: the strict htmx config (allowScriptTags false) drops every
+    <script> of swapped content, data scripts included."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)

@@ -1,6 +1,6 @@
 // Sales dashboard (sales/dashboards): draws the ECharts charts of the panels htmx swaps in, and
 // shows the custom dates only when the period is "custom". No inline script (strict CSP).
-// <div data-gx-chart="ID"> reads the JSON of <script type="application/json" id="ID">:
+// <div data-gx-chart="ID" data-gx-chart-spec="{…}"> draws the chart the JSON describes:
 //   {type: "bar" | "funnel" | "pie", categories, series: [{name, stack?, data: [{value, url}]}],
 //    markers: [{value}] (targets), marker_name, money, horizontal, line}
 // Clicking a bar, slice or funnel step opens its url (the records behind the number).
@@ -72,10 +72,12 @@
     if (!window.echarts) return;
     (root || document).querySelectorAll("[data-gx-chart]").forEach(function (el) {
       if (el.dataset.gxChartDone) return;
-      var src = document.getElementById(el.getAttribute("data-gx-chart"));
-      if (!src) return;
+      // The spec rides in a data- attribute: htmx (allowScriptTags false) drops the <script>s of
+      // swapped fragments, so json_script cannot carry it into a panel.
+      var text = el.getAttribute("data-gx-chart-spec");
+      if (!text) return;
       var spec;
-      try { spec = JSON.parse(src.textContent); } catch (e) { return; }
+      try { spec = JSON.parse(text); } catch (e) { return; }
       el.dataset.gxChartDone = "1";
       var chart = window.echarts.init(el, null, { renderer: "svg" });
       chart.setOption(spec.type === "funnel" ? funnelOption(spec) : spec.type === "pie" ? pieOption(spec) : barOption(spec));
