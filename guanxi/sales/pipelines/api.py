@@ -55,13 +55,14 @@ def opportunity_out(o, visible_accounts: set[int] | frozenset = frozenset()) -> 
     }
 
 
-def opportunities_out(actor, opportunities) -> list[dict]:
-    visible = visible_account_ids(actor, [o.account_id for o in opportunities])
+def opportunities_out(actor, opportunities, visible: set[int] | None = None) -> list[dict]:
+    if visible is None:
+        visible = visible_account_ids(actor, [o.account_id for o in opportunities])
     return [opportunity_out(o, visible) for o in opportunities]
 
 
-def _detail(actor, opportunity, status: int = 200) -> HttpResponse:
-    body = opportunities_out(actor, [opportunity])[0]
+def _detail(actor, opportunity, status: int = 200, *, visible: set[int] | None = None) -> HttpResponse:
+    body = opportunities_out(actor, [opportunity], visible)[0]
     return with_etag(JsonResponse(body, status=status, encoder=DjangoJSONEncoder,
                                   json_dumps_params={"ensure_ascii": False}), body["version"])
 
@@ -136,11 +137,11 @@ def opportunity_transfer(request, opportunity_id: int, payload: OpportunityTrans
 def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     """Move to another stage of the same pipeline: `{"stage": <id>, "reason": "…"}` (a lost stage needs
     a reason unless the deal has one). `If-Match` is optional here; when sent, a stale version is a 412."""
-    # the owner and the stage are all the move and its answer read of the related rows (the kanban's hot path)
-    opportunity = selectors.opportunity_get(request.auth, opportunity_id, related=("owner", "stage"))
+    opportunity = selectors.opportunity_for_move(request.auth, opportunity_id)
     opportunity = services.opportunity_move(actor=request.auth, opportunity=opportunity, stage=payload.stage,
                                             reason=payload.reason, version=if_match(request, required=False))
-    return _detail(request.auth, opportunity)
+    visible = {opportunity.account_id} if selectors.account_visible(request.auth, opportunity) else set()
+    return _detail(request.auth, opportunity, visible=visible)
 
 
 @router.get("/{int:opportunity_id}/stage-history", response={200: StageHistoryOut, **ERRORS},

@@ -168,12 +168,28 @@ def _decode_date_cursor(cursor: str, ordering: str):
         raise invalid from None
 
 
-def opportunity_get(actor, pk, *, action: str = Action.READ, deleted: bool = False,
-                    related: tuple[str, ...] = RELATED) -> Opportunity:
-    """One visible opportunity with `related` joined (the others load when touched)."""
+def opportunity_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Opportunity:
     opportunity = access.get(actor, Opportunity, pk, action, deleted=deleted,
-                             base=Opportunity._base_manager.select_related(*related))
+                             base=Opportunity._base_manager.select_related(*RELATED))
     return opportunity
+
+
+def opportunity_for_move(actor, pk) -> Opportunity:
+    """opportunity_get for the stage move (the kanban's hot path): the owner and the stage joined, and of
+    the account only what `account_visible` needs (its id, owner and deletion), not its whole row."""
+    from guanxi.customers.models import Account
+
+    keep = {"id", "owner", "deleted_at"}
+    base = (Opportunity._base_manager.select_related("owner", "stage", "account")
+            .defer(*[f"account__{f.name}" for f in Account._meta.concrete_fields if f.name not in keep]))
+    return access.get(actor, Opportunity, pk, Action.READ, base=base)
+
+
+def account_visible(actor, opportunity: Opportunity) -> bool:
+    """Whether the actor may see the deal's account (what customers.selectors.visible_account_ids
+    answers: a live account in the actor's read scope), from the account row already read."""
+    account = opportunity.account if opportunity.account_id else None
+    return account is not None and account.deleted_at is None and access.can(actor, Action.READ, account)
 
 
 def opportunity_contacts(opportunity: Opportunity) -> list[OpportunityContact]:

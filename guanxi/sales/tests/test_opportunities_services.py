@@ -431,9 +431,10 @@ def test_list_and_move_cost_few_queries(world, api, django_assert_max_num_querie
         body = manager.get("/api/v1/opportunities?limit=100").json()
     assert len(body["items"]) == 30 and body["items"][0]["contacts"] == [{"contact": contact.pk, "role": "user"}]
     pk = body["items"][0]["id"]
-    # 4 per request (token, grants with shares, the department tree and its users), then the deal, the
-    # stage, UPDATE, history, audit (in a savepoint here), and the answer's visible account and contacts
-    with django_assert_max_num_queries(13):
+    # 4 per request (token, grants with shares, the department tree and its users), then the deal (its
+    # account's visibility from the same row), the stage, UPDATE, history, audit (in a savepoint here),
+    # and the answer's contacts
+    with django_assert_max_num_queries(12):
         response = post_json(manager, f"/api/v1/opportunities/{pk}/move", {"stage": world["stages"]["Proposal"].pk})
     assert response.status_code == 200
     with django_assert_max_num_queries(4):
