@@ -67,7 +67,7 @@ def assignment_rule_list(request):
         parts = [", ".join(cond.get(k) or []) for k in ("source", "province", "city", "industry")]
         rules.append({"rule": rule, "conditions": " · ".join(p for p in parts if p) +
                       (f" · {_('web forms')} {', '.join(map(str, cond.get('form')))}" if cond.get("form") else ""),
-                      "users": ", ".join(u.username for u in rule.users.all())})
+                      "users": ", ".join(sorted(u.username for u in rule.users.all()))})
     return render(request, "sales/assignment/list.html", {"rules": rules})
 
 

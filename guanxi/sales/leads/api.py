@@ -11,7 +11,16 @@ from guanxi.core.api import idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 
 from . import conversion, selectors, services
-from .schemas import LeadConvertIn, LeadConvertOut, LeadIn, LeadList, LeadOut, LeadPatch, LeadStatusIn, LeadTransferIn
+from .schemas import (
+    LeadConvertIn,
+    LeadConvertOut,
+    LeadIn,
+    LeadList,
+    LeadOut,
+    LeadPatch,
+    LeadStatusIn,
+    LeadTransferIn,
+)
 
 router = Router(tags=["leads"])
 

@@ -403,12 +403,14 @@ class _Probe:
         return getattr(self._opportunity, name)
 
 
-def _bump(opportunity: Opportunity, now) -> None:
-    updated = Opportunity._base_manager.filter(pk=opportunity.pk, version=opportunity.version).update(
-        version=opportunity.version + 1, updated_at=now)
+def _bump(record: Opportunity | Pipeline, now) -> None:
+    """A new version of this opportunity or pipeline (its own table: a pipeline whose stages alone
+    changed must not touch the opportunity that happens to share its id)."""
+    updated = type(record)._base_manager.filter(pk=record.pk, version=record.version).update(
+        version=record.version + 1, updated_at=now)
     if not updated:
         raise VersionConflict()
-    opportunity.version, opportunity.updated_at = opportunity.version + 1, now
+    record.version, record.updated_at = record.version + 1, now
 
 
 @transaction.atomic

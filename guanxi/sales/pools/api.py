@@ -66,7 +66,7 @@ def record_out(pool: Pool, row, contacts: dict[int, list[dict]]) -> dict:
 
 
 def _moved(rows, owner) -> dict:
-    return {"ids": [r.pk for r in rows], "owner": owner.username if owner else None}
+    return {"ids": sorted(r.pk for r in rows), "owner": owner.username if owner else None}
 
 
 @router.get("", response={200: PoolList, **ERRORS}, operation_id="pool_list")
@@ -94,7 +94,7 @@ def pool_create(request, payload: PoolIn):
 def pool_lock(request, payload: LockIn):
     """Lock (or with "locked": false unlock) records you own against automatic reclaim."""
     rows = services.pool_lock(actor=request.auth, kind=payload.kind, ids=payload.ids, locked=payload.locked)
-    return {"ids": [r.pk for r in rows], "owner": None}
+    return {"ids": sorted(r.pk for r in rows), "owner": None}
 
 
 @router.get("/{int:pool_id}", response={200: PoolOut, **ERRORS}, operation_id="pool_get")

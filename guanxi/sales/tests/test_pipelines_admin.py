@@ -81,9 +81,13 @@ def test_rename_and_move_a_stage_and_empty_a_stage_into_another(web, org):
 
     data = {"name_en": "Sales pipeline", "name_zh_hans": "销售漏斗", "name_zh_hant": "銷售漏斗", "active": "on",
             "is_default": "on", "version": str(pipeline.version), **_stage_post(pipeline, change=rename)}
-    assert admin.post(f"/admin/pipelines/{pipeline.pk}/", data).status_code == 302
+    response = admin.post(f"/admin/pipelines/{pipeline.pk}/", data)
+    assert response.status_code == 302
     first = pipeline.stages.get(name_en="Qualification")
     assert first.name_zh_hans == "初次接触" and first.order == 99
+    # a change of the stages alone is a new version of the pipeline, and of nothing else
+    assert Pipeline.objects.get(pk=pipeline.pk).version == pipeline.version + 1
+    assert Opportunity.objects.get(pk=opp.pk).version == opp.version
 
     # removing the stage that holds the deal is refused
     pipeline.refresh_from_db()

@@ -3,10 +3,9 @@ the first pool of a member takes their records, reminders once, contacts move al
 
 from __future__ import annotations
 
-import pytest
-
 import datetime as dt
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
