@@ -126,7 +126,7 @@ def test_a_web_form_lead_is_routed(org):
     assert Lead.objects.get().owner.username == "rep3"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the default pipeline of the data migration
+@pytest.mark.django_db(transaction=True)
 def test_two_leads_routed_at_once_get_different_users(org):
     """Two requests routing in parallel never take the same turn (PostgreSQL's row lock; SQLite
     serializes writers, so there the threads simply take turns)."""

@@ -226,7 +226,7 @@ def test_pool_settings_validation_names_fields(org, api):
     assert api("rep2").get(f"{URL}/{body['id']}").status_code == 404
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the default pipeline of the data migration
+@pytest.mark.django_db(transaction=True)
 def test_two_reps_racing_for_one_record_exactly_one_wins(org):
     if connection.vendor != "postgresql":
         pytest.skip("the race needs two real connections (PostgreSQL)")
