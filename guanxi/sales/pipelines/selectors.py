@@ -10,7 +10,7 @@ import binascii
 import datetime as dt
 import json
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
@@ -247,3 +247,17 @@ def stage_get(pk) -> Stage:
 def default_pipeline() -> Pipeline | None:
     from .services import default_pipeline as default
     return default()
+
+
+# --- administrators' pipeline screens (configuration: every deal counts, whoever owns it) ------
+
+def open_deals_per_pipeline() -> dict[int, int]:
+    """{pipeline id: open deals}, in one grouped query."""
+    return dict(Opportunity._base_manager.filter(deleted_at__isnull=True, stage_type=Stage.Type.OPEN)
+                .values("pipeline").annotate(n=Count("id")).values_list("pipeline", "n"))
+
+
+def deals_per_stage(pipeline) -> dict[int, int]:
+    """{stage id: deals, the recycle bin's too} of one pipeline: what holds a stage back from removal."""
+    return dict(Opportunity._base_manager.filter(pipeline=pipeline).values("stage")
+                .annotate(n=Count("id")).values_list("stage", "n"))

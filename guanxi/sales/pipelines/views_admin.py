@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
 
-from ..models import Opportunity, Stage
+from ..models import Stage
 from . import rates, selectors, services
 
 
@@ -64,8 +63,7 @@ def _stage_payload(formset) -> list[dict]:
 def pipeline_admin_list(request):
     services.require_admin(request.user)
     pipelines = selectors.pipeline_list(include_inactive=True)
-    counts = dict(Opportunity._base_manager.filter(deleted_at__isnull=True, stage_type=Stage.Type.OPEN)
-                  .values("pipeline").annotate(n=Count("id")).values_list("pipeline", "n"))
+    counts = selectors.open_deals_per_pipeline()
     return render(request, "sales/pipelines/admin_list.html", {
         "rows": [{"pipeline": p, "stages": list(p.stages.all()), "open": counts.get(p.pk, 0)} for p in pipelines]})
 
@@ -110,8 +108,7 @@ def pipeline_admin_edit(request, pk: int | None = None):
             return redirect(reverse("pipeline_admin_list"))
     stages_with_deals = []
     if pipeline:
-        held = dict(Opportunity._base_manager.filter(pipeline=pipeline).values("stage")
-                    .annotate(n=Count("id")).values_list("stage", "n"))
+        held = selectors.deals_per_stage(pipeline)
         stages_with_deals = [{"stage": s, "deals": held.get(s.pk, 0),
                               "targets": [t for t in pipeline.stages.all() if t.pk != s.pk and t.type == s.type
                                           and t.active]}
