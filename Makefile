@@ -54,7 +54,8 @@ bench: install assets
 	$(BIN)/python bench/run.py
 
 lint: install
-	$(BIN)/ruff check guanxi tests bench scripts
+	$(BIN)/ruff check guanxi tests bench scripts conftest.py
+	$(BIN)/ruff format --check guanxi tests bench scripts conftest.py
 
 messages: install
 	cd guanxi && ../$(BIN)/guanxi makemessages -l zh_Hans -l zh_Hant --no-obsolete --ignore "static/*"

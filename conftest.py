@@ -51,6 +51,7 @@ def api(org):
             _row, token = ApiToken.issue(org[username])
             headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         return Client(**headers)
+
     return make
 
 
@@ -66,4 +67,5 @@ def web(org):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # see api(); i18n has its own tests
         client.force_login(org[username])
         return client
+
     return make

@@ -56,11 +56,15 @@ def big_customer_id() -> int | None:
 def timeline_size(pk: int) -> int:
     from guanxi.engagement.models import Activity, Attachment, Task
 
-    return (Activity._base_manager.filter(account_id=pk).count() + Task._base_manager.filter(account_id=pk).count()
-            + Attachment._base_manager.filter(account_id=pk).count())
+    return (
+        Activity._base_manager.filter(account_id=pk).count()
+        + Task._base_manager.filter(account_id=pk).count()
+        + Attachment._base_manager.filter(account_id=pk).count()
+    )
 
 
 # --- 1. the 360° page --------------------------------------------------------------------------------------
+
 
 def page_360(*, requests: int, warmup: int) -> Outcome:
     from django.db import connection, connections
@@ -75,8 +79,13 @@ def page_360(*, requests: int, warmup: int) -> Outcome:
         out.details.append("not available: no big customer in the database (demo-data --big-customer)")
         return out
     account = Account._base_manager.get(pk=pk)
-    small = (Account._base_manager.filter(owner_id=account.owner_id, deleted_at__isnull=True).exclude(pk=pk)
-             .order_by("id").values_list("id", flat=True).first())
+    small = (
+        Account._base_manager.filter(owner_id=account.owner_id, deleted_at__isnull=True)
+        .exclude(pk=pk)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
     client = Client()
     client.force_login(account.owner)
     url = f"/customers/accounts/{pk}/"
@@ -102,31 +111,48 @@ def page_360(*, requests: int, warmup: int) -> Outcome:
     fixed = len(set(counts.values())) == 1
     out.p50, out.p95 = f"{_pct(timings, 50):.1f} ms", f"{_pct(timings, 95):.1f} ms"
     out.verdict = _verdict(_pct(timings, 95) <= 150 and fixed)
-    out.details.append(f"account {pk} with {entries:,} timeline entries; {requests} timed requests after {warmup}; "
-                       "SQL queries: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-                       + (" (the same)" if fixed else " (**not the same**)"))
+    out.details.append(
+        f"account {pk} with {entries:,} timeline entries; {requests} timed requests after {warmup}; "
+        "SQL queries: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+        + (" (the same)" if fixed else " (**not the same**)")
+    )
     return out
 
 
 # --- 2. logging a follow-up ----------------------------------------------------------------------------------
 
+
 def followup_create(port: int, token: str, account_ids: list[int], *, requests: int, warmup: int) -> Outcome:
     out = Outcome("Log a follow-up (POST /api/v1/activities, rep1)", "≤ 30 ms")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
     rng = random.Random(11)
     timings = []
     for i in range(warmup + requests):
-        body = json.dumps({"kind": rng.choice(["call", "visit", "message", "email"]), "account": account_ids[i % len(account_ids)],
-                           "subject": "基准测试：电话回访", "content": "与客户确认了交货时间。客户表示满意。",
-                           "outcome": "客户表示满意"}, ensure_ascii=False).encode()
+        body = json.dumps(
+            {
+                "kind": rng.choice(["call", "visit", "message", "email"]),
+                "account": account_ids[i % len(account_ids)],
+                "subject": "基准测试：电话回访",
+                "content": "与客户确认了交货时间。客户表示满意。",
+                "outcome": "客户表示满意",
+            },
+            ensure_ascii=False,
+        ).encode()
         start = time.perf_counter()
         conn.request("POST", "/api/v1/activities", body=body, headers=headers)
         response = conn.getresponse()
         payload = response.read()
         elapsed = (time.perf_counter() - start) * 1000
         if response.status != 201:
-            out.details.append(f"not available: POST /api/v1/activities answered {response.status}: {payload[:200]!r}")
+            out.details.append(
+                f"not available: POST /api/v1/activities answered {response.status}: {payload[:200]!r}"
+            )
             conn.close()
             return out
         if i >= warmup:
@@ -134,12 +160,15 @@ def followup_create(port: int, token: str, account_ids: list[int], *, requests: 
     conn.close()
     out.p50, out.p95 = f"{_pct(timings, 50):.1f} ms", f"{_pct(timings, 95):.1f} ms"
     out.verdict = _verdict(_pct(timings, 95) <= 30)
-    out.details.append(f"{requests} follow-ups created on {len(set(account_ids))} of rep1's accounts, one at a time "
-                       f"(after {warmup} untimed)")
+    out.details.append(
+        f"{requests} follow-ups created on {len(set(account_ids))} of rep1's accounts, one at a time "
+        f"(after {warmup} untimed)"
+    )
     return out
 
 
 # --- 3. the dormancy job ---------------------------------------------------------------------------------------
+
 
 def dormancy_job(root: Path, env: dict[str, str]) -> Outcome:
     from django.db import connection, connections
@@ -147,8 +176,13 @@ def dormancy_job(root: Path, env: dict[str, str]) -> Outcome:
     from guanxi.customers.models import Account
 
     out = Outcome("Dormancy job (`guanxi runjob dormancy`) over all accounts", "≤ 60 s")
-    listed = subprocess.run([sys.executable, "-m", "guanxi.cli", "runjob", "--list"], env=env, cwd=root,
-                            capture_output=True, text=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "guanxi.cli", "runjob", "--list"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     if "dormancy" not in listed.stdout:
         out.details.append("not available: no job named dormancy in `guanxi runjob --list`")
         return out
@@ -157,11 +191,20 @@ def dormancy_job(root: Path, env: dict[str, str]) -> Outcome:
     # Give the job work: every account active again, as if the last run were long ago.
     reset = live.exclude(health="active").update(health="active")
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE customers_account" if not connection.in_atomic_block else "ANALYZE customers_account")
+        cursor.execute(
+            "VACUUM ANALYZE customers_account"
+            if not connection.in_atomic_block
+            else "ANALYZE customers_account"
+        )
     connections.close_all()
     start = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "guanxi.cli", "runjob", "dormancy"], env=env, cwd=root,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "guanxi.cli", "runjob", "dormancy"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.monotonic() - start
     if run.returncode != 0:
         out.verdict = "**FAIL**"
@@ -171,12 +214,15 @@ def dormancy_job(root: Path, env: dict[str, str]) -> Outcome:
     connections.close_all()
     out.p50 = f"{seconds:.1f} s"
     out.verdict = _verdict(seconds <= 60 and after > 0)
-    out.details.append(f"{total:,} live accounts; {reset:,} reset to active before the run; afterwards {after:,} drifting "
-                       f"or dormant; the job said: {run.stdout.strip()[-300:]} (time includes starting Python and Django)")
+    out.details.append(
+        f"{total:,} live accounts; {reset:,} reset to active before the run; afterwards {after:,} drifting "
+        f"or dormant; the job said: {run.stdout.strip()[-300:]} (time includes starting Python and Django)"
+    )
     return out
 
 
 # --- 4. the duplicate check ---------------------------------------------------------------------------------------
+
 
 def duplicate_prefixes(rng: random.Random, count: int = 12) -> list[str]:
     """What people type: growing prefixes (2, 4, 6 … characters) of real account names."""
@@ -187,8 +233,12 @@ def duplicate_prefixes(rng: random.Random, count: int = 12) -> list[str]:
     high = Account._base_manager.order_by("-id").values_list("id", flat=True).first() or 0
     names = []
     while len(names) < count and high:
-        name = (Account._base_manager.filter(pk__gte=rng.randint(1, high)).order_by("pk")
-                .values_list("name", flat=True).first())
+        name = (
+            Account._base_manager.filter(pk__gte=rng.randint(1, high))
+            .order_by("pk")
+            .values_list("name", flat=True)
+            .first()
+        )
         if name and name not in names:
             names.append(name)
     connections.close_all()
@@ -221,13 +271,16 @@ def duplicate_check(port: int, token: str, prefixes: list[str], *, requests: int
     conn.close()
     out.p50, out.p95 = f"{_pct(timings, 50):.1f} ms", f"{_pct(timings, 95):.1f} ms"
     out.verdict = _verdict(_pct(timings, 95) <= 50)
-    out.details.append(f"{len(prefixes)} prefixes of {len({p[:2] for p in prefixes})}+ real names, cycled; "
-                       f"{requests} timed requests; candidates returned per request: median {statistics.median(found):.0f}, "
-                       f"max {max(found)}")
+    out.details.append(
+        f"{len(prefixes)} prefixes of {len({p[:2] for p in prefixes})}+ real names, cycled; "
+        f"{requests} timed requests; candidates returned per request: median {statistics.median(found):.0f}, "
+        f"max {max(found)}"
+    )
     return out
 
 
 # --- 5. the XLSX export -------------------------------------------------------------------------------------------
+
 
 def export_filter(target: int = 100_000) -> tuple[str, int]:
     """The query string whose export is closest to `target` accounts: all of them, or one owner's."""
@@ -238,14 +291,18 @@ def export_filter(target: int = 100_000) -> tuple[str, int]:
 
     live = Account._base_manager.filter(deleted_at__isnull=True)
     options = [("", live.count())]
-    options += [(f"&owner={row['owner__username']}", row["n"])
-                for row in live.values("owner__username").annotate(n=Count("id")).order_by()]
+    options += [
+        (f"&owner={row['owner__username']}", row["n"])
+        for row in live.values("owner__username").annotate(n=Count("id")).order_by()
+    ]
     connections.close_all()
     return min(options, key=lambda o: abs(o[1] - target))
 
 
 def xlsx_export(port: int, token: str, memory, *, query: str, rows: int) -> Outcome:
-    out = Outcome(f"XLSX export of {rows:,} accounts (GET /api/v1/accounts/export, director)", "≤ 60 s, flat memory")
+    out = Outcome(
+        f"XLSX export of {rows:,} accounts (GET /api/v1/accounts/export, director)", "≤ 60 s, flat memory"
+    )
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     headers = {"Authorization": f"Bearer {token}"}
     before = memory()
@@ -268,6 +325,8 @@ def xlsx_export(port: int, token: str, memory, *, query: str, rows: int) -> Outc
     out.p50 = f"{seconds:.1f} s"
     flat = grew < 100
     out.verdict = _verdict(seconds <= 60 and flat and first.startswith(b"PK"))
-    out.details.append(f"{size / 1e6:.1f} MB of XLSX; the server's peak RSS {before['VmHWM']:.0f} MB before, "
-                       f"{after['VmHWM']:.0f} MB after (+{grew:.0f} MB; flat = under +100 MB)")
+    out.details.append(
+        f"{size / 1e6:.1f} MB of XLSX; the server's peak RSS {before['VmHWM']:.0f} MB before, "
+        f"{after['VmHWM']:.0f} MB after (+{grew:.0f} MB; flat = under +100 MB)"
+    )
     return out

@@ -56,22 +56,35 @@ CONTACT_QUERIES = ["王芳", "陈", "zhang", "xh", "8000", "wang.5234", "example
 
 def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
-    env.update(DATABASE_URL=DATABASE_URL, GUANXI_VAR_DIR=str(VAR_DIR), DJANGO_SETTINGS_MODULE="guanxi.config.settings")
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        GUANXI_VAR_DIR=str(VAR_DIR),
+        DJANGO_SETTINGS_MODULE="guanxi.config.settings",
+    )
     return env
 
 
 def guanxi(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "guanxi.cli", *args], env=child_env(), cwd=ROOT, check=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "guanxi.cli", *args], env=child_env(), cwd=ROOT, check=True, **kwargs
+    )
 
 
 # --- database -----------------------------------------------------------------------------------
+
 
 def _admin_connection():
     import psycopg
 
     url = urlsplit(DATABASE_URL)
-    return psycopg.connect(host=url.hostname or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-                           password=url.password, dbname="postgres", autocommit=True)
+    return psycopg.connect(
+        host=url.hostname or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        dbname="postgres",
+        autocommit=True,
+    )
 
 
 def database_name() -> str:
@@ -102,17 +115,28 @@ def data_is_complete(scale: int) -> bool:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [PENDING])
         interrupted = cursor.fetchone()[0]
     accounts, contacts = Account._base_manager.count(), Contact._base_manager.count()
-    return (not interrupted and accounts == scale + 1 and contacts == 3 * scale + 10
-            and SearchDocument.objects.count() == accounts + contacts)
+    return (
+        not interrupted
+        and accounts == scale + 1
+        and contacts == 3 * scale + 10
+        and SearchDocument.objects.count() == accounts + contacts
+    )
 
 
 def load(scale: int, activities: int) -> dict:
-    print(f"Loading {scale:,} accounts, {3 * scale:,} contacts and about {activities * scale:,} follow-ups "
-          f"(guanxi demo-data --scale {scale} --activities-per-account {activities}) …", flush=True)
+    print(
+        f"Loading {scale:,} accounts, {3 * scale:,} contacts and about {activities * scale:,} follow-ups "
+        f"(guanxi demo-data --scale {scale} --activities-per-account {activities}) …",
+        flush=True,
+    )
     start = time.monotonic()
     guanxi("demo-data", "--scale", str(scale), "--activities-per-account", str(activities))
-    record = {"scale": scale, "activities_per_account": activities, "seconds": round(time.monotonic() - start, 1),
-              "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    record = {
+        "scale": scale,
+        "activities_per_account": activities,
+        "seconds": round(time.monotonic() - start, 1),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
     LOAD_RECORD.write_text(json.dumps(record))
     return record
 
@@ -121,11 +145,19 @@ def volumes() -> dict[str, int]:
     """Rows per table as loaded (estimates from the planner's statistics for the big tables)."""
     from django.db import connection, connections
 
-    tables = {"accounts": "customers_account", "contacts": "customers_contact", "search documents": "search_searchdocument",
-              "follow-ups": "engagement_activity", "follow-up contacts": "engagement_activitycontact",
-              "tasks": "engagement_task", "attachments": "engagement_attachment",
-              "contact–account links": "customers_contactaccount", "partner links": "customers_partnerlink",
-              "stage changes": "customers_stagechange", "notifications": "engagement_notification"}
+    tables = {
+        "accounts": "customers_account",
+        "contacts": "customers_contact",
+        "search documents": "search_searchdocument",
+        "follow-ups": "engagement_activity",
+        "follow-up contacts": "engagement_activitycontact",
+        "tasks": "engagement_task",
+        "attachments": "engagement_attachment",
+        "contact–account links": "customers_contactaccount",
+        "partner links": "customers_partnerlink",
+        "stage changes": "customers_stagechange",
+        "notifications": "engagement_notification",
+    }
     out = {}
     with connection.cursor() as cursor:
         for label, table in tables.items():
@@ -146,7 +178,9 @@ def prepare_data(scale: int, reload: bool, activities: int = ACTIVITIES_PER_ACCO
     connections.close_all()
     record = json.loads(LOAD_RECORD.read_text()) if LOAD_RECORD.exists() else {}
     if complete and record.get("activities_per_account") == activities:
-        print(f"Reusing the data loaded on {record['date']} ({record['seconds']:.0f} s); --reload to load again.")
+        print(
+            f"Reusing the data loaded on {record['date']} ({record['seconds']:.0f} s); --reload to load again."
+        )
         return {**record, "reused": True}
     if not reload:  # partial, interrupted or other data: start from an empty database
         create_database(drop=True)
@@ -162,6 +196,7 @@ def setup_django() -> None:
 
 
 # --- sessions, tokens and sample records ----------------------------------------------------------
+
 
 @dataclass
 class Persona:
@@ -188,8 +223,10 @@ def personas(usernames: list[str], rng: random.Random) -> dict[str, Persona]:
         client = Client()
         client.force_login(user)
         visible = access.scope(user, Account)
-        low, high = Account._base_manager.order_by("id").values_list("id", flat=True)[:1][0], \
-            Account._base_manager.order_by("-id").values_list("id", flat=True)[:1][0]
+        low, high = (
+            Account._base_manager.order_by("id").values_list("id", flat=True)[:1][0],
+            Account._base_manager.order_by("-id").values_list("id", flat=True)[:1][0],
+        )
         ids: list[int] = []
         while len(ids) < 200:
             start = rng.randint(low, high)
@@ -224,6 +261,7 @@ def detail_query_counts(persona: Persona) -> list[int]:
 
 # --- the server and the requests --------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -238,7 +276,11 @@ class Server:
         self.log = open(VAR_DIR / "server.log", "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "guanxi.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=child_env(), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+            env=child_env(),
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -286,14 +328,18 @@ class Result:
 
     def p(self, q: float, values: list[float] | None = None) -> float:
         values = sorted(self.timings if values is None else values)
-        return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+        return (
+            statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+        )
 
     @property
     def passed(self) -> bool:
         return self.p(95) <= self.target_ms
 
 
-def measure(port: int, name: str, target_ms: float, requests: list[Request], *, count: int, warmup: int) -> Result:
+def measure(
+    port: int, name: str, target_ms: float, requests: list[Request], *, count: int, warmup: int
+) -> Result:
     """Warm up, then `count` requests cycling through `requests`, one at a time, on one
     keep-alive connection like a browser's. A scenario with a few distinct requests (the
     search queries) sends each of them twice during the warm-up: the virtual machine this
@@ -335,26 +381,62 @@ def scenarios(people: dict[str, Persona]) -> list[tuple[str, float, list[Request
     for resource, queries in (("accounts", ACCOUNT_QUERIES), ("contacts", CONTACT_QUERIES)):
         for q in queries:
             for p in (director, rep1):
-                search.append(Request(f"{resource} q={q} ({p.username})", f"/api/v1/{resource}?q={quote(q)}", api(p)))
+                search.append(
+                    Request(f"{resource} q={q} ({p.username})", f"/api/v1/{resource}?q={quote(q)}", api(p))
+                )
     return [
-        ("Contacts API, first page (director: all 3M)", 50,
-         [Request("director", "/api/v1/contacts", api(director))]),
-        ("Contacts API, first page (rep1: own records)", 50,
-         [Request("rep1", "/api/v1/contacts", api(rep1))]),
+        (
+            "Contacts API, first page (director: all 3M)",
+            50,
+            [Request("director", "/api/v1/contacts", api(director))],
+        ),
+        (
+            "Contacts API, first page (rep1: own records)",
+            50,
+            [Request("rep1", "/api/v1/contacts", api(rep1))],
+        ),
         ("Search API `q` over 4M records (mixed queries)", 100, search),
-        ("Account detail page (UI)", 100,
-         [Request(f"{p.username}", f"/customers/accounts/{pk}/", ui(p))
-          for i in range(200) for p in (director, rep1) for pk in [p.account_ids[i]]]),
-        ("Contacts list page, filtered + sorted (UI)", 50,
-         [Request("owner=rep2&ordering=name (director)", "/customers/contacts/?owner=rep2&ordering=name", ui(director)),
-          Request("has_email=true&ordering=-created_at (director)", "/customers/contacts/?has_email=true&ordering=-created_at", ui(director)),
-          Request("has_mobile=true&ordering=name (rep1)", "/customers/contacts/?has_mobile=true&ordering=name", ui(rep1)),
-          Request("owner=manager1&ordering=-created_at (manager1's view as director)",
-                  "/customers/contacts/?owner=manager1&ordering=-created_at", ui(director))]),
+        (
+            "Account detail page (UI)",
+            100,
+            [
+                Request(f"{p.username}", f"/customers/accounts/{pk}/", ui(p))
+                for i in range(200)
+                for p in (director, rep1)
+                for pk in [p.account_ids[i]]
+            ],
+        ),
+        (
+            "Contacts list page, filtered + sorted (UI)",
+            50,
+            [
+                Request(
+                    "owner=rep2&ordering=name (director)",
+                    "/customers/contacts/?owner=rep2&ordering=name",
+                    ui(director),
+                ),
+                Request(
+                    "has_email=true&ordering=-created_at (director)",
+                    "/customers/contacts/?has_email=true&ordering=-created_at",
+                    ui(director),
+                ),
+                Request(
+                    "has_mobile=true&ordering=name (rep1)",
+                    "/customers/contacts/?has_mobile=true&ordering=name",
+                    ui(rep1),
+                ),
+                Request(
+                    "owner=manager1&ordering=-created_at (manager1's view as director)",
+                    "/customers/contacts/?owner=manager1&ordering=-created_at",
+                    ui(director),
+                ),
+            ],
+        ),
     ]
 
 
 # --- report ---------------------------------------------------------------------------------------------
+
 
 def machine() -> dict[str, str]:
     from django.db import connection, connections
@@ -367,12 +449,22 @@ def machine() -> dict[str, str]:
     connections.close_all()
     meminfo = Path("/proc/meminfo").read_text().split()
     ram_gb = int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024 / 1024
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"CPU": f"{os.cpu_count()} cores ({cpu})", "RAM": f"{ram_gb:.0f} GB",
-            "PostgreSQL": f"{pg} (shared_buffers {shared_buffers}, otherwise default settings)",
-            "Python": platform.python_version(), "OS": platform.platform(),
-            "Date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "CPU": f"{os.cpu_count()} cores ({cpu})",
+        "RAM": f"{ram_gb:.0f} GB",
+        "PostgreSQL": f"{pg} (shared_buffers {shared_buffers}, otherwise default settings)",
+        "Python": platform.python_version(),
+        "OS": platform.platform(),
+        "Date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def verdict(ok: bool) -> str:
@@ -383,21 +475,51 @@ def report(info, loaded, results, memory, query_counts, args, outcomes=(), count
     scale, per = loaded["scale"], loaded.get("activities_per_account", 0)
     when = f" (load of {loaded['date']}, data reused)" if loaded["reused"] else ""
     if per:  # the 600 s target was set for accounts and contacts alone, at 1M
-        load_row = (f"`demo-data --scale {scale} --activities-per-account {per}` (with follow-ups, tasks, links; "
-                    "see the volumes below)", f"{loaded['seconds']:.0f} s{when}", "—", "none set", "—")
+        load_row = (
+            f"`demo-data --scale {scale} --activities-per-account {per}` (with follow-ups, tasks, links; "
+            "see the volumes below)",
+            f"{loaded['seconds']:.0f} s{when}",
+            "—",
+            "none set",
+            "—",
+        )
     else:
-        load_row = (f"`demo-data --scale {scale}` (accounts, contacts, search documents)", f"{loaded['seconds']:.0f} s{when}",
-                    "—", f"≤ {LOAD_TARGET_S} s at 1M", verdict(loaded["seconds"] <= LOAD_TARGET_S))
+        load_row = (
+            f"`demo-data --scale {scale}` (accounts, contacts, search documents)",
+            f"{loaded['seconds']:.0f} s{when}",
+            "—",
+            f"≤ {LOAD_TARGET_S} s at 1M",
+            verdict(loaded["seconds"] <= LOAD_TARGET_S),
+        )
     rows = [load_row]
     for r in results:
-        rows.append((r.name, f"{r.p(50):.1f} ms", f"{r.p(95):.1f} ms", f"≤ {r.target_ms:.0f} ms", verdict(r.passed)))
+        rows.append(
+            (r.name, f"{r.p(50):.1f} ms", f"{r.p(95):.1f} ms", f"≤ {r.target_ms:.0f} ms", verdict(r.passed))
+        )
     fixed = all(len(set(counts)) == 1 for counts in query_counts.values())
-    shown = ", ".join(f"{user}: {'/'.join(map(str, sorted(set(counts))))}" for user, counts in query_counts.items())
+    shown = ", ".join(
+        f"{user}: {'/'.join(map(str, sorted(set(counts))))}" for user, counts in query_counts.items()
+    )
     if query_counts:
-        rows.append(("Account detail page: SQL queries (5 different accounts each)", shown, "—", "fixed", verdict(fixed)))
+        rows.append(
+            (
+                "Account detail page: SQL queries (5 different accounts each)",
+                shown,
+                "—",
+                "fixed",
+                verdict(fixed),
+            )
+        )
     rows += [o.row() for o in outcomes]
-    rows.append(("Web worker peak resident memory (VmHWM)", f"{memory['VmHWM']:.0f} MB", "—",
-                 f"< {RSS_TARGET_MB} MB", verdict(memory["VmHWM"] < RSS_TARGET_MB)))
+    rows.append(
+        (
+            "Web worker peak resident memory (VmHWM)",
+            f"{memory['VmHWM']:.0f} MB",
+            "—",
+            f"< {RSS_TARGET_MB} MB",
+            verdict(memory["VmHWM"] < RSS_TARGET_MB),
+        )
+    )
     lines = [
         "# Benchmarks",
         "",
@@ -420,13 +542,27 @@ def report(info, loaded, results, memory, query_counts, args, outcomes=(), count
         "",
     ]
     if counts:
-        lines += ["## Volumes loaded", "", "| Table | Rows |", "|---|---:|",
-                  *[f"| {label} | {n:,} |" for label, n in counts.items()], ""]
+        lines += [
+            "## Volumes loaded",
+            "",
+            "| Table | Rows |",
+            "|---|---:|",
+            *[f"| {label} | {n:,} |" for label, n in counts.items()],
+            "",
+        ]
         if scale < SCALE or per < ACTIVITIES_PER_ACCOUNT:
-            lines += [f"**Not the full target volumes** (1M accounts, 3M contacts, 20M follow-ups): this run loaded "
-                      f"{scale:,} accounts with {per} follow-ups each on average; see the notes at the end.", ""]
+            lines += [
+                f"**Not the full target volumes** (1M accounts, 3M contacts, 20M follow-ups): this run loaded "
+                f"{scale:,} accounts with {per} follow-ups each on average; see the notes at the end.",
+                "",
+            ]
     if outcomes:
-        lines += ["## Customer 360° scenarios, details", "", *[f"- **{o.name}**: " + "; ".join(o.details) for o in outcomes], ""]
+        lines += [
+            "## Customer 360° scenarios, details",
+            "",
+            *[f"- **{o.name}**: " + "; ".join(o.details) for o in outcomes],
+            "",
+        ]
     search = next((r for r in results if r.name.startswith("Search")), None)
     if search:
         lines += [
@@ -439,8 +575,16 @@ def report(info, loaded, results, memory, query_counts, args, outcomes=(), count
             "|---|---:|---:|---:|",
         ]
         for label, timings in search.by_label.items():
-            lines.append(f"| {label} | {search.p(50, timings):.1f} ms | {search.p(95, timings):.1f} ms | {search.items.get(label, '')} |")
-    lines += ["", "## Other scenarios, request by request", "", "| Scenario | Request | p50 | p95 |", "|---|---|---:|---:|"]
+            lines.append(
+                f"| {label} | {search.p(50, timings):.1f} ms | {search.p(95, timings):.1f} ms | {search.items.get(label, '')} |"
+            )
+    lines += [
+        "",
+        "## Other scenarios, request by request",
+        "",
+        "| Scenario | Request | p50 | p95 |",
+        "|---|---|---:|---:|",
+    ]
     for r in results:
         if r is search or len(r.by_label) < 2:
             continue
@@ -484,18 +628,29 @@ NOTES = """
 """
 
 
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reload", action="store_true", help="drop the bench database and load it again")
-    parser.add_argument("--scale", type=int, default=SCALE, help="accounts to load (contacts: 3 times as many)")
+    parser.add_argument(
+        "--scale", type=int, default=SCALE, help="accounts to load (contacts: 3 times as many)"
+    )
     parser.add_argument("--requests", type=int, default=200, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests before each scenario")
     parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
-    parser.add_argument("--activities-per-account", type=int, default=ACTIVITIES_PER_ACCOUNT,
-                        help="follow-ups per account on average (the big customer has 10,000 timeline entries anyway)")
-    parser.add_argument("--only", choices=["all", "360", "sales"], default="all",
-                        help="360: only the Customer 360° scenarios; sales: only the sales ones (bench/sales.py)")
+    parser.add_argument(
+        "--activities-per-account",
+        type=int,
+        default=ACTIVITIES_PER_ACCOUNT,
+        help="follow-ups per account on average (the big customer has 10,000 timeline entries anyway)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["all", "360", "sales"],
+        default="all",
+        help="360: only the Customer 360° scenarios; sales: only the sales ones (bench/sales.py)",
+    )
     args, _rest = parser.parse_known_args()
     if args.only == "sales":  # its own database and options: bench/sales.py --help
         import sales
@@ -515,7 +670,11 @@ def main() -> None:
     export_query, export_rows = c360.export_filter()
 
     def say(outcome):
-        print(f"  {outcome.name} … {outcome.p50} / {outcome.p95}: {outcome.verdict}; " + "; ".join(outcome.details), flush=True)
+        print(
+            f"  {outcome.name} … {outcome.p50} / {outcome.p95}: {outcome.verdict}; "
+            + "; ".join(outcome.details),
+            flush=True,
+        )
         return outcome
 
     outcomes = [say(c360.page_360(requests=max(20, args.requests // 4), warmup=3))]
@@ -525,14 +684,43 @@ def main() -> None:
         if args.only == "all":
             for name, target, requests in scenarios(people):
                 print(f"  {name} …", end=" ", flush=True)
-                results.append(measure(server.port, name, target, requests, count=args.requests, warmup=args.warmup))
+                results.append(
+                    measure(server.port, name, target, requests, count=args.requests, warmup=args.warmup)
+                )
                 print(f"p50 {results[-1].p(50):.1f} ms, p95 {results[-1].p(95):.1f} ms", flush=True)
-        outcomes.append(say(c360.followup_create(server.port, people["rep1"].token, people["rep1"].account_ids[:50],
-                                                 requests=args.requests, warmup=args.warmup)))
-        outcomes.append(say(c360.duplicate_check(server.port, people["director"].token, prefixes,
-                                                 requests=args.requests, warmup=args.warmup)))
-        outcomes.append(say(c360.xlsx_export(server.port, people["director"].token, server.memory_mb,
-                                             query=export_query, rows=export_rows)))
+        outcomes.append(
+            say(
+                c360.followup_create(
+                    server.port,
+                    people["rep1"].token,
+                    people["rep1"].account_ids[:50],
+                    requests=args.requests,
+                    warmup=args.warmup,
+                )
+            )
+        )
+        outcomes.append(
+            say(
+                c360.duplicate_check(
+                    server.port,
+                    people["director"].token,
+                    prefixes,
+                    requests=args.requests,
+                    warmup=args.warmup,
+                )
+            )
+        )
+        outcomes.append(
+            say(
+                c360.xlsx_export(
+                    server.port,
+                    people["director"].token,
+                    server.memory_mb,
+                    query=export_query,
+                    rows=export_rows,
+                )
+            )
+        )
         memory = server.memory_mb()
     finally:
         server.stop()
@@ -543,7 +731,9 @@ def main() -> None:
         print()
         print(section)
         if not args.no_report:
-            REPORT.write_text(merge_section(REPORT.read_text() if REPORT.exists() else "# Benchmarks\n", section))
+            REPORT.write_text(
+                merge_section(REPORT.read_text() if REPORT.exists() else "# Benchmarks\n", section)
+            )
             print(f"\nWritten to {REPORT.relative_to(ROOT)}")
         return
     text = report(info, loaded, results, memory, query_counts, args, outcomes, counts)
@@ -591,10 +781,19 @@ def report_360(info, loaded, outcomes, counts, memory) -> str:
         "",
     ]
     if scale < SCALE or per < ACTIVITIES_PER_ACCOUNT:
-        lines += [f"**Not the target volumes** (1M accounts, 3M contacts, 20M follow-ups): {scale:,} accounts with "
-                  f"{per} follow-ups each on average were loaded; see the notes below.", ""]
-    lines += ["### Details", "", *[f"- **{o.name}**: " + "; ".join(o.details) for o in outcomes], "",
-              NOTES_360.strip(), ""]
+        lines += [
+            f"**Not the target volumes** (1M accounts, 3M contacts, 20M follow-ups): {scale:,} accounts with "
+            f"{per} follow-ups each on average were loaded; see the notes below.",
+            "",
+        ]
+    lines += [
+        "### Details",
+        "",
+        *[f"- **{o.name}**: " + "; ".join(o.details) for o in outcomes],
+        "",
+        NOTES_360.strip(),
+        "",
+    ]
     return "\n".join(lines)
 
 

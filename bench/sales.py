@@ -51,9 +51,13 @@ def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
     # EMBEDDED_SCHEDULER off: the server would otherwise run the night's pool-reclaim itself on start,
     # leaving the measured run nothing to do.
-    env.update(DATABASE_URL=DATABASE_URL, GUANXI_VAR_DIR=str(VAR_DIR), DJANGO_SETTINGS_MODULE="settings_sales",
-               EMBEDDED_SCHEDULER="false",
-               PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]))
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        GUANXI_VAR_DIR=str(VAR_DIR),
+        DJANGO_SETTINGS_MODULE="settings_sales",
+        EMBEDDED_SCHEDULER="false",
+        PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+    )
     return env
 
 
@@ -63,7 +67,9 @@ def use_own_database() -> None:
 
 
 def guanxi(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "guanxi.cli", *args], env=child_env(), cwd=ROOT, check=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "guanxi.cli", *args], env=child_env(), cwd=ROOT, check=True, **kwargs
+    )
 
 
 def loaded_ok(scale: int) -> bool:
@@ -72,8 +78,11 @@ def loaded_ok(scale: int) -> bool:
     from guanxi.customers.models import Account
     from guanxi.sales.models import Lead, Opportunity
 
-    ok = (Account._base_manager.count() == scale and Lead._base_manager.count() == scale // 2 + 95
-          and Opportunity._base_manager.count() == int(scale * 0.3) + 60)
+    ok = (
+        Account._base_manager.count() == scale
+        and Lead._base_manager.count() == scale // 2 + 95
+        and Opportunity._base_manager.count() == int(scale * 0.3) + 60
+    )
     connections.close_all()
     return ok
 
@@ -88,21 +97,36 @@ def prepare(scale: int, activities: int, reload: bool) -> dict:
 
     django.setup()
     record = json.loads(LOAD_RECORD.read_text()) if LOAD_RECORD.exists() else {}
-    if loaded_ok(scale) and record.get("scale") == scale and record.get("activities_per_account") == activities:
-        print(f"Reusing the data loaded on {record['date']} ({record['seconds']:.0f} s); --reload to load again.")
+    if (
+        loaded_ok(scale)
+        and record.get("scale") == scale
+        and record.get("activities_per_account") == activities
+    ):
+        print(
+            f"Reusing the data loaded on {record['date']} ({record['seconds']:.0f} s); --reload to load again."
+        )
         return {**record, "reused": True}
     run.create_database(drop=True)
     guanxi("migrate", "--noinput", "-v0")
-    print(f"Loading {scale:,} accounts, {scale // 2:,} leads, {int(scale * 0.3):,} opportunities …", flush=True)
+    print(
+        f"Loading {scale:,} accounts, {scale // 2:,} leads, {int(scale * 0.3):,} opportunities …", flush=True
+    )
     start = time.monotonic()
-    guanxi("demo-data", "--scale", str(scale), "--activities-per-account", str(activities), "--big-customer", "0")
-    record = {"scale": scale, "activities_per_account": activities, "seconds": round(time.monotonic() - start, 1),
-              "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    guanxi(
+        "demo-data", "--scale", str(scale), "--activities-per-account", str(activities), "--big-customer", "0"
+    )
+    record = {
+        "scale": scale,
+        "activities_per_account": activities,
+        "seconds": round(time.monotonic() - start, 1),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
     LOAD_RECORD.write_text(json.dumps(record))
     return {**record, "reused": False}
 
 
 # --- what the requests need ---------------------------------------------------------------------
+
 
 def fixtures() -> dict:
     from django.conf import settings
@@ -119,14 +143,26 @@ def fixtures() -> dict:
     client = Client()
     client.force_login(director)
     channel = Pipeline.objects.get(name_en=CHANNEL_NAME[0], deleted_at__isnull=True)
-    open_stages = list(channel.stages.filter(type=Stage.Type.OPEN).order_by("order").values_list("pk", flat=True))
+    open_stages = list(
+        channel.stages.filter(type=Stage.Type.OPEN).order_by("order").values_list("pk", flat=True)
+    )
     board_open = Opportunity.objects.filter(pipeline=channel, stage_type="open").count()
-    movable = list(Opportunity.objects.filter(pipeline=channel, stage_type="open").order_by("id")
-                   .values_list("pk", "stage_id")[:400])
+    movable = list(
+        Opportunity.objects.filter(pipeline=channel, stage_type="open")
+        .order_by("id")
+        .values_list("pk", "stage_id")[:400]
+    )
     _s, _e, quarter = quarter_bounds(timezone.localdate())
-    out = {"token": token, "cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
-           "board": f"/sales/pipelines/{channel.pk}/board/", "board_open": board_open, "stages": open_stages,
-           "movable": movable, "quarter": quarter, "sales_department": director.department_id}
+    out = {
+        "token": token,
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}",
+        "board": f"/sales/pipelines/{channel.pk}/board/",
+        "board_open": board_open,
+        "stages": open_stages,
+        "movable": movable,
+        "quarter": quarter,
+        "sales_department": director.department_id,
+    }
     connections.close_all()
     return out
 
@@ -134,9 +170,15 @@ def fixtures() -> dict:
 def volumes() -> dict[str, int]:
     from django.db import connection, connections
 
-    tables = {"accounts": "customers_account", "contacts": "customers_contact", "follow-ups": "engagement_activity",
-              "leads": "sales_lead", "opportunities": "sales_opportunity", "stage changes": "sales_opportunitystagechange",
-              "search documents": "search_searchdocument"}
+    tables = {
+        "accounts": "customers_account",
+        "contacts": "customers_contact",
+        "follow-ups": "engagement_activity",
+        "leads": "sales_lead",
+        "opportunities": "sales_opportunity",
+        "stage changes": "sales_opportunitystagechange",
+        "search documents": "search_searchdocument",
+    }
     out = {}
     with connection.cursor() as cursor:
         for label, table in tables.items():
@@ -149,6 +191,7 @@ def volumes() -> dict[str, int]:
 
 
 # --- the scenarios ------------------------------------------------------------------------------
+
 
 def _timed(conn, method, path, *, body=None, headers=None, expect=(200,)) -> float:
     start = time.perf_counter()
@@ -174,14 +217,23 @@ def board(port, fx, *, requests: int, warmup: int):
     headers = {"Cookie": fx["cookie"], "Accept": "text/html"}
     timings = [_timed(conn, "GET", fx["board"], headers=headers) for _ in range(warmup + requests)][warmup:]
     conn.close()
-    return outcome("Kanban board, first render (GET /sales/pipelines/<id>/board/, director)", "p95 ≤ 300 ms", timings,
-                   300, f"the channel pipeline with {fx['board_open']:,} open opportunities; {requests} timed requests "
-                        f"after {warmup}")
+    return outcome(
+        "Kanban board, first render (GET /sales/pipelines/<id>/board/, director)",
+        "p95 ≤ 300 ms",
+        timings,
+        300,
+        f"the channel pipeline with {fx['board_open']:,} open opportunities; {requests} timed requests "
+        f"after {warmup}",
+    )
 
 
 def move(port, fx, *, requests: int, warmup: int):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Authorization": f"Bearer {fx['token']}", "Content-Type": "application/json", "Accept": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {fx['token']}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
     stages, cards = fx["stages"], list(fx["movable"])
     timings = []
     for i in range(warmup + requests):
@@ -193,23 +245,36 @@ def move(port, fx, *, requests: int, warmup: int):
         if i >= warmup:
             timings.append(elapsed)
     conn.close()
-    return outcome("Move a stage (POST /api/v1/opportunities/{id}/move, director)", "p95 ≤ 30 ms", timings, 30,
-                   f"{requests} moves between the open stages of the channel pipeline, over {len(cards)} deals, "
-                   f"one at a time after {warmup} untimed")
+    return outcome(
+        "Move a stage (POST /api/v1/opportunities/{id}/move, director)",
+        "p95 ≤ 30 ms",
+        timings,
+        30,
+        f"{requests} moves between the open stages of the channel pipeline, over {len(cards)} deals, "
+        f"one at a time after {warmup} untimed",
+    )
 
 
 def forecast(port, fx, *, requests: int, warmup: int):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Bearer {fx['token']}", "Accept": "application/json"}
-    paths = [f"/api/v1/forecast?period={fx['quarter']}", f"/api/v1/forecast?period={fx['quarter']}&department={fx['sales_department']}"]
+    paths = [
+        f"/api/v1/forecast?period={fx['quarter']}",
+        f"/api/v1/forecast?period={fx['quarter']}&department={fx['sales_department']}",
+    ]
     timings = [_timed(conn, "GET", paths[i % 2], headers=headers) for i in range(warmup + requests)][warmup:]
     conn.request("GET", paths[0], headers=headers)
     figures = json.loads(conn.getresponse().read())
     conn.close()
-    return outcome(f"Forecast, whole company, {fx['quarter']} (GET /api/v1/forecast, director)", "p95 ≤ 500 ms", timings,
-                   500, f"the company and the Sales department alternately; {requests} timed requests; the company's "
-                        f"figures: won {figures.get('won')}, weighted {figures.get('weighted')}, best case "
-                        f"{figures.get('best_case')}, target {figures.get('target')}")
+    return outcome(
+        f"Forecast, whole company, {fx['quarter']} (GET /api/v1/forecast, director)",
+        "p95 ≤ 500 ms",
+        timings,
+        500,
+        f"the company and the Sales department alternately; {requests} timed requests; the company's "
+        f"figures: won {figures.get('won')}, weighted {figures.get('weighted')}, best case "
+        f"{figures.get('best_case')}, target {figures.get('target')}",
+    )
 
 
 def reclaim():
@@ -222,8 +287,13 @@ def reclaim():
     before = Account._base_manager.filter(pool__isnull=False).count()
     connections.close_all()
     start = time.monotonic()
-    job = subprocess.run([sys.executable, "-m", "guanxi.cli", "runjob", "pool-reclaim"], env=child_env(), cwd=ROOT,
-                         capture_output=True, text=True)
+    job = subprocess.run(
+        [sys.executable, "-m", "guanxi.cli", "runjob", "pool-reclaim"],
+        env=child_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.monotonic() - start
     if job.returncode:
         out.verdict = "**FAIL**"
@@ -232,8 +302,10 @@ def reclaim():
     after = Account._base_manager.filter(pool__isnull=False).count()
     connections.close_all()
     out.p50, out.verdict = f"{seconds:.1f} s", verdict(seconds <= 60)
-    out.details.append(f"{total:,} live customers; {before:,} in a pool before, {after:,} after; the job said: "
-                       f"{job.stdout.strip()[-300:]} (time includes starting Python and Django)")
+    out.details.append(
+        f"{total:,} live customers; {before:,} in a pool before, {after:,} after; the job said: "
+        f"{job.stdout.strip()[-300:]} (time includes starting Python and Django)"
+    )
     return out
 
 
@@ -249,9 +321,15 @@ def _form_client(args) -> tuple[int, int, list[float], str]:
 
     while time.monotonic() < deadline:
         i = ok + errors
-        body = urlencode({"name": f"基准{number}-{i}", "company": f"杭州测试{rng.randrange(10**6)}科技有限公司",
-                          "mobile": f"+86139{number:02d}{i % 10**6:06d}", "email": f"bench{number}.{i}@example.com",
-                          "consent": "on"})
+        body = urlencode(
+            {
+                "name": f"基准{number}-{i}",
+                "company": f"杭州测试{rng.randrange(10**6)}科技有限公司",
+                "mobile": f"+86139{number:02d}{i % 10**6:06d}",
+                "email": f"bench{number}.{i}@example.com",
+                "consent": "on",
+            }
+        )
         start = time.perf_counter()
         try:
             conn.request("POST", "/f/contact-us", body=body, headers=headers)
@@ -274,8 +352,10 @@ def _form_client(args) -> tuple[int, int, list[float], str]:
 
 
 def web_form(port, *, clients: int = CLIENTS, seconds: int = SECONDS):
-    out = run_outcome(f"Public web form (POST /f/contact-us, {clients} concurrent clients, {seconds} s)",
-                      "≥ 200 submissions/s, no errors")
+    out = run_outcome(
+        f"Public web form (POST /f/contact-us, {clients} concurrent clients, {seconds} s)",
+        "≥ 200 submissions/s, no errors",
+    )
     with multiprocessing.get_context("spawn").Pool(clients) as pool:
         pool.map(_form_client, [(port, 2, 90 + n) for n in range(clients)])  # warm-up
         start = time.monotonic()
@@ -289,13 +369,16 @@ def web_form(port, *, clients: int = CLIENTS, seconds: int = SECONDS):
     out.p95 = f"{pct(timings, 95):.0f} ms" if timings else "—"
     out.verdict = verdict(rate >= 200 and errors == 0)
     first = next((r[3] for r in results if r[3]), "")
-    out.details.append(f"{ok:,} leads created in {elapsed:.1f} s, {errors} errors{' (first: ' + first + ')' if first else ''}; "
-                       f"p95 column = latency of one submission; the server ran with LEAD_FORM_RATE_PER_MINUTE = 0 "
-                       "(the per-address limit off: every client posts from 127.0.0.1)")
+    out.details.append(
+        f"{ok:,} leads created in {elapsed:.1f} s, {errors} errors{' (first: ' + first + ')' if first else ''}; "
+        f"p95 column = latency of one submission; the server ran with LEAD_FORM_RATE_PER_MINUTE = 0 "
+        "(the per-address limit off: every client posts from 127.0.0.1)"
+    )
     return out
 
 
 # --- the report --------------------------------------------------------------------------------
+
 
 def pct(values, q):
     return run_pct(values, q)
@@ -325,10 +408,13 @@ def section(info, loaded, outcomes, counts, load_avg) -> str:
         "",
     ]
     if loaded["scale"] < 1_000_000:
-        lines += [f"**Not the issue's volumes** (1M accounts, 500k leads, 300k opportunities): this run loaded "
-                  f"{loaded['scale']:,} accounts, {counts.get('leads', 0):,} leads and {counts.get('opportunities', 0):,} "
-                  "opportunities, in the time there was. The kanban and stage-move figures do not depend on the total "
-                  "(the board reads one pipeline's 5,000 open deals by its index); the forecast and the reclaim do.", ""]
+        lines += [
+            f"**Not the issue's volumes** (1M accounts, 500k leads, 300k opportunities): this run loaded "
+            f"{loaded['scale']:,} accounts, {counts.get('leads', 0):,} leads and {counts.get('opportunities', 0):,} "
+            "opportunities, in the time there was. The kanban and stage-move figures do not depend on the total "
+            "(the board reads one pipeline's 5,000 open deals by its index); the forecast and the reclaim do.",
+            "",
+        ]
     lines += ["### Details", "", *[f"- **{o.name}**: " + "; ".join(o.details) for o in outcomes], ""]
     return "\n".join(lines)
 
@@ -342,7 +428,9 @@ def merge(page: str, text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=SCALE)
     parser.add_argument("--activities-per-account", type=int, default=ACTIVITIES)
     parser.add_argument("--reload", action="store_true")
@@ -377,8 +465,11 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(text)
     if not args.no_report:
-        run.REPORT.write_text(merge(run.REPORT.read_text() if run.REPORT.exists() else "# Benchmarks\n", text))
+        run.REPORT.write_text(
+            merge(run.REPORT.read_text() if run.REPORT.exists() else "# Benchmarks\n", text)
+        )
         print(f"\nWritten to {run.REPORT.relative_to(ROOT)}")
+
 
 if __name__ == "__main__":
     main()

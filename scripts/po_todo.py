@@ -39,9 +39,15 @@ def _key(entry: polib.POEntry) -> str:
 def export(path: str) -> None:
     out = {}
     for lang in LANGS:
-        out[lang] = {_key(e): {"context": e.msgctxt, "plural": e.msgid_plural or None,
-                               "where": [f for f, _line in e.occurrences][:2]}
-                     for e in _po(lang) if _todo(e)}
+        out[lang] = {
+            _key(e): {
+                "context": e.msgctxt,
+                "plural": e.msgid_plural or None,
+                "where": [f for f, _line in e.occurrences][:2],
+            }
+            for e in _po(lang)
+            if _todo(e)
+        }
     Path(path).write_text(json.dumps(out, ensure_ascii=False, indent=1))
     print({lang: len(v) for lang, v in out.items()})
 
@@ -56,7 +62,9 @@ def import_(path: str) -> None:
             value = given[_key(entry)]
             if entry.msgid_plural:
                 forms = value if isinstance(value, list) else [value]
-                entry.msgstr_plural = {i: forms[min(i, len(forms) - 1)] for i in range(max(1, len(entry.msgstr_plural)))}
+                entry.msgstr_plural = {
+                    i: forms[min(i, len(forms) - 1)] for i in range(max(1, len(entry.msgstr_plural)))
+                }
             else:
                 entry.msgstr = value if isinstance(value, str) else value[0]
             if "fuzzy" in entry.flags:

@@ -12,7 +12,7 @@ PUBLIC = {"auth_token"}  # no permission to check: covered by the token tests
 
 def declared() -> dict[str, str]:
     ops: dict[str, str] = {}
-    for path in sorted((ROOT / "guanxi").rglob("tests/test_*.py")):
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
         if "MATRIX_OPERATIONS" not in path.read_text(encoding="utf-8"):
             continue
         module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditEvent(models.Model):
     """One write: who, when, what, and old → new values per field."""
+
     class Verb(models.TextChoices):
         CREATE = "create", _("created")
         UPDATE = "update", _("updated")
@@ -17,7 +18,9 @@ class AuditEvent(models.Model):
         CONVERT = "convert", _("converted")  # a lead became an account, a contact (and an opportunity)
 
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=150)  # kept when the user is gone; "system" for jobs
     verb = models.CharField(max_length=20, choices=Verb.choices)
     object_type = models.CharField(max_length=40)
@@ -26,8 +29,10 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict)  # {"field": [old, new]}
 
     class Meta:
-        indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx"),
-                   models.Index(fields=["actor", "-at"], name="audit_actor_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
+        ]
         ordering = ["-at", "-id"]
 
 

@@ -14,10 +14,14 @@ def readable_choice(field, value):
 
 
 def history_for(obj, *, limit: int = HISTORY_LIMIT):
-    return list(AuditEvent.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk)
-                .select_related("actor").order_by("-at", "-id")[:limit])
+    return list(
+        AuditEvent.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
 
 
 def logins_for(user, *, limit: int = 20):
     from .models import LoginEvent
+
     return list(LoginEvent.objects.filter(user=user).order_by("-at")[:limit])

@@ -38,13 +38,23 @@ def record(*, actor, verb: str, obj, changes: dict[str, tuple[Any, Any]] | None 
 
 
 def record_bulk(*, actor, verb: str, objs, changes_for=None) -> None:
-    AuditEvent.objects.bulk_create([
-        AuditEvent(actor=actor if getattr(actor, "pk", None) else None,
-                   actor_label=getattr(actor, "username", None) or "system", verb=verb,
-                   object_type=o.POLICY_OBJECT_TYPE, object_id=o.pk, object_label=str(o)[:300],
-                   changes={k: [_plain(a), _plain(b)] for k, (a, b) in (changes_for(o) if changes_for else {}).items()})
-        for o in objs
-    ], batch_size=1000)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_label=getattr(actor, "username", None) or "system",
+                verb=verb,
+                object_type=o.POLICY_OBJECT_TYPE,
+                object_id=o.pk,
+                object_label=str(o)[:300],
+                changes={
+                    k: [_plain(a), _plain(b)] for k, (a, b) in (changes_for(o) if changes_for else {}).items()
+                },
+            )
+            for o in objs
+        ],
+        batch_size=1000,
+    )
 
 
 def client_ip(request) -> str | None:
@@ -53,7 +63,10 @@ def client_ip(request) -> str | None:
 
 def record_login(*, request, user, username: str, success: bool, method: str = "password") -> None:
     LoginEvent.objects.create(
-        user=user if getattr(user, "pk", None) else None, username=(username or "")[:150], success=success,
-        ip=client_ip(request), method=method,
+        user=user if getattr(user, "pk", None) else None,
+        username=(username or "")[:150],
+        success=success,
+        ip=client_ip(request),
+        method=method,
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:300],
     )

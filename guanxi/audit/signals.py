@@ -15,7 +15,9 @@ def _on_login(sender, request, user, **kwargs):
 def _on_login_failed(sender, credentials, request=None, **kwargs):
     from django.contrib.auth import get_user_model
 
-    username = str(credentials.get("username") or credentials.get("email") or credentials.get("login") or "")[:150]
+    username = str(credentials.get("username") or credentials.get("email") or credentials.get("login") or "")[
+        :150
+    ]
     # Tie the failure to the account it targeted, so its owner sees it in their login history.
     User = get_user_model()
     user = User.objects.filter(username__iexact=username).first() if username else None

@@ -8,6 +8,7 @@ from guanxi.core.api import BearerToken, JsonParser, install_error_handlers
 
 class UnicodeJSONRenderer(JSONRenderer):
     """Chinese as characters, not \\u escapes: smaller bodies, readable logs."""
+
     json_dumps_params = {"ensure_ascii": False}
 
 
@@ -16,7 +17,7 @@ api = NinjaAPI(
     title="Guanxi CRM API",
     version="1",
     description="REST API of Guanxi CRM. Authenticate with POST /api/v1/auth/token, then send "
-                "`Authorization: Bearer <token>`. See docs/api.md.",
+    "`Authorization: Bearer <token>`. See docs/api.md.",
     auth=BearerToken(),
     parser=JsonParser(),
     urls_namespace="api-v1",

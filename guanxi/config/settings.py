@@ -188,17 +188,24 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
 S3_BUCKET = env.str("S3_BUCKET", default="")
 if S3_BUCKET:
-    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "bucket_name": S3_BUCKET,
-        "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
-        "region_name": env.str("S3_REGION", default="") or None,
-        "access_key": envsecret("S3_ACCESS_KEY", default="") or None,
-        "secret_key": envsecret("S3_SECRET_KEY", default="") or None,
-        "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
-    }}
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": envsecret("S3_ACCESS_KEY", default="") or None,
+            "secret_key": envsecret("S3_SECRET_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                        "OPTIONS": {"location": str(MEDIA_ROOT)}}
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT)},
+    }
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -25,8 +25,11 @@ from .models import IdempotencyKey
 
 
 def error_response(status: int, code: str, message, fields: dict | None = None) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"error": {"code": code, "message": str(message), "fields": fields or {}}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 class BearerToken(HttpBearer):
@@ -35,7 +38,11 @@ class BearerToken(HttpBearer):
 
         if not token or len(token) > 200:
             return None
-        row = ApiToken.objects.select_related("user", "user__department").filter(digest=ApiToken.hash(token)).first()
+        row = (
+            ApiToken.objects.select_related("user", "user__department")
+            .filter(digest=ApiToken.hash(token))
+            .first()
+        )
         now = timezone.now()
         if row is None or not row.user.is_active or (row.expires_at and row.expires_at < now):
             return None
@@ -49,7 +56,9 @@ def _field_of(loc) -> str:
     """The public field a pydantic error location points at: ("body", "payload", "tags", 0) is
     "tags" (the body is nested under the endpoint's parameter name), ("query", "limit") "limit"."""
     parts = list(loc)
-    source = parts.pop(0) if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form") else None
+    source = (
+        parts.pop(0) if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form") else None
+    )
     if source == "body":
         parts = parts[1:]
         if not parts:
@@ -150,17 +159,29 @@ def install_error_handlers(api: NinjaAPI) -> None:
         if isinstance(cause, ApplicationError):
             return _app_error(request, cause)
         if exc.status_code == 400 and cause is not None:
-            message = (_("The body is not valid UTF-8.") if isinstance(cause, UnicodeDecodeError)
-                       else _("The body is not valid JSON."))
+            message = (
+                _("The body is not valid UTF-8.")
+                if isinstance(cause, UnicodeDecodeError)
+                else _("The body is not valid JSON.")
+            )
             return error_response(400, "validation_error", message, {"body": [message]})
-        code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-                429: "throttled"}.get(exc.status_code, "error")
+        code = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            429: "throttled",
+        }.get(exc.status_code, "error")
         return error_response(exc.status_code, code, exc.message)
 
     @api.exception_handler(UnicodeDecodeError)
     def _bad_encoding(request, exc):
-        return error_response(400, "validation_error", _("The body is not valid UTF-8."),
-                              {"body": [_("The body is not valid UTF-8.")]})
+        return error_response(
+            400,
+            "validation_error",
+            _("The body is not valid UTF-8."),
+            {"body": [_("The body is not valid UTF-8.")]},
+        )
 
 
 # "3", W/"3", or a bare 3 (a common slip in hand-written requests); ASCII digits only.
@@ -176,7 +197,7 @@ def if_match(request, *, required: bool = True) -> int | None:
         return None
     match = _ETAG.fullmatch(raw)
     if match is None:
-        raise VersionConflict(_("If-Match must be the ETag you received, such as \"3\"."))
+        raise VersionConflict(_('If-Match must be the ETag you received, such as "3".'))
     return int(match.group(1) or match.group(2))
 
 
@@ -199,11 +220,19 @@ def idempotent(func=None, *, fingerprint=None):
         if not key:
             return func(request, *args, **kwargs)
         if len(key) > 200:
-            return error_response(400, "validation_error", _("Idempotency-Key has at most 200 characters."),
-                                  {"Idempotency-Key": [_("Idempotency-Key has at most 200 characters.")]})
+            return error_response(
+                400,
+                "validation_error",
+                _("Idempotency-Key has at most 200 characters."),
+                {"Idempotency-Key": [_("Idempotency-Key has at most 200 characters.")]},
+            )
         if unstorable(key):
-            return error_response(400, "validation_error", _("This value is not valid."),
-                                  {"Idempotency-Key": [_("This value is not valid.")]})
+            return error_response(
+                400,
+                "validation_error",
+                _("This value is not valid."),
+                {"Idempotency-Key": [_("This value is not valid.")]},
+            )
         body_hash = fingerprint(request) if fingerprint else hashlib.sha256(request.body).hexdigest()
         fresh_after = timezone.now() - timezone.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
         found = IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path).first()
@@ -212,20 +241,30 @@ def idempotent(func=None, *, fingerprint=None):
             found = None
         if found:
             if found.body_hash != body_hash:
-                return error_response(422, "idempotency_mismatch",
-                                      _("This Idempotency-Key was used with a different body."))
-            return JsonResponse(found.response, status=found.status, json_dumps_params={"ensure_ascii": False})
+                return error_response(
+                    422, "idempotency_mismatch", _("This Idempotency-Key was used with a different body.")
+                )
+            return JsonResponse(
+                found.response, status=found.status, json_dumps_params={"ensure_ascii": False}
+            )
         result = func(request, *args, **kwargs)
         status, body = (result.status_code, result.value) if isinstance(result, Status) else (200, result)
         if 200 <= status < 300:
             payload = json.loads(json.dumps(body, cls=NinjaJSONEncoder))  # exactly what was sent
             try:
                 with transaction.atomic():
-                    IdempotencyKey.objects.create(user=request.user, key=key, path=request.path,
-                                                  body_hash=body_hash, status=status, response=payload)
+                    IdempotencyKey.objects.create(
+                        user=request.user,
+                        key=key,
+                        path=request.path,
+                        body_hash=body_hash,
+                        status=status,
+                        response=payload,
+                    )
             except IntegrityError:
                 pass  # a concurrent duplicate stored first; ours is equally valid
         return result
+
     # ninja resolves string annotations (`from __future__ import annotations`) in the globals of
     # the function it is given: this module's, not the endpoint's. Hand it the resolved signature.
     wrapper.__signature__ = inspect.signature(func, eval_str=True)  # type: ignore[attr-defined]

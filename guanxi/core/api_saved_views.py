@@ -65,28 +65,50 @@ class SavedViewList(Schema):
 
 
 def _out(actor, v) -> dict:
-    return {"id": v.pk, "version": v.version, "object": v.object_type, "name": v.name, "query": v.query,
-            "shared": v.shared, "owner": v.user.username, "mine": v.user_id == actor.pk,
-            "querystring": saved_views.querystring(v), "created_at": v.created_at, "updated_at": v.updated_at}
+    return {
+        "id": v.pk,
+        "version": v.version,
+        "object": v.object_type,
+        "name": v.name,
+        "query": v.query,
+        "shared": v.shared,
+        "owner": v.user.username,
+        "mine": v.user_id == actor.pk,
+        "querystring": saved_views.querystring(v),
+        "created_at": v.created_at,
+        "updated_at": v.updated_at,
+    }
 
 
 def _detail(status: int, body: dict):
     from django.core.serializers.json import DjangoJSONEncoder
-    return with_etag(JsonResponse(body, status=status, encoder=DjangoJSONEncoder,
-                                  json_dumps_params={"ensure_ascii": False}), body["version"])
+
+    return with_etag(
+        JsonResponse(
+            body, status=status, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        ),
+        body["version"],
+    )
 
 
 @router.get("", response={200: SavedViewList, **ERRORS}, operation_id="saved_view_list")
 def saved_view_list(request, object: str = ""):
     """The caller's own views and everyone's shared views, by name; `object` (account, contact) narrows."""
-    return {"items": [_out(request.auth, v) for v in saved_views.saved_view_list(request.auth, object or None)]}
+    return {
+        "items": [_out(request.auth, v) for v in saved_views.saved_view_list(request.auth, object or None)]
+    }
 
 
 @router.post("", response={201: SavedViewOut, **ERRORS}, operation_id="saved_view_create")
 @idempotent
 def saved_view_create(request, payload: SavedViewIn):
-    view = saved_views.saved_view_create(actor=request.auth, object_type=payload.object, name=payload.name,
-                                         query=payload.query, shared=payload.shared)
+    view = saved_views.saved_view_create(
+        actor=request.auth,
+        object_type=payload.object,
+        name=payload.name,
+        query=payload.query,
+        shared=payload.shared,
+    )
     return Status(201, _out(request.auth, view))
 
 
@@ -98,8 +120,9 @@ def saved_view_get(request, view_id: int):
 @router.patch("/{int:view_id}", response={200: SavedViewOut, **ERRORS}, operation_id="saved_view_update")
 def saved_view_update(request, view_id: int, payload: SavedViewPatch):
     view = saved_views.saved_view_get(request.auth, view_id)
-    view = saved_views.saved_view_update(actor=request.auth, view=view, version=if_match(request),
-                                         data=payload.model_dump(exclude_unset=True))
+    view = saved_views.saved_view_update(
+        actor=request.auth, view=view, version=if_match(request), data=payload.model_dump(exclude_unset=True)
+    )
     return _detail(200, _out(request.auth, view))
 
 

@@ -36,8 +36,11 @@ def text(max_length: int, *, required: bool = False, multiline: bool = False) ->
         if required and not value:
             raise ValidationError(_("This field is required."))
         if len(value) > max_length:
-            raise ValidationError(_("Enter at most %(max)d characters (it has %(n)d).") % {"max": max_length, "n": len(value)})
+            raise ValidationError(
+                _("Enter at most %(max)d characters (it has %(n)d).") % {"max": max_length, "n": len(value)}
+            )
         return value
+
     return clean
 
 
@@ -49,6 +52,7 @@ def choice(choices) -> Cleaner:
         if value != "" and value not in allowed:
             raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(allowed))})
         return value
+
     return clean
 
 
@@ -77,7 +81,9 @@ def url(value):
     if not value:
         return ""
     if len(value) > 300:
-        raise ValidationError(_("Enter at most %(max)d characters (it has %(n)d).") % {"max": 300, "n": len(value)})
+        raise ValidationError(
+            _("Enter at most %(max)d characters (it has %(n)d).") % {"max": 300, "n": len(value)}
+        )
     if "://" not in value:
         value = "https://" + value
     URLValidator(schemes=["http", "https"])(value)
@@ -116,6 +122,7 @@ def money(value, *, field: str = "amount", required: bool = False, maximum: Deci
     "Infinity", "+1", "-1" are refused). None or "" gives 0.00, or an error when `required`.
 
     Raises ValidationFailed whose message is the field error, under `field`."""
+
     def fail(message):
         return ValidationFailed(message, fields={field: [message]})
 
@@ -160,8 +167,9 @@ def user_zone(user) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def moment(value, zone: dt.tzinfo, *, date_time: dt.time = dt.time.min,
-           message: str | None = None) -> dt.datetime | None:
+def moment(
+    value, zone: dt.tzinfo, *, date_time: dt.time = dt.time.min, message: str | None = None
+) -> dt.datetime | None:
     """An ISO 8601 date-time as an aware datetime in UTC; empty gives None.
 
     Naive values are in `zone` (the user's: user_zone()); a date alone is `date_time` that day.
@@ -178,7 +186,9 @@ def moment(value, zone: dt.tzinfo, *, date_time: dt.time = dt.time.min,
         if len(text) > 40 or "\x00" in text:
             raise ValidationError(message)
         try:
-            day = parse_date(text) if len(text) == 10 else None  # parse_datetime would read a date as midnight
+            day = (
+                parse_date(text) if len(text) == 10 else None
+            )  # parse_datetime would read a date as midnight
             parsed = dt.datetime.combine(day, date_time) if day else parse_datetime(text.replace(" ", "T", 1))
         except (ValueError, OverflowError):  # well formed but impossible
             parsed = None
@@ -210,8 +220,13 @@ def collect(data: dict[str, Any], steps: dict[str, Cleaner], errors: dict[str, l
     return out
 
 
-def clean_payload(data: dict[str, Any], cleaners: dict[str, Cleaner], *, required: set[str] = frozenset(),
-                  partial: bool = False) -> dict[str, Any]:
+def clean_payload(
+    data: dict[str, Any],
+    cleaners: dict[str, Cleaner],
+    *,
+    required: set[str] = frozenset(),
+    partial: bool = False,
+) -> dict[str, Any]:
     """Clean every known field; reject unknown ones; report all errors at once."""
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}

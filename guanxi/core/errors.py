@@ -9,15 +9,18 @@ class ApplicationError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message=None, *, code: str | None = None, fields: dict | None = None,
-                 status: int | None = None):
+    def __init__(
+        self, message=None, *, code: str | None = None, fields: dict | None = None, status: int | None = None
+    ):
         self.message = message or _("The request is not valid.")
         if code:
             self.code = code
         if status:
             self.status = status
-        self.fields = {k: [str(m) for m in (v if isinstance(v, (list, tuple)) else [v])]
-                       for k, v in (fields or {}).items()}
+        self.fields = {
+            k: [str(m) for m in (v if isinstance(v, (list, tuple)) else [v])]
+            for k, v in (fields or {}).items()
+        }
         super().__init__(str(self.message))
 
 
@@ -37,6 +40,7 @@ class ValidationFailed(ApplicationError):
 
 class NotFound(ApplicationError):
     """Absent, or invisible to the actor: the two answer the same (no existence oracle)."""
+
     status = 404
     code = "not_found"
 
@@ -57,8 +61,11 @@ class VersionConflict(ApplicationError):
     code = "version_conflict"
 
     def __init__(self, message=None, **kw):
-        super().__init__(message or _("Someone else changed this record in the meantime. "
-                                      "Reload it and apply your change again."), **kw)
+        super().__init__(
+            message
+            or _("Someone else changed this record in the meantime. Reload it and apply your change again."),
+            **kw,
+        )
 
 
 class PreconditionRequired(ApplicationError):

@@ -34,7 +34,9 @@ class PeriodicJob:
     def period(self, now: dt.datetime) -> str | None:
         """The JobRun period `now` (local time) falls in, or None when the job is not due yet."""
         if self.every_minutes:
-            slot = now.replace(minute=now.minute // self.every_minutes * self.every_minutes, second=0, microsecond=0)
+            slot = now.replace(
+                minute=now.minute // self.every_minutes * self.every_minutes, second=0, microsecond=0
+            )
             return slot.strftime("%Y-%m-%dT%H:%M")
         if now.hour < self.hour:
             return None
@@ -58,9 +60,15 @@ def periodic_job(name: str, *, hour: int = 3, every_minutes: int | None = None, 
         raise ValueError("every_minutes must be a whole number from 1 to 60")
 
     def decorator(func):
-        REGISTRY[name] = PeriodicJob(name=name, func=func, hour=hour, every_minutes=every_minutes,
-                                     description=description or (func.__doc__ or "").strip().splitlines()[0])
+        REGISTRY[name] = PeriodicJob(
+            name=name,
+            func=func,
+            hour=hour,
+            every_minutes=every_minutes,
+            description=description or (func.__doc__ or "").strip().splitlines()[0],
+        )
         return func
+
     return decorator
 
 
@@ -76,10 +84,15 @@ def beat_schedule() -> dict:
 
     _load()
     return {
-        name: {"task": "guanxi.core.tasks.run_periodic_job",
-               "schedule": (crontab(minute=f"*/{job.every_minutes}") if job.every_minutes
-                            else crontab(minute=0, hour=job.hour)),
-               "args": [name]}
+        name: {
+            "task": "guanxi.core.tasks.run_periodic_job",
+            "schedule": (
+                crontab(minute=f"*/{job.every_minutes}")
+                if job.every_minutes
+                else crontab(minute=0, hour=job.hour)
+            ),
+            "args": [name],
+        }
         for name, job in REGISTRY.items()
     }
 
@@ -109,7 +122,9 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
         if period is None:
             continue
         if job.every_minutes:  # forget old slots: (name, period) is the unique index
-            JobRun.objects.filter(name=name, period__lt=(now - MINUTE_RUNS_KEPT).strftime("%Y-%m-%dT%H:%M")).delete()
+            JobRun.objects.filter(
+                name=name, period__lt=(now - MINUTE_RUNS_KEPT).strftime("%Y-%m-%dT%H:%M")
+            ).delete()
         try:
             with transaction.atomic():
                 run = JobRun.objects.create(name=name, period=period)
@@ -128,6 +143,7 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
 
 def start_embedded_scheduler(interval: float = 60.0) -> threading.Thread:
     """A daemon thread that plays Celery beat when there is no broker."""
+
     def loop():
         while True:
             try:
@@ -144,12 +160,16 @@ def start_embedded_scheduler(interval: float = 60.0) -> threading.Thread:
     return thread
 
 
-@periodic_job("purge-idempotency-keys", hour=4, description="Forget Idempotency-Keys older than IDEMPOTENCY_TTL_HOURS")
+@periodic_job(
+    "purge-idempotency-keys", hour=4, description="Forget Idempotency-Keys older than IDEMPOTENCY_TTL_HOURS"
+)
 def purge_idempotency_keys(*, as_of: dt.date) -> str:
     from django.conf import settings
 
     from .models import IdempotencyKey
 
-    cutoff = timezone.make_aware(dt.datetime.combine(as_of, dt.time.min)) - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    cutoff = timezone.make_aware(dt.datetime.combine(as_of, dt.time.min)) - dt.timedelta(
+        hours=settings.IDEMPOTENCY_TTL_HOURS
+    )
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return f"forgot {deleted} idempotency keys (older than {cutoff:%Y-%m-%d %H:%M})"

@@ -16,6 +16,7 @@ class TimeStamped(models.Model):
 
 class Versioned(models.Model):
     """Optimistic concurrency: every update states the version it started from."""
+
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -24,19 +25,32 @@ class Versioned(models.Model):
 
 class SoftDeletable(models.Model):
     """Deletes go to the recycle bin; a periodic job purges them after RECYCLE_BIN_DAYS."""
+
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
-                                   on_delete=models.SET_NULL, related_name="+")
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         abstract = True
 
 
 class Owned(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
-                              related_name="+", editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         abstract = True
@@ -44,6 +58,7 @@ class Owned(models.Model):
 
 class CustomerRecord(TimeStamped, Versioned, SoftDeletable, Owned):
     """A customer-data record: owned, versioned, soft-deletable, with custom fields."""
+
     custom_fields = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
@@ -52,6 +67,7 @@ class CustomerRecord(TimeStamped, Versioned, SoftDeletable, Owned):
 
 class IdempotencyKey(models.Model):
     """The first response to a POST with an Idempotency-Key, replayed for repeats."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=200)
     path = models.CharField(max_length=300)
@@ -66,6 +82,7 @@ class IdempotencyKey(models.Model):
 
 class JobRun(models.Model):
     """One run of a periodic job, so the embedded scheduler never runs a period twice."""
+
     name = models.CharField(max_length=100)
     period = models.CharField(max_length=40)  # e.g. the day "2026-11-23"
     started_at = models.DateTimeField(default=timezone.now)
@@ -78,12 +95,14 @@ class JobRun(models.Model):
 
 class TaskMark(models.Model):
     """A side effect that has happened (an email sent…), so a task run twice does it once."""
+
     key = models.CharField(max_length=200, unique=True)
     done_at = models.DateTimeField(default=timezone.now)
 
 
 class SavedView(models.Model):
     """A list's filters, columns and sorting saved under a name, private or shared with everyone."""
+
     POLICY_OBJECT_TYPE = "saved_view"  # the audit's object type (core/saved_views.py)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
@@ -98,8 +117,12 @@ class SavedView(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["object_type", "user"], name="saved_view_user_idx"),
-                   models.Index(fields=["object_type"], condition=models.Q(shared=True), name="saved_view_shared_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "user"], name="saved_view_user_idx"),
+            models.Index(
+                fields=["object_type"], condition=models.Q(shared=True), name="saved_view_shared_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -107,6 +130,7 @@ class SavedView(models.Model):
 
 class ExportJob(models.Model):
     """A large export running in the background: progress for the bar, a file when done."""
+
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
         RUNNING = "running", _("running")

@@ -65,7 +65,12 @@ def _decode(cursor: str, *, ordering: str, model_field):
         if made_for != ordering or type(pk) is not int or not 0 < pk <= MAX_PK:
             raise ValueError
         return _cursor_value(value, model_field), pk
-    except (ValueError, TypeError, ArithmeticError, binascii.Error) as exc:  # JSON and UTF-8 errors are ValueErrors
+    except (
+        ValueError,
+        TypeError,
+        ArithmeticError,
+        binascii.Error,
+    ) as exc:  # JSON and UTF-8 errors are ValueErrors
         raise _invalid_cursor() from exc
 
 
@@ -99,7 +104,9 @@ def parse_limit(limit) -> int:
     except (TypeError, ValueError):
         limit = 0
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(fields={"limit": [_("Enter a number from 1 to %(max)s.") % {"max": MAX_LIMIT}]})
+        raise ValidationFailed(
+            fields={"limit": [_("Enter a number from 1 to %(max)s.") % {"max": MAX_LIMIT}]}
+        )
     return limit
 
 
@@ -109,8 +116,9 @@ def parse_ordering(ordering: str | None, allowed: dict[str, str], default: str) 
     desc = ordering.startswith("-")
     key = ordering[1:] if desc else ordering
     if key not in allowed:
-        raise ValidationFailed(fields={"ordering": [
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(allowed))}]})
+        raise ValidationFailed(
+            fields={"ordering": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(allowed))}]}
+        )
     return ordering, desc
 
 

@@ -47,7 +47,9 @@ def register(spec: ListSpec) -> None:
 def spec_for(object_type) -> ListSpec:
     spec = LISTS.get(object_type) if isinstance(object_type, str) else None
     if spec is None:
-        raise ValidationFailed(fields={"object": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(LISTS))}]})
+        raise ValidationFailed(
+            fields={"object": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(LISTS))}]}
+        )
     return spec
 
 
@@ -62,7 +64,9 @@ def clean_query(object_type: str, query) -> dict:
         raise ValidationFailed(fields={"query": [_("Send an object with q, filters, columns and ordering.")]})
     unknown = set(query) - {"q", "filters", "columns", "ordering"}
     if unknown:
-        raise ValidationFailed(fields={"query": [_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(map(str, unknown)))}]})
+        raise ValidationFailed(
+            fields={"query": [_("Unknown keys: %(keys)s.") % {"keys": ", ".join(sorted(map(str, unknown)))}]}
+        )
     q = query.get("q") or ""
     if _bad(q):
         raise ValidationFailed(fields={"query.q": [_("Enter at most 200 characters of text.")]})
@@ -73,23 +77,45 @@ def clean_query(object_type: str, query) -> dict:
     clean_filters = {}
     for key, value in filters.items():
         if _bad(key) or not (key in allowed_filters or key.startswith(spec.filter_prefixes or ("\x00",))):
-            raise ValidationFailed(fields={"query.filters": [_("Unknown filter: %(key)s.") % {"key": str(key)[:50]}]})
+            raise ValidationFailed(
+                fields={"query.filters": [_("Unknown filter: %(key)s.") % {"key": str(key)[:50]}]}
+            )
         if _bad(value):
-            raise ValidationFailed(fields={"query.filters": [_("Filter values are text of at most 200 characters.")]})
+            raise ValidationFailed(
+                fields={"query.filters": [_("Filter values are text of at most 200 characters.")]}
+            )
         if value.strip():
             clean_filters[key] = value.strip()
     columns = query.get("columns") or []
     allowed_columns = set(spec.columns())
     prefixes = spec.filter_prefixes or ("\x00",)
-    if not isinstance(columns, list) or len(columns) > 50 or any(
-            _bad(c) or not (c in allowed_columns or c.startswith(prefixes)) for c in columns):
-        raise ValidationFailed(fields={"query.columns": [_("Choose columns among: %(columns)s.") % {
-            "columns": ", ".join(sorted(allowed_columns))}]})
+    if (
+        not isinstance(columns, list)
+        or len(columns) > 50
+        or any(_bad(c) or not (c in allowed_columns or c.startswith(prefixes)) for c in columns)
+    ):
+        raise ValidationFailed(
+            fields={
+                "query.columns": [
+                    _("Choose columns among: %(columns)s.") % {"columns": ", ".join(sorted(allowed_columns))}
+                ]
+            }
+        )
     ordering = query.get("ordering") or ""
     if not isinstance(ordering, str) or (ordering and ordering.lstrip("-") not in set(spec.orderings())):
-        raise ValidationFailed(fields={"query.ordering": [_("Choose one of: %(choices)s.") % {
-            "choices": ", ".join(sorted(spec.orderings()))}]})
-    return {"q": clean_text(q), "filters": clean_filters, "columns": list(dict.fromkeys(columns)), "ordering": ordering}
+        raise ValidationFailed(
+            fields={
+                "query.ordering": [
+                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(spec.orderings()))}
+                ]
+            }
+        )
+    return {
+        "q": clean_text(q),
+        "filters": clean_filters,
+        "columns": list(dict.fromkeys(columns)),
+        "ordering": ordering,
+    }
 
 
 def query_from_request(object_type: str, params: QueryDict, *, not_filters: Iterable[str]) -> dict:
@@ -125,7 +151,11 @@ def _name(value) -> str:
     if not name:
         raise ValidationFailed(fields={"name": [_("This field is required.")]})
     if len(name) > 100:
-        raise ValidationFailed(fields={"name": [_("Enter at most %(max)d characters (it has %(n)d).") % {"max": 100, "n": len(name)}]})
+        raise ValidationFailed(
+            fields={
+                "name": [_("Enter at most %(max)d characters (it has %(n)d).") % {"max": 100, "n": len(name)}]
+            }
+        )
     return name
 
 
@@ -148,6 +178,7 @@ def _require_edit(actor, view: SavedView) -> None:
 
 
 # --- selectors ----------------------------------------------------------------------------------
+
 
 def visible(actor):
     _require_user(actor)
@@ -178,10 +209,14 @@ def menu(actor, object_type: str) -> dict:
     if actor is None or not actor.is_authenticated:
         return {"mine": [], "shared": []}
     views = saved_view_list(actor, object_type)
-    return {"mine": [v for v in views if v.user_id == actor.pk], "shared": [v for v in views if v.user_id != actor.pk]}
+    return {
+        "mine": [v for v in views if v.user_id == actor.pk],
+        "shared": [v for v in views if v.user_id != actor.pk],
+    }
 
 
 # --- services -----------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def saved_view_create(*, actor, object_type: str, name, query, shared=False) -> SavedView:
@@ -191,8 +226,11 @@ def saved_view_create(*, actor, object_type: str, name, query, shared=False) -> 
     spec_for(object_type)
     errors: dict = {}
     values = {}
-    for key, clean, raw in (("name", _name, name), ("query", lambda v: clean_query(object_type, v), query),
-                            ("shared", _shared, shared)):
+    for key, clean, raw in (
+        ("name", _name, name),
+        ("query", lambda v: clean_query(object_type, v), query),
+        ("shared", _shared, shared),
+    ):
         try:
             values[key] = clean(raw)
         except ValidationFailed as exc:
@@ -200,7 +238,12 @@ def saved_view_create(*, actor, object_type: str, name, query, shared=False) -> 
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     view = SavedView.objects.create(user=actor, object_type=object_type, **values)
-    audit.record(actor=actor, verb="create", obj=view, changes={"name": (None, view.name), "shared": (None, view.shared)})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=view,
+        changes={"name": (None, view.name), "shared": (None, view.shared)},
+    )
     return view
 
 
@@ -223,7 +266,8 @@ def saved_view_update(*, actor, view: SavedView, data: dict, version: int | None
         return view
     now = timezone.now()
     updated = SavedView.objects.filter(pk=view.pk, version=view.version).update(
-        **{k: new for k, (_old, new) in changes.items()}, version=view.version + 1, updated_at=now)
+        **{k: new for k, (_old, new) in changes.items()}, version=view.version + 1, updated_at=now
+    )
     if not updated:
         raise VersionConflict()
     for key, (_old, new) in changes.items():

@@ -23,8 +23,9 @@ def check_version(instance: models.Model, expected: int | None) -> None:
         raise VersionConflict()
 
 
-def model_update(instance: models.Model, *, fields: list[str], data: dict[str, Any],
-                 expected_version: int | None = None) -> dict[str, tuple[Any, Any]]:
+def model_update(
+    instance: models.Model, *, fields: list[str], data: dict[str, Any], expected_version: int | None = None
+) -> dict[str, tuple[Any, Any]]:
     """Apply the allow-listed `fields` present in `data`; validate; save only what changed.
 
     Returns {field: (old, new)} for the audit. Bumps `version` with a conditional UPDATE, so a
@@ -64,11 +65,19 @@ def soft_delete(instance: models.Model, *, actor, version: int | None = None) ->
     check_version(instance, version)
     now = timezone.now()
     old_version = instance.version
-    updated = type(instance)._base_manager.filter(pk=instance.pk, version=old_version, deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by=actor, version=old_version + 1, updated_at=now)
+    updated = (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk, version=old_version, deleted_at__isnull=True)
+        .update(deleted_at=now, deleted_by=actor, version=old_version + 1, updated_at=now)
+    )
     if not updated:
         raise VersionConflict()
-    instance.deleted_at, instance.deleted_by, instance.version, instance.updated_at = now, actor, old_version + 1, now
+    instance.deleted_at, instance.deleted_by, instance.version, instance.updated_at = (
+        now,
+        actor,
+        old_version + 1,
+        now,
+    )
 
 
 def restore(instance: models.Model) -> None:
@@ -76,6 +85,7 @@ def restore(instance: models.Model) -> None:
     version check. The instance is updated to what was written."""
     now = timezone.now()
     version = instance.version + 1
-    type(instance)._base_manager.filter(pk=instance.pk).update(deleted_at=None, deleted_by=None, version=version,
-                                                               updated_at=now)
+    type(instance)._base_manager.filter(pk=instance.pk).update(
+        deleted_at=None, deleted_by=None, version=version, updated_at=now
+    )
     instance.deleted_at, instance.deleted_by, instance.version, instance.updated_at = None, None, version, now

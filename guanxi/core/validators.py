@@ -29,11 +29,14 @@ def normalize_uscc(value: str) -> str:
     if len(value) != 18:
         raise ValidationError(_("A unified social credit code has 18 characters."), code="uscc_length")
     if not _USCC_RE.match(value):
-        raise ValidationError(_("A unified social credit code uses digits and the letters "
-                                "A–Y except I, O, S, V and Z."), code="uscc_chars")
+        raise ValidationError(
+            _("A unified social credit code uses digits and the letters A–Y except I, O, S, V and Z."),
+            code="uscc_chars",
+        )
     if uscc_check_char(value[:17]) != value[17]:
-        raise ValidationError(_("The check character of this unified social credit code is wrong."),
-                              code="uscc_check")
+        raise ValidationError(
+            _("The check character of this unified social credit code is wrong."), code="uscc_check"
+        )
     return value
 
 
@@ -49,8 +52,10 @@ def normalize_phone(value: str, region: str = "CN") -> str:
     except phonenumbers.NumberParseException as exc:
         raise ValidationError(_("This is not a phone number."), code="phone_parse") from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("This phone number does not exist. Check the digits and the country code."),
-                              code="phone_invalid")
+        raise ValidationError(
+            _("This phone number does not exist. Check the digits and the country code."),
+            code="phone_invalid",
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -59,7 +64,9 @@ def format_phone(e164: str) -> str:
     if not e164:
         return ""
     try:
-        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
     except phonenumbers.NumberParseException:
         return e164
 
@@ -90,7 +97,8 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
 # Two-character family names, so that 欧阳娜娜 is 欧阳 + 娜娜, not 欧 + 阳娜娜.
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 轩辕 端木 独孤 南宫 西门 "
-    "歐陽 司馬 諸葛 東方 尉遲 長孫 司徒 令狐 夏侯 軒轅 獨孤 南宮 西門".split())
+    "歐陽 司馬 諸葛 東方 尉遲 長孫 司徒 令狐 夏侯 軒轅 獨孤 南宮 西門".split()
+)
 
 
 def is_cjk(ch: str) -> bool:

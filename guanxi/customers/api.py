@@ -37,15 +37,32 @@ def _owner(obj) -> dict | None:
 def account_out(a, visible_parents: set[int] | frozenset = frozenset()) -> dict:
     """`parent` only when the reader may see that account (see accounts_out)."""
     return {
-        "id": a.pk, "version": a.version, "name": a.name, "uscc": a.uscc, "industry": a.industry, "tier": a.tier,
-        "phone": a.phone, "website": a.website, "address": a.address, "tags": a.tags, "description": a.description,
-        "custom_fields": a.custom_fields, "owner": _owner(a), "created_at": a.created_at, "updated_at": a.updated_at,
+        "id": a.pk,
+        "version": a.version,
+        "name": a.name,
+        "uscc": a.uscc,
+        "industry": a.industry,
+        "tier": a.tier,
+        "phone": a.phone,
+        "website": a.website,
+        "address": a.address,
+        "tags": a.tags,
+        "description": a.description,
+        "custom_fields": a.custom_fields,
+        "owner": _owner(a),
+        "created_at": a.created_at,
+        "updated_at": a.updated_at,
         "deleted_at": a.deleted_at,
-        "parent": a.parent_id if a.parent_id in visible_parents else None, "partner_type": a.partner_type,
+        "parent": a.parent_id if a.parent_id in visible_parents else None,
+        "partner_type": a.partner_type,
         # health and lifecycle (read-only: set by follow-ups, the dormancy job and POST …/stage)
-        "health": a.health, "health_since": a.health_since, "lifecycle_stage": a.lifecycle_stage,
-        "relationship_level": a.relationship_level, "last_contact_at": a.last_contact_at,
-        "last_followup_summary": a.last_followup_summary, "next_contact_at": a.next_contact_at,
+        "health": a.health,
+        "health_since": a.health_since,
+        "lifecycle_stage": a.lifecycle_stage,
+        "relationship_level": a.relationship_level,
+        "last_contact_at": a.last_contact_at,
+        "last_followup_summary": a.last_followup_summary,
+        "next_contact_at": a.next_contact_at,
     }
 
 
@@ -57,12 +74,24 @@ def accounts_out(actor, accounts) -> list[dict]:
 def contact_out(c, visible_accounts: set[int]) -> dict:
     """`account` only when the reader may see that account (no oracle through a contact)."""
     return {
-        "id": c.pk, "version": c.version, "name": c.name, "display_name": c.display_name,
-        "family_name": c.family_name, "given_name": c.given_name,
-        "account": c.account_id if c.account_id in visible_accounts else None, "title": c.title,
-        "mobile": c.mobile, "phone": c.phone, "email": c.email, "wechat": c.wechat, "notes": c.notes,
-        "custom_fields": c.custom_fields, "owner": _owner(c), "created_at": c.created_at,
-        "updated_at": c.updated_at, "deleted_at": c.deleted_at,
+        "id": c.pk,
+        "version": c.version,
+        "name": c.name,
+        "display_name": c.display_name,
+        "family_name": c.family_name,
+        "given_name": c.given_name,
+        "account": c.account_id if c.account_id in visible_accounts else None,
+        "title": c.title,
+        "mobile": c.mobile,
+        "phone": c.phone,
+        "email": c.email,
+        "wechat": c.wechat,
+        "notes": c.notes,
+        "custom_fields": c.custom_fields,
+        "owner": _owner(c),
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "deleted_at": c.deleted_at,
     }
 
 
@@ -76,36 +105,71 @@ def _contact_detail(actor, contact) -> HttpResponse:
 
 
 def _params(q, ordering, cursor, limit, filters) -> selectors.ListParams:
-    return selectors.ListParams(q=q or "", ordering=ordering or selectors.DEFAULT_ORDERING, cursor=cursor,
-                                limit=limit, filters=filters)
+    return selectors.ListParams(
+        q=q or "",
+        ordering=ordering or selectors.DEFAULT_ORDERING,
+        cursor=cursor,
+        limit=limit,
+        filters=filters,
+    )
 
 
 def _detail(status: int, body: dict) -> HttpResponse:
-    return with_etag(JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False},
-                                  encoder=_encoder()), body["version"])
+    return with_etag(
+        JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False}, encoder=_encoder()),
+        body["version"],
+    )
 
 
 def _encoder():
     from django.core.serializers.json import DjangoJSONEncoder
+
     return DjangoJSONEncoder
 
 
 # --- accounts ---------------------------------------------------------------------------------
 
+
 @accounts_router.get("", response={200: AccountList, **ERRORS}, operation_id="account_list")
-def account_list(request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None,
-                 industry: str = "", tier: str = "", owner: str = "", parent: str = "", partner_type: str = "",
-                 health: str = "", lifecycle_stage: str = "", relationship_level: str = ""):
+def account_list(
+    request,
+    q: str = "",
+    ordering: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+    industry: str = "",
+    tier: str = "",
+    owner: str = "",
+    parent: str = "",
+    partner_type: str = "",
+    health: str = "",
+    lifecycle_stage: str = "",
+    relationship_level: str = "",
+):
     """Accounts the caller may see. `q` searches names, USCC and phones (characters, pinyin, initials, digits).
     `parent` lists a visible parent's subsidiaries; `partner_type` the partners of one type.
     `health` (active, drifting, dormant), `lifecycle_stage` and `relationship_level` filter by health and lifecycle.
     `cf_<key>=value` filters by a custom field (exact value; see GET /api/v1/custom-fields)."""
-    page = selectors.account_list(request.auth, _params(q, ordering, cursor, limit,
-                                                        {"industry": industry, "tier": tier, "owner": owner,
-                                                         "parent": parent, "partner_type": partner_type,
-                                                         "health": health, "lifecycle_stage": lifecycle_stage,
-                                                         "relationship_level": relationship_level,
-                                                         **custom_fields.filter_params(request.GET)}))
+    page = selectors.account_list(
+        request.auth,
+        _params(
+            q,
+            ordering,
+            cursor,
+            limit,
+            {
+                "industry": industry,
+                "tier": tier,
+                "owner": owner,
+                "parent": parent,
+                "partner_type": partner_type,
+                "health": health,
+                "lifecycle_stage": lifecycle_stage,
+                "relationship_level": relationship_level,
+                **custom_fields.filter_params(request.GET),
+            },
+        ),
+    )
     return {"items": accounts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
@@ -114,13 +178,19 @@ def account_export(request, format: str = "csv", q: str = ""):
     """CSV or XLSX of the accounts the caller may export (the export scope), with every filter of
     the list as the same query parameters (industry, tier, owner, …, cf_<key>); formulas neutralized.
     For big lists prefer POST /api/v1/accounts/export-jobs."""
-    return exports.response(exports.build(request.auth, "account", q=q, filters=exports.list_filters(request.GET)),
-                            exports.check_format(format))
+    return exports.response(
+        exports.build(request.auth, "account", q=q, filters=exports.list_filters(request.GET)),
+        exports.check_format(format),
+    )
 
 
-@accounts_router.get("/recycle-bin", response={200: AccountList, **ERRORS}, operation_id="account_recycle_bin")
+@accounts_router.get(
+    "/recycle-bin", response={200: AccountList, **ERRORS}, operation_id="account_recycle_bin"
+)
 def account_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.account_list(request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True)
+    page = selectors.account_list(
+        request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True
+    )
     return {"items": accounts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
@@ -136,11 +206,17 @@ def account_get(request, account_id: int):
     return _detail(200, accounts_out(request.auth, [selectors.account_get(request.auth, account_id)])[0])
 
 
-@accounts_router.patch("/{int:account_id}", response={200: AccountOut, **ERRORS}, operation_id="account_update")
+@accounts_router.patch(
+    "/{int:account_id}", response={200: AccountOut, **ERRORS}, operation_id="account_update"
+)
 def account_update(request, account_id: int, payload: AccountPatch):
     account = selectors.account_get(request.auth, account_id)
-    account = services.account_update(actor=request.auth, account=account, version=if_match(request),
-                                      data=payload.model_dump(exclude_unset=True))
+    account = services.account_update(
+        actor=request.auth,
+        account=account,
+        version=if_match(request),
+        data=payload.model_dump(exclude_unset=True),
+    )
     return _detail(200, accounts_out(request.auth, [account])[0])
 
 
@@ -151,29 +227,51 @@ def account_delete(request, account_id: int):
     return Status(204, None)
 
 
-@accounts_router.post("/{int:account_id}/restore", response={200: AccountOut, **ERRORS}, operation_id="account_restore")
+@accounts_router.post(
+    "/{int:account_id}/restore", response={200: AccountOut, **ERRORS}, operation_id="account_restore"
+)
 def account_restore(request, account_id: int):
     account = selectors.account_get(request.auth, account_id, deleted=True)
-    return _detail(200, accounts_out(request.auth, [services.account_restore(actor=request.auth, account=account)])[0])
+    return _detail(
+        200, accounts_out(request.auth, [services.account_restore(actor=request.auth, account=account)])[0]
+    )
 
 
-@accounts_router.post("/{int:account_id}/transfer", response={200: AccountOut, **ERRORS}, operation_id="account_transfer")
+@accounts_router.post(
+    "/{int:account_id}/transfer", response={200: AccountOut, **ERRORS}, operation_id="account_transfer"
+)
 def account_transfer(request, account_id: int, payload: TransferIn):
     account = selectors.account_get(request.auth, account_id)
-    account = services.account_transfer(actor=request.auth, account=account, owner=payload.owner,
-                                        with_contacts=payload.with_contacts)
+    account = services.account_transfer(
+        actor=request.auth, account=account, owner=payload.owner, with_contacts=payload.with_contacts
+    )
     return _detail(200, accounts_out(request.auth, [account])[0])
 
 
 # --- contacts ---------------------------------------------------------------------------------
 
+
 @contacts_router.get("", response={200: ContactList, **ERRORS}, operation_id="contact_list")
-def contact_list(request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None,
-                 account: str = "", owner: str = "", has_email: str = "", has_mobile: str = ""):
+def contact_list(
+    request,
+    q: str = "",
+    ordering: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+    account: str = "",
+    owner: str = "",
+    has_email: str = "",
+    has_mobile: str = "",
+):
     """Contacts the caller may see. `q` searches names (characters, pinyin, initials), phones and emails.
     `cf_<key>=value` filters by a custom field (exact value; see GET /api/v1/custom-fields)."""
-    filters = {"account": account, "owner": owner, "has_email": has_email, "has_mobile": has_mobile,
-               **custom_fields.filter_params(request.GET)}
+    filters = {
+        "account": account,
+        "owner": owner,
+        "has_email": has_email,
+        "has_mobile": has_mobile,
+        **custom_fields.filter_params(request.GET),
+    }
     page = selectors.contact_list(request.auth, _params(q, ordering, cursor, limit, filters))
     return {"items": contacts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
@@ -181,13 +279,19 @@ def contact_list(request, q: str = "", ordering: str = "", cursor: str | None = 
 @contacts_router.get("/export", response={200: None, **ERRORS}, operation_id="contact_export")
 def contact_export(request, format: str = "csv", q: str = ""):
     """CSV or XLSX of the contacts the caller may export, with every filter of the list; see account_export."""
-    return exports.response(exports.build(request.auth, "contact", q=q, filters=exports.list_filters(request.GET)),
-                            exports.check_format(format))
+    return exports.response(
+        exports.build(request.auth, "contact", q=q, filters=exports.list_filters(request.GET)),
+        exports.check_format(format),
+    )
 
 
-@contacts_router.get("/recycle-bin", response={200: ContactList, **ERRORS}, operation_id="contact_recycle_bin")
+@contacts_router.get(
+    "/recycle-bin", response={200: ContactList, **ERRORS}, operation_id="contact_recycle_bin"
+)
 def contact_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.contact_list(request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True)
+    page = selectors.contact_list(
+        request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True
+    )
     return {"items": contacts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
@@ -203,11 +307,17 @@ def contact_get(request, contact_id: int):
     return _contact_detail(request.auth, selectors.contact_get(request.auth, contact_id))
 
 
-@contacts_router.patch("/{int:contact_id}", response={200: ContactOut, **ERRORS}, operation_id="contact_update")
+@contacts_router.patch(
+    "/{int:contact_id}", response={200: ContactOut, **ERRORS}, operation_id="contact_update"
+)
 def contact_update(request, contact_id: int, payload: ContactPatch):
     contact = selectors.contact_get(request.auth, contact_id)
-    contact = services.contact_update(actor=request.auth, contact=contact, version=if_match(request),
-                                      data=payload.model_dump(exclude_unset=True))
+    contact = services.contact_update(
+        actor=request.auth,
+        contact=contact,
+        version=if_match(request),
+        data=payload.model_dump(exclude_unset=True),
+    )
     return _contact_detail(request.auth, contact)
 
 
@@ -218,15 +328,18 @@ def contact_delete(request, contact_id: int):
     return Status(204, None)
 
 
-@contacts_router.post("/{int:contact_id}/restore", response={200: ContactOut, **ERRORS}, operation_id="contact_restore")
+@contacts_router.post(
+    "/{int:contact_id}/restore", response={200: ContactOut, **ERRORS}, operation_id="contact_restore"
+)
 def contact_restore(request, contact_id: int):
     contact = selectors.contact_get(request.auth, contact_id, deleted=True)
     return _contact_detail(request.auth, services.contact_restore(actor=request.auth, contact=contact))
 
 
-@contacts_router.post("/{int:contact_id}/transfer", response={200: ContactOut, **ERRORS}, operation_id="contact_transfer")
+@contacts_router.post(
+    "/{int:contact_id}/transfer", response={200: ContactOut, **ERRORS}, operation_id="contact_transfer"
+)
 def contact_transfer(request, contact_id: int, payload: ContactTransferIn):
     contact = selectors.contact_get(request.auth, contact_id)
     contact = services.contact_transfer(actor=request.auth, contact=contact, owner=payload.owner)
     return _contact_detail(request.auth, contact)
-

@@ -84,17 +84,29 @@ class CustomFieldList(Schema):
 def field_out(d: CustomFieldDef) -> dict:
     """Labels in the request's language, and in every language under `labels`."""
     return {
-        "id": d.pk, "version": d.version, "object": d.object_type, "key": d.key, "label": cf.label_of(d),
-        "labels": cf.labels_of(d, "label"), "type": d.type,
-        "choices": [{"value": ch["value"], "label": cf.choice_label(ch), "labels": cf.labels_of(ch, "label")}
-                    for ch in d.choices],
-        "required": d.required, "help_text": cf.help_of(d), "help_texts": cf.labels_of(d, "help"),
-        "order": d.order, "active": d.active,
+        "id": d.pk,
+        "version": d.version,
+        "object": d.object_type,
+        "key": d.key,
+        "label": cf.label_of(d),
+        "labels": cf.labels_of(d, "label"),
+        "type": d.type,
+        "choices": [
+            {"value": ch["value"], "label": cf.choice_label(ch), "labels": cf.labels_of(ch, "label")}
+            for ch in d.choices
+        ],
+        "required": d.required,
+        "help_text": cf.help_of(d),
+        "help_texts": cf.labels_of(d, "help"),
+        "order": d.order,
+        "active": d.active,
     }
 
 
 def _detail(status: int, d: CustomFieldDef):
-    return with_etag(JsonResponse(field_out(d), status=status, json_dumps_params={"ensure_ascii": False}), d.version)
+    return with_etag(
+        JsonResponse(field_out(d), status=status, json_dumps_params={"ensure_ascii": False}), d.version
+    )
 
 
 def _payload(payload: Schema) -> dict:

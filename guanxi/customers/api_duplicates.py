@@ -26,15 +26,34 @@ class DuplicateList(Schema):
     matches: list[DuplicateOut]
 
 
-@router.get("/check", response={200: DuplicateList, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
-            operation_id="duplicate_check")
-def duplicate_check(request, object: str, name: str = "", phone: str = "", email: str = "", uscc: str = "",
-                    mobile: str = "", exclude: int | None = None):
+@router.get(
+    "/check",
+    response={200: DuplicateList, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    operation_id="duplicate_check",
+)
+def duplicate_check(
+    request,
+    object: str,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    uscc: str = "",
+    mobile: str = "",
+    exclude: int | None = None,
+):
     """Likely duplicates among all live records: exact USCC (accounts), phone or mobile, email
     (contacts), the same or a similar name. A record the caller may not see comes without `id`:
     only its display name, the reason and its owner. Names shorter than 2 characters are not
     compared; phone, email and USCC that are not valid yet are ignored. `exclude`: the record
     being edited."""
-    matches = duplicates.check(request.auth, object, name=name, phone=phone, email=email, uscc=uscc,
-                               mobile=mobile, exclude_id=exclude)
+    matches = duplicates.check(
+        request.auth,
+        object,
+        name=name,
+        phone=phone,
+        email=email,
+        uscc=uscc,
+        mobile=mobile,
+        exclude_id=exclude,
+    )
     return {"matches": [m.as_dict() for m in matches]}

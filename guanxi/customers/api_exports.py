@@ -38,26 +38,40 @@ class ExportJobOut(Schema):
 
 
 def _out(job) -> dict:
-    return {"id": job.pk, "object": job.object_type, "format": job.format, "status": job.status,
-            "percent": job.percent, "total": job.total, "done_rows": job.done_rows, "error": job.error,
-            "download": f"/api/v1/export-jobs/{job.pk}/download" if job.status == "done" else None,
-            "created_at": job.created_at, "finished_at": job.finished_at}
+    return {
+        "id": job.pk,
+        "object": job.object_type,
+        "format": job.format,
+        "status": job.status,
+        "percent": job.percent,
+        "total": job.total,
+        "done_rows": job.done_rows,
+        "error": job.error,
+        "download": f"/api/v1/export-jobs/{job.pk}/download" if job.status == "done" else None,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
 
 
 def _create(request, object_type: str, payload: ExportJobIn):
-    job = exports.export_job_create(actor=request.auth, object_type=object_type, fmt=payload.format,
-                                    q=payload.q, filters=payload.filters)
+    job = exports.export_job_create(
+        actor=request.auth, object_type=object_type, fmt=payload.format, q=payload.q, filters=payload.filters
+    )
     return Status(202, _out(job))
 
 
-@accounts_router.post("/export-jobs", response={202: ExportJobOut, **ERRORS}, operation_id="account_export_job_create")
+@accounts_router.post(
+    "/export-jobs", response={202: ExportJobOut, **ERRORS}, operation_id="account_export_job_create"
+)
 @idempotent
 def account_export_job_create(request, payload: ExportJobIn):
     """Export the accounts the list's `filters` select, in the background; poll GET /api/v1/export-jobs/{id}."""
     return _create(request, "account", payload)
 
 
-@contacts_router.post("/export-jobs", response={202: ExportJobOut, **ERRORS}, operation_id="contact_export_job_create")
+@contacts_router.post(
+    "/export-jobs", response={202: ExportJobOut, **ERRORS}, operation_id="contact_export_job_create"
+)
 @idempotent
 def contact_export_job_create(request, payload: ExportJobIn):
     return _create(request, "contact", payload)

@@ -37,22 +37,38 @@ class StageHistory(Schema):
 
 
 def stage_change_out(change) -> dict:
-    return {"id": change.pk, "field": change.field, "old": change.old, "new": change.new, "at": change.at,
-            "actor": change.actor.username if change.actor_id else None, "automatic": change.automatic,
-            "reason": lifecycle.reason_text(change)}
+    return {
+        "id": change.pk,
+        "field": change.field,
+        "old": change.old,
+        "new": change.new,
+        "at": change.at,
+        "actor": change.actor.username if change.actor_id else None,
+        "automatic": change.automatic,
+        "reason": lifecycle.reason_text(change),
+    }
 
 
-@accounts_router.post("/{int:account_id}/stage", response={200: AccountOut, **ERRORS}, operation_id="stage_set")
+@accounts_router.post(
+    "/{int:account_id}/stage", response={200: AccountOut, **ERRORS}, operation_id="stage_set"
+)
 def stage_set(request, account_id: int, payload: StageIn):
     """Set `lifecycle_stage` or `relationship_level` by hand (update rights; `If-Match` optional)."""
     account = selectors.account_get(request.auth, account_id, action=Action.UPDATE)
-    account = lifecycle.stage_set(actor=request.auth, account=account, field=payload.field, value=payload.value,
-                                  reason=payload.reason, version=if_match(request, required=False))
+    account = lifecycle.stage_set(
+        actor=request.auth,
+        account=account,
+        field=payload.field,
+        value=payload.value,
+        reason=payload.reason,
+        version=if_match(request, required=False),
+    )
     return _detail(200, accounts_out(request.auth, [account])[0])
 
 
-@accounts_router.get("/{int:account_id}/stage-history", response={200: StageHistory, **ERRORS},
-                     operation_id="stage_history")
+@accounts_router.get(
+    "/{int:account_id}/stage-history", response={200: StageHistory, **ERRORS}, operation_id="stage_history"
+)
 def stage_history(request, account_id: int, cursor: str | None = None, limit: int | None = None):
     """Changes of the lifecycle stage and relationship level, newest first, by hand or automatic."""
     account = selectors.account_get(request.auth, account_id)

@@ -117,25 +117,41 @@ class CustomerList(Schema):
 
 
 def _account_link(link, contact) -> dict:
-    return {"account": {"id": link.account.pk, "name": link.account.name}, "role": link.role, "title": link.title,
-            "is_primary": link.is_primary, "version": contact.version}
+    return {
+        "account": {"id": link.account.pk, "name": link.account.name},
+        "role": link.role,
+        "title": link.title,
+        "is_primary": link.is_primary,
+        "version": contact.version,
+    }
 
 
 def _contact_link(link, contact) -> dict:
-    return {"contact": {"id": contact.pk, "display_name": contact.display_name}, "role": link.role,
-            "title": link.title, "is_primary": link.is_primary, "version": contact.version}
+    return {
+        "contact": {"id": contact.pk, "display_name": contact.display_name},
+        "role": link.role,
+        "title": link.title,
+        "is_primary": link.is_primary,
+        "version": contact.version,
+    }
 
 
 def _partner(link, customer) -> dict:
     p = link.partner
-    return {"partner": {"id": p.pk, "name": p.name, "partner_type": p.partner_type}, "note": link.note,
-            "created_at": link.created_at, "version": customer.version}
+    return {
+        "partner": {"id": p.pk, "name": p.name, "partner_type": p.partner_type},
+        "note": link.note,
+        "created_at": link.created_at,
+        "version": customer.version,
+    }
 
 
 # --- a contact's accounts ---------------------------------------------------------------------
 
-@accounts_router.get("/{int:account_id}/contacts", response={200: ContactLinkList, **ERRORS},
-                     operation_id="account_contacts")
+
+@accounts_router.get(
+    "/{int:account_id}/contacts", response={200: ContactLinkList, **ERRORS}, operation_id="account_contacts"
+)
 def account_contacts(request, account_id: int, cursor: str | None = None, limit: int | None = None):
     """The account's contacts the caller may see (primary and linked), by name."""
     account = selectors.account_get(request.auth, account_id)
@@ -143,8 +159,9 @@ def account_contacts(request, account_id: int, cursor: str | None = None, limit:
     return {"items": [_contact_link(c.link, c) for c in page.items], "next_cursor": page.next_cursor}
 
 
-@contacts_router.get("/{int:contact_id}/accounts", response={200: AccountLinkList, **ERRORS},
-                     operation_id="contact_accounts")
+@contacts_router.get(
+    "/{int:contact_id}/accounts", response={200: AccountLinkList, **ERRORS}, operation_id="contact_accounts"
+)
 def contact_accounts(request, contact_id: int, cursor: str | None = None, limit: int | None = None):
     """The contact's accounts the caller may see, by name; `is_primary` marks `Contact.account`."""
     contact = selectors.contact_get(request.auth, contact_id)
@@ -153,39 +170,62 @@ def contact_accounts(request, contact_id: int, cursor: str | None = None, limit:
     return with_etag(JsonResponse(body, json_dumps_params={"ensure_ascii": False}), contact.version)
 
 
-@contacts_router.post("/{int:contact_id}/accounts", response={201: AccountLinkOut, **ERRORS},
-                      operation_id="contact_link_account")
+@contacts_router.post(
+    "/{int:contact_id}/accounts",
+    response={201: AccountLinkOut, **ERRORS},
+    operation_id="contact_link_account",
+)
 @idempotent
 def contact_link_account(request, contact_id: int, payload: LinkIn):
     """Link the contact to a visible account (needs update rights on the contact). If-Match optional."""
     contact = selectors.contact_get(request.auth, contact_id)
-    link = relations.contact_link_account(actor=request.auth, contact=contact, version=if_match(request, required=False),
-                                          data=payload.model_dump(exclude_unset=True))
+    link = relations.contact_link_account(
+        actor=request.auth,
+        contact=contact,
+        version=if_match(request, required=False),
+        data=payload.model_dump(exclude_unset=True),
+    )
     return Status(201, _account_link(link, contact))
 
 
-@contacts_router.patch("/{int:contact_id}/accounts/{int:account_id}", response={200: AccountLinkOut, **ERRORS},
-                       operation_id="contact_update_link")
+@contacts_router.patch(
+    "/{int:contact_id}/accounts/{int:account_id}",
+    response={200: AccountLinkOut, **ERRORS},
+    operation_id="contact_update_link",
+)
 def contact_update_link(request, contact_id: int, account_id: int, payload: LinkPatch):
     contact = selectors.contact_get(request.auth, contact_id)
-    link = relations.contact_update_link(actor=request.auth, contact=contact, account_id=account_id,
-                                         version=if_match(request), data=payload.model_dump(exclude_unset=True))
+    link = relations.contact_update_link(
+        actor=request.auth,
+        contact=contact,
+        account_id=account_id,
+        version=if_match(request),
+        data=payload.model_dump(exclude_unset=True),
+    )
     return _detail(200, _account_link(link, contact))
 
 
-@contacts_router.delete("/{int:contact_id}/accounts/{int:account_id}", response={204: None, **ERRORS},
-                        operation_id="contact_unlink_account")
+@contacts_router.delete(
+    "/{int:contact_id}/accounts/{int:account_id}",
+    response={204: None, **ERRORS},
+    operation_id="contact_unlink_account",
+)
 def contact_unlink_account(request, contact_id: int, account_id: int):
     contact = selectors.contact_get(request.auth, contact_id)
-    relations.contact_unlink_account(actor=request.auth, contact=contact, account_id=account_id,
-                                     version=if_match(request))
+    relations.contact_unlink_account(
+        actor=request.auth, contact=contact, account_id=account_id, version=if_match(request)
+    )
     return Status(204, None)
 
 
 # --- groups and partners ----------------------------------------------------------------------
 
-@accounts_router.get("/{int:account_id}/subsidiaries", response={200: AccountList, **ERRORS},
-                     operation_id="account_subsidiaries")
+
+@accounts_router.get(
+    "/{int:account_id}/subsidiaries",
+    response={200: AccountList, **ERRORS},
+    operation_id="account_subsidiaries",
+)
 def account_subsidiaries(request, account_id: int, cursor: str | None = None, limit: int | None = None):
     """Direct subsidiaries the caller may see, by name (their own, `?parent=` on the list)."""
     account = selectors.account_get(request.auth, account_id)
@@ -193,8 +233,9 @@ def account_subsidiaries(request, account_id: int, cursor: str | None = None, li
     return {"items": accounts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@accounts_router.get("/{int:account_id}/partners", response={200: PartnerList, **ERRORS},
-                     operation_id="account_partners")
+@accounts_router.get(
+    "/{int:account_id}/partners", response={200: PartnerList, **ERRORS}, operation_id="account_partners"
+)
 def account_partners(request, account_id: int, cursor: str | None = None, limit: int | None = None):
     """Partners (agents, wholesalers, resellers) serving the account, those the caller may see."""
     customer = selectors.account_get(request.auth, account_id)
@@ -202,32 +243,51 @@ def account_partners(request, account_id: int, cursor: str | None = None, limit:
     return {"items": [_partner(ln, customer) for ln in page.items], "next_cursor": page.next_cursor}
 
 
-@accounts_router.post("/{int:account_id}/partners", response={201: PartnerOut, **ERRORS},
-                      operation_id="partner_link_add")
+@accounts_router.post(
+    "/{int:account_id}/partners", response={201: PartnerOut, **ERRORS}, operation_id="partner_link_add"
+)
 @idempotent
 def partner_link_add(request, account_id: int, payload: PartnerIn):
     """A visible partner now serves this account (needs update rights on the account). If-Match optional."""
     customer = selectors.account_get(request.auth, account_id)
-    link = relations.partner_link_add(actor=request.auth, customer=customer, version=if_match(request, required=False),
-                                      data=payload.model_dump(exclude_unset=True))
+    link = relations.partner_link_add(
+        actor=request.auth,
+        customer=customer,
+        version=if_match(request, required=False),
+        data=payload.model_dump(exclude_unset=True),
+    )
     return Status(201, _partner(link, customer))
 
 
-@accounts_router.delete("/{int:account_id}/partners/{int:partner_id}", response={204: None, **ERRORS},
-                        operation_id="partner_link_remove")
+@accounts_router.delete(
+    "/{int:account_id}/partners/{int:partner_id}",
+    response={204: None, **ERRORS},
+    operation_id="partner_link_remove",
+)
 def partner_link_remove(request, account_id: int, partner_id: int):
     customer = selectors.account_get(request.auth, account_id)
-    relations.partner_link_remove(actor=request.auth, customer=customer, partner_id=partner_id,
-                                  version=if_match(request))
+    relations.partner_link_remove(
+        actor=request.auth, customer=customer, partner_id=partner_id, version=if_match(request)
+    )
     return Status(204, None)
 
 
-@accounts_router.get("/{int:account_id}/customers", response={200: CustomerList, **ERRORS},
-                     operation_id="partner_customers")
+@accounts_router.get(
+    "/{int:account_id}/customers", response={200: CustomerList, **ERRORS}, operation_id="partner_customers"
+)
 def partner_customers(request, account_id: int, cursor: str | None = None, limit: int | None = None):
     """Customers the partner serves, those the caller may see."""
     partner = selectors.account_get(request.auth, account_id)
     page = relations.customers_page(request.auth, partner, cursor=cursor, limit=limit)
-    return {"items": [{"customer": {"id": ln.customer.pk, "name": ln.customer.name}, "note": ln.note,
-                       "created_at": ln.created_at, "version": ln.customer.version} for ln in page.items],
-            "next_cursor": page.next_cursor}
+    return {
+        "items": [
+            {
+                "customer": {"id": ln.customer.pk, "name": ln.customer.name},
+                "note": ln.note,
+                "created_at": ln.created_at,
+                "version": ln.customer.version,
+            }
+            for ln in page.items
+        ],
+        "next_cursor": page.next_cursor,
+    }

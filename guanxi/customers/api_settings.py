@@ -39,8 +39,12 @@ class CustomerSettingsOut(Schema):
 
 
 def settings_out(obj) -> dict:
-    return {"id": obj.pk, "version": obj.version, **{f: getattr(obj, f) for f in settings_admin.FIELDS},
-            "updated_at": obj.updated_at}
+    return {
+        "id": obj.pk,
+        "version": obj.version,
+        **{f: getattr(obj, f) for f in settings_admin.FIELDS},
+        "updated_at": obj.updated_at,
+    }
 
 
 def _detail(obj) -> JsonResponse:
@@ -55,11 +59,14 @@ def customer_settings_get(request):
     return _detail(settings_admin.customer_settings_get())
 
 
-@router.patch("/customers", response={200: CustomerSettingsOut, **ERRORS}, operation_id="customer_settings_update")
+@router.patch(
+    "/customers", response={200: CustomerSettingsOut, **ERRORS}, operation_id="customer_settings_update"
+)
 def customer_settings_update(request, payload: CustomerSettingsPatch):
     """Change some settings (administrators only; `If-Match` required)."""
     if not settings_admin.may_manage(request.auth):
         raise PermissionDenied()  # before If-Match: a non-administrator learns nothing more
-    obj = settings_admin.customer_settings_update(actor=request.auth, data=payload.model_dump(exclude_unset=True),
-                                                  version=if_match(request))
+    obj = settings_admin.customer_settings_update(
+        actor=request.auth, data=payload.model_dump(exclude_unset=True), version=if_match(request)
+    )
     return _detail(obj)

@@ -40,21 +40,32 @@ def _out(obj) -> list[dict]:
 
 
 def _routes(router, getter, kind: str) -> None:
-    @router.get("/{int:pk}/collaborators", response={200: list[CollaboratorOut], **ERRORS},
-                operation_id=f"{kind}_collaborators")
+    @router.get(
+        "/{int:pk}/collaborators",
+        response={200: list[CollaboratorOut], **ERRORS},
+        operation_id=f"{kind}_collaborators",
+    )
     def list_collaborators(request, pk: int):
         return _out(getter(request.auth, pk))
 
-    @router.post("/{int:pk}/collaborators", response={200: list[CollaboratorOut], **ERRORS},
-                 operation_id=f"{kind}_share")
+    @router.post(
+        "/{int:pk}/collaborators",
+        response={200: list[CollaboratorOut], **ERRORS},
+        operation_id=f"{kind}_share",
+    )
     def share(request, pk: int, payload: CollaboratorIn):
         """Share with a user, read-only or read-write (needs update rights on the record)."""
         obj = getter(request.auth, pk)
-        org_services.collaborator_set(actor=request.auth, obj=obj, user=_user(payload.user), access=payload.access)
+        org_services.collaborator_set(
+            actor=request.auth, obj=obj, user=_user(payload.user), access=payload.access
+        )
         return _out(obj)
 
-    @router.delete("/{int:pk}/collaborators/{username}", response={200: list[CollaboratorOut], **ERRORS},
-                   operation_id=f"{kind}_unshare")
+    @router.delete(
+        "/{int:pk}/collaborators/{username}",
+        response={200: list[CollaboratorOut], **ERRORS},
+        operation_id=f"{kind}_unshare",
+    )
     def unshare(request, pk: int, username: str):
         obj = getter(request.auth, pk)
         org_services.collaborator_set(actor=request.auth, obj=obj, user=_user(username), access=None)

@@ -12,4 +12,5 @@ class CustomersConfig(AppConfig):
         # saved_view_lists: the lists that saved views may hold (core/saved_views.py)
         # health_panels: the lifecycle panel (customers/lifecycle.py)
         from . import health_panels, relations_panels, saved_view_lists  # noqa: F401
+
         pass

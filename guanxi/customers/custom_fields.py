@@ -62,14 +62,20 @@ T = FieldType
 KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 LANGS = ("en", "zh-hans", "zh-hant")
 _SUFFIX = {"en": "en", "zh-hans": "zh_hans", "zh-hant": "zh_hant"}
-_FALLBACK = {"en": ("en", "zh_hans", "zh_hant"), "zh-hans": ("zh_hans", "zh_hant", "en"),
-             "zh-hant": ("zh_hant", "zh_hans", "en")}
+_FALLBACK = {
+    "en": ("en", "zh_hans", "zh_hant"),
+    "zh-hans": ("zh_hans", "zh_hant", "en"),
+    "zh-hant": ("zh_hant", "zh_hans", "en"),
+}
 OBJECTS = {"account": Account, "contact": Contact}
 CHOICE_TYPES = frozenset({T.CHOICE, T.MULTI_CHOICE})
 # Equality filters make sense for these; long text and instants are not matched exactly.
 FILTERABLE = frozenset(set(T.values) - {T.LONG_TEXT, T.DATETIME})
 # A type may change while values exist only into a type that accepts every stored value as it is.
-COMPATIBLE = {T.TEXT: {T.LONG_TEXT}, **{t: {T.TEXT, T.LONG_TEXT} for t in (T.EMAIL, T.PHONE, T.URL, T.CHOICE, T.USER, T.DATE)}}
+COMPATIBLE = {
+    T.TEXT: {T.LONG_TEXT},
+    **{t: {T.TEXT, T.LONG_TEXT} for t in (T.EMAIL, T.PHONE, T.URL, T.CHOICE, T.USER, T.DATE)},
+}
 
 MAX_ACTIVE_FIELDS = 200  # per object: a form with more is not a form
 MAX_FIELDS = 500  # per object, archived ones included
@@ -84,8 +90,9 @@ _FALSE = {"false", "0", "no", "off"}
 
 # --- languages ----------------------------------------------------------------------------------
 
+
 def current_lang() -> str:
-    """"en", "zh-hans" or "zh-hant" for the active language (zh-tw and zh-hk read Traditional)."""
+    """ "en", "zh-hans" or "zh-hant" for the active language (zh-tw and zh-hk read Traditional)."""
     lang = (get_language() or settings.LANGUAGE_CODE).lower()
     if lang.startswith("zh"):
         return "zh-hant" if any(t in lang for t in ("hant", "tw", "hk", "mo")) else "zh-hans"
@@ -119,9 +126,12 @@ def labels_of(obj, prefix: str) -> dict[str, str]:
 
 # --- reading definitions ------------------------------------------------------------------------
 
+
 def check_object(object_type: str, field: str = "object") -> type:
     if object_type not in OBJECTS:
-        raise ValidationFailed(fields={field: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(OBJECTS)}]})
+        raise ValidationFailed(
+            fields={field: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(OBJECTS)}]}
+        )
     return OBJECTS[object_type]
 
 
@@ -169,6 +179,7 @@ def _forget_types() -> None:
 
 # --- writing definitions ------------------------------------------------------------------------
 
+
 def require_admin(actor) -> None:
     if not (actor and actor.is_authenticated and actor.is_active and actor.is_superuser):
         raise PermissionDenied(_("Only administrators manage custom fields."))
@@ -181,7 +192,9 @@ def _translations(value, field: str, max_length: int, *, required: bool) -> dict
     if isinstance(value, str):
         value = dict.fromkeys(LANGS, value)
     if not isinstance(value, dict):
-        raise ValidationFailed(fields={field: [_("Enter text, or an object with the keys en, zh-hans and zh-hant.")]})
+        raise ValidationFailed(
+            fields={field: [_("Enter text, or an object with the keys en, zh-hans and zh-hant.")]}
+        )
     errors: dict[str, list[str]] = {}
     out = dict.fromkeys(_SUFFIX.values(), "")
     for lang, text in value.items():
@@ -195,7 +208,9 @@ def _translations(value, field: str, max_length: int, *, required: bool) -> dict
             continue
         text = clean_text(text)
         if len(text) > max_length:
-            errors[f"{field}.{lang}"] = [_("Enter at most %(max)d characters (it has %(n)d).") % {"max": max_length, "n": len(text)}]
+            errors[f"{field}.{lang}"] = [
+                _("Enter at most %(max)d characters (it has %(n)d).") % {"max": max_length, "n": len(text)}
+            ]
         out[_SUFFIX[lang]] = text
     if errors:
         raise ValidationFailed(fields=errors)
@@ -212,7 +227,9 @@ def _choices(value, kind: str) -> list[dict]:
             raise ValidationFailed(fields={"choices": [_("Only choice fields have choices.")]})
         return []
     if not isinstance(value, list) or not value:
-        raise ValidationFailed(fields={"choices": [_("Enter a list of choices: strings, or objects with value and label.")]})
+        raise ValidationFailed(
+            fields={"choices": [_("Enter a list of choices: strings, or objects with value and label.")]}
+        )
     if len(value) > MAX_CHOICES:
         raise ValidationFailed(fields={"choices": [_("Use at most %(max)d choices.") % {"max": MAX_CHOICES}]})
     out, seen, errors = [], set(), {}
@@ -223,7 +240,11 @@ def _choices(value, kind: str) -> list[dict]:
         elif isinstance(item, dict) and set(item) & {"label_en", "label_zh_hans", "label_zh_hant"}:
             item = dict(item)  # the stored shape, as the list endpoint and the screens hand it back
             item["label"] = {lang: item.pop(f"label_{s}", "") for lang, s in _SUFFIX.items()}
-        if not isinstance(item, dict) or set(item) - {"value", "label"} or not isinstance(item.get("value"), str):
+        if (
+            not isinstance(item, dict)
+            or set(item) - {"value", "label"}
+            or not isinstance(item.get("value"), str)
+        ):
             errors[name] = [_("Enter a string, or an object with value and label.")]
             continue
         val = clean_text(item["value"])
@@ -231,7 +252,10 @@ def _choices(value, kind: str) -> list[dict]:
             errors[name] = [_("A choice needs a value.")]
             continue
         if len(val) > CHOICE_VALUE_MAX:
-            errors[name] = [_("Enter at most %(max)d characters (it has %(n)d).") % {"max": CHOICE_VALUE_MAX, "n": len(val)}]
+            errors[name] = [
+                _("Enter at most %(max)d characters (it has %(n)d).")
+                % {"max": CHOICE_VALUE_MAX, "n": len(val)}
+            ]
             continue
         if val in seen:
             errors[name] = [_("The value “%(value)s” appears twice.") % {"value": val}]
@@ -242,7 +266,12 @@ def _choices(value, kind: str) -> list[dict]:
         except ValidationFailed as exc:
             errors.update(exc.fields)
             continue
-        out.append({"value": val, **{f"label_{s}": labels[s] or (val if s == "en" else "") for s in _SUFFIX.values()}})
+        out.append(
+            {
+                "value": val,
+                **{f"label_{s}": labels[s] or (val if s == "en" else "") for s in _SUFFIX.values()},
+            }
+        )
     if errors:
         raise ValidationFailed(fields=errors)
     return out
@@ -261,8 +290,12 @@ def parse_choices_text(text: str) -> list[dict]:
 
 
 def choices_text(choices: list[dict]) -> str:
-    return "\n".join(" | ".join([ch["value"], ch.get("label_en", ""), ch.get("label_zh_hans", ""),
-                                 ch.get("label_zh_hant", "")]).rstrip(" |") for ch in choices)
+    return "\n".join(
+        " | ".join(
+            [ch["value"], ch.get("label_en", ""), ch.get("label_zh_hans", ""), ch.get("label_zh_hant", "")]
+        ).rstrip(" |")
+        for ch in choices
+    )
 
 
 def _bool(value, field: str) -> bool:
@@ -312,7 +345,17 @@ def _fields_of(data: dict, kind: str, *, partial: bool, current: CustomFieldDef 
             errors.update(exc.fields)
     if not partial and "label" not in data:
         errors["label"] = [_("This field is required.")]
-    unknown = set(data) - {"object", "key", "type", "label", "help_text", "required", "active", "order", "choices"}
+    unknown = set(data) - {
+        "object",
+        "key",
+        "type",
+        "label",
+        "help_text",
+        "required",
+        "active",
+        "order",
+        "choices",
+    }
     for name in unknown:
         errors[str(name)[:60]] = [_("Unknown field; it cannot be set here.")]
     if errors:
@@ -322,7 +365,9 @@ def _fields_of(data: dict, kind: str, *, partial: bool, current: CustomFieldDef 
 
 def _type(value) -> str:
     if value not in T.values:
-        raise ValidationFailed(fields={"type": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(T.values)}]})
+        raise ValidationFailed(
+            fields={"type": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(T.values)}]}
+        )
     return value
 
 
@@ -348,21 +393,33 @@ def custom_field_create(*, actor, data: dict) -> CustomFieldDef:
         existing = CustomFieldDef.objects.filter(object_type=object_type)
         if existing.filter(key=key).exists():
             errors["key"] = [_("This object already has a field with this key.")]
-        elif existing.count() >= MAX_FIELDS or (fields.get("active", True)
-                                                and existing.filter(active=True).count() >= MAX_ACTIVE_FIELDS):
+        elif existing.count() >= MAX_FIELDS or (
+            fields.get("active", True) and existing.filter(active=True).count() >= MAX_ACTIVE_FIELDS
+        ):
             errors["object"] = [_("This object has as many custom fields as it can have.")]
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     if "order" not in fields:
-        fields["order"] = (CustomFieldDef.objects.filter(object_type=object_type).aggregate(m=Max("order"))["m"] or 0) + 1
+        fields["order"] = (
+            CustomFieldDef.objects.filter(object_type=object_type).aggregate(m=Max("order"))["m"] or 0
+        ) + 1
     defn = CustomFieldDef(object_type=object_type, key=key, type=kind, **fields)
     try:
         with transaction.atomic():
             defn.save()
     except IntegrityError:  # a concurrent create with the same key won the race
-        raise ValidationFailed(fields={"key": [_("This object already has a field with this key.")]}) from None
-    audit.record(actor=actor, verb="create", obj=defn, changes={
-        k: (None, getattr(defn, k)) for k in ("object_type", "key", "type", "label_en", "required", "choices", "order")})
+        raise ValidationFailed(
+            fields={"key": [_("This object already has a field with this key.")]}
+        ) from None
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=defn,
+        changes={
+            k: (None, getattr(defn, k))
+            for k in ("object_type", "key", "type", "label_en", "required", "choices", "order")
+        },
+    )
     transaction.on_commit(_forget_types)
     _forget_types()
     return defn
@@ -395,20 +452,42 @@ def custom_field_update(*, actor, field: CustomFieldDef, data: dict, version: in
     check_version(field, version)
     if kind != field.type:
         if kind not in COMPATIBLE.get(field.type, set()) and _values_exist(field):
-            raise ValidationFailed(fields={"type": [_(
-                "Records already have values for this field; its type can only change to one that keeps them "
-                "(for example text to long text).")]})
+            raise ValidationFailed(
+                fields={
+                    "type": [
+                        _(
+                            "Records already have values for this field; its type can only change to one that keeps them "
+                            "(for example text to long text)."
+                        )
+                    ]
+                }
+            )
         fields["type"] = kind
-    if fields.get("active") and not field.active and CustomFieldDef.objects.filter(
-            object_type=field.object_type, active=True).count() >= MAX_ACTIVE_FIELDS:
-        raise ValidationFailed(fields={"active": [_("This object has as many custom fields as it can have.")]})
+    if (
+        fields.get("active")
+        and not field.active
+        and CustomFieldDef.objects.filter(object_type=field.object_type, active=True).count()
+        >= MAX_ACTIVE_FIELDS
+    ):
+        raise ValidationFailed(
+            fields={"active": [_("This object has as many custom fields as it can have.")]}
+        )
     if kind == field.type and kind in CHOICE_TYPES and "choices" in fields:
         removed = {ch["value"] for ch in field.choices} - {ch["value"] for ch in fields["choices"]}
-        in_use = sorted(v for v in removed if OBJECTS[field.object_type]._base_manager.filter(
-            _value_condition(field, v)).exists())
+        in_use = sorted(
+            v
+            for v in removed
+            if OBJECTS[field.object_type]._base_manager.filter(_value_condition(field, v)).exists()
+        )
         if in_use:
-            raise ValidationFailed(fields={"choices": [_(
-                "Records still use these values, so they cannot be removed: %(values)s.") % {"values": ", ".join(in_use)}]})
+            raise ValidationFailed(
+                fields={
+                    "choices": [
+                        _("Records still use these values, so they cannot be removed: %(values)s.")
+                        % {"values": ", ".join(in_use)}
+                    ]
+                }
+            )
     before_version = field.version
     changes = model_update(field, fields=list(fields), data=fields, expected_version=before_version)
     if changes:
@@ -434,7 +513,13 @@ def custom_field_reorder(*, actor, object_type: str, keys: list) -> list[CustomF
     by_key = {d.key: d for d in current}
     unknown = [k for k in keys if k not in by_key]
     if unknown:
-        raise ValidationFailed(fields={"keys": [_("Unknown field keys: %(keys)s.") % {"keys": ", ".join(k[:40] for k in unknown[:10])}]})
+        raise ValidationFailed(
+            fields={
+                "keys": [
+                    _("Unknown field keys: %(keys)s.") % {"keys": ", ".join(k[:40] for k in unknown[:10])}
+                ]
+            }
+        )
     ordered = [by_key[k] for k in keys] + [d for d in current if d.key not in set(keys)]
     changed = []
     now = timezone.now()
@@ -446,12 +531,17 @@ def custom_field_reorder(*, actor, object_type: str, keys: list) -> list[CustomF
     if changed:
         old_order = {d.pk: old for d, old in changed}
         CustomFieldDef.objects.bulk_update([d for d, _old in changed], ["order", "version", "updated_at"])
-        audit.record_bulk(actor=actor, verb="update", objs=[d for d, _old in changed],
-                          changes_for=lambda d: {"order": (old_order[d.pk], d.order)})
+        audit.record_bulk(
+            actor=actor,
+            verb="update",
+            objs=[d for d, _old in changed],
+            changes_for=lambda d: {"order": (old_order[d.pk], d.order)},
+        )
     return ordered
 
 
 # --- values ----------------------------------------------------------------------------------------
+
 
 def _empty(value) -> bool:
     return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
@@ -472,10 +562,18 @@ def _clean_number(value) -> int:
 
 
 def _clean_decimal(value) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or (isinstance(value, str) and len(value) > 40):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, str))
+        or (isinstance(value, str) and len(value) > 40)
+    ):
         raise ValidationError(_("Enter a number, such as 12.50."))
     try:
-        number = Decimal(str(value).strip().replace(",", "")) if not isinstance(value, float) else Decimal(repr(value))
+        number = (
+            Decimal(str(value).strip().replace(",", ""))
+            if not isinstance(value, float)
+            else Decimal(repr(value))
+        )
     except (InvalidOperation, ValueError):
         raise ValidationError(_("Enter a number, such as 12.50.")) from None
     if not number.is_finite():
@@ -486,7 +584,9 @@ def _clean_decimal(value) -> str:
     if -exponent > DECIMAL_PLACES:
         raise ValidationError(_("Enter at most %(places)d decimal places.") % {"places": DECIMAL_PLACES})
     if number.adjusted() >= DECIMAL_INT_DIGITS:
-        raise ValidationError(_("Enter at most %(digits)d digits before the decimal point.") % {"digits": DECIMAL_INT_DIGITS})
+        raise ValidationError(
+            _("Enter at most %(digits)d digits before the decimal point.") % {"digits": DECIMAL_INT_DIGITS}
+        )
     if exponent > -2:
         number = number.quantize(Decimal("0.01"))
     return format(number, "f")
@@ -504,8 +604,11 @@ def _clean_date(value) -> str:
 def _clean_datetime(value) -> str:
     if not isinstance(value, str):  # a custom date-time arrives as text, from a form or JSON
         raise ValidationError(_("Enter a date and time in ISO 8601, such as 2026-03-01T08:30:00Z."))
-    parsed = c.moment(value, timezone.get_current_timezone(),
-                      message=_("Enter a date and time in ISO 8601, such as 2026-03-01T08:30:00Z."))
+    parsed = c.moment(
+        value,
+        timezone.get_current_timezone(),
+        message=_("Enter a date and time in ISO 8601, such as 2026-03-01T08:30:00Z."),
+    )
     if parsed is None:
         raise ValidationError(_("Enter a date and time in ISO 8601, such as 2026-03-01T08:30:00Z."))
     return parsed.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -653,6 +756,7 @@ def audit_changes(changes: dict) -> dict:
 
 # --- rendering ------------------------------------------------------------------------------------
 
+
 def _local_datetime(raw: str) -> dt.datetime | None:
     parsed = parse_datetime(raw) if isinstance(raw, str) else None
     return timezone.localtime(parsed) if parsed and timezone.is_aware(parsed) else parsed
@@ -712,8 +816,15 @@ def detail_items(record) -> list[dict]:
     values = record.custom_fields or {}
     usernames = {values.get(d.key) for d in defs if d.type == T.USER and isinstance(values.get(d.key), str)}
     users = {u.username: str(u) for u in User.objects.filter(username__in=usernames)} if usernames else {}
-    return [{"key": d.key, "label": label_of(d), "help": help_of(d), "value": display_html(d, values.get(d.key), users=users)}
-            for d in defs]
+    return [
+        {
+            "key": d.key,
+            "label": label_of(d),
+            "help": help_of(d),
+            "value": display_html(d, values.get(d.key), users=users),
+        }
+        for d in defs
+    ]
 
 
 def list_columns(defs: dict[str, CustomFieldDef]) -> dict[str, str]:
@@ -735,6 +846,7 @@ def cell_html(record, column: str, defs: dict[str, CustomFieldDef]) -> SafeStrin
 
 
 # --- exports (the exports module adds these columns to CSV/XLSX) ------------------------------------
+
 
 def export_definitions(object_type: str) -> list[CustomFieldDef]:
     return definitions(object_type)
@@ -762,6 +874,7 @@ def export_value(defn: CustomFieldDef, raw) -> str:
 
 # --- search ---------------------------------------------------------------------------------------
 
+
 def search_terms(object_type: str, values: dict) -> tuple[list[str], list[str], list[str]]:
     """(text, phones, emails) that a record's custom values add to its search document."""
     text: list[str] = []
@@ -787,6 +900,7 @@ def search_terms(object_type: str, values: dict) -> tuple[list[str], list[str], 
 
 # --- filters --------------------------------------------------------------------------------------
 
+
 def _value_condition(defn: CustomFieldDef, value) -> Q:
     """Records whose value for `defn` is `value` (for multiple choice: includes it).
 
@@ -797,8 +911,10 @@ def _value_condition(defn: CustomFieldDef, value) -> Q:
         return Q(custom_fields__contains={defn.key: [value] if defn.type == T.MULTI_CHOICE else value})
     if defn.type == T.MULTI_CHOICE:
         table = connection.ops.quote_name(model._meta.db_table)
-        sql = (f"SELECT t.id FROM {table} t, json_each(t.custom_fields, %s) j "  # noqa: S608  (table name from the model)
-               "WHERE j.value = %s")
+        sql = (
+            f"SELECT t.id FROM {table} t, json_each(t.custom_fields, %s) j "  # noqa: S608  (table name from the model)
+            "WHERE j.value = %s"
+        )
         return Q(pk__in=RawSQL(sql, [f'$."{defn.key}"', value]))
     # with an explicit __exact every part before it is a key, even one named like a lookup ("contains")
     return Q(**{f"custom_fields__{defn.key}__exact": value})
@@ -863,6 +979,7 @@ def filter_choices(defs: dict[str, CustomFieldDef]) -> list[dict]:
 
 # --- UI form fields -------------------------------------------------------------------------------
 
+
 class _Input(forms.TextInput):
     def __init__(self, input_type: str, attrs=None):
         self.input_type = input_type
@@ -871,6 +988,7 @@ class _Input(forms.TextInput):
 
 class _RawChoice(forms.ChoiceField):
     """A select whose value the service checks (one set of rules), not the form."""
+
     def valid_value(self, value) -> bool:
         return True
 
@@ -883,7 +1001,10 @@ class _RawMultiChoice(forms.MultipleChoiceField):
 def _user_choices(current: str | None):
     from guanxi.org.models import User
 
-    users = [(u.username, f"{u} ({u.username})") for u in User.objects.filter(is_active=True).order_by("username")[:1000]]
+    users = [
+        (u.username, f"{u} ({u.username})")
+        for u in User.objects.filter(is_active=True).order_by("username")[:1000]
+    ]
     if current and current not in {u for u, _l in users}:
         users.insert(0, (current, current))
     return [("", "—"), *users]
@@ -907,8 +1028,14 @@ def _form_field(defn: CustomFieldDef, current) -> forms.Field:
         return _RawChoice(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))], **common)
     if kind == T.USER:
         return _RawChoice(choices=_user_choices(current), **common)
-    input_type = {T.NUMBER: "number", T.DATE: "date", T.DATETIME: "datetime-local", T.URL: "url",
-                  T.EMAIL: "email", T.PHONE: "tel"}.get(kind, "text")
+    input_type = {
+        T.NUMBER: "number",
+        T.DATE: "date",
+        T.DATETIME: "datetime-local",
+        T.URL: "url",
+        T.EMAIL: "email",
+        T.PHONE: "tel",
+    }.get(kind, "text")
     return forms.CharField(max_length=20000, widget=_Input(input_type), **common)
 
 

@@ -69,6 +69,7 @@ class Match:
 @dataclass
 class Probe:
     """The normalized input: what can be looked up. Empty strings are ignored."""
+
     key: str = ""
     uscc: str = ""
     phones: tuple[str, ...] = ()
@@ -94,7 +95,11 @@ def _normalized(normalize, value) -> str:
 def probe(object_type: str, *, name="", phone="", email="", uscc="", mobile="") -> Probe:
     key_of = company_key if object_type == "account" else person_key
     key = key_of(_text(name)[:200])
-    phones = tuple(dict.fromkeys(p for p in (_normalized(normalize_phone, mobile), _normalized(normalize_phone, phone)) if p))
+    phones = tuple(
+        dict.fromkeys(
+            p for p in (_normalized(normalize_phone, mobile), _normalized(normalize_phone, phone)) if p
+        )
+    )
     return Probe(
         key=key if len(key) >= MIN_NAME else "",
         uscc=_normalized(normalize_uscc, uscc) if object_type == "account" else "",
@@ -106,15 +111,22 @@ def probe(object_type: str, *, name="", phone="", email="", uscc="", mobile="") 
 def model_for(object_type) -> type[Account] | type[Contact]:
     model = OBJECTS.get(object_type) if isinstance(object_type, str) else None
     if model is None:
-        raise ValidationFailed(fields={"object": [_("Choose one of: %(choices)s.") % {"choices": "account, contact"}]})
+        raise ValidationFailed(
+            fields={"object": [_("Choose one of: %(choices)s.") % {"choices": "account, contact"}]}
+        )
     return model
 
 
 def require_check(actor, model) -> None:
     """Who may ask: whoever may create or edit records of the type (the forms that ask)."""
     object_type = model.POLICY_OBJECT_TYPE
-    if max(access.scope_level(actor, object_type, Action.CREATE),
-           access.scope_level(actor, object_type, Action.UPDATE)) <= Scope.NONE:
+    if (
+        max(
+            access.scope_level(actor, object_type, Action.CREATE),
+            access.scope_level(actor, object_type, Action.UPDATE),
+        )
+        <= Scope.NONE
+    ):
         raise PermissionDenied()
 
 
@@ -141,13 +153,25 @@ def _exact_condition(model, p: Probe) -> Q | None:
 
 
 # Only what a match needs: fewer columns to read and to turn into objects.
-FIELDS = {Account: ("id", "name", "name_key", "uscc", "phone", "owner_id"),
-          Contact: ("id", "name", "family_name", "given_name", "name_key", "mobile", "phone", "email", "owner_id")}
-OWNER_FIELDS = ("owner__id", "owner__username", "owner__display_name", "owner__first_name", "owner__last_name")
+FIELDS = {
+    Account: ("id", "name", "name_key", "uscc", "phone", "owner_id"),
+    Contact: ("id", "name", "family_name", "given_name", "name_key", "mobile", "phone", "email", "owner_id"),
+}
+OWNER_FIELDS = (
+    "owner__id",
+    "owner__username",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+)
 
 
 def _base(model, exclude_id):
-    qs = model._base_manager.filter(deleted_at__isnull=True).select_related("owner").only(*FIELDS[model], *OWNER_FIELDS)
+    qs = (
+        model._base_manager.filter(deleted_at__isnull=True)
+        .select_related("owner")
+        .only(*FIELDS[model], *OWNER_FIELDS)
+    )
     if model is Contact:
         qs = qs.alias(email_lower=Lower("email"))
     if exclude_id:
@@ -225,8 +249,9 @@ def find(model, p: Probe, *, exclude_id: int | None = None) -> list[tuple[object
     return sorted(found.values(), key=lambda t: (-t[2], t[0].pk))[:MAX_MATCHES]
 
 
-def check(actor, object_type, *, name="", phone="", email="", uscc="", mobile="",
-          exclude_id: int | None = None) -> list[Match]:
+def check(
+    actor, object_type, *, name="", phone="", email="", uscc="", mobile="", exclude_id: int | None = None
+) -> list[Match]:
     """Likely duplicates of the record being typed, as the actor may learn them."""
     model = model_for(object_type)
     require_check(actor, model)
@@ -241,9 +266,16 @@ def check(actor, object_type, *, name="", phone="", email="", uscc="", mobile=""
         visible = set(found)  # the actor reads every live record, and find() reads only live ones
     else:
         visible = set(access.scope(actor, model).filter(pk__in=found).values_list("pk", flat=True))
-    return [Match(id=obj.pk if obj.pk in visible else None, display_name=_display(obj), reason=reason,
-                  owner=_owner(obj), score=round(score, 3))
-            for obj, reason, score in rows]
+    return [
+        Match(
+            id=obj.pk if obj.pk in visible else None,
+            display_name=_display(obj),
+            reason=reason,
+            owner=_owner(obj),
+            score=round(score, 3),
+        )
+        for obj, reason, score in rows
+    ]
 
 
 def _display(obj) -> str:
@@ -251,6 +283,7 @@ def _display(obj) -> str:
 
 
 # --- block mode ---------------------------------------------------------------------------------
+
 
 def _owner_label(obj) -> str:
     return str(obj.owner) if obj.owner_id else _("nobody")
@@ -260,25 +293,35 @@ def enforce(model, values: dict, *, exclude_id: int | None = None) -> None:
     """In block mode, refuse cleaned `values` that exactly match another live record's USCC,
     phone or email; the error names each field and the owner of the record it matches.
     Warn mode (the default) never refuses."""
-    fields = [f for f in (("uscc", "phone") if model is Account else ("mobile", "phone", "email")) if values.get(f)]
+    fields = [
+        f for f in (("uscc", "phone") if model is Account else ("mobile", "phone", "email")) if values.get(f)
+    ]
     if not fields or CustomerSettings.load().duplicate_mode != CustomerSettings.DuplicateMode.BLOCK:
         return
     errors: dict[str, list[str]] = {}
     for field in fields:
-        p = Probe(uscc=values[field] if field == "uscc" else "",
-                  phones=(values[field],) if field in ("mobile", "phone") else (),
-                  email=values[field] if field == "email" else "")
+        p = Probe(
+            uscc=values[field] if field == "uscc" else "",
+            phones=(values[field],) if field in ("mobile", "phone") else (),
+            email=values[field] if field == "email" else "",
+        )
         condition = _exact_condition(model, p)
         obj = _base(model, exclude_id).filter(condition).order_by("pk").first()
         if obj is None:
             continue
         owner = _owner_label(obj)
         if model is Account:
-            message = (_("An account with this USCC already exists (owner: %(owner)s).") if field == "uscc"
-                       else _("An account with this phone number already exists (owner: %(owner)s)."))
+            message = (
+                _("An account with this USCC already exists (owner: %(owner)s).")
+                if field == "uscc"
+                else _("An account with this phone number already exists (owner: %(owner)s).")
+            )
         else:
-            message = (_("A contact with this email address already exists (owner: %(owner)s).") if field == "email"
-                       else _("A contact with this phone number already exists (owner: %(owner)s)."))
+            message = (
+                _("A contact with this email address already exists (owner: %(owner)s).")
+                if field == "email"
+                else _("A contact with this phone number already exists (owner: %(owner)s).")
+            )
         errors[field] = [message % {"owner": owner}]
     if errors:
         raise ValidationFailed(_("This would duplicate an existing record."), fields=errors)

@@ -54,8 +54,10 @@ CHUNK = 2000
 # Query parameters of a list page that are not filters.
 NOT_FILTERS = frozenset({"format", "q", "ordering", "cursor", "limit", "cols"})
 KEEP_DAYS = 7  # settings.EXPORT_KEEP_DAYS overrides: export files are deleted after this many days
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def neutralize(value) -> str:
@@ -66,7 +68,9 @@ def neutralize(value) -> str:
 
 def check_format(fmt) -> str:
     if fmt not in FORMATS:
-        raise ValidationFailed(fields={"format": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}]})
+        raise ValidationFailed(
+            fields={"format": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}]}
+        )
     return fmt
 
 
@@ -99,11 +103,15 @@ def _custom(object_type: str) -> list:
 def _clean_params(q, filters) -> tuple[str, dict]:
     if not isinstance(q, str) or "\x00" in q:
         raise ValidationFailed(fields={"q": [_("Enter text.")]})
-    if not isinstance(filters, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in filters.items()):
+    if not isinstance(filters, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in filters.items()
+    ):
         raise ValidationFailed(fields={"filters": [_("Filters are names with text values.")]})
     for key, value in filters.items():
         if "\x00" in key or "\x00" in value or len(value) > 200:
-            raise ValidationFailed(fields={key if "\x00" not in key else "filters": [_("This value is not valid.")]})
+            raise ValidationFailed(
+                fields={key if "\x00" not in key else "filters": [_("This value is not valid.")]}
+            )
     return q[:200], filters
 
 
@@ -112,16 +120,50 @@ def account_export(actor, *, q: str = "", filters: dict | None = None) -> Export
     q, filters = _clean_params(q, filters or {})
     qs = selectors.account_queryset(actor, q=q, filters=filters, action=Action.EXPORT).order_by("id")
     defs = _custom("account")
-    header = ["id", "name", "uscc", "industry", "tier", "phone", "website", "address", "tags", "owner",
-              "lifecycle_stage", "health", "relationship_level", "partner_type", "last_contact_at",
-              "created_at", "updated_at", *[f"cf_{d.key}" for d in defs]]
+    header = [
+        "id",
+        "name",
+        "uscc",
+        "industry",
+        "tier",
+        "phone",
+        "website",
+        "address",
+        "tags",
+        "owner",
+        "lifecycle_stage",
+        "health",
+        "relationship_level",
+        "partner_type",
+        "last_contact_at",
+        "created_at",
+        "updated_at",
+        *[f"cf_{d.key}" for d in defs],
+    ]
 
     def rows() -> Iterator[list]:
         for a in qs.iterator(chunk_size=CHUNK):
-            yield [a.pk, a.name, a.uscc, a.industry, a.tier, a.phone, a.website, a.address, ",".join(a.tags),
-                   a.owner.username if a.owner_id else "", a.lifecycle_stage, a.health, a.relationship_level,
-                   a.partner_type, _iso(a.last_contact_at), _iso(a.created_at), _iso(a.updated_at),
-                   *[custom_fields.export_value(d, a.custom_fields.get(d.key)) for d in defs]]
+            yield [
+                a.pk,
+                a.name,
+                a.uscc,
+                a.industry,
+                a.tier,
+                a.phone,
+                a.website,
+                a.address,
+                ",".join(a.tags),
+                a.owner.username if a.owner_id else "",
+                a.lifecycle_stage,
+                a.health,
+                a.relationship_level,
+                a.partner_type,
+                _iso(a.last_contact_at),
+                _iso(a.created_at),
+                _iso(a.updated_at),
+                *[custom_fields.export_value(d, a.custom_fields.get(d.key)) for d in defs],
+            ]
+
     return Export("account", header, qs, rows)
 
 
@@ -130,8 +172,20 @@ def contact_export(actor, *, q: str = "", filters: dict | None = None) -> Export
     q, filters = _clean_params(q, filters or {})
     qs = selectors.contact_queryset(actor, q=q, filters=filters, action=Action.EXPORT).order_by("id")
     defs = _custom("contact")
-    header = ["id", "name", "account", "title", "mobile", "phone", "email", "wechat", "owner", "created_at",
-              "updated_at", *[f"cf_{d.key}" for d in defs]]
+    header = [
+        "id",
+        "name",
+        "account",
+        "title",
+        "mobile",
+        "phone",
+        "email",
+        "wechat",
+        "owner",
+        "created_at",
+        "updated_at",
+        *[f"cf_{d.key}" for d in defs],
+    ]
 
     def rows() -> Iterator[list]:
         batch: list = []
@@ -141,6 +195,7 @@ def contact_export(actor, *, q: str = "", filters: dict | None = None) -> Export
                 yield from _contact_batch(actor, batch, defs)
                 batch = []
         yield from _contact_batch(actor, batch, defs)
+
     return Export("contact", header, qs, rows)
 
 
@@ -148,9 +203,20 @@ def _contact_batch(actor, contacts: list, defs) -> Iterator[list]:
     """Rows of a batch; an account id only where the actor may see that account (one query)."""
     visible = selectors.visible_account_ids(actor, {c.account_id for c in contacts})
     for c in contacts:
-        yield [c.pk, c.name, c.account_id if c.account_id in visible else "", c.title, c.mobile, c.phone, c.email,
-               c.wechat, c.owner.username if c.owner_id else "", _iso(c.created_at), _iso(c.updated_at),
-               *[custom_fields.export_value(d, c.custom_fields.get(d.key)) for d in defs]]
+        yield [
+            c.pk,
+            c.name,
+            c.account_id if c.account_id in visible else "",
+            c.title,
+            c.mobile,
+            c.phone,
+            c.email,
+            c.wechat,
+            c.owner.username if c.owner_id else "",
+            _iso(c.created_at),
+            _iso(c.updated_at),
+            *[custom_fields.export_value(d, c.custom_fields.get(d.key)) for d in defs],
+        ]
 
 
 BUILDERS = {"account": account_export, "contact": contact_export}
@@ -169,6 +235,7 @@ def count_up_to(export: Export, limit: int) -> int:
 
 
 # --- writers ------------------------------------------------------------------------------------
+
 
 def _cells(row: list) -> list:
     return [neutralize(v) if isinstance(v, str) else v for v in row]
@@ -192,9 +259,16 @@ def write_csv(export: Export, fh, progress: Callable[[int], None] | None = None)
 
 def write_xlsx(export: Export, path: str, progress: Callable[[int], None] | None = None) -> int:
     """An XLSX file at `path`, row by row in constant memory; returns the row count."""
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                          "strings_to_numbers": False, "strings_to_urls": False,
-                                          "tmpdir": tempfile.gettempdir()})
+    workbook = xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "tmpdir": tempfile.gettempdir(),
+        },
+    )
     sheet = workbook.add_worksheet("accounts" if export.object_type == "account" else "contacts")
     bold = workbook.add_format({"bold": True})
     for col, name in enumerate(export.header):
@@ -229,6 +303,7 @@ def csv_response(export: Export) -> StreamingHttpResponse:
         yield writer.writerow(export.header)
         for row in export.rows():
             yield writer.writerow(_cells(row))
+
     response = StreamingHttpResponse(stream(), content_type=CONTENT_TYPES["csv"])
     response["Content-Disposition"] = f'attachment; filename="{export.filename}.csv"'
     return response
@@ -244,7 +319,9 @@ def xlsx_response(export: Export) -> FileResponse:
         fh = open(path, "rb")  # noqa: SIM115  (closed by FileResponse)
     finally:
         os.unlink(path)
-    return FileResponse(fh, as_attachment=True, filename=f"{export.filename}.xlsx", content_type=CONTENT_TYPES["xlsx"])
+    return FileResponse(
+        fh, as_attachment=True, filename=f"{export.filename}.xlsx", content_type=CONTENT_TYPES["xlsx"]
+    )
 
 
 def response(export: Export, fmt: str):
@@ -261,15 +338,24 @@ def export_rows(export: Export) -> Iterable[list]:
 
 # --- export jobs ----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def export_job_create(*, actor, object_type: str, fmt: str, q: str = "", filters: dict | None = None) -> ExportJob:
+def export_job_create(
+    *, actor, object_type: str, fmt: str, q: str = "", filters: dict | None = None
+) -> ExportJob:
     """Queue an export of a list; checks the export permission and the filters now, runs later."""
     check_format(fmt)
     export = build(actor, object_type, q=q, filters=filters)  # PermissionDenied, ValidationFailed
     q, filters = _clean_params(q, filters or {})
-    job = ExportJob.objects.create(user=actor, object_type=object_type, format=fmt,
-                                   params={"q": q, "filters": filters}, total=export.queryset.count())
+    job = ExportJob.objects.create(
+        user=actor,
+        object_type=object_type,
+        format=fmt,
+        params={"q": q, "filters": filters},
+        total=export.queryset.count(),
+    )
     from .tasks import start_export
+
     transaction.on_commit(lambda: start_export(job.pk))
     return job
 
@@ -280,7 +366,11 @@ def export_job_get(actor, pk) -> ExportJob:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
-    job = ExportJob.objects.filter(pk=pk, user_id=getattr(actor, "pk", None)).first() if 0 < pk < 2**63 else None
+    job = (
+        ExportJob.objects.filter(pk=pk, user_id=getattr(actor, "pk", None)).first()
+        if 0 < pk < 2**63
+        else None
+    )
     if job is None or not actor.is_active:
         raise NotFound()
     return job
@@ -299,7 +389,9 @@ def run_export(job_id: int) -> str:
     their permissions of now: a user who lost the export right gets a failed job, no file."""
     from guanxi.engagement.models import Notification
 
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(status=ExportJob.Status.RUNNING)
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
+        status=ExportJob.Status.RUNNING
+    )
     if not claimed:
         return "not pending"
     job = ExportJob.objects.select_related("user").get(pk=job_id)
@@ -311,7 +403,9 @@ def run_export(job_id: int) -> str:
     os.close(fd)
     try:
         with translation.override(job.user.language or None):
-            export = build(job.user, job.object_type, q=job.params.get("q", ""), filters=job.params.get("filters") or {})
+            export = build(
+                job.user, job.object_type, q=job.params.get("q", ""), filters=job.params.get("filters") or {}
+            )
             if job.format == "csv":
                 with open(path, "wb") as fh:
                     n = write_csv(export, fh, progress)
@@ -320,18 +414,30 @@ def run_export(job_id: int) -> str:
             file_name = f"{export.filename}.{job.format}"
             with open(path, "rb") as fh:
                 stored = default_storage.save(f"exports/{job.pk}-{uuid.uuid4().hex}/{file_name}", File(fh))
-            ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.DONE, done_rows=n, total=n,
-                                                       file=stored, file_name=file_name, finished_at=timezone.now())
+            ExportJob.objects.filter(pk=job_id).update(
+                status=ExportJob.Status.DONE,
+                done_rows=n,
+                total=n,
+                file=stored,
+                file_name=file_name,
+                finished_at=timezone.now(),
+            )
             Notification.objects.create(
-                user=job.user, kind=Notification.Kind.EXPORT_READY, title=_("Your export is ready")[:200],
+                user=job.user,
+                kind=Notification.Kind.EXPORT_READY,
+                title=_("Your export is ready")[:200],
                 body=_("%(file)s, %(rows)d rows.") % {"file": file_name, "rows": n},
-                url=reverse("export_job_detail", args=[job.pk]), object_type="export_job", object_id=job.pk)
+                url=reverse("export_job_detail", args=[job.pk]),
+                object_type="export_job",
+                object_id=job.pk,
+            )
         return f"done: {n} rows"
     except Exception as exc:  # a failed export must show as failed, whatever went wrong
         log.exception("export job %s failed", job_id)
         message = str(getattr(exc, "message", "") or exc.__class__.__name__)
-        ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.FAILED, error=message[:500],
-                                                   finished_at=timezone.now())
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.FAILED, error=message[:500], finished_at=timezone.now()
+        )
         return f"failed: {message}"
     finally:
         os.unlink(path)
@@ -341,7 +447,9 @@ def purge_exports(*, older_than: dt.datetime) -> int:
     """Delete export jobs created before `older_than`, and their files (a job)."""
     count = 0
     while True:
-        jobs = list(ExportJob.objects.filter(created_at__lt=older_than).order_by("id").values_list("id", "file")[:500])
+        jobs = list(
+            ExportJob.objects.filter(created_at__lt=older_than).order_by("id").values_list("id", "file")[:500]
+        )
         if not jobs:
             return count
         for _pk, name in jobs:

@@ -11,18 +11,30 @@ class AccountForm(forms.Form):
     # The duplicate hint (customers/partials/duplicate_hint.html) checks these inputs while typing.
     duplicate_object, duplicate_fields = "account", ("name", "uscc", "phone")
     name = forms.CharField(label=_("Name"), required=False, max_length=20000)
-    uscc = forms.CharField(label=_("Unified social credit code"), required=False, max_length=200,
-                           help_text=_("18 characters, e.g. 91330106MA2CFXXXXX"))
+    uscc = forms.CharField(
+        label=_("Unified social credit code"),
+        required=False,
+        max_length=200,
+        help_text=_("18 characters, e.g. 91330106MA2CFXXXXX"),
+    )
     industry = forms.ChoiceField(label=_("Industry"), required=False, choices=[("", "—"), *Industry.choices])
     tier = forms.ChoiceField(label=_("Tier"), required=False, choices=[("", "—"), *Tier.choices])
     parent = forms.ChoiceField(label=_("Parent company"), required=False, choices=[])
-    partner_type = forms.ChoiceField(label=_("Partner type"), required=False, choices=[("", "—"), *PartnerType.choices],
-                                     help_text=_("For agents, wholesalers and resellers that serve other customers."))
+    partner_type = forms.ChoiceField(
+        label=_("Partner type"),
+        required=False,
+        choices=[("", "—"), *PartnerType.choices],
+        help_text=_("For agents, wholesalers and resellers that serve other customers."),
+    )
     phone = forms.CharField(label=_("Phone"), required=False, max_length=200)
     website = forms.CharField(label=_("Website"), required=False, max_length=2000)
     address = forms.CharField(label=_("Address"), required=False, max_length=20000)
-    tags = forms.CharField(label=_("Tags"), required=False, max_length=2000, help_text=_("Separate tags with commas."))
-    description = forms.CharField(label=_("Description"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 4}))
+    tags = forms.CharField(
+        label=_("Tags"), required=False, max_length=2000, help_text=_("Separate tags with commas.")
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, parent_choices=(), custom_values=None, **kwargs):
@@ -54,7 +66,9 @@ class ContactForm(forms.Form):
     phone = forms.CharField(label=_("Office phone"), required=False, max_length=200)
     email = forms.CharField(label=_("Email"), required=False, max_length=2000)
     wechat = forms.CharField(label=_("WeChat ID"), required=False, max_length=2000)
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, account_choices=(), custom_values=None, **kwargs):

@@ -9,18 +9,31 @@ from . import lifecycle, panels
 from .models import Lifecycle, RelationshipLevel, StageChange
 
 HISTORY_SHOWN = 10
-LABELS = {StageChange.Field.LIFECYCLE: dict(Lifecycle.choices), StageChange.Field.LEVEL: dict(RelationshipLevel.choices)}
+LABELS = {
+    StageChange.Field.LIFECYCLE: dict(Lifecycle.choices),
+    StageChange.Field.LEVEL: dict(RelationshipLevel.choices),
+}
 
 
 @panels.provider("account")
 def lifecycle_panel(request, account) -> dict:
     """One query: the latest stage changes (with their actors)."""
     changes = lifecycle.history(account, limit=HISTORY_SHOWN)
-    rows = [{"change": c, "field": StageChange.Field(c.field).label,
-             "old": LABELS[c.field].get(c.old, c.old), "new": LABELS[c.field].get(c.new, c.new),
-             "reason": lifecycle.reason_text(c)} for c in changes]
-    return {"lifecycle_panel": {
-        "history": rows,
-        "can_change": access.can(request.user, Action.UPDATE, account),
-        "stages": Lifecycle.choices, "levels": RelationshipLevel.choices,
-    }}
+    rows = [
+        {
+            "change": c,
+            "field": StageChange.Field(c.field).label,
+            "old": LABELS[c.field].get(c.old, c.old),
+            "new": LABELS[c.field].get(c.new, c.new),
+            "reason": lifecycle.reason_text(c),
+        }
+        for c in changes
+    ]
+    return {
+        "lifecycle_panel": {
+            "history": rows,
+            "can_change": access.can(request.user, Action.UPDATE, account),
+            "stages": Lifecycle.choices,
+            "levels": RelationshipLevel.choices,
+        }
+    }

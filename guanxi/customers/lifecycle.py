@@ -33,7 +33,11 @@ from .models import Account, CustomerSettings, Health, Lifecycle, RelationshipLe
 
 FIELDS = {StageChange.Field.LIFECYCLE: Lifecycle, StageChange.Field.LEVEL: RelationshipLevel}
 # What a follow-up does to the stage it finds (stages not listed stay as they are).
-ON_FOLLOWUP = {Lifecycle.AT_RISK: Lifecycle.ACTIVE, Lifecycle.DORMANT: Lifecycle.WON_BACK, Lifecycle.LOST: Lifecycle.WON_BACK}
+ON_FOLLOWUP = {
+    Lifecycle.AT_RISK: Lifecycle.ACTIVE,
+    Lifecycle.DORMANT: Lifecycle.WON_BACK,
+    Lifecycle.LOST: Lifecycle.WON_BACK,
+}
 # What the dormancy job does to the stage when the health becomes drifting / dormant.
 ON_DRIFTING_FROM = (Lifecycle.NEW, Lifecycle.ACTIVE, Lifecycle.WON_BACK)  # → at risk
 ON_DORMANT_KEEP = (Lifecycle.PROSPECT, Lifecycle.LOST, Lifecycle.DORMANT)  # every other stage → dormant
@@ -54,10 +58,15 @@ def reason_text(change: StageChange) -> str:
 
 # --- thresholds -------------------------------------------------------------------------------
 
+
 def thresholds(settings: CustomerSettings) -> dict[str, int]:
     """Days of silence after which a customer is dormant, per tier ("" = no or another tier)."""
-    return {"A": settings.dormancy_days_a, "B": settings.dormancy_days_b, "C": settings.dormancy_days_c,
-            "": settings.dormancy_days_other}
+    return {
+        "A": settings.dormancy_days_a,
+        "B": settings.dormancy_days_b,
+        "C": settings.dormancy_days_c,
+        "": settings.dormancy_days_other,
+    }
 
 
 def drifting_after(days: int) -> dt.timedelta:
@@ -82,16 +91,22 @@ def days_silent(account: Account, *, now: dt.datetime | None = None) -> int:
 
 # --- writes -----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def stage_set(*, actor, account: Account, field: str, value: str, reason: str = "",
-              version: int | None = None) -> Account:
+def stage_set(
+    *, actor, account: Account, field: str, value: str, reason: str = "", version: int | None = None
+) -> Account:
     """Set the lifecycle stage or relationship level by hand (needs update rights)."""
     access.require(actor, Action.UPDATE, account)
     if field not in FIELDS:
-        raise ValidationFailed(fields={"field": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FIELDS)}]})
+        raise ValidationFailed(
+            fields={"field": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FIELDS)}]}
+        )
     choices = FIELDS[field].values
     if not isinstance(value, str) or value not in choices:
-        raise ValidationFailed(fields={"value": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]})
+        raise ValidationFailed(
+            fields={"value": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)}]}
+        )
     cleaned = cleaning.clean_payload({"reason": reason}, {"reason": _reason_cleaner})
     reason = cleaned["reason"]
     if version is not None and version != account.version:
@@ -100,14 +115,17 @@ def stage_set(*, actor, account: Account, field: str, value: str, reason: str = 
     if old == value:
         return account
     now = timezone.now()
-    updated = Account._base_manager.filter(pk=account.pk, version=account.version, deleted_at__isnull=True).update(
-        **{field: value}, version=account.version + 1, updated_at=now)
+    updated = Account._base_manager.filter(
+        pk=account.pk, version=account.version, deleted_at__isnull=True
+    ).update(**{field: value}, version=account.version + 1, updated_at=now)
     if not updated:
         raise VersionConflict()
     setattr(account, field, value)
     account.version += 1
     account.updated_at = now
-    StageChange.objects.create(account=account, field=field, old=old, new=value, at=now, actor=actor, reason=reason)
+    StageChange.objects.create(
+        account=account, field=field, old=old, new=value, at=now, actor=actor, reason=reason
+    )
     audit.record(actor=actor, verb="update", obj=account, changes={field: (old, value)})
     return account
 
@@ -128,8 +146,16 @@ def followup_logged(*, actor, account: Account, at) -> None:
     updates: dict = {}
     new_stage = ON_FOLLOWUP.get(account.lifecycle_stage)
     if new_stage:
-        StageChange.objects.create(account=account, field=StageChange.Field.LIFECYCLE, old=account.lifecycle_stage,
-                                   new=new_stage, at=now, actor=actor, automatic=True, reason=REASON_FOLLOWUP)
+        StageChange.objects.create(
+            account=account,
+            field=StageChange.Field.LIFECYCLE,
+            old=account.lifecycle_stage,
+            new=new_stage,
+            at=now,
+            actor=actor,
+            automatic=True,
+            reason=REASON_FOLLOWUP,
+        )
         updates["lifecycle_stage"] = new_stage
     if account.health != Health.ACTIVE:
         updates.update(health=Health.ACTIVE, health_since=now)
@@ -140,6 +166,7 @@ def followup_logged(*, actor, account: Account, at) -> None:
 
 
 # --- reads ------------------------------------------------------------------------------------
+
 
 def history(account: Account, *, limit: int = 50) -> list[StageChange]:
     return list(account.stage_changes.select_related("actor").order_by("-at", "-id")[:limit])

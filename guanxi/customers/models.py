@@ -48,6 +48,7 @@ class PartnerType(models.TextChoices):
 
 class RelationshipLevel(models.TextChoices):
     """Kotler's five levels of customer relationship."""
+
     BASIC = "basic", _("Basic")
     REACTIVE = "reactive", _("Reactive")
     ACCOUNTABLE = "accountable", _("Accountable")
@@ -67,6 +68,7 @@ class Lifecycle(models.TextChoices):
 
 class Health(models.TextChoices):
     """Set by the dormancy job from the time since the last interaction."""
+
     ACTIVE = "active", pgettext_lazy("customer health", "Active")
     DRIFTING = "drifting", _("Drifting")
     DORMANT = "dormant", _("Dormant")
@@ -77,6 +79,7 @@ def _custom_terms(record) -> tuple[list[str], list[str], list[str]]:
     if not record.custom_fields:
         return [], [], []
     from .custom_fields import search_terms
+
     return search_terms(record.POLICY_OBJECT_TYPE, record.custom_fields)
 
 
@@ -84,12 +87,23 @@ class Account(CustomerRecord):
     POLICY_OBJECT_TYPE = "account"
 
     # NULL while the account sits in a customer pool (公海, sales/pools): see sales/models.py.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+", editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
     name = models.CharField(_("name"), max_length=200)
-    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True,
-                            help_text=_("统一社会信用代码: 18 characters, checked by GB 32100-2015."))
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        help_text=_("统一社会信用代码: 18 characters, checked by GB 32100-2015."),
+    )
     industry = models.CharField(_("industry"), max_length=30, blank=True, choices=Industry.choices)
     tier = models.CharField(_("tier"), max_length=1, blank=True, choices=Tier.choices)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -97,13 +111,24 @@ class Account(CustomerRecord):
     address = models.CharField(_("address"), max_length=500, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     description = models.TextField(_("description"), max_length=5000, blank=True)
-    parent = models.ForeignKey("self", verbose_name=_("parent company"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="subsidiaries")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subsidiaries",
+    )
     partner_type = models.CharField(_("partner type"), max_length=20, blank=True, choices=PartnerType.choices)
-    relationship_level = models.CharField(_("relationship level"), max_length=20, choices=RelationshipLevel.choices,
-                                          default=RelationshipLevel.BASIC)
-    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=20, choices=Lifecycle.choices,
-                                       default=Lifecycle.PROSPECT)
+    relationship_level = models.CharField(
+        _("relationship level"),
+        max_length=20,
+        choices=RelationshipLevel.choices,
+        default=RelationshipLevel.BASIC,
+    )
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=20, choices=Lifecycle.choices, default=Lifecycle.PROSPECT
+    )
     health = models.CharField(_("health"), max_length=10, choices=Health.choices, default=Health.ACTIVE)
     health_since = models.DateTimeField(_("health since"), null=True, blank=True, editable=False)
     # Kept by engagement.services on every follow-up: what the 360° page and dormancy read.
@@ -114,8 +139,15 @@ class Account(CustomerRecord):
     name_key = models.CharField(max_length=200, blank=True, editable=False)
     # The shared pool (sales/pools): pool set and owner NULL while in it; owned_since (creation,
     # transfer, claim or assignment) counts the reclaim rules' days; locked is exempt from reclaim.
-    pool = models.ForeignKey("sales.Pool", verbose_name=_("pool"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="accounts", editable=False)
+    pool = models.ForeignKey(
+        "sales.Pool",
+        verbose_name=_("pool"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        editable=False,
+    )
     owned_since = models.DateTimeField(_("owned since"), null=True, blank=True, editable=False)
     pool_locked = models.BooleanField(_("locked"), default=False, editable=False)
 
@@ -126,30 +158,62 @@ class Account(CustomerRecord):
             models.Index(fields=["-updated_at", "-id"], condition=LIVE, name="account_updated_idx"),
             models.Index(fields=["name", "id"], condition=LIVE, name="account_name_idx"),
             models.Index(fields=["-created_at", "-id"], condition=LIVE, name="account_created_idx"),
-            models.Index(fields=["owner", "-updated_at", "-id"], condition=LIVE, name="account_owner_updated_idx"),
+            models.Index(
+                fields=["owner", "-updated_at", "-id"], condition=LIVE, name="account_owner_updated_idx"
+            ),
             models.Index(fields=["owner", "name", "id"], condition=LIVE, name="account_owner_name_idx"),
-            models.Index(fields=["industry", "-updated_at", "-id"], condition=LIVE, name="account_industry_idx"),
+            models.Index(
+                fields=["industry", "-updated_at", "-id"], condition=LIVE, name="account_industry_idx"
+            ),
             models.Index(fields=["tier", "-updated_at", "-id"], condition=LIVE, name="account_tier_idx"),
             models.Index(fields=["uscc"], condition=~Q(uscc=""), name="account_uscc_idx"),
-            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="account_bin_idx"),
+            models.Index(
+                fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="account_bin_idx"
+            ),
             models.Index(fields=["health", "-updated_at", "-id"], condition=LIVE, name="account_health_idx"),
-            models.Index(fields=["owner", "health", "-updated_at", "-id"], condition=LIVE, name="account_owner_health_idx"),
-            models.Index(fields=["lifecycle_stage", "-updated_at", "-id"], condition=LIVE, name="account_lifecycle_idx"),
-            models.Index(fields=["relationship_level", "-updated_at", "-id"], condition=LIVE, name="account_level_idx"),
-            models.Index(fields=["partner_type", "name", "id"], condition=LIVE & ~Q(partner_type=""), name="account_partner_idx"),
-            models.Index(fields=["parent", "name", "id"], condition=LIVE & Q(parent__isnull=False), name="account_parent_idx"),
-            models.Index(fields=["owner", "next_contact_at"], condition=LIVE & Q(next_contact_at__isnull=False),
-                         name="account_next_contact_idx"),
+            models.Index(
+                fields=["owner", "health", "-updated_at", "-id"],
+                condition=LIVE,
+                name="account_owner_health_idx",
+            ),
+            models.Index(
+                fields=["lifecycle_stage", "-updated_at", "-id"], condition=LIVE, name="account_lifecycle_idx"
+            ),
+            models.Index(
+                fields=["relationship_level", "-updated_at", "-id"], condition=LIVE, name="account_level_idx"
+            ),
+            models.Index(
+                fields=["partner_type", "name", "id"],
+                condition=LIVE & ~Q(partner_type=""),
+                name="account_partner_idx",
+            ),
+            models.Index(
+                fields=["parent", "name", "id"],
+                condition=LIVE & Q(parent__isnull=False),
+                name="account_parent_idx",
+            ),
+            models.Index(
+                fields=["owner", "next_contact_at"],
+                condition=LIVE & Q(next_contact_at__isnull=False),
+                name="account_next_contact_idx",
+            ),
             models.Index(fields=["last_contact_at", "id"], condition=LIVE, name="account_last_contact_idx"),
             models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), name="account_name_key_idx"),
             # Duplicate check (customers/duplicates.py): exact phone, and name_key prefixes while
             # typing; PostgreSQL answers LIKE 'prefix%' from an index only with a pattern opclass
             # (ignored on SQLite, which gets a range query on account_name_key_idx instead).
             models.Index(fields=["phone"], condition=~Q(phone=""), name="account_phone_idx"),
-            models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), opclasses=["varchar_pattern_ops"],
-                         name="account_name_key_like_idx"),
-            models.Index(fields=["pool", "-updated_at", "-id"], condition=LIVE & Q(pool__isnull=False),
-                         name="account_pool_idx"),
+            models.Index(
+                fields=["name_key"],
+                condition=LIVE & ~Q(name_key=""),
+                opclasses=["varchar_pattern_ops"],
+                name="account_name_key_like_idx",
+            ),
+            models.Index(
+                fields=["pool", "-updated_at", "-id"],
+                condition=LIVE & Q(pool__isnull=False),
+                name="account_pool_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,14 +232,29 @@ class Contact(CustomerRecord):
     POLICY_OBJECT_TYPE = "contact"
 
     # NULL while its account sits in a customer pool (contacts move with their account).
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+", editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
 
-    name = models.CharField(_("name"), max_length=100, help_text=_("As the person writes it, e.g. 王小明 or Anna Lee."))
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("As the person writes it, e.g. 王小明 or Anna Lee.")
+    )
     family_name = models.CharField(_("family name"), max_length=50, blank=True)
     given_name = models.CharField(_("given name"), max_length=50, blank=True)
-    account = models.ForeignKey(Account, verbose_name=_("account"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="contacts")
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
     title = models.CharField(_("title"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     phone = models.CharField(_("office phone"), max_length=20, blank=True)
@@ -185,7 +264,9 @@ class Contact(CustomerRecord):
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
     last_followup_summary = models.CharField(_("last follow-up"), max_length=300, blank=True, editable=False)
     next_contact_at = models.DateTimeField(_("next contact"), null=True, blank=True, editable=False)
-    name_key = models.CharField(max_length=100, blank=True, editable=False)  # simplified characters, see Account
+    name_key = models.CharField(
+        max_length=100, blank=True, editable=False
+    )  # simplified characters, see Account
 
     class Meta:
         verbose_name = _("contact")
@@ -194,20 +275,31 @@ class Contact(CustomerRecord):
             models.Index(fields=["-updated_at", "-id"], condition=LIVE, name="contact_updated_idx"),
             models.Index(fields=["name", "id"], condition=LIVE, name="contact_name_idx"),
             models.Index(fields=["-created_at", "-id"], condition=LIVE, name="contact_created_idx"),
-            models.Index(fields=["owner", "-updated_at", "-id"], condition=LIVE, name="contact_owner_updated_idx"),
+            models.Index(
+                fields=["owner", "-updated_at", "-id"], condition=LIVE, name="contact_owner_updated_idx"
+            ),
             models.Index(fields=["owner", "name", "id"], condition=LIVE, name="contact_owner_name_idx"),
             models.Index(fields=["account", "name", "id"], condition=LIVE, name="contact_account_idx"),
             models.Index(fields=["mobile"], condition=~Q(mobile=""), name="contact_mobile_idx"),
             models.Index(fields=["email"], condition=~Q(email=""), name="contact_email_idx"),
-            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="contact_bin_idx"),
+            models.Index(
+                fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="contact_bin_idx"
+            ),
             models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), name="contact_name_key_idx"),
             # Duplicate check: office phone, email in any case, name_key prefixes (see Account).
             models.Index(fields=["phone"], condition=~Q(phone=""), name="contact_phone_idx"),
             models.Index(Lower("email"), condition=~Q(email=""), name="contact_email_lower_idx"),
-            models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), opclasses=["varchar_pattern_ops"],
-                         name="contact_name_key_like_idx"),
-            models.Index(fields=["owner", "next_contact_at"], condition=LIVE & Q(next_contact_at__isnull=False),
-                         name="contact_next_contact_idx"),
+            models.Index(
+                fields=["name_key"],
+                condition=LIVE & ~Q(name_key=""),
+                opclasses=["varchar_pattern_ops"],
+                name="contact_name_key_like_idx",
+            ),
+            models.Index(
+                fields=["owner", "next_contact_at"],
+                condition=LIVE & Q(next_contact_at__isnull=False),
+                name="contact_next_contact_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -232,8 +324,11 @@ class Contact(CustomerRecord):
 
     def search_terms(self) -> Terms:
         text, phones, emails = _custom_terms(self)
-        return Terms(text=[self.name, self.family_name + self.given_name, self.wechat, *text],
-                     phones=[self.mobile, self.phone, *phones], emails=[self.email, *emails])
+        return Terms(
+            text=[self.name, self.family_name + self.given_name, self.wechat, *text],
+            phones=[self.mobile, self.phone, *phones],
+            emails=[self.email, *emails],
+        )
 
 
 class ContactRole(models.TextChoices):
@@ -248,6 +343,7 @@ class ContactRole(models.TextChoices):
 
 class ContactAccount(models.Model):
     """A contact works with several accounts; one link is primary and mirrors Contact.account."""
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="account_links")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contact_links")
     role = models.CharField(_("role"), max_length=20, blank=True, choices=ContactRole.choices)
@@ -260,27 +356,35 @@ class ContactAccount(models.Model):
         verbose_name_plural = _("contacts' accounts")
         constraints = [
             models.UniqueConstraint(fields=["contact", "account"], name="contact_account_unique"),
-            models.UniqueConstraint(fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary"),
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(is_primary=True), name="contact_one_primary"
+            ),
         ]
         indexes = [models.Index(fields=["account", "contact"], name="contact_account_acc_idx")]
 
 
 class PartnerLink(models.Model):
     """A partner (agent, wholesaler, reseller) serves a customer."""
+
     partner = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="customer_links")
     customer = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="partner_links")
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["partner", "customer"], name="partner_link_unique"),
-                       models.CheckConstraint(condition=~Q(partner=models.F("customer")), name="partner_link_not_self")]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "customer"], name="partner_link_unique"),
+            models.CheckConstraint(condition=~Q(partner=models.F("customer")), name="partner_link_not_self"),
+        ]
         indexes = [models.Index(fields=["customer", "partner"], name="partner_link_customer_idx")]
 
 
 class StageChange(models.Model):
     """History of an account's lifecycle stage and relationship level, by hand or automatic."""
+
     class Field(models.TextChoices):
         LIFECYCLE = "lifecycle_stage", _("lifecycle stage")
         LEVEL = "relationship_level", _("relationship level")
@@ -290,7 +394,9 @@ class StageChange(models.Model):
     old = models.CharField(max_length=20, blank=True)
     new = models.CharField(max_length=20)
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     automatic = models.BooleanField(default=False)
     reason = models.CharField(max_length=200, blank=True)
 
@@ -316,6 +422,7 @@ class FieldType(models.TextChoices):
 
 class CustomFieldDef(models.Model):
     """An administrator-defined field; values live in the record's `custom_fields` JSON."""
+
     class Object(models.TextChoices):
         ACCOUNT = "account", _("account")
         CONTACT = "contact", _("contact")
@@ -352,6 +459,7 @@ class CustomFieldDef(models.Model):
 
 class CustomerSettings(models.Model):
     """Company-wide customer settings, one row (pk=1), edited by administrators."""
+
     class DuplicateMode(models.TextChoices):
         WARN = "warn", _("Warn about likely duplicates")
         BLOCK = "block", _("Block exact USCC, phone or email matches")
@@ -360,8 +468,9 @@ class CustomerSettings(models.Model):
     dormancy_days_b = models.PositiveIntegerField(_("dormant after (days), tier B"), default=60)
     dormancy_days_c = models.PositiveIntegerField(_("dormant after (days), tier C"), default=90)
     dormancy_days_other = models.PositiveIntegerField(_("dormant after (days), no tier"), default=90)
-    duplicate_mode = models.CharField(_("duplicate check"), max_length=10, choices=DuplicateMode.choices,
-                                      default=DuplicateMode.WARN)
+    duplicate_mode = models.CharField(
+        _("duplicate check"), max_length=10, choices=DuplicateMode.choices, default=DuplicateMode.WARN
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -381,4 +490,5 @@ class CustomerSettings(models.Model):
 
     def dormancy_days(self, tier: str) -> int:
         return {"A": self.dormancy_days_a, "B": self.dormancy_days_b, "C": self.dormancy_days_c}.get(
-            tier, self.dormancy_days_other)
+            tier, self.dormancy_days_other
+        )

@@ -13,12 +13,41 @@ import unicodedata
 import zhconv
 
 # Longest first, so 股份有限公司 is taken whole before 有限公司 or 公司 could match.
-COMPANY_SUFFIXES = sorted({
-    "股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司", "集团公司", "控股集团",
-    "控股有限公司", "集团", "公司", "分公司", "总公司", "厂", "商行", "工作室", "合伙企业", "有限合伙",
-    "co ltd", "co., ltd", "company limited", "limited", "ltd", "inc", "corp", "corporation", "llc", "gmbh",
-    "group", "co",
-}, key=len, reverse=True)
+COMPANY_SUFFIXES = sorted(
+    {
+        "股份有限公司",
+        "有限责任公司",
+        "集团有限公司",
+        "集团股份有限公司",
+        "有限公司",
+        "集团公司",
+        "控股集团",
+        "控股有限公司",
+        "集团",
+        "公司",
+        "分公司",
+        "总公司",
+        "厂",
+        "商行",
+        "工作室",
+        "合伙企业",
+        "有限合伙",
+        "co ltd",
+        "co., ltd",
+        "company limited",
+        "limited",
+        "ltd",
+        "inc",
+        "corp",
+        "corporation",
+        "llc",
+        "gmbh",
+        "group",
+        "co",
+    },
+    key=len,
+    reverse=True,
+)
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _SUFFIX = re.compile("(?:" + "|".join(re.escape(_PUNCT.sub("", s)) for s in COMPANY_SUFFIXES) + ")+$")
 

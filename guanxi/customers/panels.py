@@ -24,6 +24,7 @@ def provider(object_type: str):
         if func not in _PROVIDERS[object_type]:
             _PROVIDERS[object_type].append(func)
         return func
+
     return decorator
 
 

@@ -46,6 +46,7 @@ MAX_LINKS = 500  # accounts of one contact that its list considers
 
 # --- cleaning ---------------------------------------------------------------------------------
 
+
 def _ref(value):
     return value  # an id, resolved against the access layer by the service
 
@@ -60,7 +61,12 @@ def _bool(value):
     raise ValidationError(_("Choose yes or no."))
 
 
-LINK_CLEANERS = {"account": _ref, "role": c.choice(ContactRole.choices), "title": c.text(100), "is_primary": _bool}
+LINK_CLEANERS = {
+    "account": _ref,
+    "role": c.choice(ContactRole.choices),
+    "title": c.text(100),
+    "is_primary": _bool,
+}
 PARTNER_CLEANERS = {"partner": _ref, "note": c.text(200)}
 
 
@@ -80,7 +86,9 @@ def resolve_account(actor, value, *, field: str) -> Account:
     try:
         return access.get(actor, Account, pk)
     except NotFound:
-        raise ValidationFailed(fields={field: [_("This account does not exist or you cannot see it.")]}) from None
+        raise ValidationFailed(
+            fields={field: [_("This account does not exist or you cannot see it.")]}
+        ) from None
 
 
 def _bump(obj, expected_version: int | None) -> None:
@@ -88,7 +96,11 @@ def _bump(obj, expected_version: int | None) -> None:
     If-Match, or a concurrent link write on the same record, is a VersionConflict)."""
     check_version(obj, expected_version)
     now = timezone.now()
-    if not type(obj)._base_manager.filter(pk=obj.pk, version=obj.version).update(version=obj.version + 1, updated_at=now):
+    if (
+        not type(obj)
+        ._base_manager.filter(pk=obj.pk, version=obj.version)
+        .update(version=obj.version + 1, updated_at=now)
+    ):
         raise VersionConflict()
     obj.version, obj.updated_at = obj.version + 1, now
 
@@ -105,6 +117,7 @@ def _link_label(link: ContactAccount, account: Account) -> dict:
 
 
 # --- parents ----------------------------------------------------------------------------------
+
 
 def _subtree_height(account_id: int) -> int:
     """Levels of subsidiaries below an account (0 for none), counted up to MAX_DEPTH."""
@@ -140,20 +153,25 @@ def resolve_parent(actor, value, *, account: Account | None) -> Account | None:
         above += 1
         current = Account._base_manager.filter(pk=current).values_list("parent_id", flat=True).first()
     if account is not None and current == account.pk:
-        raise ValidationFailed(fields={"parent": [_("This account is one of its own subsidiaries; "
-                                                    "it cannot also be its parent.")]})
+        raise ValidationFailed(
+            fields={
+                "parent": [_("This account is one of its own subsidiaries; it cannot also be its parent.")]
+            }
+        )
     below = _subtree_height(account.pk) if account is not None else 0
     if above + 1 + below > MAX_DEPTH:
-        raise ValidationFailed(fields={"parent": [
-            _("A group of companies has at most %(max)d levels.") % {"max": MAX_DEPTH}]})
+        raise ValidationFailed(
+            fields={"parent": [_("A group of companies has at most %(max)d levels.") % {"max": MAX_DEPTH}]}
+        )
     return parent
 
 
 def check_partner_type_change(account: Account, new_type: str) -> None:
     """An account that still serves customers stays a partner until those links are removed."""
     if account.partner_type and not new_type and PartnerLink.objects.filter(partner=account).exists():
-        raise ValidationFailed(fields={"partner_type": [
-            _("This partner still serves customers; remove those links first.")]})
+        raise ValidationFailed(
+            fields={"partner_type": [_("This partner still serves customers; remove those links first.")]}
+        )
 
 
 def parent_field_choices(actor, account: Account | None, *, limit: int = 200) -> list[tuple[str, str]] | None:
@@ -165,7 +183,9 @@ def parent_field_choices(actor, account: Account | None, *, limit: int = 200) ->
     if account is not None:
         qs = qs.exclude(pk=account.pk)
         if account.parent_id:
-            current = access.scope(actor, Account).filter(pk=account.parent_id).values_list("id", "name").first()
+            current = (
+                access.scope(actor, Account).filter(pk=account.parent_id).values_list("id", "name").first()
+            )
             if current is None:
                 return None
     choices = [(str(i), n) for i, n in qs.values_list("id", "name")[:limit]]
@@ -175,6 +195,7 @@ def parent_field_choices(actor, account: Account | None, *, limit: int = 200) ->
 
 
 # --- contact ↔ accounts: writes -----------------------------------------------------------------
+
 
 def sync_primary_link(contact: Contact, old_account_id: int | None) -> None:
     """Called by contact_create/contact_update after Contact.account changed: move the
@@ -189,25 +210,33 @@ def sync_primary_link(contact: Contact, old_account_id: int | None) -> None:
         links.filter(is_primary=True).exclude(account_id=new_account_id).delete()
         links.filter(account_id=new_account_id).update(is_primary=True)
     elif not links.filter(is_primary=True).update(account_id=new_account_id):
-        ContactAccount.objects.create(contact=contact, account_id=new_account_id, is_primary=True,
-                                      title=contact.title if old_account_id is None else "")
+        ContactAccount.objects.create(
+            contact=contact,
+            account_id=new_account_id,
+            is_primary=True,
+            title=contact.title if old_account_id is None else "",
+        )
 
 
 def _ensure_primary_row(contact: Contact) -> None:
     """Contacts loaded in bulk may lack the row of their primary link; add it before writing."""
     if contact.account_id is None:
         return
-    if not ContactAccount.objects.filter(contact=contact, account_id=contact.account_id, is_primary=True).exists():
+    if not ContactAccount.objects.filter(
+        contact=contact, account_id=contact.account_id, is_primary=True
+    ).exists():
         ContactAccount.objects.filter(contact=contact, is_primary=True).update(is_primary=False)
-        ContactAccount.objects.update_or_create(contact=contact, account_id=contact.account_id,
-                                                defaults={"is_primary": True})
+        ContactAccount.objects.update_or_create(
+            contact=contact, account_id=contact.account_id, defaults={"is_primary": True}
+        )
 
 
 def _set_primary(contact: Contact, link: ContactAccount | None) -> dict:
     """Make `link` the primary one (None: no primary) and mirror it on Contact.account."""
     old_account = contact.account
-    ContactAccount.objects.filter(contact=contact, is_primary=True).exclude(pk=getattr(link, "pk", None)).update(
-        is_primary=False)
+    ContactAccount.objects.filter(contact=contact, is_primary=True).exclude(
+        pk=getattr(link, "pk", None)
+    ).update(is_primary=False)
     if link is not None and not link.is_primary:
         ContactAccount.objects.filter(pk=link.pk).update(is_primary=True)
         link.is_primary = True
@@ -231,42 +260,63 @@ def _get_link(actor, contact: Contact, account_id) -> ContactAccount:
 
 
 @transaction.atomic
-def contact_link_account(*, actor, contact: Contact, data: dict, version: int | None = None) -> ContactAccount:
+def contact_link_account(
+    *, actor, contact: Contact, data: dict, version: int | None = None
+) -> ContactAccount:
     """Link a contact to another visible account with a role and title. The first link of a
     contact without an account becomes primary unless `is_primary` says otherwise."""
     access.require(actor, Action.UPDATE, contact)
     cleaned = c.clean_payload(dict(data), LINK_CLEANERS, required={"account"})
     account = resolve_account(actor, cleaned["account"], field="account")
-    if contact.account_id == account.pk or ContactAccount.objects.filter(contact=contact, account=account).exists():
+    if (
+        contact.account_id == account.pk
+        or ContactAccount.objects.filter(contact=contact, account=account).exists()
+    ):
         raise ValidationFailed(fields={"account": [_("This contact is already linked to this account.")]})
     _bump(contact, version)
     _ensure_primary_row(contact)
     primary = cleaned["is_primary"] if "is_primary" in data else contact.account_id is None
     try:
         with transaction.atomic():
-            link = ContactAccount.objects.create(contact=contact, account=account, role=cleaned.get("role", ""),
-                                                 title=cleaned.get("title", ""))
+            link = ContactAccount.objects.create(
+                contact=contact, account=account, role=cleaned.get("role", ""), title=cleaned.get("title", "")
+            )
     except IntegrityError:  # a concurrent request linked them first
-        raise ValidationFailed(fields={"account": [_("This contact is already linked to this account.")]}) from None
+        raise ValidationFailed(
+            fields={"account": [_("This contact is already linked to this account.")]}
+        ) from None
     changes = _set_primary(contact, link) if primary else {}
-    audit.record(actor=actor, verb="update", obj=contact, changes={"account_links": (None, _link_label(link, account)), **changes})
+    audit.record(
+        actor=actor,
+        verb="update",
+        obj=contact,
+        changes={"account_links": (None, _link_label(link, account)), **changes},
+    )
     return link
 
 
 @transaction.atomic
-def contact_update_link(*, actor, contact: Contact, account_id, data: dict, version: int | None) -> ContactAccount:
+def contact_update_link(
+    *, actor, contact: Contact, account_id, data: dict, version: int | None
+) -> ContactAccount:
     """Change a link's role or title, or make it primary (`is_primary: false` on the primary
     link leaves the contact without a primary account)."""
     access.require(actor, Action.UPDATE, contact)
     link = _get_link(actor, contact, account_id)
-    cleaned = c.clean_payload(dict(data), {k: v for k, v in LINK_CLEANERS.items() if k != "account"}, partial=True)
-    if all(cleaned[k] == getattr(link, k) for k in cleaned):  # nothing changes: no new version (as model_update)
+    cleaned = c.clean_payload(
+        dict(data), {k: v for k, v in LINK_CLEANERS.items() if k != "account"}, partial=True
+    )
+    if all(
+        cleaned[k] == getattr(link, k) for k in cleaned
+    ):  # nothing changes: no new version (as model_update)
         check_version(contact, version)
         return link
     _bump(contact, version)
     _ensure_primary_row(contact)
     if link.pk is None:
-        link = ContactAccount.objects.select_related("account").get(contact=contact, account_id=link.account_id)
+        link = ContactAccount.objects.select_related("account").get(
+            contact=contact, account_id=link.account_id
+        )
     before = _link_label(link, link.account)
     fields = [f for f in ("role", "title") if f in cleaned and getattr(link, f) != cleaned[f]]
     for f in fields:
@@ -287,8 +337,9 @@ def contact_update_link(*, actor, contact: Contact, account_id, data: dict, vers
 
 @transaction.atomic
 def contact_set_primary(*, actor, contact: Contact, account_id, version: int | None = None) -> ContactAccount:
-    return contact_update_link(actor=actor, contact=contact, account_id=account_id, data={"is_primary": True},
-                               version=version)
+    return contact_update_link(
+        actor=actor, contact=contact, account_id=account_id, data={"is_primary": True}, version=version
+    )
 
 
 @transaction.atomic
@@ -300,10 +351,13 @@ def contact_unlink_account(*, actor, contact: Contact, account_id, version: int 
     before = _link_label(link, link.account)
     changes = _set_primary(contact, None) if link.is_primary else {}
     ContactAccount.objects.filter(contact=contact, account_id=link.account_id).delete()
-    audit.record(actor=actor, verb="update", obj=contact, changes={"account_links": (before, None), **changes})
+    audit.record(
+        actor=actor, verb="update", obj=contact, changes={"account_links": (before, None), **changes}
+    )
 
 
 # --- partners: writes ---------------------------------------------------------------------------
+
 
 @transaction.atomic
 def partner_link_add(*, actor, customer: Account, data: dict, version: int | None = None) -> PartnerLink:
@@ -314,17 +368,30 @@ def partner_link_add(*, actor, customer: Account, data: dict, version: int | Non
     if partner.pk == customer.pk:
         raise ValidationFailed(fields={"partner": [_("An account cannot be its own partner.")]})
     if not partner.partner_type:
-        raise ValidationFailed(fields={"partner": [
-            _("This account is not a partner; give it a partner type (agent, wholesaler or reseller) first.")]})
+        raise ValidationFailed(
+            fields={
+                "partner": [
+                    _(
+                        "This account is not a partner; give it a partner type (agent, wholesaler or reseller) first."
+                    )
+                ]
+            }
+        )
     if PartnerLink.objects.filter(partner=partner, customer=customer).exists():
         raise ValidationFailed(fields={"partner": [_("This partner already serves this customer.")]})
     _bump(customer, version)
     try:
         with transaction.atomic():
-            link = PartnerLink.objects.create(partner=partner, customer=customer, note=cleaned.get("note", ""),
-                                              created_by=actor if getattr(actor, "pk", None) else None)
+            link = PartnerLink.objects.create(
+                partner=partner,
+                customer=customer,
+                note=cleaned.get("note", ""),
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
     except IntegrityError:
-        raise ValidationFailed(fields={"partner": [_("This partner already serves this customer.")]}) from None
+        raise ValidationFailed(
+            fields={"partner": [_("This partner already serves this customer.")]}
+        ) from None
     link.partner, link.customer = partner, customer
     audit.record(actor=actor, verb="update", obj=customer, changes={"partner_links": (None, partner)})
     return link
@@ -353,7 +420,9 @@ def _contacts_of(account_ids, visible: QuerySet) -> QuerySet:
     account has its primary link row (migration 0004 added them, contact_create/update and the
     demo loader keep them), and an OR with `Contact.account` would make PostgreSQL walk the
     whole contact table in name order to fill a page for a small account."""
-    return visible.filter(pk__in=ContactAccount.objects.filter(account_id__in=account_ids).values("contact_id"))
+    return visible.filter(
+        pk__in=ContactAccount.objects.filter(account_id__in=account_ids).values("contact_id")
+    )
 
 
 def account_contacts_page(actor, account: Account, *, cursor=None, limit=None) -> Page:
@@ -361,8 +430,10 @@ def account_contacts_page(actor, account: Account, *, cursor=None, limit=None) -
     (its ContactAccount for this account, or an unsaved primary link)."""
     qs = _contacts_of([account.pk], access.scope(actor, Contact))
     page = paginate(qs, ordering="name", allowed=NAME_ORDERING, cursor=cursor, limit=parse_limit(limit))
-    links = {ln.contact_id: ln for ln in ContactAccount.objects.filter(account=account,
-                                                                      contact_id__in=[x.pk for x in page.items])}
+    links = {
+        ln.contact_id: ln
+        for ln in ContactAccount.objects.filter(account=account, contact_id__in=[x.pk for x in page.items])
+    }
     for contact in page.items:
         link = links.get(contact.pk) or ContactAccount(contact=contact, account=account)
         link.contact, link.account = contact, account
@@ -378,8 +449,10 @@ def contact_accounts_page(actor, contact: Contact, *, cursor=None, limit=None) -
         ids.add(contact.account_id)  # the primary one, even without its row
     qs = access.scope(actor, Account).filter(pk__in=sorted(ids))
     page = paginate(qs, ordering="name", allowed=NAME_ORDERING, cursor=cursor, limit=parse_limit(limit))
-    links = {ln.account_id: ln for ln in ContactAccount.objects.filter(contact=contact,
-                                                                      account_id__in=[a.pk for a in page.items])}
+    links = {
+        ln.account_id: ln
+        for ln in ContactAccount.objects.filter(contact=contact, account_id__in=[a.pk for a in page.items])
+    }
     for account in page.items:
         link = links.get(account.pk) or ContactAccount(contact=contact, account=account)
         link.contact, link.account = contact, account
@@ -397,17 +470,23 @@ def subsidiaries_page(actor, account: Account, *, cursor=None, limit=None) -> Pa
 def _partner_page(actor, qs: QuerySet, other: str, *, cursor=None, limit=None) -> Page:
     visible = access.scope(actor, Account)
     qs = qs.filter(**{f"{other}__in": visible.values("pk")}).select_related(other)
-    return paginate(qs, ordering="name", allowed={"name": f"{other}__name"}, cursor=cursor, limit=parse_limit(limit))
+    return paginate(
+        qs, ordering="name", allowed={"name": f"{other}__name"}, cursor=cursor, limit=parse_limit(limit)
+    )
 
 
 def partners_page(actor, customer: Account, *, cursor=None, limit=None) -> Page:
     """The visible partners serving a customer (PartnerLink rows with `.partner`)."""
-    return _partner_page(actor, PartnerLink.objects.filter(customer=customer), "partner", cursor=cursor, limit=limit)
+    return _partner_page(
+        actor, PartnerLink.objects.filter(customer=customer), "partner", cursor=cursor, limit=limit
+    )
 
 
 def customers_page(actor, partner: Account, *, cursor=None, limit=None) -> Page:
     """The visible customers a partner serves (PartnerLink rows with `.customer`)."""
-    return _partner_page(actor, PartnerLink.objects.filter(partner=partner), "customer", cursor=cursor, limit=limit)
+    return _partner_page(
+        actor, PartnerLink.objects.filter(partner=partner), "customer", cursor=cursor, limit=limit
+    )
 
 
 def rollup_account_ids(actor, account: Account) -> list[int]:
@@ -420,7 +499,9 @@ def rollup_account_ids(actor, account: Account) -> list[int]:
         room = ROLLUP_CAP - len(ids)
         if not level or room <= 0:
             break
-        found = list(visible.filter(parent_id__in=level).order_by("name", "id").values_list("id", flat=True)[:room])
+        found = list(
+            visible.filter(parent_id__in=level).order_by("name", "id").values_list("id", flat=True)[:room]
+        )
         level = [i for i in found if i not in seen]
         seen.update(level)
         ids.extend(level)
@@ -429,7 +510,11 @@ def rollup_account_ids(actor, account: Account) -> list[int]:
 
 def group_contacts(actor, account_ids: list[int]) -> QuerySet:
     """Visible contacts of these accounts (their primary account or a link), by name."""
-    return _contacts_of(account_ids, access.scope(actor, Contact)).select_related("account").order_by("name", "id")
+    return (
+        _contacts_of(account_ids, access.scope(actor, Contact))
+        .select_related("account")
+        .order_by("name", "id")
+    )
 
 
 def group_contacts_page(actor, account: Account, *, cursor=None, limit=None) -> tuple[Page, set[int]]:
@@ -437,7 +522,9 @@ def group_contacts_page(actor, account: Account, *, cursor=None, limit=None) -> 
     (so the page names a contact's account only when it is one of them: visible)."""
     ids = rollup_account_ids(actor, account)
     qs = _contacts_of(ids, access.scope(actor, Contact)).select_related("account")
-    return paginate(qs, ordering="name", allowed=NAME_ORDERING, cursor=cursor, limit=parse_limit(limit)), set(ids)
+    return paginate(qs, ordering="name", allowed=NAME_ORDERING, cursor=cursor, limit=parse_limit(limit)), set(
+        ids
+    )
 
 
 def contact_counts(actor, account_ids: list[int]) -> dict[int, int]:
@@ -445,8 +532,11 @@ def contact_counts(actor, account_ids: list[int]) -> dict[int, int]:
     if not account_ids:
         return {}
     visible = access.scope(actor, Contact)
-    return dict(ContactAccount.objects.filter(account_id__in=account_ids, contact__in=visible.values("pk"))
-                .values_list("account_id").annotate(n=Count("id")))
+    return dict(
+        ContactAccount.objects.filter(account_id__in=account_ids, contact__in=visible.values("pk"))
+        .values_list("account_id")
+        .annotate(n=Count("id"))
+    )
 
 
 def visible_parent(actor, account: Account) -> Account | None:
@@ -459,10 +549,16 @@ def subsidiary_tree(actor, account: Account, *, limit: int = 20) -> tuple[list[A
     """Visible direct subsidiaries (at most `limit`, `.children` = their visible subsidiaries,
     at most `limit` each) with `.contact_count`; and whether there are more direct ones."""
     visible = access.scope(actor, Account)
-    direct = list(visible.filter(parent=account).order_by("name", "id")[:limit + 1])
+    direct = list(visible.filter(parent=account).order_by("name", "id")[: limit + 1])
     more = len(direct) > limit
     direct = direct[:limit]
-    children = list(visible.filter(parent_id__in=[a.pk for a in direct]).order_by("name", "id")[:limit * len(direct)]) if direct else []
+    children = (
+        list(
+            visible.filter(parent_id__in=[a.pk for a in direct]).order_by("name", "id")[: limit * len(direct)]
+        )
+        if direct
+        else []
+    )
     counts = contact_counts(actor, [a.pk for a in direct] + [a.pk for a in children])
     by_parent: dict[int, list[Account]] = {}
     for child in children:

@@ -40,7 +40,9 @@ def _search(qs: QuerySet, model, q: str) -> QuerySet:
 
 def _owner_filter(value: str) -> int:
     # a NUL cannot be in a username, and PostgreSQL refuses it even in a query
-    user_id = None if "\x00" in value else User.objects.filter(username=value).values_list("id", flat=True).first()
+    user_id = (
+        None if "\x00" in value else User.objects.filter(username=value).values_list("id", flat=True).first()
+    )
     if user_id is None:
         raise ValidationFailed(fields={"owner": [_("No user with this username.")]})
     return user_id
@@ -61,8 +63,11 @@ def _choice_filter(field: str, choices):
 
     def apply(qs, value):
         if value not in valid:
-            raise ValidationFailed(fields={field: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(valid))}]})
+            raise ValidationFailed(
+                fields={field: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(valid))}]}
+            )
         return qs.filter(**{field: value})
+
     return apply
 
 
@@ -75,6 +80,7 @@ def _id_filter(field: str):
         if not 0 < pk < 2**63:  # beyond a BIGINT the database itself would fail
             raise ValidationFailed(fields={field: [_("Enter a whole number.")]})
         return qs.filter(**{f"{field}_id": pk})
+
     return apply
 
 
@@ -86,13 +92,19 @@ ACCOUNT_FILTERS = {
     "partner_type": _choice_filter("partner_type", PartnerType.choices),  # account_partner_idx
     "health": _choice_filter("health", Health.choices),  # account_health_idx, account_owner_health_idx
     "lifecycle_stage": _choice_filter("lifecycle_stage", Lifecycle.choices),  # account_lifecycle_idx
-    "relationship_level": _choice_filter("relationship_level", RelationshipLevel.choices),  # account_level_idx
+    "relationship_level": _choice_filter(
+        "relationship_level", RelationshipLevel.choices
+    ),  # account_level_idx
 }
 CONTACT_FILTERS = {
     "account": _id_filter("account"),
     "owner": lambda qs, v: qs.filter(owner_id=_owner_filter(v)),
-    "has_email": lambda qs, v: qs.exclude(email="") if str(v).lower() in ("1", "true", "yes") else qs.filter(email=""),
-    "has_mobile": lambda qs, v: qs.exclude(mobile="") if str(v).lower() in ("1", "true", "yes") else qs.filter(mobile=""),
+    "has_email": lambda qs, v: (
+        qs.exclude(email="") if str(v).lower() in ("1", "true", "yes") else qs.filter(email="")
+    ),
+    "has_mobile": lambda qs, v: (
+        qs.exclude(mobile="") if str(v).lower() in ("1", "true", "yes") else qs.filter(mobile="")
+    ),
 }
 
 
@@ -103,8 +115,9 @@ def _split_custom(filters: dict | None) -> tuple[dict, dict]:
     return {k: v for k, v in filters.items() if k not in custom}, custom
 
 
-def account_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
-                     action: str = Action.READ) -> QuerySet:
+def account_queryset(
+    actor, *, q: str = "", filters: dict | None = None, deleted: bool = False, action: str = Action.READ
+) -> QuerySet:
     qs = access.scope(actor, Account, action, deleted=deleted).select_related("owner")
     filters, custom = _split_custom(filters)
     qs = _apply_filters(qs, filters, ACCOUNT_FILTERS)
@@ -125,8 +138,13 @@ def _page(qs: QuerySet, params: ListParams, allowed: dict[str, str], *, rows: Qu
     if not (params.q or "").strip():
         return paginate(qs, ordering=ordering, allowed=allowed, cursor=params.cursor, limit=limit)
     field = allowed.get(ordering.lstrip("-"), "id")  # paginate() rejects unknown orderings
-    keys = paginate(qs.select_related(None).only(field), ordering=ordering, allowed=allowed,
-                    cursor=params.cursor, limit=limit)
+    keys = paginate(
+        qs.select_related(None).only(field),
+        ordering=ordering,
+        allowed=allowed,
+        cursor=params.cursor,
+        limit=limit,
+    )
     by_id = rows.in_bulk([key.pk for key in keys.items])
     keys.items = [by_id[key.pk] for key in keys.items if key.pk in by_id]
     return keys
@@ -138,12 +156,14 @@ def account_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
 
 
 def account_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Account:
-    return access.get(actor, Account, pk, action, deleted=deleted,
-                      base=Account._base_manager.select_related("owner"))
+    return access.get(
+        actor, Account, pk, action, deleted=deleted, base=Account._base_manager.select_related("owner")
+    )
 
 
-def contact_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
-                     action: str = Action.READ) -> QuerySet:
+def contact_queryset(
+    actor, *, q: str = "", filters: dict | None = None, deleted: bool = False, action: str = Action.READ
+) -> QuerySet:
     qs = access.scope(actor, Contact, action, deleted=deleted).select_related("owner", "account")
     filters, custom = _split_custom(filters)
     qs = _apply_filters(qs, filters, CONTACT_FILTERS)
@@ -157,8 +177,14 @@ def contact_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
 
 
 def contact_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Contact:
-    return access.get(actor, Contact, pk, action, deleted=deleted,
-                      base=Contact._base_manager.select_related("owner", "account"))
+    return access.get(
+        actor,
+        Contact,
+        pk,
+        action,
+        deleted=deleted,
+        base=Contact._base_manager.select_related("owner", "account"),
+    )
 
 
 def account_contacts(actor, account: Account, *, limit: int = 50) -> list[Contact]:
@@ -167,8 +193,12 @@ def account_contacts(actor, account: Account, *, limit: int = 50) -> list[Contac
     from .models import ContactAccount
 
     linked = ContactAccount.objects.filter(account=account).values("contact_id")  # the primary link included
-    return list(access.scope(actor, Contact).filter(pk__in=linked)
-                .select_related("owner").order_by("name", "id")[:limit])
+    return list(
+        access.scope(actor, Contact)
+        .filter(pk__in=linked)
+        .select_related("owner")
+        .order_by("name", "id")[:limit]
+    )
 
 
 def visible_account_ids(actor, account_ids) -> set[int]:
@@ -188,10 +218,17 @@ def visible_account_name(actor, account_id) -> str | None:
 
 def global_search(actor, q: str, *, limit: int = 8) -> dict[str, list]:
     return {
-        "accounts": list(account_queryset(actor, q=q).order_by("-updated_at", "-id")[:limit]) if q.strip() else [],
-        "contacts": list(contact_queryset(actor, q=q).order_by("-updated_at", "-id")[:limit]) if q.strip() else [],
+        "accounts": list(account_queryset(actor, q=q).order_by("-updated_at", "-id")[:limit])
+        if q.strip()
+        else [],
+        "contacts": list(contact_queryset(actor, q=q).order_by("-updated_at", "-id")[:limit])
+        if q.strip()
+        else [],
     }
 
 
 def count_visible(actor) -> dict[str, int]:
-    return {"accounts": access.scope(actor, Account).count(), "contacts": access.scope(actor, Contact).count()}
+    return {
+        "accounts": access.scope(actor, Account).count(),
+        "contacts": access.scope(actor, Contact).count(),
+    }

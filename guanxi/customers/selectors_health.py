@@ -18,7 +18,9 @@ _NEVER, _SINCE = "n.", "c."
 
 def _health(value: str) -> str:
     if value not in UNHEALTHY:
-        raise ValidationFailed(fields={"health": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(UNHEALTHY)}]})
+        raise ValidationFailed(
+            fields={"health": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(UNHEALTHY)}]}
+        )
     return value
 
 
@@ -40,8 +42,13 @@ def drifting_page(actor, *, health: str, cursor: str | None = None, limit=None) 
     items: list = []
     next_cursor = None
     if cursor.startswith(_NEVER):
-        page = paginate(qs.filter(last_contact_at__isnull=True), ordering="created_at", allowed={"created_at": "created_at"},
-                        cursor=cursor[2:] or None, limit=limit)
+        page = paginate(
+            qs.filter(last_contact_at__isnull=True),
+            ordering="created_at",
+            allowed={"created_at": "created_at"},
+            cursor=cursor[2:] or None,
+            limit=limit,
+        )
         items = page.items
         if page.next_cursor:
             return Page(items=items, next_cursor=_NEVER + page.next_cursor, ordering="silence", limit=limit)
@@ -49,8 +56,13 @@ def drifting_page(actor, *, health: str, cursor: str | None = None, limit=None) 
     remaining = limit - len(items)
     contacted = qs.filter(last_contact_at__isnull=False)
     if remaining:
-        page = paginate(contacted, ordering="last_contact_at", allowed={"last_contact_at": "last_contact_at"},
-                        cursor=cursor[2:] or None, limit=remaining)
+        page = paginate(
+            contacted,
+            ordering="last_contact_at",
+            allowed={"last_contact_at": "last_contact_at"},
+            cursor=cursor[2:] or None,
+            limit=remaining,
+        )
         items += page.items
         next_cursor = _SINCE + page.next_cursor if page.next_cursor else None
     elif contacted.exists():  # the first range filled the page exactly
@@ -69,8 +81,12 @@ def health_counts(actor) -> dict[str, int]:
 
 def longest_silent(actor, *, limit: int = 5) -> list[Account]:
     """The drifting or dormant accounts silent the longest (never contacted first)."""
-    return list(access.scope(actor, Account).filter(health__in=UNHEALTHY).select_related("owner")
-                .order_by(F("last_contact_at").asc(nulls_first=True), "created_at", "id")[:limit])
+    return list(
+        access.scope(actor, Account)
+        .filter(health__in=UNHEALTHY)
+        .select_related("owner")
+        .order_by(F("last_contact_at").asc(nulls_first=True), "created_at", "id")[:limit]
+    )
 
 
 def stage_history_page(account: Account, *, cursor: str | None = None, limit=None) -> Page:
@@ -88,5 +104,9 @@ def home_widget(actor) -> dict:
     counts = health_counts(actor)
     now = timezone.now()
     chart = [{"name": str(label), "value": counts[value], "key": value} for value, label in Health.choices]
-    return {"counts": counts, "total": sum(counts.values()), "chart": chart,
-            "longest": [(a, days_silent(a, now=now)) for a in longest_silent(actor)]}
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "chart": chart,
+        "longest": [(a, days_silent(a, now=now)) for a in longest_silent(actor)],
+    }

@@ -53,9 +53,12 @@ def _clean_custom_fields(data: dict, object_type: str, instance=None) -> dict | 
     if instance is not None and "custom_fields" not in data:
         data.pop("custom_fields", None)
         return None
-    return custom_fields.clean_values(object_type, data.pop("custom_fields", None),
-                                      current=instance.custom_fields if instance is not None else None,
-                                      creating=instance is None)
+    return custom_fields.clean_values(
+        object_type,
+        data.pop("custom_fields", None),
+        current=instance.custom_fields if instance is not None else None,
+        creating=instance is None,
+    )
 
 
 def _clean(data: dict, cleaners: dict, object_type: str, instance=None, **kwargs) -> tuple[dict, dict | None]:
@@ -76,8 +79,14 @@ def _clean(data: dict, cleaners: dict, object_type: str, instance=None, **kwargs
 
 
 def _resolve_account(actor, value) -> Account | None:
-    return access.resolve(actor, Account, value, field="account", invalid=_("Choose an account."),
-                          missing=_("This account does not exist or you cannot see it."))
+    return access.resolve(
+        actor,
+        Account,
+        value,
+        field="account",
+        invalid=_("Choose an account."),
+        missing=_("This account does not exist or you cannot see it."),
+    )
 
 
 def _fill_name_parts(data: dict, instance: Contact | None = None) -> None:
@@ -102,6 +111,7 @@ def _set_name_key(obj, key: str) -> None:
 
 # --- accounts ---------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def account_create(*, actor, data: dict) -> Account:
     access.require(actor, Action.CREATE, model=Account)
@@ -110,13 +120,25 @@ def account_create(*, actor, data: dict) -> Account:
     if "parent" in cleaned:
         cleaned["parent"] = relations.resolve_parent(actor, cleaned["parent"], account=None)
     duplicates.enforce(Account, cleaned)
-    account = Account(**cleaned, custom_fields=custom, owner=actor, created_by=actor, owned_since=timezone.now(),
-                      name_key=company_key(cleaned["name"]))
+    account = Account(
+        **cleaned,
+        custom_fields=custom,
+        owner=actor,
+        created_by=actor,
+        owned_since=timezone.now(),
+        name_key=company_key(cleaned["name"]),
+    )
     full_clean(account)
     account.save()
-    audit.record(actor=actor, verb="create", obj=account, changes={
-        **{k: (None, v) for k, v in cleaned.items() if v not in ("", [], None)},
-        **custom_fields.audit_changes({"custom_fields": ({}, custom)})})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=account,
+        changes={
+            **{k: (None, v) for k, v in cleaned.items() if v not in ("", [], None)},
+            **custom_fields.audit_changes({"custom_fields": ({}, custom)}),
+        },
+    )
     search.index(account)
     return account
 
@@ -127,18 +149,26 @@ def account_update(*, actor, account: Account, data: dict, version: int | None) 
     data = dict(data)
     cleaned, custom = _clean(data, ACCOUNT_CLEANERS, "account", account, partial=True)
     if "parent" in cleaned:  # unchanged: kept even if the actor cannot see it
-        same = (cleaned["parent"] in (None, "") and account.parent_id is None) or str(cleaned["parent"]) == str(account.parent_id)
-        cleaned["parent"] = account.parent if same else relations.resolve_parent(actor, cleaned["parent"], account=account)
+        same = (cleaned["parent"] in (None, "") and account.parent_id is None) or str(
+            cleaned["parent"]
+        ) == str(account.parent_id)
+        cleaned["parent"] = (
+            account.parent if same else relations.resolve_parent(actor, cleaned["parent"], account=account)
+        )
     if "partner_type" in cleaned:
         relations.check_partner_type_change(account, cleaned["partner_type"])
     duplicates.enforce(Account, _changed(account, cleaned), exclude_id=account.pk)
     if custom is not None:
         cleaned["custom_fields"] = custom
-    changes = model_update(account, fields=[*ACCOUNT_CLEANERS, "custom_fields"], data=cleaned, expected_version=version)
+    changes = model_update(
+        account, fields=[*ACCOUNT_CLEANERS, "custom_fields"], data=cleaned, expected_version=version
+    )
     if "name" in changes:
         _set_name_key(account, company_key(account.name))
     if changes:
-        audit.record(actor=actor, verb="update", obj=account, changes=custom_fields.audit_changes(dict(changes)))
+        audit.record(
+            actor=actor, verb="update", obj=account, changes=custom_fields.audit_changes(dict(changes))
+        )
         search.index(account)
     return account
 
@@ -147,10 +177,14 @@ def _soft_delete(actor, obj, version: int | None) -> None:
     access.require(actor, Action.DELETE, obj)
     check_version(obj, version)
     now = timezone.now()
-    updated = type(obj)._base_manager.filter(pk=obj.pk, version=obj.version, deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by=actor, version=obj.version + 1, updated_at=now)
+    updated = (
+        type(obj)
+        ._base_manager.filter(pk=obj.pk, version=obj.version, deleted_at__isnull=True)
+        .update(deleted_at=now, deleted_by=actor, version=obj.version + 1, updated_at=now)
+    )
     if not updated:
         from guanxi.core.errors import VersionConflict
+
         raise VersionConflict()
     obj.deleted_at, obj.deleted_by, obj.version = now, actor, obj.version + 1
     audit.record(actor=actor, verb="delete", obj=obj)
@@ -160,8 +194,9 @@ def _soft_delete(actor, obj, version: int | None) -> None:
 def _restore(actor, obj) -> None:
     access.require(actor, Action.DELETE, obj)
     now = timezone.now()
-    type(obj)._base_manager.filter(pk=obj.pk).update(deleted_at=None, deleted_by=None, version=obj.version + 1,
-                                                     updated_at=now)
+    type(obj)._base_manager.filter(pk=obj.pk).update(
+        deleted_at=None, deleted_by=None, version=obj.version + 1, updated_at=now
+    )
     obj.deleted_at, obj.deleted_by, obj.version = None, None, obj.version + 1
     audit.record(actor=actor, verb="restore", obj=obj)
     search.index(obj)
@@ -178,15 +213,22 @@ def _transfer(actor, obj, new_owner) -> None:
     old = obj.owner
     now = timezone.now()
     extra = {"owned_since": now} if hasattr(obj, "owned_since") else {}
-    type(obj)._base_manager.filter(pk=obj.pk).update(owner=new_owner, version=obj.version + 1, updated_at=now, **extra)
+    type(obj)._base_manager.filter(pk=obj.pk).update(
+        owner=new_owner, version=obj.version + 1, updated_at=now, **extra
+    )
     obj.owner, obj.version, obj.updated_at = new_owner, obj.version + 1, now
-    event = audit.record(actor=actor, verb="transfer", obj=obj,
-                         changes={"owner": (old.username if old else None, new_owner.username)})
+    event = audit.record(
+        actor=actor,
+        verb="transfer",
+        obj=obj,
+        changes={"owner": (old.username if old else None, new_owner.username)},
+    )
     search.set_owner(obj.POLICY_OBJECT_TYPE, [obj.pk], new_owner.pk)
     if new_owner.pk != getattr(actor, "pk", None):
         from guanxi.core.tasks import enqueue_after_commit
 
         from .tasks import send_transfer_notice
+
         enqueue_after_commit(send_transfer_notice, event.pk)
 
 
@@ -205,12 +247,15 @@ def account_restore(*, actor, account: Account) -> Account:
 def account_transfer(*, actor, account: Account, owner, with_contacts: bool = False) -> Account:
     _transfer(actor, account, owner)
     if with_contacts:
-        for contact in access.scope(actor, Contact, Action.TRANSFER).filter(account=account).exclude(owner=account.owner):
+        for contact in (
+            access.scope(actor, Contact, Action.TRANSFER).filter(account=account).exclude(owner=account.owner)
+        ):
             _transfer(actor, contact, account.owner)
     return account
 
 
 # --- contacts ---------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def contact_create(*, actor, data: dict) -> Contact:
@@ -220,15 +265,22 @@ def contact_create(*, actor, data: dict) -> Contact:
     cleaned["account"] = _resolve_account(actor, cleaned.get("account"))
     _fill_name_parts(cleaned)
     duplicates.enforce(Contact, cleaned)
-    contact = Contact(**cleaned, custom_fields=custom, owner=actor, created_by=actor,
-                      name_key=person_key(cleaned["name"]))
+    contact = Contact(
+        **cleaned, custom_fields=custom, owner=actor, created_by=actor, name_key=person_key(cleaned["name"])
+    )
     full_clean(contact)
     contact.save()
     if contact.account_id:
         relations.sync_primary_link(contact, None)
-    audit.record(actor=actor, verb="create", obj=contact,
-                 changes={**{k: (None, v) for k, v in cleaned.items() if v not in ("", None)},
-                          **custom_fields.audit_changes({"custom_fields": ({}, custom)})})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=contact,
+        changes={
+            **{k: (None, v) for k, v in cleaned.items() if v not in ("", None)},
+            **custom_fields.audit_changes({"custom_fields": ({}, custom)}),
+        },
+    )
     search.index(contact)
     return contact
 
@@ -240,7 +292,9 @@ def contact_update(*, actor, contact: Contact, data: dict, version: int | None) 
     cleaned, custom = _clean(data, CONTACT_CLEANERS, "contact", contact, partial=True)
     if "account" in cleaned:
         new_account = cleaned["account"]
-        if new_account in ("", None) or str(getattr(new_account, "pk", new_account)) != str(contact.account_id):
+        if new_account in ("", None) or str(getattr(new_account, "pk", new_account)) != str(
+            contact.account_id
+        ):
             cleaned["account"] = _resolve_account(actor, new_account)
         else:
             cleaned["account"] = contact.account
@@ -249,13 +303,17 @@ def contact_update(*, actor, contact: Contact, data: dict, version: int | None) 
     old_account_id = contact.account_id
     if custom is not None:
         cleaned["custom_fields"] = custom
-    changes = model_update(contact, fields=[*CONTACT_CLEANERS, "custom_fields"], data=cleaned, expected_version=version)
+    changes = model_update(
+        contact, fields=[*CONTACT_CLEANERS, "custom_fields"], data=cleaned, expected_version=version
+    )
     if "account" in changes:
         relations.sync_primary_link(contact, old_account_id)  # the primary link mirrors Contact.account
     if "name" in changes:
         _set_name_key(contact, person_key(contact.name))
     if changes:
-        audit.record(actor=actor, verb="update", obj=contact, changes=custom_fields.audit_changes(dict(changes)))
+        audit.record(
+            actor=actor, verb="update", obj=contact, changes=custom_fields.audit_changes(dict(changes))
+        )
         search.index(contact)
     return contact
 
@@ -279,6 +337,7 @@ def contact_transfer(*, actor, contact: Contact, owner) -> Contact:
 
 # --- recycle bin ------------------------------------------------------------------------------
 
+
 def purge_recycle_bin(*, actor, older_than) -> dict[str, int]:
     """Delete for good what has been in the recycle bin since before `older_than` (a job)."""
     from guanxi.audit.models import AuditEvent
@@ -288,15 +347,28 @@ def purge_recycle_bin(*, actor, older_than) -> dict[str, int]:
     for model in (Contact, Account):  # contacts first: they point at accounts
         while True:
             with transaction.atomic():
-                ids = list(model._base_manager.filter(deleted_at__lt=older_than).values_list("id", flat=True)[:2000])
+                ids = list(
+                    model._base_manager.filter(deleted_at__lt=older_than).values_list("id", flat=True)[:2000]
+                )
                 if not ids:
                     break
                 if model is Account:
                     Contact._base_manager.filter(account_id__in=ids).update(account=None)
-                SearchDocument.objects.filter(object_type=model.POLICY_OBJECT_TYPE, object_id__in=ids).delete()
-                AuditEvent.objects.bulk_create([
-                    AuditEvent(actor=None, actor_label=getattr(actor, "username", "system"), verb="purge",
-                               object_type=model.POLICY_OBJECT_TYPE, object_id=i) for i in ids])
+                SearchDocument.objects.filter(
+                    object_type=model.POLICY_OBJECT_TYPE, object_id__in=ids
+                ).delete()
+                AuditEvent.objects.bulk_create(
+                    [
+                        AuditEvent(
+                            actor=None,
+                            actor_label=getattr(actor, "username", "system"),
+                            verb="purge",
+                            object_type=model.POLICY_OBJECT_TYPE,
+                            object_id=i,
+                        )
+                        for i in ids
+                    ]
+                )
                 model._base_manager.filter(id__in=ids).delete()
                 counts[model.POLICY_OBJECT_TYPE] = counts.get(model.POLICY_OBJECT_TYPE, 0) + len(ids)
     return counts

@@ -24,12 +24,19 @@ FIELDS = (*DAY_FIELDS, "duplicate_mode")
 
 def days(value) -> int:
     """A whole number of days, 1–3650: an int (not a bool), or digits from a form."""
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 6:
+    if (
+        isinstance(value, str)
+        and value.strip().isascii()
+        and value.strip().isdigit()
+        and len(value.strip()) <= 6
+    ):
         value = int(value.strip())
     if type(value) is not int:
         raise ValidationError(_("Enter a whole number."))
     if not MIN_DAYS <= value <= MAX_DAYS:
-        raise ValidationError(_("Enter a number from %(min)d to %(max)d.") % {"min": MIN_DAYS, "max": MAX_DAYS})
+        raise ValidationError(
+            _("Enter a number from %(min)d to %(max)d.") % {"min": MIN_DAYS, "max": MAX_DAYS}
+        )
     return value
 
 

@@ -6,5 +6,8 @@ from guanxi.org.models import Collaborator
 
 
 def collaborators_of(obj) -> list[Collaborator]:
-    return list(Collaborator.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk)
-                .select_related("user").order_by("user__username"))
+    return list(
+        Collaborator.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk)
+        .select_related("user")
+        .order_by("user__username")
+    )

@@ -20,7 +20,9 @@ def send_transfer_notice(event_id: int) -> str:
     event = AuditEvent.objects.filter(pk=event_id, verb="transfer").select_related("actor").first()
     if event is None:
         return "no such event"
-    new_owner = User.objects.filter(username=event.changes.get("owner", [None, None])[1], is_active=True).first()
+    new_owner = User.objects.filter(
+        username=event.changes.get("owner", [None, None])[1], is_active=True
+    ).first()
     if new_owner is None or not new_owner.email:
         return "no recipient"
     if not once(f"transfer-notice:{event_id}"):
@@ -35,10 +37,12 @@ def send_transfer_notice(event_id: int) -> str:
 
 # --- export jobs (customers/exports.py) ---------------------------------------------------------
 
+
 @shared_task(name="guanxi.customers.tasks.run_export_job", acks_late=True)
 def run_export_job(job_id: int) -> str:
     """Write a queued export's file; safe to deliver twice (only one run claims the job)."""
     from .exports import run_export
+
     return run_export(job_id)
 
 
@@ -63,4 +67,5 @@ def _in_thread(job_id: int) -> None:
             run_export_job(job_id)
         finally:
             connections.close_all()  # the thread's own database connections
+
     threading.Thread(target=run, name=f"export-{job_id}", daemon=True).start()

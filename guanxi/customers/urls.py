@@ -30,24 +30,48 @@ urlpatterns = [
     path("customers/<str:kind>/<int:pk>/share/", views.share, name="share"),
     # relations (customers/views_relations.py)
     path("customers/contacts/<int:pk>/accounts/", views_relations.contact_link, name="contact_link"),
-    path("customers/contacts/<int:pk>/accounts/<int:account_id>/", views_relations.contact_link_update,
-         name="contact_link_update"),
-    path("customers/contacts/<int:pk>/accounts/<int:account_id>/remove/", views_relations.contact_unlink,
-         name="contact_unlink"),
-    path("customers/accounts/<int:pk>/contacts/link/", views_relations.account_link_contact,
-         name="account_link_contact"),
+    path(
+        "customers/contacts/<int:pk>/accounts/<int:account_id>/",
+        views_relations.contact_link_update,
+        name="contact_link_update",
+    ),
+    path(
+        "customers/contacts/<int:pk>/accounts/<int:account_id>/remove/",
+        views_relations.contact_unlink,
+        name="contact_unlink",
+    ),
+    path(
+        "customers/accounts/<int:pk>/contacts/link/",
+        views_relations.account_link_contact,
+        name="account_link_contact",
+    ),
     path("customers/accounts/<int:pk>/partners/", views_relations.partner_add, name="partner_add"),
-    path("customers/accounts/<int:pk>/partners/<int:partner_id>/remove/", views_relations.partner_remove,
-         name="partner_remove"),
-    path("customers/accounts/<int:pk>/group/contacts/", views_relations.group_contacts, name="account_group_contacts"),
-    path("customers/accounts/<int:pk>/subsidiaries/", views_relations.subsidiaries, name="account_subsidiaries"),
+    path(
+        "customers/accounts/<int:pk>/partners/<int:partner_id>/remove/",
+        views_relations.partner_remove,
+        name="partner_remove",
+    ),
+    path(
+        "customers/accounts/<int:pk>/group/contacts/",
+        views_relations.group_contacts,
+        name="account_group_contacts",
+    ),
+    path(
+        "customers/accounts/<int:pk>/subsidiaries/", views_relations.subsidiaries, name="account_subsidiaries"
+    ),
     path("customers/recycle-bin/", views.recycle_bin, name="recycle_bin"),
     # custom fields, administrators (customers/views_custom_fields.py)
     path("admin/custom-fields/", views_custom_fields.custom_field_list, name="custom_field_list"),
     path("admin/custom-fields/new/", views_custom_fields.custom_field_edit, name="custom_field_create"),
     path("admin/custom-fields/<int:pk>/", views_custom_fields.custom_field_edit, name="custom_field_edit"),
-    path("admin/custom-fields/<int:pk>/archive/", views_custom_fields.custom_field_archive, name="custom_field_archive"),
-    path("admin/custom-fields/<int:pk>/move/", views_custom_fields.custom_field_move, name="custom_field_move"),
+    path(
+        "admin/custom-fields/<int:pk>/archive/",
+        views_custom_fields.custom_field_archive,
+        name="custom_field_archive",
+    ),
+    path(
+        "admin/custom-fields/<int:pk>/move/", views_custom_fields.custom_field_move, name="custom_field_move"
+    ),
     path("customers/duplicates/check/", views_duplicates.duplicate_check, name="duplicate_check"),
     path("exports/<int:pk>/", views_exports.export_job_detail, name="export_job_detail"),
     path("exports/<int:pk>/download/", views_exports.export_job_download, name="export_job_download"),

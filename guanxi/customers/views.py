@@ -26,14 +26,26 @@ from .models import Account, Contact, Health, Industry, Tier
 from .sharing import collaborators_of
 
 ACCOUNT_COLUMNS = {
-    "industry": gettext_lazy("Industry"), "tier": gettext_lazy("Tier"), "phone": gettext_lazy("Phone"), "uscc": gettext_lazy("USCC"),
-    "owner": gettext_lazy("Owner"), "updated_at": gettext_lazy("Updated"), "created_at": gettext_lazy("Created"), "tags": gettext_lazy("Tags"),
+    "industry": gettext_lazy("Industry"),
+    "tier": gettext_lazy("Tier"),
+    "phone": gettext_lazy("Phone"),
+    "uscc": gettext_lazy("USCC"),
+    "owner": gettext_lazy("Owner"),
+    "updated_at": gettext_lazy("Updated"),
+    "created_at": gettext_lazy("Created"),
+    "tags": gettext_lazy("Tags"),
     "health": gettext_lazy("Health"),
 }
 ACCOUNT_DEFAULT_COLUMNS = ["industry", "tier", "health", "phone", "owner", "updated_at"]
 CONTACT_COLUMNS = {
-    "account": gettext_lazy("Account"), "title": gettext_lazy("Title"), "mobile": gettext_lazy("Mobile"), "email": gettext_lazy("Email"),
-    "wechat": gettext_lazy("WeChat ID"), "owner": gettext_lazy("Owner"), "updated_at": gettext_lazy("Updated"), "created_at": gettext_lazy("Created"),
+    "account": gettext_lazy("Account"),
+    "title": gettext_lazy("Title"),
+    "mobile": gettext_lazy("Mobile"),
+    "email": gettext_lazy("Email"),
+    "wechat": gettext_lazy("WeChat ID"),
+    "owner": gettext_lazy("Owner"),
+    "updated_at": gettext_lazy("Updated"),
+    "created_at": gettext_lazy("Created"),
 }
 CONTACT_DEFAULT_COLUMNS = ["account", "title", "mobile", "email", "owner", "updated_at"]
 
@@ -52,8 +64,10 @@ def _list_context(request, page_fn, *, key, columns, default_columns, filter_nam
     cf_filters = custom_fields.filter_params(request.GET)
     columns = {**columns, **custom_fields.list_columns(cf_defs)}
     params = selectors.ListParams(
-        q=request.GET.get("q", "")[:200], ordering=request.GET.get("ordering", "") or selectors.DEFAULT_ORDERING,
-        cursor=request.GET.get("cursor") or None, limit=25,
+        q=request.GET.get("q", "")[:200],
+        ordering=request.GET.get("ordering", "") or selectors.DEFAULT_ORDERING,
+        cursor=request.GET.get("cursor") or None,
+        limit=25,
         filters={**{k: request.GET.get(k, "") for k in filter_names}, **cf_filters},
     )
     error = None
@@ -64,9 +78,15 @@ def _list_context(request, page_fn, *, key, columns, default_columns, filter_nam
     query = request.GET.copy()
     query.pop("cursor", None)
     return {
-        "page": page, "error": error, "params": params, "query": query.urlencode(),
-        "columns": _columns(request, key, columns, default_columns), "all_columns": columns,
-        "filters": params.filters, "cf_defs": cf_defs, "cf_filter_choices": custom_fields.filter_choices(cf_defs),
+        "page": page,
+        "error": error,
+        "params": params,
+        "query": query.urlencode(),
+        "columns": _columns(request, key, columns, default_columns),
+        "all_columns": columns,
+        "filters": params.filters,
+        "cf_defs": cf_defs,
+        "cf_filter_choices": custom_fields.filter_choices(cf_defs),
         "cf_filtering": any(cf_filters.values()),
     }
 
@@ -114,60 +134,109 @@ def _after_transfer(request, model, pk: int, *, detail: str, listing: str):
 
 @login_required
 def account_list(request):
-    ctx = _list_context(request, selectors.account_list, key="accounts", columns=ACCOUNT_COLUMNS,
-                        default_columns=ACCOUNT_DEFAULT_COLUMNS, filter_names=["industry", "tier", "owner", "health"],
-                        object_type="account")
-    ctx.update(industries=Industry.choices, tiers=Tier.choices, owners=_owner_choices(request), healths=Health.choices,
-               can_create=access.scope_level(request.user, "account", Action.CREATE) > 0,
-               can_export=access.scope_level(request.user, "account", Action.EXPORT) > 0,
-               orderings=[("-updated_at", _("Recently updated")), ("name", _("Name A–Z")), ("-name", _("Name Z–A")),
-                          ("-created_at", _("Newest")), ("created_at", _("Oldest"))])
-    template = "customers/account_list.html#rows" if is_htmx(request) and request.GET.get("cursor") else "customers/account_list.html"
+    ctx = _list_context(
+        request,
+        selectors.account_list,
+        key="accounts",
+        columns=ACCOUNT_COLUMNS,
+        default_columns=ACCOUNT_DEFAULT_COLUMNS,
+        filter_names=["industry", "tier", "owner", "health"],
+        object_type="account",
+    )
+    ctx.update(
+        industries=Industry.choices,
+        tiers=Tier.choices,
+        owners=_owner_choices(request),
+        healths=Health.choices,
+        can_create=access.scope_level(request.user, "account", Action.CREATE) > 0,
+        can_export=access.scope_level(request.user, "account", Action.EXPORT) > 0,
+        orderings=[
+            ("-updated_at", _("Recently updated")),
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("-created_at", _("Newest")),
+            ("created_at", _("Oldest")),
+        ],
+    )
+    template = (
+        "customers/account_list.html#rows"
+        if is_htmx(request) and request.GET.get("cursor")
+        else "customers/account_list.html"
+    )
     return render(request, template, ctx)
 
 
 @login_required
 def account_detail(request, pk: int):
     account = selectors.account_get(request.user, pk)
-    return render(request, "customers/account_detail.html", {
-        "account": account,
-        "contacts": selectors.account_contacts(request.user, account),
-        "history": _redact_account_names(request, _history(account)),
-        "can_update": access.can(request.user, Action.UPDATE, account),
-        "can_delete": access.can(request.user, Action.DELETE, account),
-        "can_transfer": access.can(request.user, Action.TRANSFER, account),
-        "can_create_contact": access.scope_level(request.user, "contact", Action.CREATE) > 0,
-        "pool_actions": _pool_actions(request.user, account),
-        **_sharing_context(request, account, "account"),
-        **panels.context_for(request, account),
-    })
+    return render(
+        request,
+        "customers/account_detail.html",
+        {
+            "account": account,
+            "contacts": selectors.account_contacts(request.user, account),
+            "history": _redact_account_names(request, _history(account)),
+            "can_update": access.can(request.user, Action.UPDATE, account),
+            "can_delete": access.can(request.user, Action.DELETE, account),
+            "can_transfer": access.can(request.user, Action.TRANSFER, account),
+            "can_create_contact": access.scope_level(request.user, "contact", Action.CREATE) > 0,
+            "pool_actions": _pool_actions(request.user, account),
+            **_sharing_context(request, account, "account"),
+            **panels.context_for(request, account),
+        },
+    )
 
 
 def _pool_actions(actor, account):
     from guanxi.sales.pools.selectors import record_actions  # sales builds on customers, not the reverse
+
     return record_actions(actor, account)
 
 
 @login_required
 def account_create(request):
     access.require(request.user, Action.CREATE, model=Account)
-    form = AccountForm(request.POST or None, parent_choices=relations.parent_field_choices(request.user, None))
-    done = _submit(request, form, lambda f: services.account_create(actor=request.user, data=f.payload()),
-                   success=_("Account “%(name)s” created."), then=lambda a: redirect("account_detail", pk=a.pk))
+    form = AccountForm(
+        request.POST or None, parent_choices=relations.parent_field_choices(request.user, None)
+    )
+    done = _submit(
+        request,
+        form,
+        lambda f: services.account_create(actor=request.user, data=f.payload()),
+        success=_("Account “%(name)s” created."),
+        then=lambda a: redirect("account_detail", pk=a.pk),
+    )
     return done or render(request, "customers/account_form.html", {"form": form, "account": None})
 
 
 @login_required
 def account_edit(request, pk: int):
     account = selectors.account_get(request.user, pk, action=Action.UPDATE)
-    initial = {f: getattr(account, f) for f in ("name", "uscc", "industry", "tier", "phone", "website", "address", "description")}
-    initial.update(tags=", ".join(account.tags), version=account.version,
-                   parent=str(account.parent_id or ""), partner_type=account.partner_type)
-    form = AccountForm(request.POST or None, initial=initial, custom_values=account.custom_fields,
-                       parent_choices=relations.parent_field_choices(request.user, account))
-    done = _submit(request, form, lambda f: services.account_update(
-                       actor=request.user, account=account, data=f.payload(), version=f.cleaned_data.get("version")),
-                   success=_("Changes saved."), then=lambda a: redirect("account_detail", pk=a.pk))
+    initial = {
+        f: getattr(account, f)
+        for f in ("name", "uscc", "industry", "tier", "phone", "website", "address", "description")
+    }
+    initial.update(
+        tags=", ".join(account.tags),
+        version=account.version,
+        parent=str(account.parent_id or ""),
+        partner_type=account.partner_type,
+    )
+    form = AccountForm(
+        request.POST or None,
+        initial=initial,
+        custom_values=account.custom_fields,
+        parent_choices=relations.parent_field_choices(request.user, account),
+    )
+    done = _submit(
+        request,
+        form,
+        lambda f: services.account_update(
+            actor=request.user, account=account, data=f.payload(), version=f.cleaned_data.get("version")
+        ),
+        success=_("Changes saved."),
+        then=lambda a: redirect("account_detail", pk=a.pk),
+    )
     return done or render(request, "customers/account_form.html", {"form": form, "account": account})
 
 
@@ -175,24 +244,40 @@ def account_edit(request, pk: int):
 @require_POST
 def account_delete(request, pk: int):
     account = selectors.account_get(request.user, pk, action=Action.DELETE)
-    return _delete(request, account, lambda version: services.account_delete(actor=request.user, account=account, version=version),
-                   detail="account_detail", listing="account_list")
+    return _delete(
+        request,
+        account,
+        lambda version: services.account_delete(actor=request.user, account=account, version=version),
+        detail="account_detail",
+        listing="account_list",
+    )
 
 
 @login_required
 def account_transfer(request, pk: int):
     account = selectors.account_get(request.user, pk, action=Action.TRANSFER)
     form = TransferForm(request.POST or None, users=active_users())
-    done = _submit(request, form, lambda f: services.account_transfer(
-                       actor=request.user, account=account, owner=f.cleaned_data["owner"],
-                       with_contacts=f.cleaned_data["with_contacts"]),
-                   success=_("Owner changed."),
-                   then=lambda a: _after_transfer(request, Account, pk, detail="account_detail", listing="account_list"))
-    return done or render(request, "customers/transfer_form.html", {"form": form, "record": account,
-                                                                    "cancel_url": reverse("account_detail", args=[pk])})
+    done = _submit(
+        request,
+        form,
+        lambda f: services.account_transfer(
+            actor=request.user,
+            account=account,
+            owner=f.cleaned_data["owner"],
+            with_contacts=f.cleaned_data["with_contacts"],
+        ),
+        success=_("Owner changed."),
+        then=lambda a: _after_transfer(request, Account, pk, detail="account_detail", listing="account_list"),
+    )
+    return done or render(
+        request,
+        "customers/transfer_form.html",
+        {"form": form, "record": account, "cancel_url": reverse("account_detail", args=[pk])},
+    )
 
 
 # --- contacts ---------------------------------------------------------------------------------
+
 
 def _account_choices(request, current: Account | None = None):
     qs = access.scope(request.user, Account).order_by("-updated_at", "-id").values_list("id", "name")[:200]
@@ -204,16 +289,33 @@ def _account_choices(request, current: Account | None = None):
 
 @login_required
 def contact_list(request):
-    ctx = _list_context(request, selectors.contact_list, key="contacts", columns=CONTACT_COLUMNS,
-                        default_columns=CONTACT_DEFAULT_COLUMNS, filter_names=["owner", "account", "has_email", "has_mobile"],
-                        object_type="contact")
-    ctx.update(owners=_owner_choices(request),
-               can_create=access.scope_level(request.user, "contact", Action.CREATE) > 0,
-               can_export=access.scope_level(request.user, "contact", Action.EXPORT) > 0,
-               visible_account_ids=_visible_account_ids(request, ctx["page"]),
-               orderings=[("-updated_at", _("Recently updated")), ("name", _("Name A–Z")), ("-name", _("Name Z–A")),
-                          ("-created_at", _("Newest")), ("created_at", _("Oldest"))])
-    template = "customers/contact_list.html#rows" if is_htmx(request) and request.GET.get("cursor") else "customers/contact_list.html"
+    ctx = _list_context(
+        request,
+        selectors.contact_list,
+        key="contacts",
+        columns=CONTACT_COLUMNS,
+        default_columns=CONTACT_DEFAULT_COLUMNS,
+        filter_names=["owner", "account", "has_email", "has_mobile"],
+        object_type="contact",
+    )
+    ctx.update(
+        owners=_owner_choices(request),
+        can_create=access.scope_level(request.user, "contact", Action.CREATE) > 0,
+        can_export=access.scope_level(request.user, "contact", Action.EXPORT) > 0,
+        visible_account_ids=_visible_account_ids(request, ctx["page"]),
+        orderings=[
+            ("-updated_at", _("Recently updated")),
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("-created_at", _("Newest")),
+            ("created_at", _("Oldest")),
+        ],
+    )
+    template = (
+        "customers/contact_list.html#rows"
+        if is_htmx(request) and request.GET.get("cursor")
+        else "customers/contact_list.html"
+    )
     return render(request, template, ctx)
 
 
@@ -225,16 +327,20 @@ def _visible_account_ids(request, page) -> set[int]:
 @login_required
 def contact_detail(request, pk: int):
     contact = selectors.contact_get(request.user, pk)
-    return render(request, "customers/contact_detail.html", {
-        "contact": contact,
-        "account_name": selectors.visible_account_name(request.user, contact.account_id),
-        "history": _redact_account_names(request, _history(contact)),
-        "can_update": access.can(request.user, Action.UPDATE, contact),
-        "can_delete": access.can(request.user, Action.DELETE, contact),
-        "can_transfer": access.can(request.user, Action.TRANSFER, contact),
-        **_sharing_context(request, contact, "contact"),
-        **panels.context_for(request, contact),
-    })
+    return render(
+        request,
+        "customers/contact_detail.html",
+        {
+            "contact": contact,
+            "account_name": selectors.visible_account_name(request.user, contact.account_id),
+            "history": _redact_account_names(request, _history(contact)),
+            "can_update": access.can(request.user, Action.UPDATE, contact),
+            "can_delete": access.can(request.user, Action.DELETE, contact),
+            "can_transfer": access.can(request.user, Action.TRANSFER, contact),
+            **_sharing_context(request, contact, "contact"),
+            **panels.context_for(request, contact),
+        },
+    )
 
 
 @login_required
@@ -243,24 +349,49 @@ def contact_create(request):
     preset = None
     if request.GET.get("account"):
         preset = access.scope(request.user, Account).filter(pk=_int(request.GET["account"]) or 0).first()
-    form = ContactForm(request.POST or None, account_choices=_account_choices(request, preset),
-                       initial={"account": str(preset.pk) if preset else ""})
-    done = _submit(request, form, lambda f: services.contact_create(actor=request.user, data=f.payload()),
-                   success=_("Contact “%(name)s” created."), then=lambda c: redirect("contact_detail", pk=c.pk))
+    form = ContactForm(
+        request.POST or None,
+        account_choices=_account_choices(request, preset),
+        initial={"account": str(preset.pk) if preset else ""},
+    )
+    done = _submit(
+        request,
+        form,
+        lambda f: services.contact_create(actor=request.user, data=f.payload()),
+        success=_("Contact “%(name)s” created."),
+        then=lambda c: redirect("contact_detail", pk=c.pk),
+    )
     return done or render(request, "customers/contact_form.html", {"form": form, "contact": None})
 
 
 @login_required
 def contact_edit(request, pk: int):
     contact = selectors.contact_get(request.user, pk, action=Action.UPDATE)
-    initial = {f: getattr(contact, f) for f in ("name", "family_name", "given_name", "title", "mobile", "phone", "email", "wechat", "notes")}
+    initial = {
+        f: getattr(contact, f)
+        for f in ("name", "family_name", "given_name", "title", "mobile", "phone", "email", "wechat", "notes")
+    }
     initial.update(account=str(contact.account_id or ""), version=contact.version)
-    current = access.scope(request.user, Account).filter(pk=contact.account_id).first() if contact.account_id else None
-    form = ContactForm(request.POST or None, initial=initial, account_choices=_account_choices(request, current),
-                       custom_values=contact.custom_fields)
-    done = _submit(request, form, lambda f: services.contact_update(
-                       actor=request.user, contact=contact, data=f.payload(), version=f.cleaned_data.get("version")),
-                   success=_("Changes saved."), then=lambda c: redirect("contact_detail", pk=c.pk))
+    current = (
+        access.scope(request.user, Account).filter(pk=contact.account_id).first()
+        if contact.account_id
+        else None
+    )
+    form = ContactForm(
+        request.POST or None,
+        initial=initial,
+        account_choices=_account_choices(request, current),
+        custom_values=contact.custom_fields,
+    )
+    done = _submit(
+        request,
+        form,
+        lambda f: services.contact_update(
+            actor=request.user, contact=contact, data=f.payload(), version=f.cleaned_data.get("version")
+        ),
+        success=_("Changes saved."),
+        then=lambda c: redirect("contact_detail", pk=c.pk),
+    )
     return done or render(request, "customers/contact_form.html", {"form": form, "contact": contact})
 
 
@@ -268,8 +399,13 @@ def contact_edit(request, pk: int):
 @require_POST
 def contact_delete(request, pk: int):
     contact = selectors.contact_get(request.user, pk, action=Action.DELETE)
-    return _delete(request, contact, lambda version: services.contact_delete(actor=request.user, contact=contact, version=version),
-                   detail="contact_detail", listing="contact_list")
+    return _delete(
+        request,
+        contact,
+        lambda version: services.contact_delete(actor=request.user, contact=contact, version=version),
+        detail="contact_detail",
+        listing="contact_list",
+    )
 
 
 @login_required
@@ -277,20 +413,33 @@ def contact_transfer(request, pk: int):
     contact = selectors.contact_get(request.user, pk, action=Action.TRANSFER)
     form = TransferForm(request.POST or None, users=active_users())
     del form.fields["with_contacts"]
-    done = _submit(request, form, lambda f: services.contact_transfer(actor=request.user, contact=contact,
-                                                                      owner=f.cleaned_data["owner"]),
-                   success=_("Owner changed."),
-                   then=lambda c: _after_transfer(request, Contact, pk, detail="contact_detail", listing="contact_list"))
-    return done or render(request, "customers/transfer_form.html", {"form": form, "record": contact,
-                                                                    "cancel_url": reverse("contact_detail", args=[pk])})
+    done = _submit(
+        request,
+        form,
+        lambda f: services.contact_transfer(
+            actor=request.user, contact=contact, owner=f.cleaned_data["owner"]
+        ),
+        success=_("Owner changed."),
+        then=lambda c: _after_transfer(request, Contact, pk, detail="contact_detail", listing="contact_list"),
+    )
+    return done or render(
+        request,
+        "customers/transfer_form.html",
+        {"form": form, "record": contact, "cancel_url": reverse("contact_detail", args=[pk])},
+    )
 
 
 # --- recycle bin ------------------------------------------------------------------------------
 
+
 @login_required
 def recycle_bin(request):
-    accounts = selectors.account_list(request.user, selectors.ListParams(cursor=request.GET.get("ac"), limit=50), deleted=True)
-    contacts = selectors.contact_list(request.user, selectors.ListParams(cursor=request.GET.get("cc"), limit=50), deleted=True)
+    accounts = selectors.account_list(
+        request.user, selectors.ListParams(cursor=request.GET.get("ac"), limit=50), deleted=True
+    )
+    contacts = selectors.contact_list(
+        request.user, selectors.ListParams(cursor=request.GET.get("cc"), limit=50), deleted=True
+    )
     return render(request, "customers/recycle_bin.html", {"accounts": accounts, "contacts": contacts})
 
 
@@ -311,7 +460,12 @@ def restore(request, kind: str, pk: int):
     return redirect(url)
 
 
-ACCOUNT_REF_CHANGES = ("account", "account_links", "parent", "partner_links")  # history keys whose values name accounts
+ACCOUNT_REF_CHANGES = (
+    "account",
+    "account_links",
+    "parent",
+    "partner_links",
+)  # history keys whose values name accounts
 
 
 def _history(record):
@@ -330,8 +484,13 @@ def _history(record):
 def _redact_account_names(request, history):
     """Histories name accounts (a contact's account and linked accounts, an account's parent and
     partners); hide the names of accounts the viewer cannot see."""
-    ids = {v["id"] for e in history for key in ACCOUNT_REF_CHANGES for v in e.changes.get(key, [])
-           if isinstance(v, dict) and "id" in v}
+    ids = {
+        v["id"]
+        for e in history
+        for key in ACCOUNT_REF_CHANGES
+        for v in e.changes.get(key, [])
+        if isinstance(v, dict) and "id" in v
+    }
     if not ids:
         return history
     visible = set(access.scope(request.user, Account).filter(pk__in=ids).values_list("id", flat=True))
@@ -341,14 +500,19 @@ def _redact_account_names(request, history):
             if key in event.changes:
                 event.changes[key] = [
                     {**v, "label": hidden} if isinstance(v, dict) and v.get("id") not in visible else v
-                    for v in event.changes[key]]
+                    for v in event.changes[key]
+                ]
     return history
 
 
 def _sharing_context(request, obj, kind: str) -> dict:
     can_update = access.can(request.user, Action.UPDATE, obj)
-    return {"collaborators": collaborators_of(obj), "kind": kind, "record": obj,
-            "share_users": active_users() if can_update else []}
+    return {
+        "collaborators": collaborators_of(obj),
+        "kind": kind,
+        "record": obj,
+        "share_users": active_users() if can_update else [],
+    }
 
 
 @login_required
@@ -365,7 +529,9 @@ def share(request, kind: str, pk: int):
     try:
         if user is None:
             raise ApplicationError(_("Choose an active user."))
-        org_services.collaborator_set(actor=request.user, obj=obj, user=user, access=request.POST.get("access") or None)
+        org_services.collaborator_set(
+            actor=request.user, obj=obj, user=user, access=request.POST.get("access") or None
+        )
     except ApplicationError as exc:
         messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
     else:

@@ -21,24 +21,45 @@ from .models import CustomFieldDef, FieldType
 
 class CustomFieldForm(forms.Form):
     object = forms.ChoiceField(label=gettext_lazy("Object"), choices=CustomFieldDef.Object.choices)
-    key = forms.CharField(label=gettext_lazy("Key"), max_length=200, required=False,
-                          help_text=gettext_lazy("Lower-case letters, digits and _, e.g. region. "
-                                                 "Used by the API and filters; it cannot change later."))
+    key = forms.CharField(
+        label=gettext_lazy("Key"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy(
+            "Lower-case letters, digits and _, e.g. region. "
+            "Used by the API and filters; it cannot change later."
+        ),
+    )
     type = forms.ChoiceField(label=gettext_lazy("Type"), choices=FieldType.choices)
     label_en = forms.CharField(label=gettext_lazy("Label (English)"), max_length=2000, required=False)
-    label_zh_hans = forms.CharField(label=gettext_lazy("Label (Simplified Chinese)"), max_length=2000, required=False)
-    label_zh_hant = forms.CharField(label=gettext_lazy("Label (Traditional Chinese)"), max_length=2000, required=False)
-    choices = forms.CharField(label=gettext_lazy("Choices"), required=False, max_length=100000,
-                              widget=forms.Textarea(attrs={"rows": 5}),
-                              help_text=gettext_lazy("Single and multiple choice only. One choice a line: "
-                                                     "value | English | 简体 | 繁體, e.g. east | East | 华东 | 華東."))
+    label_zh_hans = forms.CharField(
+        label=gettext_lazy("Label (Simplified Chinese)"), max_length=2000, required=False
+    )
+    label_zh_hant = forms.CharField(
+        label=gettext_lazy("Label (Traditional Chinese)"), max_length=2000, required=False
+    )
+    choices = forms.CharField(
+        label=gettext_lazy("Choices"),
+        required=False,
+        max_length=100000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy(
+            "Single and multiple choice only. One choice a line: "
+            "value | English | 简体 | 繁體, e.g. east | East | 华东 | 華東."
+        ),
+    )
     help_en = forms.CharField(label=gettext_lazy("Help text (English)"), max_length=3000, required=False)
-    help_zh_hans = forms.CharField(label=gettext_lazy("Help text (Simplified Chinese)"), max_length=3000, required=False)
-    help_zh_hant = forms.CharField(label=gettext_lazy("Help text (Traditional Chinese)"), max_length=3000, required=False)
+    help_zh_hans = forms.CharField(
+        label=gettext_lazy("Help text (Simplified Chinese)"), max_length=3000, required=False
+    )
+    help_zh_hant = forms.CharField(
+        label=gettext_lazy("Help text (Traditional Chinese)"), max_length=3000, required=False
+    )
     order = forms.IntegerField(label=gettext_lazy("Order"), required=False, min_value=0, max_value=1_000_000)
     required = forms.BooleanField(label=gettext_lazy("Required"), required=False)
-    active = forms.BooleanField(label=gettext_lazy("Active (shown in forms, lists and filters)"), required=False,
-                                initial=True)
+    active = forms.BooleanField(
+        label=gettext_lazy("Active (shown in forms, lists and filters)"), required=False, initial=True
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, editing: bool = False, **kwargs):
@@ -53,7 +74,8 @@ class CustomFieldForm(forms.Form):
             "label": {"en": d["label_en"], "zh-hans": d["label_zh_hans"], "zh-hant": d["label_zh_hant"]},
             "help_text": {"en": d["help_en"], "zh-hans": d["help_zh_hans"], "zh-hant": d["help_zh_hant"]},
             "choices": cf.parse_choices_text(d["choices"]) if d["type"] in cf.CHOICE_TYPES else [],
-            "required": d["required"], "active": d["active"],
+            "required": d["required"],
+            "active": d["active"],
         }
         if d.get("order") is not None:
             data["order"] = d["order"]
@@ -63,9 +85,16 @@ class CustomFieldForm(forms.Form):
 
 
 # service error names → the form's inputs
-_FORM_FIELD = {"label": "label_en", "label.en": "label_en", "label.zh-hans": "label_zh_hans",
-               "label.zh-hant": "label_zh_hant", "help_text": "help_en", "help_text.en": "help_en",
-               "help_text.zh-hans": "help_zh_hans", "help_text.zh-hant": "help_zh_hant"}
+_FORM_FIELD = {
+    "label": "label_en",
+    "label.en": "label_en",
+    "label.zh-hans": "label_zh_hans",
+    "label.zh-hant": "label_zh_hant",
+    "help_text": "help_en",
+    "help_text.en": "help_en",
+    "help_text.zh-hans": "help_zh_hans",
+    "help_text.zh-hant": "help_zh_hant",
+}
 
 
 def _show_errors(form, exc: ApplicationError) -> None:
@@ -87,11 +116,18 @@ def _object(request) -> str:
 def custom_field_list(request):
     cf.require_admin(request.user)
     object_type = _object(request)
-    return render(request, "customers/custom_fields/list.html", {
-        "object_type": object_type, "objects": CustomFieldDef.Object.choices,
-        "fields": [{"defn": d, "label": cf.label_of(d), "type_label": d.get_type_display()}
-                   for d in cf.definitions(object_type, include_archived=True)],
-    })
+    return render(
+        request,
+        "customers/custom_fields/list.html",
+        {
+            "object_type": object_type,
+            "objects": CustomFieldDef.Object.choices,
+            "fields": [
+                {"defn": d, "label": cf.label_of(d), "type_label": d.get_type_display()}
+                for d in cf.definitions(object_type, include_archived=True)
+            ],
+        },
+    )
 
 
 @login_required
@@ -99,17 +135,31 @@ def custom_field_edit(request, pk: int | None = None):
     cf.require_admin(request.user)
     defn = cf.custom_field_get(request.user, pk) if pk else None
     if defn:
-        initial = {"type": defn.type, "order": defn.order, "required": defn.required, "active": defn.active,
-                   "choices": cf.choices_text(defn.choices), "version": defn.version,
-                   **{f"{p}_{s}": getattr(defn, f"{p}_{s}") for p in ("label", "help") for s in ("en", "zh_hans", "zh_hant")}}
+        initial = {
+            "type": defn.type,
+            "order": defn.order,
+            "required": defn.required,
+            "active": defn.active,
+            "choices": cf.choices_text(defn.choices),
+            "version": defn.version,
+            **{
+                f"{p}_{s}": getattr(defn, f"{p}_{s}")
+                for p in ("label", "help")
+                for s in ("en", "zh_hans", "zh_hant")
+            },
+        }
     else:
         initial = {"object": _object(request), "active": True}
     form = CustomFieldForm(request.POST or None, initial=initial, editing=defn is not None)
     if request.method == "POST" and form.is_valid():
         try:
             if defn:
-                saved = cf.custom_field_update(actor=request.user, field=defn, data=form.payload(),
-                                               version=form.cleaned_data.get("version"))
+                saved = cf.custom_field_update(
+                    actor=request.user,
+                    field=defn,
+                    data=form.payload(),
+                    version=form.cleaned_data.get("version"),
+                )
             else:
                 saved = cf.custom_field_create(actor=request.user, data=form.payload())
         except ApplicationError as exc:
@@ -117,9 +167,16 @@ def custom_field_edit(request, pk: int | None = None):
         else:
             messages.success(request, _("Custom field “%(name)s” saved.") % {"name": cf.label_of(saved)})
             return redirect(f"{reverse('custom_field_list')}?object={saved.object_type}")
-    return render(request, "customers/custom_fields/form.html", {
-        "form": form, "edited": defn, "edited_label": cf.label_of(defn) if defn else "",
-        "object_type": defn.object_type if defn else _object(request)})
+    return render(
+        request,
+        "customers/custom_fields/form.html",
+        {
+            "form": form,
+            "edited": defn,
+            "edited_label": cf.label_of(defn) if defn else "",
+            "object_type": defn.object_type if defn else _object(request),
+        },
+    )
 
 
 @login_required
@@ -132,8 +189,10 @@ def custom_field_archive(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Custom field “%(name)s” archived; records keep their values.") % {
-            "name": cf.label_of(defn)})
+        messages.success(
+            request,
+            _("Custom field “%(name)s” archived; records keep their values.") % {"name": cf.label_of(defn)},
+        )
     return redirect(f"{reverse('custom_field_list')}?object={defn.object_type}")
 
 

@@ -21,10 +21,20 @@ def duplicate_check(request):
         exclude = None
     object_type = g.get("object", "")
     try:
-        matches = duplicates.check(request.user, object_type, name=g.get("name", ""), phone=g.get("phone", ""),
-                                   email=g.get("email", ""), uscc=g.get("uscc", ""), mobile=g.get("mobile", ""),
-                                   exclude_id=exclude)
+        matches = duplicates.check(
+            request.user,
+            object_type,
+            name=g.get("name", ""),
+            phone=g.get("phone", ""),
+            email=g.get("email", ""),
+            uscc=g.get("uscc", ""),
+            mobile=g.get("mobile", ""),
+            exclude_id=exclude,
+        )
     except ApplicationError:
         matches = []
-    return render(request, "customers/partials/duplicate_hint.html#results",
-                  {"matches": matches, "duplicate_object": object_type})
+    return render(
+        request,
+        "customers/partials/duplicate_hint.html#results",
+        {"matches": matches, "duplicate_object": object_type},
+    )

@@ -48,7 +48,11 @@ def export_job_detail(request, pk: int):
         job = exports.export_job_get(request.user, pk)
     except NotFound:
         raise Http404() from None
-    template = "customers/exports/job_detail.html#progress" if is_htmx(request) else "customers/exports/job_detail.html"
+    template = (
+        "customers/exports/job_detail.html#progress"
+        if is_htmx(request)
+        else "customers/exports/job_detail.html"
+    )
     return render(request, template, {"job": job, "list_url": LISTS.get(job.object_type, "account_list")})
 
 

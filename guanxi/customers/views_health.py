@@ -31,17 +31,27 @@ def drifting_list(request):
         tab = Health.DRIFTING
     error = page = None
     try:
-        page = selectors_health.drifting_page(request.user, health=tab, cursor=request.GET.get("cursor") or None,
-                                              limit=25)
+        page = selectors_health.drifting_page(
+            request.user, health=tab, cursor=request.GET.get("cursor") or None, limit=25
+        )
     except ApplicationError as exc:
         error = exc
     now = timezone.now()
     rows = [(a, lifecycle.days_silent(a, now=now)) for a in (page.items if page else [])]
-    ctx = {"tab": tab, "tabs": TABS, "page": page, "rows": rows, "error": error,
-           "counts": selectors_health.health_counts(request.user) if not request.GET.get("cursor") else None,
-           "thresholds": lifecycle.thresholds(CustomerSettings.load())}
-    template = "customers/health/drifting_list.html#rows" if is_htmx(request) and request.GET.get("cursor") \
+    ctx = {
+        "tab": tab,
+        "tabs": TABS,
+        "page": page,
+        "rows": rows,
+        "error": error,
+        "counts": selectors_health.health_counts(request.user) if not request.GET.get("cursor") else None,
+        "thresholds": lifecycle.thresholds(CustomerSettings.load()),
+    }
+    template = (
+        "customers/health/drifting_list.html#rows"
+        if is_htmx(request) and request.GET.get("cursor")
         else "customers/health/drifting_list.html"
+    )
     return render(request, template, ctx)
 
 
@@ -51,9 +61,14 @@ def account_stage_set(request, pk: int):
     """The "change" form of the lifecycle panel: one field, one value, an optional reason."""
     account = selectors.account_get(request.user, pk, action=Action.UPDATE)
     try:
-        lifecycle.stage_set(actor=request.user, account=account, field=request.POST.get("field", ""),
-                            value=request.POST.get("value", ""), reason=request.POST.get("reason", ""),
-                            version=_int(request.POST.get("version")))
+        lifecycle.stage_set(
+            actor=request.user,
+            account=account,
+            field=request.POST.get("field", ""),
+            value=request.POST.get("value", ""),
+            reason=request.POST.get("reason", ""),
+            version=_int(request.POST.get("version")),
+        )
     except ApplicationError as exc:
         messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
     else:
@@ -63,16 +78,30 @@ def account_stage_set(request, pk: int):
 
 class CustomerSettingsForm(forms.Form):
     """Raw fields: the service cleans and validates (the API gets the same answers)."""
-    dormancy_days_a = forms.CharField(label=gettext_lazy("Tier A — dormant after (days)"), max_length=10,
-                                      widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    dormancy_days_b = forms.CharField(label=gettext_lazy("Tier B — dormant after (days)"), max_length=10,
-                                      widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    dormancy_days_c = forms.CharField(label=gettext_lazy("Tier C — dormant after (days)"), max_length=10,
-                                      widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    dormancy_days_other = forms.CharField(label=gettext_lazy("No tier — dormant after (days)"), max_length=10,
-                                          widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    duplicate_mode = forms.ChoiceField(label=gettext_lazy("Duplicate check"),
-                                       choices=CustomerSettings.DuplicateMode.choices)
+
+    dormancy_days_a = forms.CharField(
+        label=gettext_lazy("Tier A — dormant after (days)"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    dormancy_days_b = forms.CharField(
+        label=gettext_lazy("Tier B — dormant after (days)"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    dormancy_days_c = forms.CharField(
+        label=gettext_lazy("Tier C — dormant after (days)"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    dormancy_days_other = forms.CharField(
+        label=gettext_lazy("No tier — dormant after (days)"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    duplicate_mode = forms.ChoiceField(
+        label=gettext_lazy("Duplicate check"), choices=CustomerSettings.DuplicateMode.choices
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -87,7 +116,9 @@ def customer_settings(request):
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in settings_admin.FIELDS}
         try:
-            settings_admin.customer_settings_update(actor=request.user, data=data, version=form.cleaned_data.get("version"))
+            settings_admin.customer_settings_update(
+                actor=request.user, data=data, version=form.cleaned_data.get("version")
+            )
         except ApplicationError as exc:
             errors_to_form(form, exc)
         else:

@@ -23,6 +23,7 @@ from .models import ContactRole
 
 class LinkForm(forms.Form):
     """Raw values only: the service cleans and validates them."""
+
     account = forms.CharField(required=False, max_length=40)
     contact = forms.CharField(required=False, max_length=40)
     role = forms.CharField(required=False, max_length=200)
@@ -71,6 +72,7 @@ def _back(kind: str, pk: int):
 
 # --- a contact's accounts ---------------------------------------------------------------------
 
+
 @login_required
 @require_POST
 def contact_link(request, pk: int):
@@ -79,8 +81,13 @@ def contact_link(request, pk: int):
 
     def act():
         data = _form(request, LinkForm)
-        relations.contact_link_account(actor=request.user, contact=contact, version=data["version"],
-                                       data=_link_payload(request, data, account=data["account"]))
+        relations.contact_link_account(
+            actor=request.user,
+            contact=contact,
+            version=data["version"],
+            data=_link_payload(request, data, account=data["account"]),
+        )
+
     _run(request, act, success=_("Account linked."))
     return _back("contact", pk)
 
@@ -96,8 +103,10 @@ def contact_link_update(request, pk: int, account_id: int):
         payload = {k: data[k] for k in ("role", "title") if k in request.POST}
         if "is_primary" in request.POST:
             payload["is_primary"] = data["is_primary"]
-        relations.contact_update_link(actor=request.user, contact=contact, account_id=account_id,
-                                      data=payload, version=data["version"])
+        relations.contact_update_link(
+            actor=request.user, contact=contact, account_id=account_id, data=payload, version=data["version"]
+        )
+
     _run(request, act, success=_("Changes saved."))
     return _back("contact", pk)
 
@@ -109,8 +118,10 @@ def contact_unlink(request, pk: int, account_id: int):
 
     def act():
         data = _form(request, LinkForm)
-        relations.contact_unlink_account(actor=request.user, contact=contact, account_id=account_id,
-                                         version=data["version"])
+        relations.contact_unlink_account(
+            actor=request.user, contact=contact, account_id=account_id, version=data["version"]
+        )
+
     _run(request, act, success=_("Link removed."))
     return _back("contact", pk)
 
@@ -126,14 +137,22 @@ def account_link_contact(request, pk: int):
         try:
             contact = selectors.contact_get(request.user, data["contact"])
         except NotFound:
-            raise ApplicationError(_("Choose a contact."), fields={"contact": [_("Choose a contact.")]}) from None
-        relations.contact_link_account(actor=request.user, contact=contact, version=None,
-                                       data=_link_payload(request, data, account=account.pk))
+            raise ApplicationError(
+                _("Choose a contact."), fields={"contact": [_("Choose a contact.")]}
+            ) from None
+        relations.contact_link_account(
+            actor=request.user,
+            contact=contact,
+            version=None,
+            data=_link_payload(request, data, account=account.pk),
+        )
+
     _run(request, act, success=_("Contact linked."))
     return _back("account", pk)
 
 
 # --- partners ---------------------------------------------------------------------------------
+
 
 @login_required
 @require_POST
@@ -143,8 +162,13 @@ def partner_add(request, pk: int):
 
     def act():
         data = _form(request, PartnerForm)
-        relations.partner_link_add(actor=request.user, customer=customer, version=data["version"],
-                                   data={"partner": data["partner"], "note": data["note"]})
+        relations.partner_link_add(
+            actor=request.user,
+            customer=customer,
+            version=data["version"],
+            data={"partner": data["partner"], "note": data["note"]},
+        )
+
     _run(request, act, success=_("Partner added."))
     return _back("account", pk)
 
@@ -158,32 +182,41 @@ def partner_remove(request, pk: int, partner_id: int):
 
     def act():
         data = _form(request, PartnerForm)
-        relations.partner_link_remove(actor=request.user, customer=customer, partner_id=partner_id,
-                                      version=data["version"])
+        relations.partner_link_remove(
+            actor=request.user, customer=customer, partner_id=partner_id, version=data["version"]
+        )
+
     _run(request, act, success=_("Partner link removed."))
     return _back("account", partner_id if back_to_partner else pk)
 
 
 # --- group pages ------------------------------------------------------------------------------
 
+
 @login_required
 def group_contacts(request, pk: int):
     """All contacts of an account and its visible subsidiaries (three levels), a page at a time."""
     account = selectors.account_get(request.user, pk)
     try:
-        page, group_ids = relations.group_contacts_page(request.user, account, cursor=request.GET.get("cursor") or None,
-                                                        limit=50)
+        page, group_ids = relations.group_contacts_page(
+            request.user, account, cursor=request.GET.get("cursor") or None, limit=50
+        )
     except ApplicationError:  # a tampered cursor: start again
         return redirect("account_group_contacts", pk=pk)
-    return render(request, "customers/relations/group_contacts.html",
-                  {"account": account, "page": page, "group_ids": group_ids})
+    return render(
+        request,
+        "customers/relations/group_contacts.html",
+        {"account": account, "page": page, "group_ids": group_ids},
+    )
 
 
 @login_required
 def subsidiaries(request, pk: int):
     account = selectors.account_get(request.user, pk)
     try:
-        page = relations.subsidiaries_page(request.user, account, cursor=request.GET.get("cursor") or None, limit=50)
+        page = relations.subsidiaries_page(
+            request.user, account, cursor=request.GET.get("cursor") or None, limit=50
+        )
     except ApplicationError:
         return redirect("account_subsidiaries", pk=pk)
     return render(request, "customers/relations/subsidiaries.html", {"account": account, "page": page})

@@ -31,8 +31,13 @@ def saved_view_create(request):
     back = f"{_list_url(object_type)}?{current.urlencode()}"
     try:
         query = saved_views.query_from_request(object_type, current, not_filters=NOT_FILTERS)
-        view = saved_views.saved_view_create(actor=request.user, object_type=object_type, name=request.POST.get("name", ""),
-                                             query=query, shared=request.POST.get("shared") in ("on", "true", "1"))
+        view = saved_views.saved_view_create(
+            actor=request.user,
+            object_type=object_type,
+            name=request.POST.get("name", ""),
+            query=query,
+            shared=request.POST.get("shared") in ("on", "true", "1"),
+        )
     except ApplicationError as exc:
         messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
         return redirect(back)

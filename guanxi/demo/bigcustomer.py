@@ -49,21 +49,48 @@ def make_big_customer(plan, users, *, entries: int = 10_000, owner: str = "rep1"
     data = names.company(rng, 0)
     created = now - timedelta(days=3 * 365)
     account = Account.objects.create(
-        name=NAME, name_key=company_key(NAME), uscc="", industry="manufacturing", tier="A", phone="+8657188886666",
-        address="杭州市滨江区科技路88号", tags=["重点客户", "VIP"], owner=user, created_by=user,
-        relationship_level=RelationshipLevel.PARTNERSHIP, lifecycle_stage=Lifecycle.ACTIVE,
+        name=NAME,
+        name_key=company_key(NAME),
+        uscc="",
+        industry="manufacturing",
+        tier="A",
+        phone="+8657188886666",
+        address="杭州市滨江区科技路88号",
+        tags=["重点客户", "VIP"],
+        owner=user,
+        created_by=user,
+        relationship_level=RelationshipLevel.PARTNERSHIP,
+        lifecycle_stage=Lifecycle.ACTIVE,
         custom_fields={"region": "east", "annual_revenue": "880000000.00", "key_account": True},
-        created_at=created, updated_at=now)
+        created_at=created,
+        updated_at=now,
+    )
     contacts = []
     for i in range(10):
         p = names.person(rng, data["region"] if data["region"] == "cn" else "cn")
-        contacts.append(Contact(
-            name=p["name"], name_key=person_key(p["name"]), family_name=p["family_name"], given_name=p["given_name"],
-            account=account, title=p["title"], mobile=p["mobile"], email=f"big{i}.{p['email']}",
-            owner=user, created_by=user, created_at=created, updated_at=created))
+        contacts.append(
+            Contact(
+                name=p["name"],
+                name_key=person_key(p["name"]),
+                family_name=p["family_name"],
+                given_name=p["given_name"],
+                account=account,
+                title=p["title"],
+                mobile=p["mobile"],
+                email=f"big{i}.{p['email']}",
+                owner=user,
+                created_by=user,
+                created_at=created,
+                updated_at=created,
+            )
+        )
     Contact.objects.bulk_create(contacts)
-    ContactAccount.objects.bulk_create([ContactAccount(contact=c, account=account, is_primary=True, title=c.title,
-                                                       created_at=created) for c in contacts])
+    ContactAccount.objects.bulk_create(
+        [
+            ContactAccount(contact=c, account=account, is_primary=True, title=c.title, created_at=created)
+            for c in contacts
+        ]
+    )
     search.bulk_index([account, *contacts])
 
     followups, tasks, attachments = shares(entries)
@@ -72,34 +99,65 @@ def make_big_customer(plan, users, *, entries: int = 10_000, owner: str = "rep1"
     activities, links = [], []
     for at in times:
         owner_id = user.pk if rng.random() < 0.9 else rng.choice(plan.owner_ids)
-        activity, involved = story.make_activity(rng, account=account, contacts=contacts, at=at, owner_id=owner_id,
-                                                 next_contact=rng.random() < 0.2, now=now)
+        activity, involved = story.make_activity(
+            rng,
+            account=account,
+            contacts=contacts,
+            at=at,
+            owner_id=owner_id,
+            next_contact=rng.random() < 0.2,
+            now=now,
+        )
         activities.append(activity)
         links.extend(involved)
     Activity.objects.bulk_create(activities, batch_size=2000)
     ActivityContact.objects.bulk_create(links, batch_size=2000)
-    Task.objects.bulk_create([
-        story.make_task(rng, plan=plan, account=account, contacts=contacts, owner_id=user.pk, assignee_id=user.pk)
-        for _ in range(tasks)], batch_size=2000)
+    Task.objects.bulk_create(
+        [
+            story.make_task(
+                rng, plan=plan, account=account, contacts=contacts, owner_id=user.pk, assignee_id=user.pk
+            )
+            for _ in range(tasks)
+        ],
+        batch_size=2000,
+    )
     if attachments:
         path = _demo_file()
         digest = hashlib.sha256(FILE_TEXT).hexdigest()
-        Attachment.objects.bulk_create([
-            Attachment(file=path, name=f"会议纪要-{i + 1:04d}.txt", content_type="text/plain", size=len(FILE_TEXT),
-                       sha256=digest, owner=user, account=account,
-                       created_at=created + timedelta(seconds=rng.random() * span))
-            for i in range(attachments)], batch_size=2000)
+        Attachment.objects.bulk_create(
+            [
+                Attachment(
+                    file=path,
+                    name=f"会议纪要-{i + 1:04d}.txt",
+                    content_type="text/plain",
+                    size=len(FILE_TEXT),
+                    sha256=digest,
+                    owner=user,
+                    account=account,
+                    created_at=created + timedelta(seconds=rng.random() * span),
+                )
+                for i in range(attachments)
+            ],
+            batch_size=2000,
+        )
     if activities:
         last = activities[-1]
         Account.objects.filter(pk=account.pk).update(
-            last_contact_at=last.occurred_at, last_followup_summary=last.summary, next_contact_at=last.next_contact_at,
-            health=Health.ACTIVE)
+            last_contact_at=last.occurred_at,
+            last_followup_summary=last.summary,
+            next_contact_at=last.next_contact_at,
+            health=Health.ACTIVE,
+        )
         latest: dict[int, Activity] = {}
         for link in links:
             latest[link.contact_id] = link.activity  # times ascend, so the last one wins
         for c in contacts:
             if c.pk in latest:
                 a = latest[c.pk]
-                c.last_contact_at, c.last_followup_summary, c.next_contact_at = a.occurred_at, a.summary, a.next_contact_at
+                c.last_contact_at, c.last_followup_summary, c.next_contact_at = (
+                    a.occurred_at,
+                    a.summary,
+                    a.next_contact_at,
+                )
         Contact.objects.bulk_update(contacts, ["last_contact_at", "last_followup_summary", "next_contact_at"])
     return account.pk

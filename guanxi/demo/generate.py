@@ -56,19 +56,31 @@ ACTIVITIES_PER_ACCOUNT = 20  # on average (story.activity_range)
 OWNED_DAYS = 40  # the oldest ownership (owned_since), see owned_since()
 DEFAULT_THRESHOLDS = {"A": 30, "B": 60, "C": 90, "": 90}  # CustomerSettings' defaults
 # The tables a large load fills, whose indexes and foreign keys are set aside meanwhile.
-BULK_MODELS = [Account, Contact, SearchDocument, ContactAccount, PartnerLink, StageChange, Activity,
-               ActivityContact, Task]
+BULK_MODELS = [
+    Account,
+    Contact,
+    SearchDocument,
+    ContactAccount,
+    PartnerLink,
+    StageChange,
+    Activity,
+    ActivityContact,
+    Task,
+]
 
 
 @dataclass(frozen=True)
 class Plan:
     """Everything a chunk depends on, small enough to send to a worker process."""
+
     seed: int
     owner_ids: list[int]  # in SALES_USERS' order
     now: datetime
     validate: bool  # normalize phones with phonenumbers (slow; skipped for benchmark volumes)
     activities_per_account: int = ACTIVITIES_PER_ACCOUNT
-    thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))  # dormancy days per tier
+    thresholds: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_THRESHOLDS)
+    )  # dormancy days per tier
     manager_ids: tuple[int, ...] = ()  # who else gets tasks: director, manager1
 
     @property
@@ -114,10 +126,18 @@ def make_chunk(plan: Plan, number: int, count: int) -> Chunk:
         age = rng.randrange(0, 720 * 24 * 3600)
         created = plan.now - timedelta(seconds=age)
         account = Account(
-            name=data["name"], uscc=data["uscc"], industry=data["industry"], tier=rng.choice(TIERS),
-            phone=_phone(data["phone"], plan.validate), website=data.get("website", ""), address=data["address"],
+            name=data["name"],
+            uscc=data["uscc"],
+            industry=data["industry"],
+            tier=rng.choice(TIERS),
+            phone=_phone(data["phone"], plan.validate),
+            website=data.get("website", ""),
+            address=data["address"],
             tags=rng.sample(TAGS, rng.randrange(0, 3)),
-            owner_id=owner_id, created_by_id=owner_id, created_at=created, owned_since=owned_since(created, plan.now),
+            owner_id=owner_id,
+            created_by_id=owner_id,
+            created_at=created,
+            owned_since=owned_since(created, plan.now),
             updated_at=created + timedelta(seconds=rng.randrange(0, max(1, age))),
             name_key=company_key(data["name"]),
         )
@@ -127,11 +147,18 @@ def make_chunk(plan: Plan, number: int, count: int) -> Chunk:
             p = names.person(rng, data["region"])
             contact_owner = owner_id if rng.random() < 0.9 else pick_owner()
             contact = Contact(
-                name=p["name"], family_name=p["family_name"], given_name=p["given_name"], account=account,
-                title=p["title"], mobile=_phone(p["mobile"], plan.validate), email=p["email"],
+                name=p["name"],
+                family_name=p["family_name"],
+                given_name=p["given_name"],
+                account=account,
+                title=p["title"],
+                mobile=_phone(p["mobile"], plan.validate),
+                email=p["email"],
                 wechat=f"wx_{p['email'].split('@')[0].replace('.', '_')}" if rng.random() < 0.5 else "",
-                owner_id=contact_owner, created_by_id=contact_owner,
-                created_at=account.created_at, updated_at=account.updated_at,
+                owner_id=contact_owner,
+                created_by_id=contact_owner,
+                created_at=account.created_at,
+                updated_at=account.updated_at,
                 name_key=person_key(p["name"]),
             )
             contacts.append(contact)
@@ -151,9 +178,14 @@ def write_with_orm(chunk: Chunk) -> None:
             sub.parent_id = parent.pk
         Account.objects.bulk_update([sub for sub, _parent in told.parents], ["parent"])
         Contact.objects.bulk_create(chunk.contacts)  # takes account_id from the now saved accounts
-        for model, rows in ((ContactAccount, told.links), (PartnerLink, told.partner_links),
-                            (StageChange, told.stage_changes), (Activity, told.activities),
-                            (ActivityContact, told.activity_contacts), (Task, told.tasks)):
+        for model, rows in (
+            (ContactAccount, told.links),
+            (PartnerLink, told.partner_links),
+            (StageChange, told.stage_changes),
+            (Activity, told.activities),
+            (ActivityContact, told.activity_contacts),
+            (Task, told.tasks),
+        ):
             model.objects.bulk_create(rows, batch_size=2000)
         search.bulk_index(chunk.accounts)
         search.bulk_index(chunk.contacts)
@@ -163,9 +195,15 @@ def _chunk_sizes(accounts: int) -> list[int]:
     return [min(CHUNK, accounts - start) for start in range(0, accounts, CHUNK)]
 
 
-def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
-             activities_per_account: int = ACTIVITIES_PER_ACCOUNT, big_customer: int = 0,
-             say: Callable[[str], None] | None = None) -> dict[str, int]:
+def generate(
+    accounts: int,
+    *,
+    seed: int = 2026,
+    validate: bool = True,
+    activities_per_account: int = ACTIVITIES_PER_ACCOUNT,
+    big_customer: int = 0,
+    say: Callable[[str], None] | None = None,
+) -> dict[str, int]:
     """Insert `accounts` accounts, 3 contacts each, with search entries, follow-ups (about
     `activities_per_account` each), tasks, links, stage history and custom field values; with
     `big_customer`, one more account with exactly that many timeline entries (bigcustomer.py).
@@ -176,9 +214,15 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
     story.ensure_custom_fields()
     settings_row = CustomerSettings.load()
     thresholds = {tier: settings_row.dormancy_days(tier) for tier in ("A", "B", "C", "")}
-    plan = Plan(seed=seed, owner_ids=[users[u].pk for u in SALES_USERS], now=timezone.now(), validate=validate,
-                activities_per_account=activities_per_account, thresholds=thresholds,
-                manager_ids=(users["director"].pk, users["manager1"].pk))
+    plan = Plan(
+        seed=seed,
+        owner_ids=[users[u].pk for u in SALES_USERS],
+        now=timezone.now(),
+        validate=validate,
+        activities_per_account=activities_per_account,
+        thresholds=thresholds,
+        manager_ids=(users["director"].pk, users["manager1"].pk),
+    )
     sizes = _chunk_sizes(accounts)
     made = dict.fromkeys(COUNTED, 0)
     start = time.monotonic()
@@ -191,7 +235,9 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
         for key, value in counts.items():
             made[key] += value
         if made["accounts"] % (10 * CHUNK) == 0 or made["accounts"] == accounts:
-            tell(f"{made['accounts']:,} accounts, {made['contacts']:,} contacts, {made['activities']:,} follow-ups")
+            tell(
+                f"{made['accounts']:,} accounts, {made['contacts']:,} contacts, {made['activities']:,} follow-ups"
+            )
 
     if connection.vendor != "postgresql":
         for number, count in enumerate(sizes):
@@ -205,7 +251,10 @@ def generate(accounts: int, *, seed: int = 2026, validate: bool = True,
         first_account = pgload.reserve_ids(Account, accounts)
         first_contact = pgload.reserve_ids(Contact, accounts * CONTACTS_PER_ACCOUNT)
         first_activity = pgload.reserve_ids(Activity, accounts * plan.max_activities)
-        jobs = [(plan, number, count, first_account, first_contact, first_activity) for number, count in enumerate(sizes)]
+        jobs = [
+            (plan, number, count, first_account, first_contact, first_activity)
+            for number, count in enumerate(sizes)
+        ]
         if accounts < PARALLEL_FROM:
             for job in jobs:
                 done(make_and_copy(job))
@@ -239,9 +288,15 @@ COUNTED = ("accounts", "contacts", "activities", "activity_contacts", "tasks", "
 
 def chunk_counts(chunk: Chunk) -> dict[str, int]:
     told = chunk.story
-    return {"accounts": len(chunk.accounts), "contacts": len(chunk.contacts), "activities": len(told.activities),
-            "activity_contacts": len(told.activity_contacts), "tasks": len(told.tasks), "links": len(told.links),
-            "stage_changes": len(told.stage_changes)}
+    return {
+        "accounts": len(chunk.accounts),
+        "contacts": len(chunk.contacts),
+        "activities": len(told.activities),
+        "activity_contacts": len(told.activity_contacts),
+        "tasks": len(told.tasks),
+        "links": len(told.links),
+        "stage_changes": len(told.stage_changes),
+    }
 
 
 def record_creation_history() -> None:
@@ -249,14 +304,30 @@ def record_creation_history() -> None:
     Benchmark-scale runs skip it; their records simply show no history yet."""
     from guanxi.audit.models import AuditEvent
 
-    for model, fields in ((Account, ("name", "industry", "tier", "phone")), (Contact, ("name", "title", "mobile", "email"))):
-        seen = AuditEvent.objects.filter(object_type=model.POLICY_OBJECT_TYPE, verb="create").values("object_id")
+    for model, fields in (
+        (Account, ("name", "industry", "tier", "phone")),
+        (Contact, ("name", "title", "mobile", "email")),
+    ):
+        seen = AuditEvent.objects.filter(object_type=model.POLICY_OBJECT_TYPE, verb="create").values(
+            "object_id"
+        )
         rows = model._base_manager.exclude(pk__in=seen).select_related("owner")
-        AuditEvent.objects.bulk_create((
-            AuditEvent(actor_id=r.owner_id, actor_label=r.owner.username, verb="create", at=r.created_at,
-                       object_type=model.POLICY_OBJECT_TYPE, object_id=r.pk, object_label=str(r)[:300],
-                       changes={f: [None, getattr(r, f)] for f in fields if getattr(r, f)})
-            for r in rows.iterator(chunk_size=2000)), batch_size=2000)
+        AuditEvent.objects.bulk_create(
+            (
+                AuditEvent(
+                    actor_id=r.owner_id,
+                    actor_label=r.owner.username,
+                    verb="create",
+                    at=r.created_at,
+                    object_type=model.POLICY_OBJECT_TYPE,
+                    object_id=r.pk,
+                    object_label=str(r)[:300],
+                    changes={f: [None, getattr(r, f)] for f in fields if getattr(r, f)},
+                )
+                for r in rows.iterator(chunk_size=2000)
+            ),
+            batch_size=2000,
+        )
 
 
 def make_and_copy(job: tuple) -> dict[str, int]:
@@ -265,7 +336,10 @@ def make_and_copy(job: tuple) -> dict[str, int]:
 
     plan, number, count, first_account, first_contact, first_activity = job
     chunk = make_chunk(plan, number, count)
-    pgload.write_with_copy(chunk, first_account=first_account + number * CHUNK,
-                           first_contact=first_contact + number * CHUNK * CONTACTS_PER_ACCOUNT,
-                           first_activity=first_activity + number * CHUNK * plan.max_activities)
+    pgload.write_with_copy(
+        chunk,
+        first_account=first_account + number * CHUNK,
+        first_contact=first_contact + number * CHUNK * CONTACTS_PER_ACCOUNT,
+        first_activity=first_activity + number * CHUNK * plan.max_activities,
+    )
     return chunk_counts(chunk)

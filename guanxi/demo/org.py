@@ -11,14 +11,40 @@ ALL_ACTIONS = list(Action.values)
 
 # role code → (name, {object_type: {action: scope}})
 ROLES = {
-    "sales-director": ("销售总监 Sales director", {ot: dict.fromkeys(ALL_ACTIONS, Scope.ALL) for ot in ObjectType.values}),
-    "sales-manager": ("销售经理 Sales manager", {ot: dict.fromkeys(ALL_ACTIONS, Scope.DEPARTMENT_TREE) for ot in ObjectType.values}),
-    "sales-rep": ("销售代表 Sales rep", {ot: {**dict.fromkeys(ALL_ACTIONS, Scope.SELF), Action.EXPORT: Scope.NONE}
-                                     for ot in ObjectType.values}),
-    "service-agent": ("客服专员 Service agent", {ot: {Action.READ: Scope.ALL, Action.UPDATE: Scope.ALL, Action.CREATE: Scope.SELF}
-                                            for ot in ObjectType.values}),
-    "marketer": ("市场专员 Marketer", {ot: {Action.READ: Scope.ALL, Action.CREATE: Scope.SELF, Action.UPDATE: Scope.SELF,
-                                          Action.EXPORT: Scope.ALL} for ot in ObjectType.values}),
+    "sales-director": (
+        "销售总监 Sales director",
+        {ot: dict.fromkeys(ALL_ACTIONS, Scope.ALL) for ot in ObjectType.values},
+    ),
+    "sales-manager": (
+        "销售经理 Sales manager",
+        {ot: dict.fromkeys(ALL_ACTIONS, Scope.DEPARTMENT_TREE) for ot in ObjectType.values},
+    ),
+    "sales-rep": (
+        "销售代表 Sales rep",
+        {
+            ot: {**dict.fromkeys(ALL_ACTIONS, Scope.SELF), Action.EXPORT: Scope.NONE}
+            for ot in ObjectType.values
+        },
+    ),
+    "service-agent": (
+        "客服专员 Service agent",
+        {
+            ot: {Action.READ: Scope.ALL, Action.UPDATE: Scope.ALL, Action.CREATE: Scope.SELF}
+            for ot in ObjectType.values
+        },
+    ),
+    "marketer": (
+        "市场专员 Marketer",
+        {
+            ot: {
+                Action.READ: Scope.ALL,
+                Action.CREATE: Scope.SELF,
+                Action.UPDATE: Scope.SELF,
+                Action.EXPORT: Scope.ALL,
+            }
+            for ot in ObjectType.values
+        },
+    ),
 }
 
 DEPARTMENTS = [  # (key, name, parent key)
@@ -49,13 +75,21 @@ def ensure_demo_org() -> dict[str, User]:
     for code, (name, grants) in ROLES.items():
         role, _ = Role.objects.update_or_create(code=code, defaults={"name": name})
         Grant.objects.filter(role=role).delete()
-        Grant.objects.bulk_create([Grant(role=role, object_type=ot, action=act, scope=sc)
-                                   for ot, acts in grants.items() for act, sc in acts.items() if sc > Scope.NONE])
+        Grant.objects.bulk_create(
+            [
+                Grant(role=role, object_type=ot, action=act, scope=sc)
+                for ot, acts in grants.items()
+                for act, sc in acts.items()
+                if sc > Scope.NONE
+            ]
+        )
         roles[code] = role
     depts: dict[str, Department] = {}
     for key, name, parent_key in DEPARTMENTS:
         parent = depts.get(parent_key) if parent_key else None
-        dept = Department.objects.filter(name=name, parent=parent).first() or Department.objects.create(name=name, parent=parent)
+        dept = Department.objects.filter(name=name, parent=parent).first() or Department.objects.create(
+            name=name, parent=parent
+        )
         dept.path = f"{parent.path if parent else '/'}{dept.pk}/"
         dept.save(update_fields=["path"])
         depts[key] = dept

@@ -134,9 +134,13 @@ def write_with_copy(chunk, *, first_account: int, first_contact: int, first_acti
         _copier(Contact)(cursor, chunk.contacts)
         _copier(SearchDocument, with_pk=False)(cursor, documents)  # ids from the table's sequence
         _copier(Activity)(cursor, told.activities)
-        for model, rows in ((ContactAccount, told.links), (PartnerLink, told.partner_links),
-                            (StageChange, told.stage_changes), (ActivityContact, told.activity_contacts),
-                            (Task, told.tasks)):
+        for model, rows in (
+            (ContactAccount, told.links),
+            (PartnerLink, told.partner_links),
+            (StageChange, told.stage_changes),
+            (ActivityContact, told.activity_contacts),
+            (Task, told.tasks),
+        ):
             _copier(model, with_pk=False)(cursor, rows)
 
 
@@ -153,7 +157,8 @@ def _set_aside(tables: list[str]) -> list[tuple[str, str, str]]:
     """(kind, DROP …, CREATE … / ADD …) for the indexes and foreign keys of `tables`, GIN
     indexes first. Indexes that back a constraint (primary key, unique) stay."""
     with connection.cursor() as cursor:
-        cursor.execute("""
+        cursor.execute(
+            """
             SELECT am.amname, 'DROP INDEX ' || i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
             FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
             WHERE i.indrelid = ANY(%s::regclass[])
@@ -163,7 +168,9 @@ def _set_aside(tables: list[str]) -> list[tuple[str, str, str]]:
                    format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', conrelid::regclass, conname,
                           pg_get_constraintdef(oid))
             FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])
-        """, [tables, tables])
+        """,
+            [tables, tables],
+        )
         order = {"gin": 0, "btree": 1, "fk": 2}
         return sorted(cursor.fetchall(), key=lambda row: order.get(row[0], 1))
 
@@ -193,8 +200,10 @@ def _rebuild() -> None:
         pending = cursor.fetchall()
     # Indexes on two connections at once; then foreign keys on one (adding one locks both of
     # its tables, so two at a time would only wait for each other).
-    for step, connections in (([p for p in pending if p[1] != "fk"], REBUILD_CONNECTIONS),
-                              ([p for p in pending if p[1] == "fk"], 1)):
+    for step, connections in (
+        ([p for p in pending if p[1] != "fk"], REBUILD_CONNECTIONS),
+        ([p for p in pending if p[1] == "fk"], 1),
+    ):
         statements: queue.SimpleQueue[tuple[int, str, str]] = queue.SimpleQueue()
         for item in step:
             statements.put(item)
@@ -217,7 +226,9 @@ def set_aside(model_list: list[type[models.Model]]) -> None:
     """Drop the secondary indexes and foreign keys of these tables, noting how to recreate them."""
     statements = _set_aside([m._meta.db_table for m in model_list])
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {PENDING} (id serial PRIMARY KEY, kind text NOT NULL, sql text NOT NULL)")
+        cursor.execute(
+            f"CREATE TABLE {PENDING} (id serial PRIMARY KEY, kind text NOT NULL, sql text NOT NULL)"
+        )
         for kind, _drop, create in statements:
             cursor.execute(f"INSERT INTO {PENDING} (kind, sql) VALUES (%s, %s)", [kind, create])
         for _kind, drop, _create in sorted(statements, key=lambda s: s[0] != "fk"):  # foreign keys first

@@ -63,8 +63,10 @@ _DEFAULTS: dict[type, tuple[dict, frozenset[str]]] = {}
 def instance(model, **values):
     if model not in _DEFAULTS:
         fields = model._meta.concrete_fields
-        _DEFAULTS[model] = ({f.attname: f.get_default() for f in fields},
-                            frozenset(f.name for f in fields if f.is_relation))
+        _DEFAULTS[model] = (
+            {f.attname: f.get_default() for f in fields},
+            frozenset(f.name for f in fields if f.is_relation),
+        )
     defaults, relations = _DEFAULTS[model]
     obj = model.__new__(model)
     obj._state = ModelState()
@@ -80,21 +82,67 @@ def instance(model, **values):
             d[key] = value
     return obj
 
+
 # --- custom fields ----------------------------------------------------------------------------------
 
 REGIONS = [  # value, en, zh-hans, zh-hant, cities
-    ("east", "East China", "华东", "華東", {"杭州", "上海", "苏州", "南京", "宁波", "无锡", "温州", "合肥", "济南", "青岛", "福州", "厦门"}),
+    (
+        "east",
+        "East China",
+        "华东",
+        "華東",
+        {"杭州", "上海", "苏州", "南京", "宁波", "无锡", "温州", "合肥", "济南", "青岛", "福州", "厦门"},
+    ),
     ("south", "South China", "华南", "華南", {"深圳", "广州", "东莞", "佛山", "香港", "台北"}),
     ("north", "North China", "华北", "華北", {"北京", "天津"}),
-    ("central", "Central and West China", "华中及西部", "華中及西部", {"武汉", "长沙", "成都", "重庆", "西安", "昆明"}),
+    (
+        "central",
+        "Central and West China",
+        "华中及西部",
+        "華中及西部",
+        {"武汉", "长沙", "成都", "重庆", "西安", "昆明"},
+    ),
 ]
-HOBBIES = ["高尔夫", "羽毛球", "摄影", "茶道", "钓鱼", "登山", "书法", "马拉松", "红酒", "围棋", "旅行", "音乐"]
+HOBBIES = [
+    "高尔夫",
+    "羽毛球",
+    "摄影",
+    "茶道",
+    "钓鱼",
+    "登山",
+    "书法",
+    "马拉松",
+    "红酒",
+    "围棋",
+    "旅行",
+    "音乐",
+]
 
 # (object type, key, en, zh-hans, zh-hant, type, choices, order)
 CUSTOM_FIELDS = [
-    ("account", "region", "Region", "区域", "區域", "choice",
-     [{"value": v, "label_en": en, "label_zh_hans": hans, "label_zh_hant": hant} for v, en, hans, hant, _c in REGIONS], 1),
-    ("account", "annual_revenue", "Annual revenue (CNY)", "年营业额（元）", "年營業額（元）", "decimal", [], 2),
+    (
+        "account",
+        "region",
+        "Region",
+        "区域",
+        "區域",
+        "choice",
+        [
+            {"value": v, "label_en": en, "label_zh_hans": hans, "label_zh_hant": hant}
+            for v, en, hans, hant, _c in REGIONS
+        ],
+        1,
+    ),
+    (
+        "account",
+        "annual_revenue",
+        "Annual revenue (CNY)",
+        "年营业额（元）",
+        "年營業額（元）",
+        "decimal",
+        [],
+        2,
+    ),
     ("account", "key_account", "Key account", "重点客户", "重點客戶", "boolean", [], 3),
     ("contact", "birthday", "Birthday", "生日", "生日", "date", [], 1),
     ("contact", "hobby", "Hobby", "爱好", "愛好", "text", [], 2),
@@ -105,9 +153,18 @@ def ensure_custom_fields() -> None:
     """The demo's custom field definitions; idempotent (keyed by object type and key)."""
     for object_type, key, en, hans, hant, kind, choices, order in CUSTOM_FIELDS:
         CustomFieldDef.objects.update_or_create(
-            object_type=object_type, key=key,
-            defaults={"label_en": en, "label_zh_hans": hans, "label_zh_hant": hant, "type": kind,
-                      "choices": choices, "order": order, "active": True})
+            object_type=object_type,
+            key=key,
+            defaults={
+                "label_en": en,
+                "label_zh_hans": hans,
+                "label_zh_hant": hant,
+                "type": kind,
+                "choices": choices,
+                "order": order,
+                "active": True,
+            },
+        )
 
 
 def _region(address: str) -> str | None:
@@ -125,7 +182,7 @@ def _account_custom_fields(rng: random.Random, account: Account) -> dict:
     if region:
         values["region"] = region
     scale = {"A": 9, "B": 8, "C": 7}.get(account.tier, 7)
-    revenue = Decimal(rng.randrange(10 ** (scale - 1), 10 ** scale)) / 100 * 100
+    revenue = Decimal(rng.randrange(10 ** (scale - 1), 10**scale)) / 100 * 100
     values["annual_revenue"] = str(revenue.quantize(Decimal("0.01")))  # decimals travel as strings in JSON
     values["key_account"] = account.tier == "A" or rng.random() < 0.1
     return values
@@ -143,11 +200,34 @@ def _contact_custom_fields(rng: random.Random) -> dict:
 
 # --- follow-ups ---------------------------------------------------------------------------------------
 
-KINDS = [ActivityKind.CALL, ActivityKind.VISIT, ActivityKind.MESSAGE, ActivityKind.EMAIL, ActivityKind.MEETING,
-         ActivityKind.NOTE, ActivityKind.WEB, ActivityKind.FAX]
+KINDS = [
+    ActivityKind.CALL,
+    ActivityKind.VISIT,
+    ActivityKind.MESSAGE,
+    ActivityKind.EMAIL,
+    ActivityKind.MEETING,
+    ActivityKind.NOTE,
+    ActivityKind.WEB,
+    ActivityKind.FAX,
+]
 KIND_WEIGHTS = list(accumulate([35, 20, 20, 15, 5, 3, 1, 1]))  # cumulative: random.choices' fast path
-TOPICS = ["报价", "合同条款", "交货时间", "付款进度", "新产品需求", "售后问题", "年度采购计划", "样品反馈", "技术方案",
-          "续约事宜", "发票信息", "培训安排", "项目验收", "价格调整", "竞品情况"]
+TOPICS = [
+    "报价",
+    "合同条款",
+    "交货时间",
+    "付款进度",
+    "新产品需求",
+    "售后问题",
+    "年度采购计划",
+    "样品反馈",
+    "技术方案",
+    "续约事宜",
+    "发票信息",
+    "培训安排",
+    "项目验收",
+    "价格调整",
+    "竞品情况",
+]
 SUBJECTS = {
     ActivityKind.CALL: ["电话沟通{t}", "电话回访：{t}", "确认{t}"],
     ActivityKind.VISIT: ["拜访客户，洽谈{t}", "上门拜访：{t}", "现场交流{t}"],
@@ -158,24 +238,62 @@ SUBJECTS = {
     ActivityKind.WEB: ["客户门户提交{t}"],
     ActivityKind.FAX: ["传真发送{t}文件"],
 }
-OUTCOMES = ["客户有意向，等待内部审批", "客户要求重新报价", "已确认下周签约", "客户暂无需求，三个月后再联系",
-            "需要技术部门支持", "已发送资料，等待反馈", "价格仍有分歧", "客户表示满意", "客户已下单",
-            "决策人出差，改期再谈", "对交付周期有顾虑", "同意试用一个月"]
-NEXT_STEPS = ["发送正式报价单", "安排技术交流会", "邀请客户参观工厂", "寄送样品", "跟进合同审批", "确认发票信息",
-              "约定下次拜访时间", "准备演示方案"]
-VERBS = {ActivityKind.CALL: "电话沟通了", ActivityKind.VISIT: "当面讨论了", ActivityKind.MESSAGE: "通过微信确认了",
-         ActivityKind.EMAIL: "通过邮件说明了", ActivityKind.MEETING: "开会讨论了", ActivityKind.NOTE: "记录了",
-         ActivityKind.WEB: "在线提交了", ActivityKind.FAX: "传真确认了"}
+OUTCOMES = [
+    "客户有意向，等待内部审批",
+    "客户要求重新报价",
+    "已确认下周签约",
+    "客户暂无需求，三个月后再联系",
+    "需要技术部门支持",
+    "已发送资料，等待反馈",
+    "价格仍有分歧",
+    "客户表示满意",
+    "客户已下单",
+    "决策人出差，改期再谈",
+    "对交付周期有顾虑",
+    "同意试用一个月",
+]
+NEXT_STEPS = [
+    "发送正式报价单",
+    "安排技术交流会",
+    "邀请客户参观工厂",
+    "寄送样品",
+    "跟进合同审批",
+    "确认发票信息",
+    "约定下次拜访时间",
+    "准备演示方案",
+]
+VERBS = {
+    ActivityKind.CALL: "电话沟通了",
+    ActivityKind.VISIT: "当面讨论了",
+    ActivityKind.MESSAGE: "通过微信确认了",
+    ActivityKind.EMAIL: "通过邮件说明了",
+    ActivityKind.MEETING: "开会讨论了",
+    ActivityKind.NOTE: "记录了",
+    ActivityKind.WEB: "在线提交了",
+    ActivityKind.FAX: "传真确认了",
+}
 TIMED = {ActivityKind.CALL: (3, 40), ActivityKind.VISIT: (30, 180), ActivityKind.MEETING: (30, 120)}
 
 
-def make_activity(rng: random.Random, *, account: Account, contacts: list[Contact], at: datetime,
-                  owner_id: int, next_contact: bool, now: datetime) -> tuple[Activity, list[ActivityContact]]:
+def make_activity(
+    rng: random.Random,
+    *,
+    account: Account,
+    contacts: list[Contact],
+    at: datetime,
+    owner_id: int,
+    next_contact: bool,
+    now: datetime,
+) -> tuple[Activity, list[ActivityContact]]:
     kind = rng.choices(KINDS, cum_weights=KIND_WEIGHTS)[0]
     topic = rng.choice(TOPICS)
     outcome = rng.choice(OUTCOMES)
     step = rng.choice(NEXT_STEPS)
-    involved = [] if kind == ActivityKind.NOTE or not contacts else rng.sample(contacts, 1 if rng.random() < 0.8 else min(2, len(contacts)))
+    involved = (
+        []
+        if kind == ActivityKind.NOTE or not contacts
+        else rng.sample(contacts, 1 if rng.random() < 0.8 else min(2, len(contacts)))
+    )
     who = involved[0].name if involved else "客户"
     if kind in (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MESSAGE):
         direction = Direction.OUTBOUND if rng.random() < 0.7 else Direction.INBOUND
@@ -184,28 +302,61 @@ def make_activity(rng: random.Random, *, account: Account, contacts: list[Contac
     else:
         direction = ""
     minutes = rng.randint(*TIMED[kind]) if kind in TIMED else None
-    created = min(now, at + timedelta(minutes=rng.randint(1, 240)))  # logged a little after, never in the future
+    created = min(
+        now, at + timedelta(minutes=rng.randint(1, 240))
+    )  # logged a little after, never in the future
     activity = instance(
-        Activity, kind=kind, direction=direction, subject=rng.choice(SUBJECTS[kind]).format(t=topic),
-        content=f"与{who}{VERBS[kind]}{topic}。{outcome}。下一步：{step}。", occurred_at=at,
-        duration_minutes=minutes, outcome=outcome,
-        next_contact_at=at + timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 8)) if next_contact else None,
-        account=account, owner_id=owner_id, created_by_id=owner_id, created_at=created, updated_at=created)
-    return activity, [instance(ActivityContact, activity=activity, contact=c, occurred_at=at) for c in involved]
+        Activity,
+        kind=kind,
+        direction=direction,
+        subject=rng.choice(SUBJECTS[kind]).format(t=topic),
+        content=f"与{who}{VERBS[kind]}{topic}。{outcome}。下一步：{step}。",
+        occurred_at=at,
+        duration_minutes=minutes,
+        outcome=outcome,
+        next_contact_at=at + timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 8))
+        if next_contact
+        else None,
+        account=account,
+        owner_id=owner_id,
+        created_by_id=owner_id,
+        created_at=created,
+        updated_at=created,
+    )
+    return activity, [
+        instance(ActivityContact, activity=activity, contact=c, occurred_at=at) for c in involved
+    ]
 
 
 # --- tasks ----------------------------------------------------------------------------------------------
 
-TASK_TITLES = ["给{a}发送报价单", "回访{a}", "准备{a}的合同", "安排拜访{a}", "跟进{a}的付款", "整理{a}的需求",
-               "邀请{a}参加展会", "确认{a}的交货日期"]
+TASK_TITLES = [
+    "给{a}发送报价单",
+    "回访{a}",
+    "准备{a}的合同",
+    "安排拜访{a}",
+    "跟进{a}的付款",
+    "整理{a}的需求",
+    "邀请{a}参加展会",
+    "确认{a}的交货日期",
+]
 
 
 def _task_state(rng: random.Random) -> str:
     return rng.choices(["done", "overdue", "today", "upcoming", "undated"], [35, 15, 12, 30, 8])[0]
 
 
-def make_task(rng: random.Random, *, plan, account: Account, contacts: list[Contact], owner_id: int,
-              assignee_id: int, activity: Activity | None = None, state: str | None = None) -> Task:
+def make_task(
+    rng: random.Random,
+    *,
+    plan,
+    account: Account,
+    contacts: list[Contact],
+    owner_id: int,
+    assignee_id: int,
+    activity: Activity | None = None,
+    state: str | None = None,
+) -> Task:
     now = plan.now
     state = state or _task_state(rng)
     local_today = timezone.localtime(now).date()
@@ -216,7 +367,9 @@ def make_task(rng: random.Random, *, plan, account: Account, contacts: list[Cont
     elif state == "overdue":
         due = now - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 12))
     elif state == "today":
-        due = timezone.make_aware(datetime.combine(local_today, time(rng.randint(9, 18), rng.choice([0, 30]))))
+        due = timezone.make_aware(
+            datetime.combine(local_today, time(rng.randint(9, 18), rng.choice([0, 30])))
+        )
     elif state == "upcoming":
         due = now + timedelta(days=rng.randint(1, 30), hours=rng.randint(0, 8))
     if due is not None and state != "done" and rng.random() < 0.5:
@@ -225,15 +378,28 @@ def make_task(rng: random.Random, *, plan, account: Account, contacts: list[Cont
     created = min(now, (due or now) - timedelta(days=rng.randint(1, 14)))
     created = max(created, account.created_at)
     return instance(
-        Task, title=rng.choice(TASK_TITLES).format(a=account.name[:60]),
+        Task,
+        title=rng.choice(TASK_TITLES).format(a=account.name[:60]),
         description=f"{rng.choice(NEXT_STEPS)}。" if rng.random() < 0.5 else "",
-        due_at=due, remind_at=remind, reminded_at=reminded, assignee_id=assignee_id, account=account,
-        contact=rng.choice(contacts) if contacts and rng.random() < 0.5 else None, activity=activity,
-        priority=rng.choices(Priority.values, [15, 55, 22, 8])[0], done=state == "done", done_at=done_at,
-        owner_id=owner_id, created_by_id=owner_id, created_at=created, updated_at=done_at or created)
+        due_at=due,
+        remind_at=remind,
+        reminded_at=reminded,
+        assignee_id=assignee_id,
+        account=account,
+        contact=rng.choice(contacts) if contacts and rng.random() < 0.5 else None,
+        activity=activity,
+        priority=rng.choices(Priority.values, [15, 55, 22, 8])[0],
+        done=state == "done",
+        done_at=done_at,
+        owner_id=owner_id,
+        created_by_id=owner_id,
+        created_at=created,
+        updated_at=done_at or created,
+    )
 
 
 # --- the story of a chunk ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Story:
@@ -247,7 +413,12 @@ class Story:
 
 
 LEVELS = list(RelationshipLevel.values)
-LEVEL_WEIGHTS = {"A": [5, 15, 30, 35, 15], "B": [20, 30, 30, 15, 5], "C": [40, 30, 20, 8, 2], "": [45, 30, 15, 8, 2]}
+LEVEL_WEIGHTS = {
+    "A": [5, 15, 30, 35, 15],
+    "B": [20, 30, 30, 15, 5],
+    "C": [40, 30, 20, 8, 2],
+    "": [45, 30, 15, 8, 2],
+}
 
 
 def activity_range(per_account: int) -> tuple[int, int]:
@@ -280,7 +451,13 @@ def _silence(rng: random.Random, threshold: int) -> tuple[str, float]:
     return "active", rng.random() * (threshold * 2 / 3 - 1)
 
 
-def add_story(rng: random.Random, plan, accounts: list[Account], contacts: list[Contact], account_contacts: list[list[Contact]]) -> Story:
+def add_story(
+    rng: random.Random,
+    plan,
+    accounts: list[Account],
+    contacts: list[Contact],
+    account_contacts: list[list[Contact]],
+) -> Story:
     story = Story()
     now = plan.now
     low, high = activity_range(plan.activities_per_account)
@@ -294,40 +471,64 @@ def add_story(rng: random.Random, plan, accounts: list[Account], contacts: list[
     cursor = 0
     for _ in range(groups):
         size = rng.randint(3, 5)
-        members = [accounts[i] for i in picked[cursor:cursor + size]]
+        members = [accounts[i] for i in picked[cursor : cursor + size]]
         cursor += size
         if len(members) < 2:
             break
         parent = members[0]
-        parent.relationship_level = RelationshipLevel.PARTNERSHIP if rng.random() < 0.3 else parent.relationship_level
+        parent.relationship_level = (
+            RelationshipLevel.PARTNERSHIP if rng.random() < 0.3 else parent.relationship_level
+        )
         for sub in members[1:]:
             story.parents.append((sub, parent))
     partner_set = set()
-    for i in picked[cursor:cursor + partners]:
+    for i in picked[cursor : cursor + partners]:
         partner = accounts[i]
         partner.partner_type = rng.choice(PartnerType.values)
         partner_set.add(i)
         for j in rng.sample(range(n), min(n, rng.randint(3, 8))):
             if j != i and j not in partner_set:
-                story.partner_links.append(PartnerLink(partner=partner, customer=accounts[j], note=rng.choice(
-                    ["区域代理", "负责华东地区分销", "二级经销商", "项目合作伙伴", ""]), created_at=partner.created_at,
-                    created_by_id=partner.owner_id))
+                story.partner_links.append(
+                    PartnerLink(
+                        partner=partner,
+                        customer=accounts[j],
+                        note=rng.choice(["区域代理", "负责华东地区分销", "二级经销商", "项目合作伙伴", ""]),
+                        created_at=partner.created_at,
+                        created_by_id=partner.owner_id,
+                    )
+                )
 
     for index, account in enumerate(accounts):
         own = account_contacts[index]
         account.custom_fields = _account_custom_fields(rng, account)
         for c in own:
             c.custom_fields = _contact_custom_fields(rng)
-            story.links.append(instance(ContactAccount, contact=c, account=account, is_primary=True, title=c.title,
-                                              role=rng.choice(ContactRole.values) if rng.random() < 0.7 else "",
-                                              created_at=c.created_at))
+            story.links.append(
+                instance(
+                    ContactAccount,
+                    contact=c,
+                    account=account,
+                    is_primary=True,
+                    title=c.title,
+                    role=rng.choice(ContactRole.values) if rng.random() < 0.7 else "",
+                    created_at=c.created_at,
+                )
+            )
         if rng.random() < 0.08 and n > 1:  # a contact who also works with another account of the chunk
             other = accounts[rng.randrange(n)]
             if other is not account and own:
                 c = rng.choice(own)
-                story.links.append(instance(ContactAccount, contact=c, account=other, is_primary=False,
-                                                  role=rng.choice(ContactRole.values), title=c.title,
-                                                  created_at=max(c.created_at, other.created_at)))
+                story.links.append(
+                    instance(
+                        ContactAccount,
+                        contact=c,
+                        account=other,
+                        is_primary=False,
+                        role=rng.choice(ContactRole.values),
+                        title=c.title,
+                        created_at=max(c.created_at, other.created_at),
+                    )
+                )
 
         threshold = plan.thresholds.get(account.tier, plan.thresholds[""])
         count = rng.randint(low, high) if high else 0
@@ -344,8 +545,15 @@ def add_story(rng: random.Random, plan, accounts: list[Account], contacts: list[
             for k, at in enumerate(times):
                 latest = k == len(times) - 1
                 owner = account.owner_id if rng.random() < 0.85 else rng.choice(plan.owner_ids)
-                activity, involved = make_activity(rng, account=account, contacts=own, at=at, owner_id=owner,
-                                                   next_contact=rng.random() < (0.6 if latest else 0.25), now=now)
+                activity, involved = make_activity(
+                    rng,
+                    account=account,
+                    contacts=own,
+                    at=at,
+                    owner_id=owner,
+                    next_contact=rng.random() < (0.6 if latest else 0.25),
+                    now=now,
+                )
                 story.activities.append(activity)
                 story.activity_contacts.extend(involved)
                 for link in involved:
@@ -357,42 +565,80 @@ def add_story(rng: random.Random, plan, accounts: list[Account], contacts: list[
             account.last_contact_at = last_activity.occurred_at
             account.last_followup_summary = last_activity.summary
             account.next_contact_at = last_activity.next_contact_at
-        account.updated_at = max(account.updated_at, account.created_at,
-                                 last_activity.created_at if last_activity else account.created_at)
+        account.updated_at = max(
+            account.updated_at,
+            account.created_at,
+            last_activity.created_at if last_activity else account.created_at,
+        )
         for c in own:
             c.created_at = account.created_at
             c.updated_at = max(c.updated_at, c.created_at)
-        account.health, account.health_since = health_for(account.last_contact_at or account.created_at, now, threshold)
+        account.health, account.health_since = health_for(
+            account.last_contact_at or account.created_at, now, threshold
+        )
         _lifecycle(rng, story, account, threshold, last_activity, now)
 
         for _ in range(rng.choices([0, 1, 2, 3], [30, 40, 20, 10])[0]):
             assignee = account.owner_id if rng.random() < 0.8 else rng.choice(managers)
-            story.tasks.append(make_task(rng, plan=plan, account=account, contacts=own, owner_id=account.owner_id,
-                                         assignee_id=assignee,
-                                         activity=last_activity if last_activity and rng.random() < 0.2 else None))
+            story.tasks.append(
+                make_task(
+                    rng,
+                    plan=plan,
+                    account=account,
+                    contacts=own,
+                    owner_id=account.owner_id,
+                    assignee_id=assignee,
+                    activity=last_activity if last_activity and rng.random() < 0.2 else None,
+                )
+            )
     return story
 
 
-def _lifecycle(rng, story: Story, account: Account, threshold: int, last: Activity | None, now: datetime) -> None:
+def _lifecycle(
+    rng, story: Story, account: Account, threshold: int, last: Activity | None, now: datetime
+) -> None:
     """Stage and level with their history, consistent with the follow-ups and the health."""
+
     def change(field_name, old, new, at, automatic=False, reason=""):
-        story.stage_changes.append(instance(StageChange, account=account, field=field_name, old=old, new=new, at=min(at, now),
-                                               actor_id=None if automatic else account.owner_id,
-                                               automatic=automatic, reason=reason))
+        story.stage_changes.append(
+            instance(
+                StageChange,
+                account=account,
+                field=field_name,
+                old=old,
+                new=new,
+                at=min(at, now),
+                actor_id=None if automatic else account.owner_id,
+                automatic=automatic,
+                reason=reason,
+            )
+        )
 
     level = rng.choices(LEVELS, LEVEL_WEIGHTS.get(account.tier, LEVEL_WEIGHTS[""]))[0]
     if account.relationship_level == RelationshipLevel.PARTNERSHIP:
         level = RelationshipLevel.PARTNERSHIP
     if level != RelationshipLevel.BASIC:
-        change(StageChange.Field.LEVEL, RelationshipLevel.BASIC, level,
-               account.created_at + (now - account.created_at) * rng.random())
+        change(
+            StageChange.Field.LEVEL,
+            RelationshipLevel.BASIC,
+            level,
+            account.created_at + (now - account.created_at) * rng.random(),
+        )
     account.relationship_level = level
 
     LC = StageChange.Field.LIFECYCLE
     if last is None or rng.random() < 0.1:  # never got going: still a prospect (or lost long ago)
-        stage = Lifecycle.LOST if account.health == Health.DORMANT and rng.random() < 0.3 else Lifecycle.PROSPECT
+        stage = (
+            Lifecycle.LOST if account.health == Health.DORMANT and rng.random() < 0.3 else Lifecycle.PROSPECT
+        )
         if stage == Lifecycle.LOST:
-            change(LC, Lifecycle.PROSPECT, Lifecycle.LOST, account.health_since or now, reason="客户已选择竞争对手")
+            change(
+                LC,
+                Lifecycle.PROSPECT,
+                Lifecycle.LOST,
+                account.health_since or now,
+                reason="客户已选择竞争对手",
+            )
         account.lifecycle_stage = stage
         return
     # by hand, in order, before the latest follow-up; the automatic moves come after it
@@ -404,10 +650,25 @@ def _lifecycle(rng, story: Story, account: Account, threshold: int, last: Activi
         became_active = became_new + (last.occurred_at - became_new) * rng.uniform(0.1, 0.8)
         change(LC, Lifecycle.NEW, Lifecycle.ACTIVE, became_active)
         stage = Lifecycle.ACTIVE
-        if account.health == Health.ACTIVE and rng.random() < 0.08:  # went dormant once, won back by a follow-up
-            change(LC, Lifecycle.ACTIVE, Lifecycle.DORMANT, last.occurred_at - (last.occurred_at - became_active) * 0.2,
-                   automatic=True, reason=REASON_DORMANT)
-            change(LC, Lifecycle.DORMANT, Lifecycle.WON_BACK, last.occurred_at, automatic=True, reason=REASON_FOLLOWUP)
+        if (
+            account.health == Health.ACTIVE and rng.random() < 0.08
+        ):  # went dormant once, won back by a follow-up
+            change(
+                LC,
+                Lifecycle.ACTIVE,
+                Lifecycle.DORMANT,
+                last.occurred_at - (last.occurred_at - became_active) * 0.2,
+                automatic=True,
+                reason=REASON_DORMANT,
+            )
+            change(
+                LC,
+                Lifecycle.DORMANT,
+                Lifecycle.WON_BACK,
+                last.occurred_at,
+                automatic=True,
+                reason=REASON_FOLLOWUP,
+            )
             stage = Lifecycle.WON_BACK
     if account.health in (Health.DRIFTING, Health.DORMANT):
         drifting_from = account.last_contact_at + timedelta(days=threshold * 2 / 3)

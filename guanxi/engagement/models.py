@@ -40,6 +40,7 @@ class Direction(models.TextChoices):
 
 class Activity(CustomerRecord):
     """A follow-up (跟进记录): one interaction with a customer, on any channel."""
+
     POLICY_OBJECT_TYPE = "activity"
     POLICY_VIA = ("account", "contacts", "lead")  # readable by whoever may read these (policies.access)
 
@@ -51,26 +52,53 @@ class Activity(CustomerRecord):
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=200, blank=True)
     next_contact_at = models.DateTimeField(_("next contact"), null=True, blank=True)
-    account = models.ForeignKey(Account, verbose_name=_("account"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="activities")
-    contacts = models.ManyToManyField(Contact, verbose_name=_("contacts"), through="ActivityContact",
-                                      related_name="activities", blank=True)
-    lead = models.ForeignKey("sales.Lead", verbose_name=_("lead"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="activities")
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    contacts = models.ManyToManyField(
+        Contact, verbose_name=_("contacts"), through="ActivityContact", related_name="activities", blank=True
+    )
+    lead = models.ForeignKey(
+        "sales.Lead",
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
 
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         indexes = [
-            models.Index(fields=["account", "-occurred_at", "-id"], condition=LIVE, name="activity_account_idx"),
-            models.Index(fields=["account", "kind", "-occurred_at", "-id"], condition=LIVE, name="activity_account_kind_idx"),
+            models.Index(
+                fields=["account", "-occurred_at", "-id"], condition=LIVE, name="activity_account_idx"
+            ),
+            models.Index(
+                fields=["account", "kind", "-occurred_at", "-id"],
+                condition=LIVE,
+                name="activity_account_kind_idx",
+            ),
             models.Index(fields=["owner", "-occurred_at", "-id"], condition=LIVE, name="activity_owner_idx"),
             models.Index(fields=["-occurred_at", "-id"], condition=LIVE, name="activity_occurred_idx"),
-            models.Index(fields=["owner", "next_contact_at"], condition=LIVE & Q(next_contact_at__isnull=False),
-                         name="activity_next_contact_idx"),
-            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="activity_bin_idx"),
-            models.Index(fields=["lead", "-occurred_at", "-id"], condition=LIVE & Q(lead__isnull=False),
-                         name="activity_lead_idx"),
+            models.Index(
+                fields=["owner", "next_contact_at"],
+                condition=LIVE & Q(next_contact_at__isnull=False),
+                name="activity_next_contact_idx",
+            ),
+            models.Index(
+                fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="activity_bin_idx"
+            ),
+            models.Index(
+                fields=["lead", "-occurred_at", "-id"],
+                condition=LIVE & Q(lead__isnull=False),
+                name="activity_lead_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,13 +113,18 @@ class Activity(CustomerRecord):
 
 class ActivityContact(models.Model):
     """The contacts involved in a follow-up; `occurred_at` copied so a contact's timeline is one index range."""
+
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="contact_links")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activity_links")
     occurred_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["activity", "contact"], name="activity_contact_unique")]
-        indexes = [models.Index(fields=["contact", "-occurred_at", "-activity"], name="activity_contact_time_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "contact"], name="activity_contact_unique")
+        ]
+        indexes = [
+            models.Index(fields=["contact", "-occurred_at", "-activity"], name="activity_contact_time_idx")
+        ]
 
 
 class Priority(models.TextChoices):
@@ -103,6 +136,7 @@ class Priority(models.TextChoices):
 
 class Task(CustomerRecord):
     """A to-do with a due time, assigned to a user, usually about a customer."""
+
     POLICY_OBJECT_TYPE = "task"
     POLICY_VIA = ("account", "contact", "lead")
     POLICY_ASSIGNEE = "assignee"  # the assignee sees the task and may update (complete) it
@@ -112,17 +146,44 @@ class Task(CustomerRecord):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT,
-                                 related_name="tasks")
-    account = models.ForeignKey(Account, verbose_name=_("account"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="tasks")
-    contact = models.ForeignKey(Contact, verbose_name=_("contact"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="tasks")
-    activity = models.ForeignKey(Activity, verbose_name=_("follow-up"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="tasks")
-    lead = models.ForeignKey("sales.Lead", verbose_name=_("lead"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="tasks")
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, related_name="tasks"
+    )
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("follow-up"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    lead = models.ForeignKey(
+        "sales.Lead",
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True, editable=False)
 
@@ -130,14 +191,23 @@ class Task(CustomerRecord):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         indexes = [
-            models.Index(fields=["assignee", "done", "due_at", "id"], condition=LIVE, name="task_assignee_due_idx"),
+            models.Index(
+                fields=["assignee", "done", "due_at", "id"], condition=LIVE, name="task_assignee_due_idx"
+            ),
             models.Index(fields=["account", "-created_at", "-id"], condition=LIVE, name="task_account_idx"),
             models.Index(fields=["contact", "-created_at", "-id"], condition=LIVE, name="task_contact_idx"),
             models.Index(fields=["owner", "-created_at", "-id"], condition=LIVE, name="task_owner_idx"),
-            models.Index(fields=["remind_at"], condition=LIVE & Q(done=False, reminded_at__isnull=True, remind_at__isnull=False),
-                         name="task_reminder_due_idx"),
+            models.Index(
+                fields=["remind_at"],
+                condition=LIVE & Q(done=False, reminded_at__isnull=True, remind_at__isnull=False),
+                name="task_reminder_due_idx",
+            ),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="task_bin_idx"),
-            models.Index(fields=["lead", "-created_at", "-id"], condition=LIVE & Q(lead__isnull=False), name="task_lead_idx"),
+            models.Index(
+                fields=["lead", "-created_at", "-id"],
+                condition=LIVE & Q(lead__isnull=False),
+                name="task_lead_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,6 +225,7 @@ def attachment_path(instance, filename: str) -> str:
 
 class Attachment(TimeStamped, SoftDeletable):
     """A file on an account, a contact or a follow-up (exactly one)."""
+
     POLICY_OBJECT_TYPE = "attachment"
 
     file = models.FileField(upload_to=attachment_path, max_length=200)
@@ -162,25 +233,55 @@ class Attachment(TimeStamped, SoftDeletable):
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
-                              related_name="+", editable=False)
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    activity = models.ForeignKey(
+        Activity, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        constraints = [models.CheckConstraint(
-            condition=(Q(account__isnull=False, contact__isnull=True, activity__isnull=True)
-                       | Q(account__isnull=True, contact__isnull=False, activity__isnull=True)
-                       | Q(account__isnull=True, contact__isnull=True, activity__isnull=False)),
-            name="attachment_one_parent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(account__isnull=False, contact__isnull=True, activity__isnull=True)
+                    | Q(account__isnull=True, contact__isnull=False, activity__isnull=True)
+                    | Q(account__isnull=True, contact__isnull=True, activity__isnull=False)
+                ),
+                name="attachment_one_parent",
+            )
+        ]
         indexes = [
-            models.Index(fields=["account", "-created_at", "-id"], condition=LIVE & Q(account__isnull=False), name="attachment_account_idx"),
-            models.Index(fields=["contact", "-created_at", "-id"], condition=LIVE & Q(contact__isnull=False), name="attachment_contact_idx"),
-            models.Index(fields=["activity", "-created_at"], condition=LIVE & Q(activity__isnull=False), name="attachment_activity_idx"),
-            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="attachment_bin_idx"),
+            models.Index(
+                fields=["account", "-created_at", "-id"],
+                condition=LIVE & Q(account__isnull=False),
+                name="attachment_account_idx",
+            ),
+            models.Index(
+                fields=["contact", "-created_at", "-id"],
+                condition=LIVE & Q(contact__isnull=False),
+                name="attachment_contact_idx",
+            ),
+            models.Index(
+                fields=["activity", "-created_at"],
+                condition=LIVE & Q(activity__isnull=False),
+                name="attachment_activity_idx",
+            ),
+            models.Index(
+                fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="attachment_bin_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -193,6 +294,7 @@ class Attachment(TimeStamped, SoftDeletable):
 
 class Notification(models.Model):
     """An in-app notification (the bell); some are also sent by email."""
+
     class Kind(models.TextChoices):
         REMINDER = "reminder", _("Reminder")
         TASK_ASSIGNED = "task_assigned", _("Task assigned")
@@ -215,8 +317,10 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="notification_user_idx"),
-                   models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_idx"),
+            models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -224,7 +328,10 @@ class Notification(models.Model):
 
 class CalendarFeed(models.Model):
     """A user's secret iCal feed URL. Only a hash is stored; revoking deletes the row."""
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(default=timezone.now)

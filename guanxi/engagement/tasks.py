@@ -32,7 +32,9 @@ def send_notification_email(notification_id: int) -> str:
     site = getattr(settings, "SITE_URL", "").rstrip("/")
     context = {"notification": row, "user": user, "task": task, "link": f"{site}{row.url}" if row.url else ""}
     with translation.override(user.language or settings.LANGUAGE_CODE), timezone.override(user_tz(user)):
-        subject = " ".join(render_to_string("engagement/todos/email/notification_subject.txt", context).split())
+        subject = " ".join(
+            render_to_string("engagement/todos/email/notification_subject.txt", context).split()
+        )
         body = render_to_string("engagement/todos/email/notification.txt", context)
     send_mail(subject, body, None, [user.email])
     Notification.objects.filter(pk=row.pk).update(emailed_at=timezone.now())

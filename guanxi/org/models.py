@@ -14,10 +14,22 @@ from django.utils.translation import gettext_lazy as _
 
 class Department(models.Model):
     name = models.CharField(_("name"), max_length=100)
-    parent = models.ForeignKey("self", verbose_name=_("parent department"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
-    manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("manager"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="managed_departments")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_departments",
+    )
     # Materialized path "/1/4/9/": a subtree is one indexed prefix query.
     path = models.CharField(max_length=255, db_index=True, editable=False, default="/")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -37,8 +49,14 @@ class Department(models.Model):
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
-    department = models.ForeignKey(Department, verbose_name=_("department"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="members")
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
     roles = models.ManyToManyField("Role", verbose_name=_("roles"), blank=True, related_name="users")
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
@@ -76,6 +94,7 @@ class Action(models.TextChoices):
 
 class ObjectType(models.TextChoices):
     """Every kind of record the access layer guards. Later issues add theirs here."""
+
     ACCOUNT = "account", _("account")
     CONTACT = "contact", _("contact")
     ACTIVITY = "activity", _("follow-up")
@@ -100,6 +119,7 @@ class Role(models.Model):
 
 class Grant(models.Model):
     """A role may perform `action` on `object_type` records within `scope`."""
+
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="grants")
     object_type = models.CharField(_("object"), max_length=40, choices=ObjectType.choices)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
@@ -116,19 +136,26 @@ class Grant(models.Model):
 
 class Collaborator(models.Model):
     """A record shared with a user who does not own it."""
+
     class Access(models.TextChoices):
         READ = "read", _("read-only")
         WRITE = "write", _("read-write")
 
     object_type = models.CharField(max_length=40, choices=ObjectType.choices)
     object_id = models.BigIntegerField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collaborations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collaborations"
+    )
     access = models.CharField(_("access"), max_length=10, choices=Access.choices, default=Access.READ)
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["object_type", "object_id", "user"], name="collaborator_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["object_type", "object_id", "user"], name="collaborator_unique")
+        ]
         indexes = [models.Index(fields=["user", "object_type", "access"], name="collab_user_idx")]
 
     def __str__(self) -> str:
@@ -137,6 +164,7 @@ class Collaborator(models.Model):
 
 class ApiToken(models.Model):
     """A bearer token for the API. Only a hash is stored; the token is shown once."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
     digest = models.CharField(max_length=64, unique=True)
@@ -160,5 +188,7 @@ class ApiToken(models.Model):
     def issue(cls, user, *, name: str = "", ttl_days: int | None = None) -> tuple[ApiToken, str]:
         token = "gx_" + secrets.token_urlsafe(32)
         expires = timezone.now() + timezone.timedelta(days=ttl_days) if ttl_days else None
-        obj = cls.objects.create(user=user, name=name, digest=cls.hash(token), prefix=token[:8], expires_at=expires)
+        obj = cls.objects.create(
+            user=user, name=name, digest=cls.hash(token), prefix=token[:8], expires_at=expires
+        )
         return obj, token

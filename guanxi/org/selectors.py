@@ -37,8 +37,9 @@ def tree_sorted(departments: Iterable[Department]) -> list[Department]:
 def department_tree() -> list[Department]:
     """All departments in tree order, with manager, the number of active members, and `indent`
     (one step per level below the first sub-level, for the list's indentation)."""
-    qs = (Department.objects.select_related("manager")
-          .annotate(member_count=Count("members", filter=Q(members__is_active=True))))
+    qs = Department.objects.select_related("manager").annotate(
+        member_count=Count("members", filter=Q(members__is_active=True))
+    )
     departments = tree_sorted(qs)
     for dept in departments:
         dept.indent = range(max(dept.depth - 1, 0))
@@ -57,20 +58,37 @@ def user_list() -> list[User]:
 def role_list() -> list[Role]:
     """Roles with their member count and `summary`: per object type, the actions grouped by scope,
     e.g. Account — all: read, update; self: create."""
-    roles = list(Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True)))
-                 .prefetch_related(Prefetch("grants", queryset=Grant.objects.order_by("object_type", "action")))
-                 .order_by("name"))
-    type_labels, action_labels, scope_labels = dict(ObjectType.choices), dict(Action.choices), dict(Scope.choices)
+    roles = list(
+        Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True)))
+        .prefetch_related(Prefetch("grants", queryset=Grant.objects.order_by("object_type", "action")))
+        .order_by("name")
+    )
+    type_labels, action_labels, scope_labels = (
+        dict(ObjectType.choices),
+        dict(Action.choices),
+        dict(Scope.choices),
+    )
     action_order = {a: i for i, a in enumerate(Action.values)}
     for role in roles:
         by_type: dict[str, dict[int, list[str]]] = {}
         for g in role.grants.all():
             by_type.setdefault(g.object_type, {}).setdefault(g.scope, []).append(g.action)
         role.summary = [
-            {"label": type_labels.get(ot, ot),
-             "scopes": [{"scope": sc, "label": scope_labels.get(sc, sc),
-                         "actions": [action_labels.get(a, a) for a in sorted(acts, key=lambda a: action_order.get(a, 99))]}
-                        for sc, acts in sorted(by_type[ot].items(), reverse=True)]}
-            for ot in ObjectType.values if ot in by_type
+            {
+                "label": type_labels.get(ot, ot),
+                "scopes": [
+                    {
+                        "scope": sc,
+                        "label": scope_labels.get(sc, sc),
+                        "actions": [
+                            action_labels.get(a, a)
+                            for a in sorted(acts, key=lambda a: action_order.get(a, 99))
+                        ],
+                    }
+                    for sc, acts in sorted(by_type[ot].items(), reverse=True)
+                ],
+            }
+            for ot in ObjectType.values
+            if ot in by_type
         ]
     return roles

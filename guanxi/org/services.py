@@ -67,7 +67,9 @@ def _known_time_zones() -> frozenset[str]:
     return frozenset(time_zones())
 
 
-def user_set_preferences(*, actor, user: User, language: str | None = None, time_zone: str | None = None) -> User:
+def user_set_preferences(
+    *, actor, user: User, language: str | None = None, time_zone: str | None = None
+) -> User:
     if actor.pk != user.pk:
         _require_admin(actor)
     fields, errors = [], {}
@@ -94,12 +96,14 @@ def user_set_preferences(*, actor, user: User, language: str | None = None, time
 def _move_subtree(dept: Department, old_path: str, new_path: str) -> None:
     """Rewrite the materialized paths of dept's descendants in one UPDATE."""
     Department.objects.filter(path__startswith=old_path).exclude(pk=dept.pk).update(
-        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)))
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+    )
 
 
 @transaction.atomic
-def department_save(*, actor, department: Department | None = None, name: str, parent: Department | None,
-                    manager: User | None) -> Department:
+def department_save(
+    *, actor, department: Department | None = None, name: str, parent: Department | None, manager: User | None
+) -> Department:
     """Create or edit a department; moving it (a new parent) moves its whole subtree."""
     _require_admin(actor)
     errors = {}
@@ -125,9 +129,15 @@ def department_save(*, actor, department: Department | None = None, name: str, p
         base = parent.path
         deepest = 0
         if dept.pk:
-            deepest = max((len(p) - len(old_path) for p in
-                           Department.objects.filter(path__startswith=old_path).values_list("path", flat=True)),
-                          default=0)
+            deepest = max(
+                (
+                    len(p) - len(old_path)
+                    for p in Department.objects.filter(path__startswith=old_path).values_list(
+                        "path", flat=True
+                    )
+                ),
+                default=0,
+            )
         if len(base) + len(str(dept.pk or 10**9)) + 1 + deepest > PATH_MAX_LENGTH:
             errors["parent"] = [_("The department tree would become too deep.")]
     if errors:
@@ -141,18 +151,32 @@ def department_save(*, actor, department: Department | None = None, name: str, p
         _move_subtree(dept, old_path, new_path)
     dept.path = new_path
     dept.save()
-    _audit(actor, "update" if before else "create", "department", dept,
-           _changes(before, {"name": dept.name, "parent": dept.parent, "manager": dept.manager}))
+    _audit(
+        actor,
+        "update" if before else "create",
+        "department",
+        dept,
+        _changes(before, {"name": dept.name, "parent": dept.parent, "manager": dept.manager}),
+    )
     return dept
 
 
 def _grant_codes(grants: dict[tuple[str, str], int]) -> list[str]:
-    return sorted(f"{ot}:{act}:{Scope(sc).name.lower()}" for (ot, act), sc in grants.items() if sc > Scope.NONE)
+    return sorted(
+        f"{ot}:{act}:{Scope(sc).name.lower()}" for (ot, act), sc in grants.items() if sc > Scope.NONE
+    )
 
 
 @transaction.atomic
-def role_save(*, actor, role: Role | None = None, name: str, code: str, description: str = "",
-              grants: dict[tuple[str, str], int]) -> Role:
+def role_save(
+    *,
+    actor,
+    role: Role | None = None,
+    name: str,
+    code: str,
+    description: str = "",
+    grants: dict[tuple[str, str], int],
+) -> Role:
     """grants: {(object_type, action): scope}; scope NONE removes the grant."""
     _require_admin(actor)
     errors = {}
@@ -163,7 +187,12 @@ def role_save(*, actor, role: Role | None = None, name: str, code: str, descript
         errors["name"] = [_("Enter a name of 1 to 100 characters.")]
     elif Role.objects.filter(name=name).exclude(pk=role.pk if role else None).exists():
         errors["name"] = [_("Another role has this name.")]
-    if not code or len(code) > 50 or not code.isascii() or not code.replace("-", "").replace("_", "").isalnum():
+    if (
+        not code
+        or len(code) > 50
+        or not code.isascii()
+        or not code.replace("-", "").replace("_", "").isalnum()
+    ):
         errors["code"] = [_("Use 1 to 50 letters, digits, - and _ only.")]
     elif Role.objects.filter(code=code).exclude(pk=role.pk if role else None).exists():
         errors["code"] = [_("Another role has this code.")]
@@ -178,22 +207,48 @@ def role_save(*, actor, role: Role | None = None, name: str, code: str, descript
     role = role or Role()
     before = {}
     if role.pk:
-        before = {"name": role.name, "code": role.code, "description": role.description,
-                  "grants": _grant_codes({(g.object_type, g.action): g.scope for g in role.grants.all()})}
+        before = {
+            "name": role.name,
+            "code": role.code,
+            "description": role.description,
+            "grants": _grant_codes({(g.object_type, g.action): g.scope for g in role.grants.all()}),
+        }
     role.name, role.code, role.description = name, code, description
     role.save()
     Grant.objects.filter(role=role).delete()
-    Grant.objects.bulk_create([Grant(role=role, object_type=ot, action=act, scope=sc)
-                               for (ot, act), sc in grants.items() if sc > Scope.NONE])
-    _audit(actor, "update" if before else "create", "role", role,
-           _changes(before, {"name": name, "code": code, "description": description, "grants": _grant_codes(grants)}))
+    Grant.objects.bulk_create(
+        [
+            Grant(role=role, object_type=ot, action=act, scope=sc)
+            for (ot, act), sc in grants.items()
+            if sc > Scope.NONE
+        ]
+    )
+    _audit(
+        actor,
+        "update" if before else "create",
+        "role",
+        role,
+        _changes(
+            before, {"name": name, "code": code, "description": description, "grants": _grant_codes(grants)}
+        ),
+    )
     return role
 
 
 @transaction.atomic
-def user_save(*, actor, user: User | None = None, username: str, display_name: str = "", email: str = "",
-              department: Department | None = None, roles=(), is_active: bool = True, is_superuser: bool = False,
-              password: str | None = None) -> User:
+def user_save(
+    *,
+    actor,
+    user: User | None = None,
+    username: str,
+    display_name: str = "",
+    email: str = "",
+    department: Department | None = None,
+    roles=(),
+    is_active: bool = True,
+    is_superuser: bool = False,
+    password: str | None = None,
+) -> User:
     _require_admin(actor)
     errors = {}
     username = User.normalize_username((username or "").strip())
@@ -214,7 +269,9 @@ def user_save(*, actor, user: User | None = None, username: str, display_name: s
         if not is_superuser:
             errors["is_superuser"] = [_("You cannot remove your own administrator rights.")]
     if password:
-        candidate = User(username=username, email=email if "email" not in errors else "", display_name=display_name)
+        candidate = User(
+            username=username, email=email if "email" not in errors else "", display_name=display_name
+        )
         try:
             password_validation.validate_password(password, candidate)
         except ValidationError as exc:
@@ -283,4 +340,9 @@ def collaborator_set(*, actor, obj, user: User, access: str | None) -> None:
         Collaborator.objects.filter(**key).delete()
     else:
         Collaborator.objects.update_or_create(**key, defaults={"access": access, "created_by": actor})
-    audit.record(actor=actor, verb="share", obj=obj, changes={"collaborator": (None, f"{user.username}:{access or '-'}")})
+    audit.record(
+        actor=actor,
+        verb="share",
+        obj=obj,
+        changes={"collaborator": (None, f"{user.username}:{access or '-'}")},
+    )

@@ -24,22 +24,39 @@ def _admin_only(request):
 @login_required
 def profile(request):
     user = request.user
-    form = ProfileForm(request.POST or None, initial={"language": user.language or request.LANGUAGE_CODE,
-                                                     "time_zone": user.time_zone or settings.TIME_ZONE})
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "language": user.language or request.LANGUAGE_CODE,
+            "time_zone": user.time_zone or settings.TIME_ZONE,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_set_preferences(actor=user, user=user, language=form.cleaned_data["language"],
-                                          time_zone=form.cleaned_data["time_zone"])
+            services.user_set_preferences(
+                actor=user,
+                user=user,
+                language=form.cleaned_data["language"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
         except ApplicationError as exc:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("Preferences saved."))
             response = redirect("profile")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=settings.LANGUAGE_COOKIE_AGE,
-                                samesite="Lax", secure=settings.LANGUAGE_COOKIE_SECURE)
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
             return response
-    return render(request, "org/profile.html", {"form": form, "logins": logins_for(user),
-                                                "time_zones": selectors.time_zones()})
+    return render(
+        request,
+        "org/profile.html",
+        {"form": form, "logins": logins_for(user), "time_zones": selectors.time_zones()},
+    )
 
 
 @login_required
@@ -55,14 +72,19 @@ def api_tokens(request):
         form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
-                _row, new_token = services.api_token_create(actor=request.user, name=form.cleaned_data["name"])
+                _row, new_token = services.api_token_create(
+                    actor=request.user, name=form.cleaned_data["name"]
+                )
             except ApplicationError as exc:
                 errors_to_form(form, exc)
             else:
                 form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "org/api_tokens.html", {"tokens": tokens, "new_token": new_token, "form": form,
-                                                   "ttl_days": settings.API_TOKEN_TTL_DAYS})
+    return render(
+        request,
+        "org/api_tokens.html",
+        {"tokens": tokens, "new_token": new_token, "form": form, "ttl_days": settings.API_TOKEN_TTL_DAYS},
+    )
 
 
 @login_required
@@ -77,16 +99,31 @@ def user_edit(request, pk=None):
     user = get_object_or_404(User, pk=pk) if pk else None
     initial = {}
     if user:
-        initial = {"username": user.username, "display_name": user.display_name, "email": user.email,
-                   "department": user.department, "roles": list(user.roles.all()), "is_active": user.is_active,
-                   "is_superuser": user.is_superuser}
+        initial = {
+            "username": user.username,
+            "display_name": user.display_name,
+            "email": user.email,
+            "department": user.department,
+            "roles": list(user.roles.all()),
+            "is_active": user.is_active,
+            "is_superuser": user.is_superuser,
+        }
     form = UserForm(request.POST or None, initial=initial, new=user is None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.user_save(actor=request.user, user=user, username=d["username"], display_name=d["display_name"],
-                               email=d["email"], department=d["department"], roles=d["roles"],
-                               is_active=d["is_active"], is_superuser=d["is_superuser"], password=d["password"] or None)
+            services.user_save(
+                actor=request.user,
+                user=user,
+                username=d["username"],
+                display_name=d["display_name"],
+                email=d["email"],
+                department=d["department"],
+                roles=d["roles"],
+                is_active=d["is_active"],
+                is_superuser=d["is_superuser"],
+                password=d["password"] or None,
+            )
         except ApplicationError as exc:
             errors_to_form(form, exc)
         else:
@@ -110,8 +147,9 @@ def department_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.department_save(actor=request.user, department=dept, name=d["name"], parent=d["parent"],
-                                     manager=d["manager"])
+            services.department_save(
+                actor=request.user, department=dept, name=d["name"], parent=d["parent"], manager=d["manager"]
+            )
         except ApplicationError as exc:
             errors_to_form(form, exc)
         else:
@@ -141,18 +179,33 @@ def role_edit(request, pk=None):
                 raw = request.POST.get(f"grant:{ot}:{act}", "0")
                 grants[(ot, act)] = int(raw) if raw.isdigit() else -1
         try:
-            services.role_save(actor=request.user, role=role, name=form.cleaned_data["name"],
-                               code=form.cleaned_data["code"], description=form.cleaned_data["description"],
-                               grants=grants)
+            services.role_save(
+                actor=request.user,
+                role=role,
+                name=form.cleaned_data["name"],
+                code=form.cleaned_data["code"],
+                description=form.cleaned_data["description"],
+                grants=grants,
+            )
         except ApplicationError as exc:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("Role saved."))
             return redirect("org_role_list")
         current = {k: v for k, v in grants.items() if v >= 0}
-    matrix = [{"object_type": ot, "label": label,
-               "cells": [{"action": act, "action_label": alabel, "value": current.get((ot, act), 0)}
-                         for act, alabel in Action.choices]}
-              for ot, label in ObjectType.choices]
-    return render(request, "org/role_form.html", {"form": form, "edited": role, "matrix": matrix,
-                                                  "actions": Action.choices, "scopes": Scope.choices})
+    matrix = [
+        {
+            "object_type": ot,
+            "label": label,
+            "cells": [
+                {"action": act, "action_label": alabel, "value": current.get((ot, act), 0)}
+                for act, alabel in Action.choices
+            ],
+        }
+        for ot, label in ObjectType.choices
+    ]
+    return render(
+        request,
+        "org/role_form.html",
+        {"form": form, "edited": role, "matrix": matrix, "actions": Action.choices, "scopes": Scope.choices},
+    )

@@ -57,9 +57,18 @@ def _load_grants_and_shares(actor, cache: dict) -> None:
     """The actor's grants and the kinds of records shared with them, in ONE query (a UNION ALL):
     nearly every request asks for both, once each, cached on the actor for the request."""
     grants_q = Grant.objects.filter(role__users=actor).values_list(
-        "object_type", "action", "scope", Value(True, output_field=BooleanField()))
-    shares_q = Collaborator.objects.filter(user=actor).values_list(
-        "object_type", "access", Value(0, output_field=IntegerField()), Value(False, output_field=BooleanField())).distinct()
+        "object_type", "action", "scope", Value(True, output_field=BooleanField())
+    )
+    shares_q = (
+        Collaborator.objects.filter(user=actor)
+        .values_list(
+            "object_type",
+            "access",
+            Value(0, output_field=IntegerField()),
+            Value(False, output_field=BooleanField()),
+        )
+        .distinct()
+    )
     grants: dict[tuple[str, str], int] = {}
     kinds: set[tuple[str, str]] = set()
     for ot, act, sc, is_grant in grants_q.union(shares_q, all=True):
@@ -112,14 +121,20 @@ def shared_ids_query(actor, object_type: str, action: str):
     else:
         return None
     cache = _cache(actor)
-    if "share_kinds" not in cache:  # read with the grants (one query per request), unless they were not needed
+    if (
+        "share_kinds" not in cache
+    ):  # read with the grants (one query per request), unless they were not needed
         if actor.is_authenticated and actor.is_active and not actor.is_superuser and "grants" not in cache:
             _load_grants_and_shares(actor, cache)
         else:
-            cache["share_kinds"] = set(Collaborator.objects.filter(user=actor).values_list("object_type", "access").distinct())
+            cache["share_kinds"] = set(
+                Collaborator.objects.filter(user=actor).values_list("object_type", "access").distinct()
+            )
     if not any((object_type, a) in cache["share_kinds"] for a in accesses):
         return None
-    return Collaborator.objects.filter(user=actor, object_type=object_type, access__in=accesses).values("object_id")
+    return Collaborator.objects.filter(user=actor, object_type=object_type, access__in=accesses).values(
+        "object_id"
+    )
 
 
 def _via_condition(actor, model: type[Model], action: str) -> Q | None:
@@ -137,7 +152,11 @@ def _via_condition(actor, model: type[Model], action: str) -> Q | None:
             if visible.query.is_empty():
                 continue
             if field.many_to_many:  # a subquery, so that a record linked twice is not listed twice
-                part = Q(pk__in=model._base_manager.filter(**{f"{field_name}__in": visible.values("pk")}).values("pk"))
+                part = Q(
+                    pk__in=model._base_manager.filter(**{f"{field_name}__in": visible.values("pk")}).values(
+                        "pk"
+                    )
+                )
             else:
                 part = Q(**{f"{field_name}__in": visible.values("pk")})
             condition = part if condition is None else condition | part
@@ -148,8 +167,14 @@ def _via_condition(actor, model: type[Model], action: str) -> Q | None:
     return condition
 
 
-def scope(actor, model: type[Model], action: str = Action.READ, *, deleted: bool = False,
-          base: QuerySet | None = None) -> QuerySet:
+def scope(
+    actor,
+    model: type[Model],
+    action: str = Action.READ,
+    *,
+    deleted: bool = False,
+    base: QuerySet | None = None,
+) -> QuerySet:
     """Records of `model` the actor may `action`: the one entry point for every read."""
     qs = base if base is not None else model._base_manager.all()
     qs = qs.filter(deleted_at__isnull=not deleted)
@@ -202,8 +227,15 @@ def can(actor, action: str, obj: Model) -> bool:
     return shared is not None and shared.filter(object_id=obj.pk).exists()
 
 
-def get(actor, model: type[Model], pk, action: str = Action.READ, *, deleted: bool = False,
-        base: QuerySet | None = None):
+def get(
+    actor,
+    model: type[Model],
+    pk,
+    action: str = Action.READ,
+    *,
+    deleted: bool = False,
+    base: QuerySet | None = None,
+):
     """One visible record (the actor may read it), after checking `action` on it."""
     try:
         pk = int(pk)

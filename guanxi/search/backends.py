@@ -39,6 +39,7 @@ class _TokensMatch(Func):
     ts_match_vq(…), which PostgreSQL never answers from an index: for checking given rows one
     at a time (see selectors.py), where a plan through the index would be the slow one.
     """
+
     output_field = BooleanField()
 
     def __init__(self, *expressions, indexed: bool = True, **extra):

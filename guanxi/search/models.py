@@ -11,6 +11,7 @@ class SearchDocument(models.Model):
     through triggers (migration 0002). Neither database's own tokenizer segments Chinese, so
     we hand them ready-made tokens.
     """
+
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField()
     owner_id = models.BigIntegerField(null=True)

@@ -67,7 +67,7 @@ def matching(object_type: str, q: str):
         documents = SearchDocument.objects.filter(match_filter(from_index), object_type=object_type)
         if from_index != terms:
             documents = documents.filter(match_filter(terms, indexed=False))
-        ids = list(documents.values_list("object_id", flat=True)[:NARROW + 1])
+        ids = list(documents.values_list("object_id", flat=True)[: NARROW + 1])
         if len(ids) <= NARROW:
             return _IdIn(ids)
     own_document = SearchDocument.objects.filter(object_type=object_type, object_id=OuterRef("pk"))
@@ -77,6 +77,7 @@ def matching(object_type: str, q: str):
 class _IdIn(Func):
     """pk = ANY(%s): thousands of ids as one array parameter, where pk__in=[…] would make
     (and PostgreSQL parse) one parameter per id."""
+
     output_field = BooleanField()
 
     def __init__(self, ids: list[int]):
@@ -94,12 +95,17 @@ def _sample(object_type: str, terms: list[QueryTerm]) -> tuple[int, list[QueryTe
     terms to ask the index for: all exact terms and, of the prefix terms, the one matching
     the fewest documents of the sample."""
     sample = SearchDocument.objects.filter(
-        pk__in=SearchDocument.objects.filter(object_type=object_type).values("pk")[:SAMPLE])
+        pk__in=SearchDocument.objects.filter(object_type=object_type).values("pk")[:SAMPLE]
+    )
     prefixes = [t for t in terms if any(is_prefix for _token, is_prefix in t.alternatives)]
     counts = {"all": Count("pk", filter=match_filter(terms, indexed=False))}
     if len(prefixes) > 1:
-        counts.update({f"prefix{i}": Count("pk", filter=match_filter([t], indexed=False))
-                       for i, t in enumerate(prefixes)})
+        counts.update(
+            {
+                f"prefix{i}": Count("pk", filter=match_filter([t], indexed=False))
+                for i, t in enumerate(prefixes)
+            }
+        )
     counts = sample.aggregate(**counts)
     if len(prefixes) > 1:
         rarest = min(range(len(prefixes)), key=lambda i: counts[f"prefix{i}"])

@@ -12,8 +12,13 @@ from .tokenizers import document
 
 def index(obj) -> None:
     SearchDocument.objects.update_or_create(
-        object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk,
-        defaults={"tokens": document(obj.search_terms()), "owner_id": obj.owner_id, "updated_at": timezone.now()},
+        object_type=obj.POLICY_OBJECT_TYPE,
+        object_id=obj.pk,
+        defaults={
+            "tokens": document(obj.search_terms()),
+            "owner_id": obj.owner_id,
+            "updated_at": timezone.now(),
+        },
     )
 
 
@@ -33,8 +38,13 @@ def set_owner(object_type: str, ids: Iterable[int], owner_id: int) -> None:
 
 def document_for(obj, *, now=None) -> SearchDocument:
     """The (unsaved) index entry of a record that already has its primary key."""
-    return SearchDocument(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk, owner_id=obj.owner_id,
-                          tokens=document(obj.search_terms()), updated_at=now or timezone.now())
+    return SearchDocument(
+        object_type=obj.POLICY_OBJECT_TYPE,
+        object_id=obj.pk,
+        owner_id=obj.owner_id,
+        tokens=document(obj.search_terms()),
+        updated_at=now or timezone.now(),
+    )
 
 
 def bulk_index(objs: Iterable, *, batch_size: int = 2000) -> None:

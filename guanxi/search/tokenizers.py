@@ -51,7 +51,9 @@ def _pinyin(run: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=100_000)
 def _word_pinyin(word: str) -> tuple[str, ...]:
-    return tuple(s for s in lazy_pinyin(word, style=Style.NORMAL, errors="ignore", v_to_u=False) if s.isascii())
+    return tuple(
+        s for s in lazy_pinyin(word, style=Style.NORMAL, errors="ignore", v_to_u=False) if s.isascii()
+    )
 
 
 @lru_cache(maxsize=200_000)
@@ -59,7 +61,7 @@ def _cjk_tokens(run: str) -> frozenset[str]:
     """The tokens of a run of Chinese characters. Cached: names share their runs (family
     names, given names, company names), and the pinyin is the slow part of indexing."""
     out = set(run)
-    out.update(run[i:i + 2] for i in range(len(run) - 1))
+    out.update(run[i : i + 2] for i in range(len(run) - 1))
     syllables = [s.replace("ü", "v") for s in _pinyin(run)]
     for i in range(len(syllables)):
         out.add("".join(syllables[i:])[:MAX_TOKEN])
@@ -106,6 +108,7 @@ def email_tokens(email: str, out: set[str] | None = None) -> set[str]:
 @dataclass
 class Terms:
     """What a record contributes to the index. Models return one from search_terms()."""
+
     text: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)  # E.164
     emails: list[str] = field(default_factory=list)
@@ -153,7 +156,7 @@ def parse_query(q: str) -> list[QueryTerm]:
             if len(run) == 1:
                 terms.append(QueryTerm([(run, False)]))
             else:
-                terms.extend(QueryTerm([(run[i:i + 2], False)]) for i in range(len(run) - 1))
+                terms.extend(QueryTerm([(run[i : i + 2], False)]) for i in range(len(run) - 1))
         elif run.isdigit() and len(run) >= 3:
             terms.append(QueryTerm([(run[:MAX_TOKEN], True), ("r" + run[::-1][: MAX_TOKEN - 1], True)]))
         else:

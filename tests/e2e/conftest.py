@@ -25,8 +25,13 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 PASSWORD = "guanxi-demo"
 DESKTOP = {"width": 1280, "height": 800}
@@ -48,9 +53,20 @@ def _get(url: str, timeout: float = 2.0) -> int:
 def server(tmp_path_factory) -> str:
     """Migrate a fresh SQLite database, load the demo data, serve it; yield the base URL."""
     var = tmp_path_factory.mktemp("guanxi-e2e-var")
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SECRET_KEY_FILE"}}
-    env.update(GUANXI_VAR_DIR=str(var), DEBUG="false", HTTPS="false", EMBEDDED_SCHEDULER="false",
-               LANGUAGE_CODE="zh-hans", TIME_ZONE="Asia/Shanghai", PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SECRET_KEY_FILE"}
+    }
+    env.update(
+        GUANXI_VAR_DIR=str(var),
+        DEBUG="false",
+        HTTPS="false",
+        EMBEDDED_SCHEDULER="false",
+        LANGUAGE_CODE="zh-hans",
+        TIME_ZONE="Asia/Shanghai",
+        PYTHONUNBUFFERED="1",
+    )
     cli = [sys.executable, "-m", "guanxi.cli"]
     log = (var / "server.log").open("w")
     for cmd in (["migrate", "--noinput"], ["demo-data"]):
@@ -59,8 +75,13 @@ def server(tmp_path_factory) -> str:
     proc = port = None
     for _attempt in range(3):  # the free port may be taken between finding and binding it
         port = _free_port()
-        proc = subprocess.Popen([*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
-                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and proc.poll() is None:
             with contextlib.suppress(OSError):
@@ -91,7 +112,9 @@ def server(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh (Debian's chromium + fonts-noto-cjk)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: run scripts/ensure_chromium.sh (Debian's chromium + fonts-noto-cjk)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -109,7 +132,9 @@ class BrowserLog:
     checked: bool = False
 
     def on_console(self, msg) -> None:
-        if msg.type in ("error", "warning") and (msg.type == "error" or "Content Security Policy" in msg.text):
+        if msg.type in ("error", "warning") and (
+            msg.type == "error" or "Content Security Policy" in msg.text
+        ):
             self.problems.append(f"console.{msg.type}: {msg.text} @ {msg.location.get('url', '')}")
 
     def on_page_error(self, exc) -> None:
@@ -171,8 +196,9 @@ def open_session(server, browser):
     contexts, logs = [], []
 
     def make(*, viewport=DESKTOP, language: str | None = "zh-hans", **kwargs) -> Session:
-        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      device_scale_factor=1, **kwargs)
+        context = browser.new_context(
+            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", device_scale_factor=1, **kwargs
+        )
         context.set_default_timeout(10_000)
         if language:
             context.add_cookies([{"name": "guanxi_language", "value": language, "url": server}])

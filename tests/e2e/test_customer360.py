@@ -38,8 +38,10 @@ def test_log_a_follow_up_on_a_phone_in_three_taps(open_session):
     expect(form).to_be_visible()
     expect(form.get_by_test_id("kind-call")).to_be_checked()
     # the off-canvas slides in: measure it once Bootstrap's transition is over
-    page.wait_for_function("() => { const el = document.querySelector('#gx-log-followup');"
-                           " return el && el.classList.contains('show') && !el.classList.contains('showing'); }")
+    page.wait_for_function(
+        "() => { const el = document.querySelector('#gx-log-followup');"
+        " return el && el.classList.contains('show') && !el.classList.contains('showing'); }"
+    )
     box = page.locator("#gx-log-followup").bounding_box()
     assert box["x"] >= -0.5 and box["x"] + box["width"] <= PHONE_390["width"] + 0.5, box
     form.locator("[name=subject]").fill("电话回访：确认报价")  # typing, focused on open
@@ -70,7 +72,9 @@ def test_customer_360_on_desktop(open_session):
     expect(entries.first).to_be_visible()
     expect(page.get_by_test_id("fact-last-contact")).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # the whole page: key facts, timeline, side panels
-    page.screenshot(path=str(SCREENSHOTS / "customer-360.png"), full_page=True, animations="disabled", caret="hide")
+    page.screenshot(
+        path=str(SCREENSHOTS / "customer-360.png"), full_page=True, animations="disabled", caret="hide"
+    )
 
     before = entries.count()
     if page.get_by_test_id("timeline-more").count():

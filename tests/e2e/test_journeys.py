@@ -34,11 +34,20 @@ def _top_bar_fits(page) -> None:
     """The top bar stays one row: its controls lie inside it and do not overlap one another."""
     bar = page.locator("header.gx-topbar").bounding_box()
     boxes = {}
-    for sel in ("button[aria-controls=gx-sidebar]", "a.gx-brand", "#gx-search", "[data-testid=lang-menu]",
-                "[data-testid=user-menu]"):
+    for sel in (
+        "button[aria-controls=gx-sidebar]",
+        "a.gx-brand",
+        "#gx-search",
+        "[data-testid=lang-menu]",
+        "[data-testid=user-menu]",
+    ):
         box = page.locator(f"header.gx-topbar {sel}").bounding_box()
         assert box and box["width"] > 0, sel
-        assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"] + 0.5, (sel, box, bar)
+        assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"] + 0.5, (
+            sel,
+            box,
+            bar,
+        )
         assert box["x"] + box["width"] <= PHONE["width"] + 0.5, (sel, box)
         boxes[sel] = box
     logo = page.locator("header.gx-topbar .gx-logo").bounding_box()
@@ -51,7 +60,9 @@ def _top_bar_fits(page) -> None:
 def _table_fits(page) -> None:
     """At 1280 px the default list columns fit without a horizontal scroll bar."""
     scroll, client = page.locator(".gx-table-wrap").evaluate("el => [el.scrollWidth, el.clientWidth]")
-    assert scroll <= client + 1, f"the table on {page.url} needs a horizontal scroll bar ({scroll} > {client})"
+    assert scroll <= client + 1, (
+        f"the table on {page.url} needs a horizontal scroll bar ({scroll} > {client})"
+    )
 
 
 def test_rep_creates_account_finds_it_by_pinyin_initials_and_switches_to_english(open_session):

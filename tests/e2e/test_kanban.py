@@ -23,8 +23,12 @@ def _api(base: str, path: str, token: str | None = None, data=None):
     headers = {"Content-Type": "application/json", "Accept-Language": "en"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(base + path, data=json.dumps(data).encode() if data is not None else None,
-                                 headers=headers, method="POST" if data is not None else "GET")
+    req = urllib.request.Request(
+        base + path,
+        data=json.dumps(data).encode() if data is not None else None,
+        headers=headers,
+        method="POST" if data is not None else "GET",
+    )
     with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 (our own local server)
         return json.loads(r.read())
 
@@ -38,9 +42,19 @@ def _make_deals(base: str, names: list[str]) -> dict:
     stages = sorted(pipeline["stages"], key=lambda s: s["order"])
     first = next(s for s in stages if s["type"] == "open")
     for i, name in enumerate(names):
-        _api(base, "/api/v1/opportunities", token, {
-            "name": name, "account": account["id"], "amount": str(10000 * (i + 1)), "pipeline": pipeline["id"],
-            "stage": first["id"], "expected_close": "2030-06-30"})
+        _api(
+            base,
+            "/api/v1/opportunities",
+            token,
+            {
+                "name": name,
+                "account": account["id"],
+                "amount": str(10000 * (i + 1)),
+                "pipeline": pipeline["id"],
+                "stage": first["id"],
+                "expected_close": "2030-06-30",
+            },
+        )
     return {"pipeline": pipeline, "stages": stages, "first": first}
 
 
@@ -103,7 +117,9 @@ def test_drag_cards_on_the_board(open_session, server):
     card_b.get_by_test_id("card-move-menu").click()
     card_b.get_by_test_id(f"move-to-{last}").click()
     expect(_column(page, last).get_by_test_id("board-card").filter(has_text=names[1])).to_have_count(1)
-    expect(_column(page, last).get_by_test_id("board-card").filter(has_text=names[1])).not_to_have_class(re.compile(r"is-saving"))
+    expect(_column(page, last).get_by_test_id("board-card").filter(has_text=names[1])).not_to_have_class(
+        re.compile(r"is-saving")
+    )
 
     # to a lost stage: the dialog asks why; an empty reason is refused, cancelling snaps back
     card_b = _column(page, last).get_by_test_id("board-card").filter(has_text=names[1])
@@ -168,5 +184,7 @@ def test_quick_edit_from_the_board(open_session, server):
     form.locator("[name=next_step]").fill("安排演示")
     form.get_by_test_id("quick-edit-save").click()
     expect(page.get_by_test_id("quick-edit-saved")).to_be_visible()
-    expect(page.get_by_test_id("board-card").filter(has_text=name).get_by_test_id("card-amount")).to_contain_text("77,777")
+    expect(
+        page.get_by_test_id("board-card").filter(has_text=name).get_by_test_id("card-amount")
+    ).to_contain_text("77,777")
     s.log.assert_clean()

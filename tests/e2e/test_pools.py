@@ -20,9 +20,16 @@ PHONE_390 = {"width": 390, "height": 844}
 
 def _call(base: str, method: str, path: str, body=None, token: str | None = None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", "Accept-Language": "en",
-                                              **({"Authorization": f"Bearer {token}"} if token else {})})
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method=method,
+        headers={
+            "Content-Type": "application/json",
+            "Accept-Language": "en",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
     with urllib.request.urlopen(request, timeout=20) as response:
         return json.loads(response.read() or b"null")
 
@@ -34,14 +41,33 @@ def _token(base: str, username: str) -> str:
 @pytest.fixture(scope="module")
 def pooled(server):
     admin, rep3 = _token(server, "admin"), _token(server, "rep3")
-    pool = _call(server, "POST", "/api/v1/pools", {
-        "name": "浏览器测试公海", "kind": "customer", "members": ["rep1", "rep2", "rep3"], "admins": ["manager1"],
-        "daily_claim_limit": 5, "ownership_cap": 500, "mask_contact_info": True,
-        "rules": [{"kind": "no_followup", "days": 30, "tier": None}]}, admin)
-    accounts = [a for a in _call(server, "GET", "/api/v1/accounts?limit=50", token=rep3)["items"] if a["phone"]][:2]
+    pool = _call(
+        server,
+        "POST",
+        "/api/v1/pools",
+        {
+            "name": "浏览器测试公海",
+            "kind": "customer",
+            "members": ["rep1", "rep2", "rep3"],
+            "admins": ["manager1"],
+            "daily_claim_limit": 5,
+            "ownership_cap": 500,
+            "mask_contact_info": True,
+            "rules": [{"kind": "no_followup", "days": 30, "tier": None}],
+        },
+        admin,
+    )
+    accounts = [
+        a for a in _call(server, "GET", "/api/v1/accounts?limit=50", token=rep3)["items"] if a["phone"]
+    ][:2]
     assert accounts, "the demo data gives rep3 accounts with phones"
-    _call(server, "POST", f"/api/v1/pools/{pool['id']}/return",
-          {"ids": [a["id"] for a in accounts], "reason": "浏览器测试：客户暂无需求"}, rep3)
+    _call(
+        server,
+        "POST",
+        f"/api/v1/pools/{pool['id']}/return",
+        {"ids": [a["id"] for a in accounts], "reason": "浏览器测试：客户暂无需求"},
+        rep3,
+    )
     return {"pool": pool["id"], "accounts": accounts}
 
 

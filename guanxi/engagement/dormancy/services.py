@@ -72,14 +72,21 @@ def conditions(*, at: dt.datetime, settings: CustomerSettings) -> Conditions:
     to_drifting = drifting & ~Q(health=Health.DRIFTING)
     to_dormant = dormant & ~Q(health=Health.DORMANT)
     changed = to_drifting | to_dormant | (active & ~Q(health=Health.ACTIVE))
-    return Conditions(dormant=dormant, drifting=drifting, active=active, changed=changed,
-                      to_drifting=to_drifting, to_dormant=to_dormant)
+    return Conditions(
+        dormant=dormant,
+        drifting=drifting,
+        active=active,
+        changed=changed,
+        to_drifting=to_drifting,
+        to_dormant=to_dormant,
+    )
 
 
 def _stage_moves(c: Conditions) -> Q:
     """Rows whose lifecycle stage the job moves (decided before the health is updated)."""
-    return ((c.to_drifting & Q(lifecycle_stage__in=lifecycle.ON_DRIFTING_FROM))
-            | (c.to_dormant & ~Q(lifecycle_stage__in=lifecycle.ON_DORMANT_KEEP)))
+    return (c.to_drifting & Q(lifecycle_stage__in=lifecycle.ON_DRIFTING_FROM)) | (
+        c.to_dormant & ~Q(lifecycle_stage__in=lifecycle.ON_DORMANT_KEEP)
+    )
 
 
 def _insert_select(model, columns: list[str], queryset) -> int:
@@ -107,8 +114,10 @@ class Result:
     notifications: int = 0
 
     def summary(self, as_of: dt.date) -> str:
-        return (f"dormancy as of {as_of.isoformat()}: {self.drifting} became drifting, {self.dormant} dormant, "
-                f"{self.active} active again; {self.stage_changes} stage changes; {self.notifications} notifications")
+        return (
+            f"dormancy as of {as_of.isoformat()}: {self.drifting} became drifting, {self.dormant} dormant, "
+            f"{self.active} active again; {self.stage_changes} stage changes; {self.notifications} notifications"
+        )
 
 
 @transaction.atomic
@@ -122,30 +131,54 @@ def dormancy_check(*, as_of: dt.date, actor=None) -> Result:
     result = Result()
 
     # 1. history of the lifecycle moves, straight from the accounts table
-    new_stage = Case(When(c.dormant, then=Value(Lifecycle.DORMANT.value)), default=Value(Lifecycle.AT_RISK.value),
-                     output_field=CharField())
-    reason = Case(When(c.dormant, then=Value(lifecycle.REASON_DORMANT)), default=Value(lifecycle.REASON_DRIFTING),
-                  output_field=CharField())
-    source = (live.filter(_stage_moves(c)).order_by()
-              .annotate(gx_field=Value(StageChange.Field.LIFECYCLE.value, output_field=CharField()),
-                        gx_new=new_stage, gx_at=Value(now, output_field=DateTimeField()),
-                        gx_automatic=Value(True, output_field=BooleanField()), gx_reason=reason)
-              .values_list("id", "gx_field", "lifecycle_stage", "gx_new", "gx_at", "gx_automatic", "gx_reason"))
-    result.stage_changes = _insert_select(StageChange, ["account", "field", "old", "new", "at", "automatic", "reason"],
-                                          source)
+    new_stage = Case(
+        When(c.dormant, then=Value(Lifecycle.DORMANT.value)),
+        default=Value(Lifecycle.AT_RISK.value),
+        output_field=CharField(),
+    )
+    reason = Case(
+        When(c.dormant, then=Value(lifecycle.REASON_DORMANT)),
+        default=Value(lifecycle.REASON_DRIFTING),
+        output_field=CharField(),
+    )
+    source = (
+        live.filter(_stage_moves(c))
+        .order_by()
+        .annotate(
+            gx_field=Value(StageChange.Field.LIFECYCLE.value, output_field=CharField()),
+            gx_new=new_stage,
+            gx_at=Value(now, output_field=DateTimeField()),
+            gx_automatic=Value(True, output_field=BooleanField()),
+            gx_reason=reason,
+        )
+        .values_list("id", "gx_field", "lifecycle_stage", "gx_new", "gx_at", "gx_automatic", "gx_reason")
+    )
+    result.stage_changes = _insert_select(
+        StageChange, ["account", "field", "old", "new", "at", "automatic", "reason"], source
+    )
 
     # 2. who to tell: one grouped row per owner
-    per_owner = list(live.filter(c.to_drifting | c.to_dormant).order_by().values("owner_id").annotate(
-        drifting=Count("id", filter=c.to_drifting), dormant=Count("id", filter=c.to_dormant)))
+    per_owner = list(
+        live.filter(c.to_drifting | c.to_dormant)
+        .order_by()
+        .values("owner_id")
+        .annotate(drifting=Count("id", filter=c.to_drifting), dormant=Count("id", filter=c.to_dormant))
+    )
     result.drifting = sum(row["drifting"] for row in per_owner)
     result.dormant = sum(row["dormant"] for row in per_owner)
     result.notifications = _notify(per_owner, now=now)
 
     # 3. one UPDATE for the health and the lifecycle moves: health and stage are indexed, so each
     # write of a row is a new row version in every index; writing both at once halves that work
-    health = Case(When(c.dormant, then=Value(Health.DORMANT.value)), When(c.drifting, then=Value(Health.DRIFTING.value)),
-                  default=Value(Health.ACTIVE.value), output_field=CharField())
-    stage = Case(When(_stage_moves(c), then=new_stage), default=F("lifecycle_stage"), output_field=CharField())
+    health = Case(
+        When(c.dormant, then=Value(Health.DORMANT.value)),
+        When(c.drifting, then=Value(Health.DRIFTING.value)),
+        default=Value(Health.ACTIVE.value),
+        output_field=CharField(),
+    )
+    stage = Case(
+        When(_stage_moves(c), then=new_stage), default=F("lifecycle_stage"), output_field=CharField()
+    )
     changed = live.filter(c.changed).update(health=health, health_since=now, lifecycle_stage=stage)
     result.active = changed - result.drifting - result.dormant
     return result
@@ -155,8 +188,11 @@ def _notify(per_owner: list[dict], *, now: dt.datetime) -> int:
     """One notification per owner, in the owner's language, linking to the drifting list."""
     if not per_owner:
         return 0
-    languages = dict(User.objects.filter(pk__in=[row["owner_id"] for row in per_owner], is_active=True)
-                     .values_list("id", "language"))
+    languages = dict(
+        User.objects.filter(pk__in=[row["owner_id"] for row in per_owner], is_active=True).values_list(
+            "id", "language"
+        )
+    )
     url = reverse("drifting_list")
     notes = []
     for row in per_owner:
@@ -165,14 +201,32 @@ def _notify(per_owner: list[dict], *, now: dt.datetime) -> int:
         with translation.override(languages[row["owner_id"]] or django_settings.LANGUAGE_CODE):
             parts = []
             if row["drifting"]:
-                parts.append(ngettext("%(n)d customer is drifting away", "%(n)d customers are drifting away",
-                                      row["drifting"]) % {"n": row["drifting"]})
+                parts.append(
+                    ngettext(
+                        "%(n)d customer is drifting away",
+                        "%(n)d customers are drifting away",
+                        row["drifting"],
+                    )
+                    % {"n": row["drifting"]}
+                )
             if row["dormant"]:
-                parts.append(ngettext("%(n)d customer has gone dormant", "%(n)d customers have gone dormant",
-                                      row["dormant"]) % {"n": row["dormant"]})
+                parts.append(
+                    ngettext(
+                        "%(n)d customer has gone dormant", "%(n)d customers have gone dormant", row["dormant"]
+                    )
+                    % {"n": row["dormant"]}
+                )
             title = "; ".join(parts)
             body = _("They have not heard from you for a while. Get in touch before they go quiet for good.")
-        notes.append(Notification(user_id=row["owner_id"], kind=Notification.Kind.DORMANCY, title=title[:200],
-                                  body=body, url=url, created_at=now))
+        notes.append(
+            Notification(
+                user_id=row["owner_id"],
+                kind=Notification.Kind.DORMANCY,
+                title=title[:200],
+                body=body,
+                url=url,
+                created_at=now,
+            )
+        )
     Notification.objects.bulk_create(notes, batch_size=1000)
     return len(notes)

@@ -25,36 +25,59 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: Error
 
 def attachment_out(a) -> dict:
     return {
-        "id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
-        "account": a.account_id, "contact": a.contact_id, "activity": a.activity_id,
-        "owner": {"id": a.owner_id, "username": a.owner.username}, "created_at": a.created_at,
+        "id": a.pk,
+        "name": a.name,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "account": a.account_id,
+        "contact": a.contact_id,
+        "activity": a.activity_id,
+        "owner": {"id": a.owner_id, "username": a.owner.username},
+        "created_at": a.created_at,
         "deleted_at": a.deleted_at,
         "download_url": reverse("api-v1:attachment_download", kwargs={"attachment_id": a.pk}),
     }
 
 
-@router.post("", response={201: AttachmentOut, 200: AttachmentOut, **ERRORS}, operation_id="attachment_upload")
+@router.post(
+    "", response={201: AttachmentOut, 200: AttachmentOut, **ERRORS}, operation_id="attachment_upload"
+)
 @decorate_view(uploads.api_upload_limits)
 @idempotent(fingerprint=uploads.fingerprint)
-def attachment_upload(request, file: File[UploadedFile | None] = None, account: Form[str | None] = None,
-                      contact: Form[str | None] = None, activity: Form[str | None] = None):
+def attachment_upload(
+    request,
+    file: File[UploadedFile | None] = None,
+    account: Form[str | None] = None,
+    contact: Form[str | None] = None,
+    activity: Form[str | None] = None,
+):
     """Upload one file (multipart/form-data: `file`, and exactly one of `account`, `contact`,
     `activity`). The type is read from the content; 413 over ATTACHMENT_MAX_MB. The same content
     already on the same record answers that attachment with 200 instead of a copy."""
     uploads.check_form(request)
-    attachment, created = services.attachment_upload(actor=request.auth, file=request.FILES["file"],
-                                                     account=account, contact=contact, activity=activity)
+    attachment, created = services.attachment_upload(
+        actor=request.auth, file=request.FILES["file"], account=account, contact=contact, activity=activity
+    )
     return Status(201 if created else 200, attachment_out(attachment))
 
 
 @router.get("", response={200: AttachmentList, **ERRORS}, operation_id="attachment_list")
-def attachment_list(request, account: str | None = None, contact: str | None = None, activity: str | None = None,
-                    cursor: str | None = None, limit: str | None = None, deleted: bool = False):
+def attachment_list(
+    request,
+    account: str | None = None,
+    contact: str | None = None,
+    activity: str | None = None,
+    cursor: str | None = None,
+    limit: str | None = None,
+    deleted: bool = False,
+):
     """The attachments of one record (`?account=`, `?contact=` or `?activity=`), newest first;
     `deleted=true`: its recycle bin (what the caller may restore)."""
     field, value = selectors.parent_ref(account=account, contact=contact, activity=activity)
-    _parent, page = selectors.attachment_list(request.auth, field=field, value=value, cursor=cursor, limit=limit,
-                                              deleted=deleted)
+    _parent, page = selectors.attachment_list(
+        request.auth, field=field, value=value, cursor=cursor, limit=limit, deleted=deleted
+    )
     return {"items": [attachment_out(a) for a in page.items], "next_cursor": page.next_cursor}
 
 
@@ -63,8 +86,12 @@ def attachment_get(request, attachment_id: int):
     return attachment_out(selectors.attachment_get(request.auth, attachment_id))
 
 
-@router.get("/{int:attachment_id}/download", response={200: None, **ERRORS}, operation_id="attachment_download",
-            url_name="attachment_download")
+@router.get(
+    "/{int:attachment_id}/download",
+    response={200: None, **ERRORS},
+    operation_id="attachment_download",
+    url_name="attachment_download",
+)
 def attachment_download(request, attachment_id: int):
     """The file itself, as an attachment (never rendered inline), with its sniffed type."""
     return uploads.download_response(selectors.attachment_get(request.auth, attachment_id))
@@ -73,11 +100,15 @@ def attachment_download(request, attachment_id: int):
 @router.delete("/{int:attachment_id}", response={204: None, **ERRORS}, operation_id="attachment_delete")
 def attachment_delete(request, attachment_id: int):
     """To the recycle bin: the uploader, or whoever may update the record it is on."""
-    services.attachment_delete(actor=request.auth, attachment=selectors.attachment_get(request.auth, attachment_id))
+    services.attachment_delete(
+        actor=request.auth, attachment=selectors.attachment_get(request.auth, attachment_id)
+    )
     return Status(204, None)
 
 
-@router.post("/{int:attachment_id}/restore", response={200: AttachmentOut, **ERRORS}, operation_id="attachment_restore")
+@router.post(
+    "/{int:attachment_id}/restore", response={200: AttachmentOut, **ERRORS}, operation_id="attachment_restore"
+)
 def attachment_restore(request, attachment_id: int):
     attachment = selectors.attachment_get(request.auth, attachment_id, deleted=True)
     return attachment_out(services.attachment_restore(actor=request.auth, attachment=attachment))

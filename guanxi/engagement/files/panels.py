@@ -12,15 +12,23 @@ from .sniff import ALLOWED, kind_of, max_bytes
 
 PANEL_SIZE = 6  # newest files shown on a 360° page; the timeline's "files" filter lists them all
 READ_SIZE = 21  # rows read: one more than the timeline's first page, which shows the same rows
-ACCEPT = ",".join(sorted({f".{e}" for k in ALLOWED.values() for e in k.extensions}))  # a hint to the file picker
+ACCEPT = ",".join(
+    sorted({f".{e}" for k in ALLOWED.values() for e in k.extensions})
+)  # a hint to the file picker
 
 
 def newest_attachments(parent, field: str) -> list[Attachment]:
     """The parent's newest READ_SIZE live attachments with their uploaders (parent read
     through the access layer by the caller); the timeline's first page shows the same rows."""
-    return panels.shared(parent, "newest_attachments", list(
-        Attachment.objects.select_related("owner").filter(**{field: parent}, deleted_at__isnull=True)
-        .order_by("-created_at", "-id")[:READ_SIZE]))
+    return panels.shared(
+        parent,
+        "newest_attachments",
+        list(
+            Attachment.objects.select_related("owner")
+            .filter(**{field: parent}, deleted_at__isnull=True)
+            .order_by("-created_at", "-id")[:READ_SIZE]
+        ),
+    )
 
 
 def panel_context(request, parent, field: str, **extra) -> dict:
@@ -31,11 +39,24 @@ def panel_context(request, parent, field: str, **extra) -> dict:
     items = []
     for a in rows[:PANEL_SIZE]:
         kind = kind_of(a.content_type)
-        items.append({"attachment": a, "icon": kind.icon if kind else "bi-file-earmark",
-                      "can_delete": can_upload or a.owner_id == actor.pk})
-    return {"field": field, "parent": parent, "items": items, "more": len(rows) > PANEL_SIZE,
-            "can_upload": can_upload, "max_bytes": max_bytes(), "accept": ACCEPT,
-            "dom_id": f"gx-files-{field}-{parent.pk}", **extra}
+        items.append(
+            {
+                "attachment": a,
+                "icon": kind.icon if kind else "bi-file-earmark",
+                "can_delete": can_upload or a.owner_id == actor.pk,
+            }
+        )
+    return {
+        "field": field,
+        "parent": parent,
+        "items": items,
+        "more": len(rows) > PANEL_SIZE,
+        "can_upload": can_upload,
+        "max_bytes": max_bytes(),
+        "accept": ACCEPT,
+        "dom_id": f"gx-files-{field}-{parent.pk}",
+        **extra,
+    }
 
 
 @panels.provider("account")

@@ -25,8 +25,11 @@ def parent_field(attachment: Attachment) -> str:
 
 def parent_ref(*, account=None, contact=None, activity=None) -> tuple[str, object]:
     """(field, value) of the one parent given; a 400 naming the fields when none or several are."""
-    given = {k: v for k, v in (("account", account), ("contact", contact), ("activity", activity))
-             if v not in (None, "")}
+    given = {
+        k: v
+        for k, v in (("account", account), ("contact", contact), ("activity", activity))
+        if v not in (None, "")
+    }
     if len(given) != 1:
         message = _("Give exactly one of account, contact or activity.")
         raise ValidationFailed(message, fields={f: [message] for f in (given or PARENTS)})
@@ -36,8 +39,11 @@ def parent_ref(*, account=None, contact=None, activity=None) -> tuple[str, objec
 def _parent_pk(field: str, value) -> int:
     if isinstance(value, PARENTS[field]):
         return value.pk
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, str) and
-                                                                        not (value.isascii() and value.isdigit())):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, str))
+        or (isinstance(value, str) and not (value.isascii() and value.isdigit()))
+    ):
         raise ValidationFailed(fields={field: [_("Enter the id of a record (a whole number).")]})
     pk = int(value)
     if not 0 < pk < 2**63:
@@ -59,7 +65,9 @@ def may_upload(actor, parent) -> bool:
 
 def may_delete(actor, attachment: Attachment, parent) -> bool:
     """The uploader, or whoever may upload to the parent."""
-    return (attachment.owner_id == getattr(actor, "pk", None) and actor.is_active) or may_upload(actor, parent)
+    return (attachment.owner_id == getattr(actor, "pk", None) and actor.is_active) or may_upload(
+        actor, parent
+    )
 
 
 def _parent_of(actor, attachment: Attachment):
@@ -78,8 +86,11 @@ def attachment_get(actor, pk, *, deleted: bool = False) -> Attachment:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
-    attachment = (Attachment.objects.select_related("owner")
-                  .filter(pk=pk, deleted_at__isnull=not deleted).first()) if 0 < pk < 2**63 else None
+    attachment = (
+        (Attachment.objects.select_related("owner").filter(pk=pk, deleted_at__isnull=not deleted).first())
+        if 0 < pk < 2**63
+        else None
+    )
     if attachment is None:
         raise NotFound()
     parent = _parent_of(actor, attachment)
@@ -88,8 +99,9 @@ def attachment_get(actor, pk, *, deleted: bool = False) -> Attachment:
     return attachment
 
 
-def attachment_list(actor, *, field: str, value, cursor: str | None = None, limit=None,
-                    deleted: bool = False) -> tuple[object, Page]:
+def attachment_list(
+    actor, *, field: str, value, cursor: str | None = None, limit=None, deleted: bool = False
+) -> tuple[object, Page]:
     """(parent, page of its attachments), newest first. The recycle bin (deleted=True) lists
     only what the actor may restore."""
     parent = parent_get(actor, field, value)
@@ -103,7 +115,11 @@ def attachment_list(actor, *, field: str, value, cursor: str | None = None, limi
 
 
 def live_attachments() -> QuerySet:
-    return Attachment.objects.filter(deleted_at__isnull=True).select_related("owner").order_by("-created_at", "-id")
+    return (
+        Attachment.objects.filter(deleted_at__isnull=True)
+        .select_related("owner")
+        .order_by("-created_at", "-id")
+    )
 
 
 def prefetch_activity_attachments() -> Prefetch:

@@ -37,14 +37,23 @@ def attachment_upload(*, actor, file, account=None, contact=None, activity=None)
     if not selectors.may_upload(actor, parent):
         raise PermissionDenied()
     found = sniff(file, name=getattr(file, "name", "") or "")
-    existing = (Attachment.objects.select_related("owner")
-                .filter(**{field: parent}, sha256=found.sha256, size=found.size, deleted_at__isnull=True).first())
+    existing = (
+        Attachment.objects.select_related("owner")
+        .filter(**{field: parent}, sha256=found.sha256, size=found.size, deleted_at__isnull=True)
+        .first()
+    )
     if existing is not None:
         setattr(existing, field, parent)
         return existing, False
     name = clean_name(getattr(file, "name", "") or "", found.kind)
-    attachment = Attachment(name=name, content_type=found.mime, size=found.size, sha256=found.sha256,
-                            owner=actor, **{field: parent})
+    attachment = Attachment(
+        name=name,
+        content_type=found.mime,
+        size=found.size,
+        sha256=found.sha256,
+        owner=actor,
+        **{field: parent},
+    )
     path = Attachment._meta.get_field("file").generate_filename(attachment, name)
     file.seek(0)
     stored = default_storage.save(path, file if isinstance(file, File) else File(file))
@@ -72,7 +81,8 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
     parent = _require_delete(actor, attachment)
     now = timezone.now()
     updated = Attachment.objects.filter(pk=attachment.pk, deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by=actor, updated_at=now)
+        deleted_at=now, deleted_by=actor, updated_at=now
+    )
     if updated:
         attachment.deleted_at, attachment.deleted_by = now, actor
         audit.record(actor=actor, verb="update", obj=parent, changes={"attachments": (attachment.name, None)})
@@ -83,7 +93,8 @@ def attachment_restore(*, actor, attachment: Attachment) -> Attachment:
     parent = _require_delete(actor, attachment)
     now = timezone.now()
     updated = Attachment.objects.filter(pk=attachment.pk, deleted_at__isnull=False).update(
-        deleted_at=None, deleted_by=None, updated_at=now)
+        deleted_at=None, deleted_by=None, updated_at=now
+    )
     if updated:
         attachment.deleted_at, attachment.deleted_by = None, None
         audit.record(actor=actor, verb="update", obj=parent, changes={"attachments": (None, attachment.name)})
@@ -105,8 +116,12 @@ def attachment_purge(*, actor, older_than, batch: int = 500) -> int:
     files are deleted once the batch's rows are gone for good (after commit)."""
     from django.db.models import Q
 
-    due = (Q(deleted_at__lt=older_than) | Q(account__deleted_at__lt=older_than)
-           | Q(contact__deleted_at__lt=older_than) | Q(activity__deleted_at__lt=older_than))
+    due = (
+        Q(deleted_at__lt=older_than)
+        | Q(account__deleted_at__lt=older_than)
+        | Q(contact__deleted_at__lt=older_than)
+        | Q(activity__deleted_at__lt=older_than)
+    )
     count = 0
     while True:
         with transaction.atomic():
@@ -114,9 +129,18 @@ def attachment_purge(*, actor, older_than, batch: int = 500) -> int:
             if not rows:
                 break
             ids, names = [r[0] for r in rows], [r[1] for r in rows if r[1]]
-            AuditEvent.objects.bulk_create([
-                AuditEvent(actor=None, actor_label=getattr(actor, "username", None) or "system", verb="purge",
-                           object_type=Attachment.POLICY_OBJECT_TYPE, object_id=i) for i in ids])
+            AuditEvent.objects.bulk_create(
+                [
+                    AuditEvent(
+                        actor=None,
+                        actor_label=getattr(actor, "username", None) or "system",
+                        verb="purge",
+                        object_type=Attachment.POLICY_OBJECT_TYPE,
+                        object_id=i,
+                    )
+                    for i in ids
+                ]
+            )
             Attachment.objects.filter(id__in=ids).delete()
             transaction.on_commit(lambda names=names: _delete_stored(names))
         count += len(ids)

@@ -55,32 +55,35 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 # The allow-list: mime type → kind. Types the sniffer may answer and that are not here are refused.
-ALLOWED: dict[str, Kind] = {k.mime: k for k in (
-    Kind("application/pdf", "pdf", icon="bi-file-earmark-pdf"),
-    Kind("image/png", "png", icon="bi-file-earmark-image"),
-    Kind("image/jpeg", "jpg", ("jpeg", "jpe", "jfif"), icon="bi-file-earmark-image"),
-    Kind("image/gif", "gif", icon="bi-file-earmark-image"),
-    Kind("image/webp", "webp", icon="bi-file-earmark-image"),
-    Kind("image/heic", "heic", ("heif",), icon="bi-file-earmark-image"),
-    Kind(DOCX, "docx", icon="bi-file-earmark-word"),
-    Kind(XLSX, "xlsx", icon="bi-file-earmark-excel"),
-    Kind(PPTX, "pptx", icon="bi-file-earmark-ppt"),
-    Kind("application/msword", "doc", ("dot", "wps"), icon="bi-file-earmark-word"),
-    Kind("application/vnd.ms-excel", "xls", ("xlt", "et"), icon="bi-file-earmark-excel"),
-    Kind("application/vnd.ms-powerpoint", "ppt", ("pps", "pot", "dps"), icon="bi-file-earmark-ppt"),
-    Kind("application/vnd.oasis.opendocument.text", "odt", icon="bi-file-earmark-word"),
-    Kind("application/vnd.oasis.opendocument.spreadsheet", "ods", icon="bi-file-earmark-excel"),
-    Kind("application/vnd.oasis.opendocument.presentation", "odp", icon="bi-file-earmark-ppt"),
-    Kind("application/zip", "zip", icon="bi-file-earmark-zip"),
-    Kind("text/plain", "txt", ("text", "log", "md"), icon="bi-file-earmark-text"),
-    Kind("text/csv", "csv", icon="bi-file-earmark-spreadsheet"),
-    Kind("audio/mpeg", "mp3", icon="bi-file-earmark-music"),
-    Kind("audio/mp4", "m4a", icon="bi-file-earmark-music"),
-    Kind("audio/amr", "amr", icon="bi-file-earmark-music"),
-    Kind("audio/wav", "wav", icon="bi-file-earmark-music"),
-    Kind("video/mp4", "mp4", ("m4v",), icon="bi-file-earmark-play"),
-    Kind("video/quicktime", "mov", icon="bi-file-earmark-play"),
-)}
+ALLOWED: dict[str, Kind] = {
+    k.mime: k
+    for k in (
+        Kind("application/pdf", "pdf", icon="bi-file-earmark-pdf"),
+        Kind("image/png", "png", icon="bi-file-earmark-image"),
+        Kind("image/jpeg", "jpg", ("jpeg", "jpe", "jfif"), icon="bi-file-earmark-image"),
+        Kind("image/gif", "gif", icon="bi-file-earmark-image"),
+        Kind("image/webp", "webp", icon="bi-file-earmark-image"),
+        Kind("image/heic", "heic", ("heif",), icon="bi-file-earmark-image"),
+        Kind(DOCX, "docx", icon="bi-file-earmark-word"),
+        Kind(XLSX, "xlsx", icon="bi-file-earmark-excel"),
+        Kind(PPTX, "pptx", icon="bi-file-earmark-ppt"),
+        Kind("application/msword", "doc", ("dot", "wps"), icon="bi-file-earmark-word"),
+        Kind("application/vnd.ms-excel", "xls", ("xlt", "et"), icon="bi-file-earmark-excel"),
+        Kind("application/vnd.ms-powerpoint", "ppt", ("pps", "pot", "dps"), icon="bi-file-earmark-ppt"),
+        Kind("application/vnd.oasis.opendocument.text", "odt", icon="bi-file-earmark-word"),
+        Kind("application/vnd.oasis.opendocument.spreadsheet", "ods", icon="bi-file-earmark-excel"),
+        Kind("application/vnd.oasis.opendocument.presentation", "odp", icon="bi-file-earmark-ppt"),
+        Kind("application/zip", "zip", icon="bi-file-earmark-zip"),
+        Kind("text/plain", "txt", ("text", "log", "md"), icon="bi-file-earmark-text"),
+        Kind("text/csv", "csv", icon="bi-file-earmark-spreadsheet"),
+        Kind("audio/mpeg", "mp3", icon="bi-file-earmark-music"),
+        Kind("audio/mp4", "m4a", icon="bi-file-earmark-music"),
+        Kind("audio/amr", "amr", icon="bi-file-earmark-music"),
+        Kind("audio/wav", "wav", icon="bi-file-earmark-music"),
+        Kind("video/mp4", "mp4", ("m4v",), icon="bi-file-earmark-play"),
+        Kind("video/quicktime", "mov", icon="bi-file-earmark-play"),
+    )
+}
 # filetype's names for kinds that have a more common name here
 _ALIASES = {"audio/x-wav": "audio/wav", "video/x-m4v": "video/mp4"}
 
@@ -112,8 +115,12 @@ def _refuse(message: str) -> ValidationFailed:
 
 
 def not_allowed_error() -> ValidationFailed:
-    return _refuse(_("This type of file is not allowed. Allowed: PDF, images (PNG, JPEG, GIF, WebP, HEIC), "
-                     "Office and WPS documents, ZIP, plain text and CSV, audio (MP3, M4A, AMR, WAV) and video (MP4, MOV)."))
+    return _refuse(
+        _(
+            "This type of file is not allowed. Allowed: PDF, images (PNG, JPEG, GIF, WebP, HEIC), "
+            "Office and WPS documents, ZIP, plain text and CSV, audio (MP3, M4A, AMR, WAV) and video (MP4, MOV)."
+        )
+    )
 
 
 def kind_of(mime: str) -> Kind | None:
@@ -161,8 +168,11 @@ def _identify(file, head: bytes, name: str) -> str:
 # --- ZIP containers ---------------------------------------------------------------------------
 
 _OOXML_MAIN = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.xml": PPTX}
-_ODF = {"application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
-        "application/vnd.oasis.opendocument.presentation"}
+_ODF = {
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+}
 # members that make a ZIP something that runs: Java and Android packages
 _EXECUTABLE_MEMBERS = {"meta-inf/manifest.mf", "androidmanifest.xml", "classes.dex"}
 
@@ -187,14 +197,26 @@ def _zip_kind(file) -> str:
                     return declared
                 return "application/octet-stream"  # EPUB and other ZIP-based formats
             return "application/zip"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, KeyError, ValueError, NotImplementedError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        KeyError,
+        ValueError,
+        NotImplementedError,
+    ):
         return "application/octet-stream"
 
 
 # --- OLE2 compound files ------------------------------------------------------------------------
 
-_OLE_STREAMS = (("WordDocument", "application/msword"), ("Workbook", "application/vnd.ms-excel"),
-                ("Book", "application/vnd.ms-excel"), ("PowerPoint Document", "application/vnd.ms-powerpoint"))
+_OLE_STREAMS = (
+    ("WordDocument", "application/msword"),
+    ("Workbook", "application/vnd.ms-excel"),
+    ("Book", "application/vnd.ms-excel"),
+    ("PowerPoint Document", "application/vnd.ms-powerpoint"),
+)
 _ENDOFCHAIN = 0xFFFFFFFE
 
 
@@ -219,8 +241,13 @@ def _ole_root_names(file) -> list[str]:
     if sector_shift not in (9, 12):
         raise ValueError("bad sector size")
     sector_size = 1 << sector_shift
-    num_fat_sectors, first_dir = struct.unpack_from("<I", header, 44)[0], struct.unpack_from("<I", header, 48)[0]
-    difat = [s for s in struct.unpack_from("<109I", header, 76) if s < _ENDOFCHAIN][: min(num_fat_sectors, 109)]
+    num_fat_sectors, first_dir = (
+        struct.unpack_from("<I", header, 44)[0],
+        struct.unpack_from("<I", header, 48)[0],
+    )
+    difat = [s for s in struct.unpack_from("<109I", header, 76) if s < _ENDOFCHAIN][
+        : min(num_fat_sectors, 109)
+    ]
 
     def read_sector(index: int) -> bytes:
         file.seek(sector_size * (index + 1))
@@ -239,7 +266,7 @@ def _ole_root_names(file) -> list[str]:
         for offset in range(0, sector_size, 128):
             length = struct.unpack_from("<H", data, offset + 64)[0]
             if 2 <= length <= 64:
-                names.append(data[offset:offset + length - 2].decode("utf-16-le", "replace"))
+                names.append(data[offset : offset + length - 2].decode("utf-16-le", "replace"))
         sector = fat[sector] if sector < len(fat) else _ENDOFCHAIN
     return names
 
@@ -248,8 +275,10 @@ def _ole_root_names(file) -> list[str]:
 
 # A tag, a comment, a doctype or a processing instruction: what makes a browser see HTML/SVG/XML.
 # ("a < b" is not a tag: in HTML the name follows "<" directly.)
-_MARKUP = re.compile(r"<(?:[!?]|/?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]*)?/?>|(?:script|svg|html|iframe|object|embed|body)\b)",
-                     re.IGNORECASE)
+_MARKUP = re.compile(
+    r"<(?:[!?]|/?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]*)?/?>|(?:script|svg|html|iframe|object|embed|body)\b)",
+    re.IGNORECASE,
+)
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -267,7 +296,7 @@ def _text_kind(file, name: str) -> str:
 
 
 def _check_text(file, encoding: str) -> str | None:
-    """"ok", a refused type ("text/html"…), or None when the bytes are not in this encoding."""
+    """ "ok", a refused type ("text/html"…), or None when the bytes are not in this encoding."""
     file.seek(0)
     decoder = codecs.getincrementaldecoder(encoding)()
     tail, first = "", True
@@ -304,7 +333,9 @@ def clean_name(raw: str, kind: Kind) -> str:
     """The original name without path parts, control or format characters, at most 200 characters;
     its extension kept only when it names the sniffed kind, else the kind's extension instead."""
     name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # Cc, Cf (bidi overrides), Cs, Co, Cn
+    name = "".join(
+        ch for ch in name if unicodedata.category(ch)[0] != "C"
+    )  # Cc, Cf (bidi overrides), Cs, Co, Cn
     name = " ".join(name.split()).strip(" .")
     stem, dot, ext = name.rpartition(".")
     if not (dot and stem):

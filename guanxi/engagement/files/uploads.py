@@ -71,6 +71,7 @@ def install_limits(request) -> None:
 def api_upload_limits(run):
     """For ninja's decorate_view: the upload endpoint's size limit and multipart errors in the
     API's error shape (ninja would let Django answer them with an HTML page)."""
+
     @functools.wraps(run)
     def wrapper(request, *args, **kwargs):
         if too_large_for_limit(request):
@@ -84,6 +85,7 @@ def api_upload_limits(run):
         except (MultiPartParserError, TooManyFilesSent, TooManyFieldsSent):
             message = _("Send the file as multipart/form-data.")
             return error_response(400, "validation_error", message, {"file": [message]})
+
     return wrapper
 
 

@@ -30,8 +30,9 @@ def _parent_from(request, data):
 
 def _back(request, field: str, parent):
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     if field == "account":
         return redirect("account_detail", pk=parent.pk)
@@ -45,8 +46,11 @@ def _back(request, field: str, parent):
 def _answer(request, field, parent, *, error=None, notice=None, undo=None):
     """htmx: the refreshed panel (with the error or notice in it); else back to the record."""
     if is_htmx(request):
-        return render(request, "engagement/files/panel.html",
-                      {"panel": panel_context(request, parent, field, error=error, notice=notice, undo=undo)})
+        return render(
+            request,
+            "engagement/files/panel.html",
+            {"panel": panel_context(request, parent, field, error=error, notice=notice, undo=undo)},
+        )
     if error:
         messages.error(request, error)
     elif notice:
@@ -74,15 +78,21 @@ def _upload(request):
         return render(request, "engagement/files/error.html", {"message": exc.message}, status=exc.status)
     try:
         uploads.check_form(request)
-        attachment, created = services.attachment_upload(actor=request.user, file=request.FILES["file"],
-                                                         **{field: parent})
+        attachment, created = services.attachment_upload(
+            actor=request.user, file=request.FILES["file"], **{field: parent}
+        )
     except ApplicationError as exc:
         if exc.status in (403, 404):
             raise
-        return _answer(request, field, parent, error=" ".join(m for ms in exc.fields.values() for m in ms)
-                       or str(exc.message))
+        return _answer(
+            request,
+            field,
+            parent,
+            error=" ".join(m for ms in exc.fields.values() for m in ms) or str(exc.message),
+        )
     notice = (_("“%(name)s” uploaded.") if created else _("This file is already attached as “%(name)s”.")) % {
-        "name": attachment.name}
+        "name": attachment.name
+    }
     return _answer(request, field, parent, notice=notice)
 
 
@@ -92,8 +102,13 @@ def attachment_delete(request, pk: int):
     attachment = selectors.attachment_get(request.user, pk)
     field, parent = selectors.parent_field(attachment), attachment.parent
     services.attachment_delete(actor=request.user, attachment=attachment)
-    return _answer(request, field, parent, notice=_("“%(name)s” moved to the recycle bin.") % {"name": attachment.name},
-                   undo=attachment)
+    return _answer(
+        request,
+        field,
+        parent,
+        notice=_("“%(name)s” moved to the recycle bin.") % {"name": attachment.name},
+        undo=attachment,
+    )
 
 
 @login_required

@@ -25,6 +25,7 @@ def _visible_leads(actor, activities) -> set[int]:
         return set()
     from guanxi.policies import access
     from guanxi.sales.models import Lead
+
     return set(access.scope(actor, Lead).filter(pk__in=ids).values_list("pk", flat=True))
 
 
@@ -34,40 +35,78 @@ def activities_out(actor, activities, links: dict | None = None) -> list[dict]:
     if links is None:
         links = selectors.links_for(actor, activities)
     leads = _visible_leads(actor, activities)
-    return [{
-        "id": a.pk, "version": a.version, "kind": a.kind, "direction": a.direction, "subject": a.subject,
-        "content": a.content, "occurred_at": a.occurred_at, "duration_minutes": a.duration_minutes,
-        "outcome": a.outcome, "next_contact_at": a.next_contact_at,
-        "account": links[a.pk]["account"].pk if links[a.pk]["account"] else None,
-        "contacts": [ct.pk for ct in links[a.pk]["contacts"]],
-        "lead": a.lead_id if a.lead_id in leads else None,
-        "owner": {"id": a.owner_id, "username": a.owner.username},
-        "created_at": a.created_at, "updated_at": a.updated_at, "deleted_at": a.deleted_at,
-    } for a in activities]
+    return [
+        {
+            "id": a.pk,
+            "version": a.version,
+            "kind": a.kind,
+            "direction": a.direction,
+            "subject": a.subject,
+            "content": a.content,
+            "occurred_at": a.occurred_at,
+            "duration_minutes": a.duration_minutes,
+            "outcome": a.outcome,
+            "next_contact_at": a.next_contact_at,
+            "account": links[a.pk]["account"].pk if links[a.pk]["account"] else None,
+            "contacts": [ct.pk for ct in links[a.pk]["contacts"]],
+            "lead": a.lead_id if a.lead_id in leads else None,
+            "owner": {"id": a.owner_id, "username": a.owner.username},
+            "created_at": a.created_at,
+            "updated_at": a.updated_at,
+            "deleted_at": a.deleted_at,
+        }
+        for a in activities
+    ]
 
 
 def _detail(actor, activity, status: int = 200) -> HttpResponse:
     body = activities_out(actor, [activity])[0]
-    return with_etag(JsonResponse(body, status=status, encoder=DjangoJSONEncoder,
-                                  json_dumps_params={"ensure_ascii": False}), body["version"])
+    return with_etag(
+        JsonResponse(
+            body, status=status, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        ),
+        body["version"],
+    )
 
 
 @router.get("", response={200: ActivityList, **ERRORS}, operation_id="activity_list")
-def activity_list(request, account: str = "", contact: str = "", kind: str = "", owner: str = "",
-                  occurred_after: str = "", occurred_before: str = "", ordering: str = "",
-                  cursor: str | None = None, limit: int | None = None):
+def activity_list(
+    request,
+    account: str = "",
+    contact: str = "",
+    kind: str = "",
+    owner: str = "",
+    occurred_after: str = "",
+    occurred_before: str = "",
+    ordering: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+):
     """Follow-ups the caller may see, newest first (`ordering=occurred_at` for oldest first)."""
-    filters = {"account": account, "contact": contact, "kind": kind, "owner": owner,
-               "occurred_after": occurred_after, "occurred_before": occurred_before}
-    page = selectors.activity_list(request.auth, selectors.ListParams(
-        ordering=ordering or selectors.DEFAULT_ORDERING, cursor=cursor, limit=limit, filters=filters))
+    filters = {
+        "account": account,
+        "contact": contact,
+        "kind": kind,
+        "owner": owner,
+        "occurred_after": occurred_after,
+        "occurred_before": occurred_before,
+    }
+    page = selectors.activity_list(
+        request.auth,
+        selectors.ListParams(
+            ordering=ordering or selectors.DEFAULT_ORDERING, cursor=cursor, limit=limit, filters=filters
+        ),
+    )
     return {"items": activities_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
 @router.get("/recycle-bin", response={200: ActivityList, **ERRORS}, operation_id="activity_recycle_bin")
 def activity_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.activity_list(request.auth, selectors.ListParams(ordering=selectors.DEFAULT_ORDERING,
-                                                                      cursor=cursor, limit=limit), deleted=True)
+    page = selectors.activity_list(
+        request.auth,
+        selectors.ListParams(ordering=selectors.DEFAULT_ORDERING, cursor=cursor, limit=limit),
+        deleted=True,
+    )
     return {"items": activities_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
@@ -89,8 +128,12 @@ def activity_get(request, activity_id: int):
 @router.patch("/{int:activity_id}", response={200: ActivityOut, **ERRORS}, operation_id="activity_update")
 def activity_update(request, activity_id: int, payload: ActivityPatch):
     activity = selectors.activity_get(request.auth, activity_id)
-    activity = services.activity_update(actor=request.auth, activity=activity, version=if_match(request),
-                                        data=payload.model_dump(exclude_unset=True))
+    activity = services.activity_update(
+        actor=request.auth,
+        activity=activity,
+        version=if_match(request),
+        data=payload.model_dump(exclude_unset=True),
+    )
     return _detail(request.auth, activity)
 
 
@@ -101,13 +144,17 @@ def activity_delete(request, activity_id: int):
     return Status(204, None)
 
 
-@router.post("/{int:activity_id}/restore", response={200: ActivityOut, **ERRORS}, operation_id="activity_restore")
+@router.post(
+    "/{int:activity_id}/restore", response={200: ActivityOut, **ERRORS}, operation_id="activity_restore"
+)
 def activity_restore(request, activity_id: int):
     activity = selectors.activity_get(request.auth, activity_id, deleted=True)
     return _detail(request.auth, services.activity_restore(actor=request.auth, activity=activity))
 
 
-@router.post("/{int:activity_id}/transfer", response={200: ActivityOut, **ERRORS}, operation_id="activity_transfer")
+@router.post(
+    "/{int:activity_id}/transfer", response={200: ActivityOut, **ERRORS}, operation_id="activity_transfer"
+)
 def activity_transfer(request, activity_id: int, payload: ActivityTransferIn):
     activity = selectors.activity_get(request.auth, activity_id)
     activity = services.activity_transfer(actor=request.auth, activity=activity, owner=payload.owner)

@@ -64,7 +64,9 @@ def timeline_fragment_context(actor, record, page: timeline.TimelinePage) -> dic
         return f"{url}?{q.urlencode()}" if q else url
 
     subs = "1" if page.subsidiaries else ""
-    page_url = reverse(f"{record.POLICY_OBJECT_TYPE}_detail", args=[record.pk])  # without htmx: the whole page
+    page_url = reverse(
+        f"{record.POLICY_OBJECT_TYPE}_detail", args=[record.pk]
+    )  # without htmx: the whole page
 
     def page_link(**params) -> str:
         q = QueryDict(mutable=True)
@@ -73,15 +75,27 @@ def timeline_fragment_context(actor, record, page: timeline.TimelinePage) -> dic
                 q[k] = v
         return f"{page_url}?{q.urlencode()}#gx-timeline" if q else f"{page_url}#gx-timeline"
 
-    chips = [{"value": v, "label": label, "url": link(kind=v, subsidiaries=subs), "active": v == page.kind,
-              "href": page_link(kind=v, subsidiaries=subs)} for v, label in timeline.CHIPS]
+    chips = [
+        {
+            "value": v,
+            "label": label,
+            "url": link(kind=v, subsidiaries=subs),
+            "active": v == page.kind,
+            "href": page_link(kind=v, subsidiaries=subs),
+        }
+        for v, label in timeline.CHIPS
+    ]
     return {
-        "timeline": page, "timeline_chips": chips, "timeline_record": record,
-        "timeline_more_url": link(kind=page.kind, subsidiaries=subs, cursor=page.next_cursor) if page.next_cursor else None,
+        "timeline": page,
+        "timeline_chips": chips,
+        "timeline_record": record,
+        "timeline_more_url": link(kind=page.kind, subsidiaries=subs, cursor=page.next_cursor)
+        if page.next_cursor
+        else None,
         "timeline_subsidiaries_url": link(kind=page.kind, subsidiaries="" if subs else "1"),
         "timeline_subsidiaries_href": page_link(kind=page.kind, subsidiaries="" if subs else "1"),
-        "timeline_has_subsidiaries": record.POLICY_OBJECT_TYPE == "account" and (
-            page.subsidiaries or _has_visible_subsidiaries(actor, record)),
+        "timeline_has_subsidiaries": record.POLICY_OBJECT_TYPE == "account"
+        and (page.subsidiaries or _has_visible_subsidiaries(actor, record)),
     }
 
 
@@ -92,8 +106,12 @@ def quick_actions_context(request, record) -> dict:
     if not can_log:
         return ctx
     if record.POLICY_OBJECT_TYPE == "account":
-        contacts = list(access.scope(actor, Contact).filter(account=record).order_by("name", "id")
-                        .only("id", "name", "family_name", "given_name")[:CONTACT_CHOICES])
+        contacts = list(
+            access.scope(actor, Contact)
+            .filter(account=record)
+            .order_by("name", "id")
+            .only("id", "name", "family_name", "given_name")[:CONTACT_CHOICES]
+        )
         initial = {"account": str(record.pk), "contacts": []}
     else:
         contacts = [record]
@@ -110,10 +128,17 @@ def quick_actions_context(request, record) -> dict:
 @panels.provider("account")
 def account_panels(request, account) -> dict:
     subsidiaries = request.GET.get("subsidiaries") == "1"
-    return {**timeline_context(request, account, subsidiaries=subsidiaries), **quick_actions_context(request, account),
-            "now_for_facts": timezone.now()}
+    return {
+        **timeline_context(request, account, subsidiaries=subsidiaries),
+        **quick_actions_context(request, account),
+        "now_for_facts": timezone.now(),
+    }
 
 
 @panels.provider("contact")
 def contact_panels(request, contact) -> dict:
-    return {**timeline_context(request, contact), **quick_actions_context(request, contact), "now_for_facts": timezone.now()}
+    return {
+        **timeline_context(request, contact),
+        **quick_actions_context(request, contact),
+        "now_for_facts": timezone.now(),
+    }

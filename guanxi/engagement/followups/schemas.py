@@ -20,7 +20,9 @@ class ActivityIn(Strict):
     direction: str | None = None
     subject: str | None = None
     content: str | None = None
-    occurred_at: str | None = Field(None, json_schema_extra=MOMENT, description="Default: now. At most one day ahead.")
+    occurred_at: str | None = Field(
+        None, json_schema_extra=MOMENT, description="Default: now. At most one day ahead."
+    )
     duration_minutes: int | None = Field(None, description="0 to 10080")
     outcome: str | None = None
     next_contact_at: str | None = Field(None, json_schema_extra=MOMENT)

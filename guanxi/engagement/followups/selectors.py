@@ -39,6 +39,7 @@ def _moment_filter(field: str, lookup: str, zone):
         except ValidationError as exc:
             raise ValidationFailed(fields={field: exc.messages}) from None
         return qs.filter(**{f"occurred_at__{lookup}": moment})
+
     return apply
 
 
@@ -50,24 +51,34 @@ ACTIVITY_FILTERS = {
 }
 
 
-def activity_queryset(actor, *, filters: dict | None = None, deleted: bool = False,
-                      action: str = Action.READ) -> QuerySet:
+def activity_queryset(
+    actor, *, filters: dict | None = None, deleted: bool = False, action: str = Action.READ
+) -> QuerySet:
     qs = access.scope(actor, Activity, action, deleted=deleted).select_related("owner")
     zone = actor_zone(actor)  # naive times in filters are in the actor's zone
-    allowed = {**ACTIVITY_FILTERS, "occurred_after": _moment_filter("occurred_after", "gte", zone),
-               "occurred_before": _moment_filter("occurred_before", "lt", zone)}
+    allowed = {
+        **ACTIVITY_FILTERS,
+        "occurred_after": _moment_filter("occurred_after", "gte", zone),
+        "occurred_before": _moment_filter("occurred_before", "lt", zone),
+    }
     return _apply_filters(qs, filters or {}, allowed)
 
 
 def activity_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
     qs = activity_queryset(actor, filters=params.filters, deleted=deleted)
-    return paginate(qs, ordering=params.ordering or DEFAULT_ORDERING, allowed=ACTIVITY_ORDERING,
-                    cursor=params.cursor, limit=parse_limit(params.limit))
+    return paginate(
+        qs,
+        ordering=params.ordering or DEFAULT_ORDERING,
+        allowed=ACTIVITY_ORDERING,
+        cursor=params.cursor,
+        limit=parse_limit(params.limit),
+    )
 
 
 def activity_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Activity:
-    return access.get(actor, Activity, pk, action, deleted=deleted,
-                      base=Activity._base_manager.select_related("owner"))
+    return access.get(
+        actor, Activity, pk, action, deleted=deleted, base=Activity._base_manager.select_related("owner")
+    )
 
 
 def links_for(actor, activities, *, page=None, known_accounts=None) -> dict[int, dict]:
@@ -84,12 +95,17 @@ def links_for(actor, activities, *, page=None, known_accounts=None) -> dict[int,
     out: dict[int, dict] = {a.pk: {"contacts": [], "account": None} for a in activities}
     if not ids and page is None:
         return out
-    contacts = (access.scope(actor, Contact).filter(activity_links__activity_id__in=ids if page is None else page)
-                .annotate(gx_activity=F("activity_links__activity_id"))
-                .only("id", "name", "family_name", "given_name", "account_id")
-                .order_by("activity_links__id"))
+    contacts = (
+        access.scope(actor, Contact)
+        .filter(activity_links__activity_id__in=ids if page is None else page)
+        .annotate(gx_activity=F("activity_links__activity_id"))
+        .only("id", "name", "family_name", "given_name", "account_id")
+        .order_by("activity_links__id")
+    )
     for contact in contacts:
-        if contact.gx_activity in out:  # `page` is read again: a follow-up logged meanwhile is not on this page
+        if (
+            contact.gx_activity in out
+        ):  # `page` is read again: a follow-up logged meanwhile is not on this page
             out[contact.gx_activity]["contacts"].append(contact)
     accounts = dict(known_accounts or {})
     account_ids = {a.account_id for a in activities if a.account_id and a.account_id not in accounts}
@@ -101,10 +117,13 @@ def links_for(actor, activities, *, page=None, known_accounts=None) -> dict[int,
     for a in activities:
         out[a.pk]["account"] = accounts.get(a.account_id)
     return out
-    contacts = (access.scope(actor, Contact).filter(activity_links__activity_id__in=ids)
-                .annotate(gx_activity=F("activity_links__activity_id"))
-                .only("id", "name", "family_name", "given_name", "account_id")
-                .order_by("activity_links__id"))
+    contacts = (
+        access.scope(actor, Contact)
+        .filter(activity_links__activity_id__in=ids)
+        .annotate(gx_activity=F("activity_links__activity_id"))
+        .only("id", "name", "family_name", "given_name", "account_id")
+        .order_by("activity_links__id")
+    )
     for contact in contacts:
         out[contact.gx_activity]["contacts"].append(contact)
     account_ids = {a.account_id for a in activities if a.account_id}
@@ -113,4 +132,3 @@ def links_for(actor, activities, *, page=None, known_accounts=None) -> dict[int,
         for a in activities:
             out[a.pk]["account"] = accounts.get(a.account_id)
     return out
-

@@ -38,7 +38,16 @@ MAX_DURATION = 10080  # one week, in minutes
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 OCCURRED_SLACK = dt.timedelta(days=1)  # clocks and time zones differ a little; a follow-up is in the past
 NEXT_CONTACT_HORIZON = dt.timedelta(days=3653)  # about ten years
-FIELDS = ["kind", "direction", "subject", "content", "occurred_at", "duration_minutes", "outcome", "next_contact_at"]
+FIELDS = [
+    "kind",
+    "direction",
+    "subject",
+    "content",
+    "occurred_at",
+    "duration_minutes",
+    "outcome",
+    "next_contact_at",
+]
 
 
 # Date-times typed by people: one parser for every form and endpoint (core.cleaning).
@@ -56,6 +65,7 @@ def _moment(zone, *, latest: dt.timedelta, too_late: str):
         if moment > timezone.now() + latest:
             raise ValidationError(too_late)
         return moment
+
     return clean
 
 
@@ -83,12 +93,16 @@ def _cleaners(actor) -> dict:
         "direction": c.choice(Direction.choices),
         "subject": c.text(200),
         "content": c.text(20000, multiline=True),
-        "occurred_at": _moment(zone, latest=OCCURRED_SLACK,
-                               too_late=_("A follow-up records something that happened: enter a time up to tomorrow.")),
+        "occurred_at": _moment(
+            zone,
+            latest=OCCURRED_SLACK,
+            too_late=_("A follow-up records something that happened: enter a time up to tomorrow."),
+        ),
         "duration_minutes": duration,
         "outcome": c.text(200),
-        "next_contact_at": _moment(zone, latest=NEXT_CONTACT_HORIZON,
-                                   too_late=_("Enter a time within the next ten years.")),
+        "next_contact_at": _moment(
+            zone, latest=NEXT_CONTACT_HORIZON, too_late=_("Enter a time within the next ten years.")
+        ),
         "account": lambda v: v,  # resolved against the access layer below
         "contacts": lambda v: v,
         "lead": lambda v: v,  # a lead (sales.Lead), resolved against the access layer too
@@ -96,14 +110,27 @@ def _cleaners(actor) -> dict:
 
 
 def _resolve_account(actor, value) -> Account | None:
-    return access.resolve(actor, Account, value, field="account", invalid=_("Choose an account."),
-                          missing=_("This account does not exist or you cannot see it."))
+    return access.resolve(
+        actor,
+        Account,
+        value,
+        field="account",
+        invalid=_("Choose an account."),
+        missing=_("This account does not exist or you cannot see it."),
+    )
 
 
 def _resolve_lead(actor, value):
     from guanxi.sales.models import Lead
-    return access.resolve(actor, Lead, value, field="lead", invalid=_("Choose a lead."),
-                          missing=_("This lead does not exist or you cannot see it."))
+
+    return access.resolve(
+        actor,
+        Lead,
+        value,
+        field="lead",
+        invalid=_("Choose a lead."),
+        missing=_("This lead does not exist or you cannot see it."),
+    )
 
 
 def _resolve_contacts(actor, value) -> list[Contact]:
@@ -112,7 +139,9 @@ def _resolve_contacts(actor, value) -> list[Contact]:
     if not isinstance(value, (list, tuple)):
         raise ValidationFailed(fields={"contacts": [_("Enter a list of contact ids.")]})
     if len(value) > MAX_CONTACTS:
-        raise ValidationFailed(fields={"contacts": [_("Choose at most %(max)d contacts.") % {"max": MAX_CONTACTS}]})
+        raise ValidationFailed(
+            fields={"contacts": [_("Choose at most %(max)d contacts.") % {"max": MAX_CONTACTS}]}
+        )
     ids: list[int] = []
     for item in value:
         pk = item.pk if isinstance(item, Contact) else access.record_id(item)
@@ -127,7 +156,9 @@ def _resolve_contacts(actor, value) -> list[Contact]:
 
 
 def _clean(actor, data: dict, *, partial: bool) -> dict:
-    cleaned = c.clean_payload(dict(data), _cleaners(actor), required=set() if partial else {"kind"}, partial=partial)
+    cleaned = c.clean_payload(
+        dict(data), _cleaners(actor), required=set() if partial else {"kind"}, partial=partial
+    )
     if "account" in cleaned:
         cleaned["account"] = _resolve_account(actor, cleaned["account"])
     if "contacts" in cleaned:
@@ -146,29 +177,50 @@ def _default_account(actor, contacts: list[Contact]) -> Account | None:
 
 def _require_customer(account, contacts, lead=None) -> None:
     if account is None and not contacts and lead is None:
-        raise ValidationFailed(fields={"account": [_("Choose the account or the contacts this follow-up is about.")]})
+        raise ValidationFailed(
+            fields={"account": [_("Choose the account or the contacts this follow-up is about.")]}
+        )
 
 
 def _set_contacts(activity: Activity, contacts: list[Contact], *, new: bool = False) -> None:
     if new:
-        ActivityContact.objects.bulk_create([ActivityContact(activity=activity, contact=ct, occurred_at=activity.occurred_at)
-                                             for ct in contacts])
+        ActivityContact.objects.bulk_create(
+            [
+                ActivityContact(activity=activity, contact=ct, occurred_at=activity.occurred_at)
+                for ct in contacts
+            ]
+        )
         return
     ActivityContact.objects.filter(activity=activity).exclude(contact__in=contacts).delete()
     have = set(ActivityContact.objects.filter(activity=activity).values_list("contact_id", flat=True))
-    ActivityContact.objects.bulk_create([ActivityContact(activity=activity, contact=ct, occurred_at=activity.occurred_at)
-                                         for ct in contacts if ct.pk not in have])
+    ActivityContact.objects.bulk_create(
+        [
+            ActivityContact(activity=activity, contact=ct, occurred_at=activity.occurred_at)
+            for ct in contacts
+            if ct.pk not in have
+        ]
+    )
 
 
 def _contact_ids(activity: Activity) -> list[int]:
-    return list(ActivityContact.objects.filter(activity=activity).order_by("id").values_list("contact_id", flat=True))
+    return list(
+        ActivityContact.objects.filter(activity=activity).order_by("id").values_list("contact_id", flat=True)
+    )
 
 
 def _summary_expression():
     """Activity.summary in SQL: subject, else outcome, else the start of the content on one line."""
-    flat = Replace(Replace(Replace(F("content"), Value("\r"), Value(" ")), Value("\n"), Value(" ")), Value("\t"), Value(" "))
-    return Coalesce(NullIf(F("subject"), Value("")), NullIf(F("outcome"), Value("")),
-                    Substr(Trim(flat), 1, 300), output_field=CharField())
+    flat = Replace(
+        Replace(Replace(F("content"), Value("\r"), Value(" ")), Value("\n"), Value(" ")),
+        Value("\t"),
+        Value(" "),
+    )
+    return Coalesce(
+        NullIf(F("subject"), Value("")),
+        NullIf(F("outcome"), Value("")),
+        Substr(Trim(flat), 1, 300),
+        output_field=CharField(),
+    )
 
 
 def _account_refresh(ids: list[int]):
@@ -179,17 +231,25 @@ def _account_refresh(ids: list[int]):
 
 def _contact_refresh(ids: list[int]):
     # From the links, in the order of their index (contact, -occurred_at, -activity).
-    latest_link = (ActivityContact.objects.filter(contact_id=OuterRef(OuterRef("pk")), activity__deleted_at__isnull=True)
-                   .order_by("-occurred_at", "-activity_id").values("activity_id")[:1])
+    latest_link = (
+        ActivityContact.objects.filter(contact_id=OuterRef(OuterRef("pk")), activity__deleted_at__isnull=True)
+        .order_by("-occurred_at", "-activity_id")
+        .values("activity_id")[:1]
+    )
     latest = Activity._base_manager.filter(pk=Subquery(latest_link))
     return Contact._base_manager.filter(pk__in=ids), _latest_values(latest)
 
 
 def _latest_values(latest) -> dict:
-    return {"last_contact_at": Subquery(latest.values("occurred_at")[:1]),
-            "last_followup_summary": Coalesce(Subquery(latest.annotate(s=_summary_expression()).values("s")[:1]),
-                                              Value(""), output_field=CharField()),
-            "next_contact_at": Subquery(latest.values("next_contact_at")[:1])}
+    return {
+        "last_contact_at": Subquery(latest.values("occurred_at")[:1]),
+        "last_followup_summary": Coalesce(
+            Subquery(latest.annotate(s=_summary_expression()).values("s")[:1]),
+            Value(""),
+            output_field=CharField(),
+        ),
+        "next_contact_at": Subquery(latest.values("next_contact_at")[:1]),
+    }
 
 
 # (database alias, vendor, statement, number of ids) → (sql, the parameters before the ids)
@@ -237,8 +297,11 @@ def refresh_leads(lead_ids=()) -> None:
     from guanxi.sales.models import Lead
     from guanxi.sales.scoring.services import rescore
 
-    latest = (Activity._base_manager.filter(deleted_at__isnull=True, lead_id=OuterRef("pk"))
-              .order_by("-occurred_at", "-id").values("occurred_at")[:1])
+    latest = (
+        Activity._base_manager.filter(deleted_at__isnull=True, lead_id=OuterRef("pk"))
+        .order_by("-occurred_at", "-id")
+        .values("occurred_at")[:1]
+    )
     leads = Lead._base_manager.filter(pk__in=lead_ids)
     leads.update(last_contact_at=Subquery(latest))
     rescore(leads)
@@ -255,7 +318,9 @@ def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
 
 
 def _audit_value(value):
-    if isinstance(value, Account) or (value is not None and getattr(value, "POLICY_OBJECT_TYPE", "") == "lead"):
+    if isinstance(value, Account) or (
+        value is not None and getattr(value, "POLICY_OBJECT_TYPE", "") == "lead"
+    ):
         return {"id": value.pk, "label": str(value)}
     return value
 
@@ -338,7 +403,8 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
     if relinks and not changes:  # only the links changed: still a new version
         now = timezone.now()
         if not Activity._base_manager.filter(pk=activity.pk, version=activity.version).update(
-                version=activity.version + 1, updated_at=now):
+            version=activity.version + 1, updated_at=now
+        ):
             raise VersionConflict()
         activity.version += 1
         activity.updated_at = now
@@ -354,7 +420,9 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
     if changes:
         audit.record(actor=actor, verb="update", obj=activity, changes=changes)
         now_contacts = [ct.pk for ct in new_contacts] if new_contacts is not None else old_contacts
-        refresh_customers(account_ids=[old_account_id, activity.account_id], contact_ids=[*old_contacts, *now_contacts])
+        refresh_customers(
+            account_ids=[old_account_id, activity.account_id], contact_ids=[*old_contacts, *now_contacts]
+        )
         refresh_leads([old_lead_id, activity.lead_id])
     return activity
 
@@ -364,8 +432,9 @@ def activity_delete(*, actor, activity: Activity, version: int | None) -> None:
     access.require(actor, Action.DELETE, activity)
     check_version(activity, version)
     now = timezone.now()
-    if not Activity._base_manager.filter(pk=activity.pk, version=activity.version, deleted_at__isnull=True).update(
-            deleted_at=now, deleted_by=actor, version=activity.version + 1, updated_at=now):
+    if not Activity._base_manager.filter(
+        pk=activity.pk, version=activity.version, deleted_at__isnull=True
+    ).update(deleted_at=now, deleted_by=actor, version=activity.version + 1, updated_at=now):
         raise VersionConflict()
     activity.deleted_at, activity.deleted_by, activity.version = now, actor, activity.version + 1
     audit.record(actor=actor, verb="delete", obj=activity)
@@ -377,8 +446,9 @@ def activity_delete(*, actor, activity: Activity, version: int | None) -> None:
 def activity_restore(*, actor, activity: Activity) -> Activity:
     access.require(actor, Action.DELETE, activity)
     now = timezone.now()
-    Activity._base_manager.filter(pk=activity.pk).update(deleted_at=None, deleted_by=None,
-                                                          version=activity.version + 1, updated_at=now)
+    Activity._base_manager.filter(pk=activity.pk).update(
+        deleted_at=None, deleted_by=None, version=activity.version + 1, updated_at=now
+    )
     activity.deleted_at, activity.deleted_by, activity.version = None, None, activity.version + 1
     activity.updated_at = now
     audit.record(actor=actor, verb="restore", obj=activity)
@@ -399,8 +469,11 @@ def activity_transfer(*, actor, activity: Activity, owner) -> Activity:
         return activity
     old = activity.owner
     now = timezone.now()
-    Activity._base_manager.filter(pk=activity.pk).update(owner=owner, version=activity.version + 1, updated_at=now)
+    Activity._base_manager.filter(pk=activity.pk).update(
+        owner=owner, version=activity.version + 1, updated_at=now
+    )
     activity.owner, activity.version, activity.updated_at = owner, activity.version + 1, now
-    audit.record(actor=actor, verb="transfer", obj=activity, changes={"owner": (old.username, owner.username)})
+    audit.record(
+        actor=actor, verb="transfer", obj=activity, changes={"owner": (old.username, owner.username)}
+    )
     return activity
-

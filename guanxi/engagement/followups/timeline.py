@@ -43,17 +43,37 @@ from .selectors import links_for
 
 # Source ranks: at the same instant a follow-up comes first, then a task, a file, a change.
 RANK = {"stage": 0, "change": 1, "attachment": 2, "task": 3, "activity": 4}
-SOURCE_FILTERS = {"followups": ("activity",), "tasks": ("task",), "files": ("attachment",), "changes": ("change", "stage")}
+SOURCE_FILTERS = {
+    "followups": ("activity",),
+    "tasks": ("task",),
+    "files": ("attachment",),
+    "changes": ("change", "stage"),
+}
 ICONS = {
-    "call": "bi-telephone", "visit": "bi-geo-alt", "meeting": "bi-people", "email": "bi-envelope",
-    "message": "bi-chat-dots", "fax": "bi-printer", "web": "bi-globe", "note": "bi-journal-text",
-    "task": "bi-check2-square", "attachment": "bi-paperclip", "change": "bi-pencil-square", "stage": "bi-signpost-split",
+    "call": "bi-telephone",
+    "visit": "bi-geo-alt",
+    "meeting": "bi-people",
+    "email": "bi-envelope",
+    "message": "bi-chat-dots",
+    "fax": "bi-printer",
+    "web": "bi-globe",
+    "note": "bi-journal-text",
+    "task": "bi-check2-square",
+    "attachment": "bi-paperclip",
+    "change": "bi-pencil-square",
+    "stage": "bi-signpost-split",
 }
 # The filter chips of the 360° page, in order: (value of ?kind=, label).
 CHIPS = [
-    ("", gettext_lazy("All")), ("followups", gettext_lazy("Follow-ups")), ("call", gettext_lazy("Calls")),
-    ("visit", gettext_lazy("Visits")), ("meeting", gettext_lazy("Meetings")), ("email", gettext_lazy("Emails")),
-    ("message", gettext_lazy("Messages")), ("tasks", gettext_lazy("Tasks")), ("files", gettext_lazy("Files")),
+    ("", gettext_lazy("All")),
+    ("followups", gettext_lazy("Follow-ups")),
+    ("call", gettext_lazy("Calls")),
+    ("visit", gettext_lazy("Visits")),
+    ("meeting", gettext_lazy("Meetings")),
+    ("email", gettext_lazy("Emails")),
+    ("message", gettext_lazy("Messages")),
+    ("tasks", gettext_lazy("Tasks")),
+    ("files", gettext_lazy("Files")),
     ("changes", gettext_lazy("Changes")),
 ]
 MAX_SUBSIDIARIES = 500
@@ -108,8 +128,14 @@ def parse_kind(value: str | None) -> Filter:
     allowed = set(ActivityKind.values) | set(SOURCE_FILTERS)
     bad = [t for t in tokens if t not in allowed]
     if bad:
-        raise ValidationFailed(fields={"kind": [_("Choose from: %(choices)s.") % {"choices": ", ".join(
-            [*SOURCE_FILTERS, *ActivityKind.values])}]})
+        raise ValidationFailed(
+            fields={
+                "kind": [
+                    _("Choose from: %(choices)s.")
+                    % {"choices": ", ".join([*SOURCE_FILTERS, *ActivityKind.values])}
+                ]
+            }
+        )
     sources: set[str] = set()
     kinds: list[str] | None = []
     for t in tokens:
@@ -147,7 +173,9 @@ def decode_cursor(cursor: str | None) -> tuple | None:
             raise ValueError
         return moment, rank, pk
     except (ValueError, TypeError, binascii.Error, OverflowError) as exc:
-        raise ValidationFailed(_("The cursor is not valid."), fields={"cursor": [_("The cursor is not valid.")]}) from exc
+        raise ValidationFailed(
+            _("The cursor is not valid."), fields={"cursor": [_("The cursor is not valid.")]}
+        ) from exc
 
 
 def _parse_limit(limit) -> int:
@@ -158,7 +186,9 @@ def _parse_limit(limit) -> int:
     except (TypeError, ValueError):
         limit = 0
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(fields={"limit": [_("Enter a number from 1 to %(max)s.") % {"max": MAX_LIMIT}]})
+        raise ValidationFailed(
+            fields={"limit": [_("Enter a number from 1 to %(max)s.") % {"max": MAX_LIMIT}]}
+        )
     return limit
 
 
@@ -207,12 +237,26 @@ def _activity_entries(actor, activities, *, on_contact: bool, page=None, known_a
             meta.append(link["account"].name)
         if a.next_contact_at:
             meta.append(_("next contact %(when)s") % {"when": _local(a.next_contact_at)})
-        entries.append(Entry(
-            type="activity", at=a.occurred_at, id=a.pk, kind=a.kind, icon=ICONS.get(a.kind, "bi-chat"),
-            title=a.subject or a.get_kind_display(), summary=" ".join(a.content.split())[:500],
-            url=_url("followup_edit", a.pk), actor=_user_label(a.owner), meta=meta, obj=a,
-            ids={"activity": a.pk, "account": link["account"].pk if link["account"] else None,
-                 "contacts": [ct.pk for ct in link["contacts"]]}))
+        entries.append(
+            Entry(
+                type="activity",
+                at=a.occurred_at,
+                id=a.pk,
+                kind=a.kind,
+                icon=ICONS.get(a.kind, "bi-chat"),
+                title=a.subject or a.get_kind_display(),
+                summary=" ".join(a.content.split())[:500],
+                url=_url("followup_edit", a.pk),
+                actor=_user_label(a.owner),
+                meta=meta,
+                obj=a,
+                ids={
+                    "activity": a.pk,
+                    "account": link["account"].pk if link["account"] else None,
+                    "contacts": [ct.pk for ct in link["contacts"]],
+                },
+            )
+        )
     return entries
 
 
@@ -226,13 +270,26 @@ def _task_entries(tasks) -> list[Entry]:
         if t.done:
             state = _("done %(when)s") % {"when": _local(t.done_at)} if t.done_at else _("done")
         elif t.due_at:
-            state = (_("overdue since %(when)s") if t.is_overdue else _("due %(when)s")) % {"when": _local(t.due_at)}
+            state = (_("overdue since %(when)s") if t.is_overdue else _("due %(when)s")) % {
+                "when": _local(t.due_at)
+            }
         else:
             state = _("open")
-        entries.append(Entry(type="task", at=t.created_at, id=t.pk, icon=ICONS["task"], title=t.title,
-                             summary=" ".join(t.description.split())[:300], actor=_user_label(t.assignee),
-                             meta=[state, t.get_priority_display()], url=_url("task_edit", t.pk),
-                             ids={"task": t.pk, "account": t.account_id, "contact": t.contact_id}, obj=t))
+        entries.append(
+            Entry(
+                type="task",
+                at=t.created_at,
+                id=t.pk,
+                icon=ICONS["task"],
+                title=t.title,
+                summary=" ".join(t.description.split())[:300],
+                actor=_user_label(t.assignee),
+                meta=[state, t.get_priority_display()],
+                url=_url("task_edit", t.pk),
+                ids={"task": t.pk, "account": t.account_id, "contact": t.contact_id},
+                obj=t,
+            )
+        )
     return entries
 
 
@@ -245,9 +302,21 @@ def _size(n: int) -> str:
 
 
 def _attachment_entries(files) -> list[Entry]:
-    return [Entry(type="attachment", at=f.created_at, id=f.pk, icon=ICONS["attachment"], title=f.name,
-                  summary=_size(f.size), actor=_user_label(f.owner), url=_url("attachment_download", f.pk),
-                  ids={"attachment": f.pk}, obj=f) for f in files]
+    return [
+        Entry(
+            type="attachment",
+            at=f.created_at,
+            id=f.pk,
+            icon=ICONS["attachment"],
+            title=f.name,
+            summary=_size(f.size),
+            actor=_user_label(f.owner),
+            url=_url("attachment_download", f.pk),
+            ids={"attachment": f.pk},
+            obj=f,
+        )
+        for f in files
+    ]
 
 
 def _change_entries(actor, events, model) -> list[Entry]:
@@ -265,7 +334,10 @@ def _change_entries(actor, events, model) -> list[Entry]:
                 for v in pair if isinstance(pair, list) else []:
                     if isinstance(v, dict) and isinstance(v.get("id"), int):
                         related.setdefault(f.related_model, set()).add(v["id"])
-    visible = {m: set(access.scope(actor, m).filter(pk__in=ids).values_list("id", flat=True)) for m, ids in related.items()}
+    visible = {
+        m: set(access.scope(actor, m).filter(pk__in=ids).values_list("id", flat=True))
+        for m, ids in related.items()
+    }
     hidden = _("(a record you cannot see)")
     entries = []
     for event in events:
@@ -274,7 +346,7 @@ def _change_entries(actor, events, model) -> list[Entry]:
             f = fields.get(name)
             label = str(f.verbose_name) if f is not None and hasattr(f, "verbose_name") else name
             values = []
-            for v in (pair if isinstance(pair, list) and len(pair) == 2 else [None, pair]):
+            for v in pair if isinstance(pair, list) and len(pair) == 2 else [None, pair]:
                 if isinstance(v, dict) and f is not None and f.is_relation:
                     v = v.get("label", "") if v.get("id") in visible.get(f.related_model, set()) else hidden
                 elif isinstance(v, dict):
@@ -284,11 +356,25 @@ def _change_entries(actor, events, model) -> list[Entry]:
                 values.append("" if v is None else str(v))
             changes.append((label, values[0], values[1]))
         actor_label = _user_label(event.actor, event.actor_label)
-        entries.append(Entry(type="change", at=event.at, id=event.pk, icon=ICONS["change"],
-                             title=f"{actor_label} {event.get_verb_display()}", actor=actor_label, changes=changes,
-                             summary="; ".join(f"{label}: {old or '—'} → {new or '—'}" if event.verb != "create"
-                                               else f"{label}: {new or '—'}" for label, old, new in changes)[:500],
-                             ids={event.object_type: event.object_id}, obj=event))
+        entries.append(
+            Entry(
+                type="change",
+                at=event.at,
+                id=event.pk,
+                icon=ICONS["change"],
+                title=f"{actor_label} {event.get_verb_display()}",
+                actor=actor_label,
+                changes=changes,
+                summary="; ".join(
+                    f"{label}: {old or '—'} → {new or '—'}"
+                    if event.verb != "create"
+                    else f"{label}: {new or '—'}"
+                    for label, old, new in changes
+                )[:500],
+                ids={event.object_type: event.object_id},
+                obj=event,
+            )
+        )
     return entries
 
 
@@ -300,32 +386,59 @@ def _reason(change) -> str:
 
 
 def _stage_entries(changes) -> list[Entry]:
-    labels = {StageChange.Field.LIFECYCLE: dict(Lifecycle.choices), StageChange.Field.LEVEL: dict(RelationshipLevel.choices)}
+    labels = {
+        StageChange.Field.LIFECYCLE: dict(Lifecycle.choices),
+        StageChange.Field.LEVEL: dict(RelationshipLevel.choices),
+    }
     entries = []
     for s in changes:
         names = labels.get(s.field, {})
         old, new = str(names.get(s.old, s.old) or "—"), str(names.get(s.new, s.new))
-        entries.append(Entry(type="stage", at=s.at, id=s.pk, icon=ICONS["stage"],
-                             title=f"{s.get_field_display()}: {old} → {new}".capitalize(), summary=_reason(s),
-                             meta=[_("automatic")] if s.automatic else [], actor=_user_label(s.actor),
-                             changes=[(str(s.get_field_display()), old, new)], ids={"account": s.account_id}, obj=s))
+        entries.append(
+            Entry(
+                type="stage",
+                at=s.at,
+                id=s.pk,
+                icon=ICONS["stage"],
+                title=f"{s.get_field_display()}: {old} → {new}".capitalize(),
+                summary=_reason(s),
+                meta=[_("automatic")] if s.automatic else [],
+                actor=_user_label(s.actor),
+                changes=[(str(s.get_field_display()), old, new)],
+                ids={"account": s.account_id},
+                obj=s,
+            )
+        )
     return entries
 
 
 def _page(entries: list[Entry], limit: int, flt: Filter, subsidiaries: bool) -> TimelinePage:
     entries.sort(key=lambda e: e.key, reverse=True)
     next_cursor = encode_cursor(entries[limit - 1].key) if len(entries) > limit else None
-    return TimelinePage(entries=entries[:limit], next_cursor=next_cursor, kind=flt.value, subsidiaries=subsidiaries)
+    return TimelinePage(
+        entries=entries[:limit], next_cursor=next_cursor, kind=flt.value, subsidiaries=subsidiaries
+    )
 
 
 def subsidiary_ids(actor, account: Account) -> list[int]:
     """Visible accounts whose parent company is this one (index account_parent_idx)."""
-    return list(access.scope(actor, Account).filter(parent=account).order_by("name", "id")
-                .values_list("id", flat=True)[:MAX_SUBSIDIARIES])
+    return list(
+        access.scope(actor, Account)
+        .filter(parent=account)
+        .order_by("name", "id")
+        .values_list("id", flat=True)[:MAX_SUBSIDIARIES]
+    )
 
 
-def account_timeline(actor, account: Account, *, kind: str | None = None, cursor: str | None = None,
-                     limit=None, subsidiaries: bool = False) -> TimelinePage:
+def account_timeline(
+    actor,
+    account: Account,
+    *,
+    kind: str | None = None,
+    cursor: str | None = None,
+    limit=None,
+    subsidiaries: bool = False,
+) -> TimelinePage:
     """The account's timeline (the caller has checked the actor may read the account)."""
     flt, key, limit = parse_kind(kind), decode_cursor(cursor), _parse_limit(limit)
     ids = [account.pk, *(subsidiary_ids(actor, account) if subsidiaries else [])]
@@ -337,64 +450,100 @@ def account_timeline(actor, account: Account, *, kind: str | None = None, cursor
             qs = qs.filter(kind__in=flt.kinds)
         # The page's ids first, on activity_account_idx alone: joined with the owner in the same
         # SELECT, PostgreSQL would read all of a big customer's follow-ups and sort them.
-        page_ids = _after(qs, at_field="occurred_at", id_field="id", rank=RANK["activity"], cursor=key).values("id")[:n]
-        rows = list(Activity._base_manager.filter(pk__in=page_ids).select_related("owner").order_by("-occurred_at", "-id"))
-        entries += _activity_entries(actor, rows, on_contact=False, page=page_ids, known_accounts={account.pk: account})
+        page_ids = _after(
+            qs, at_field="occurred_at", id_field="id", rank=RANK["activity"], cursor=key
+        ).values("id")[:n]
+        rows = list(
+            Activity._base_manager.filter(pk__in=page_ids)
+            .select_related("owner")
+            .order_by("-occurred_at", "-id")
+        )
+        entries += _activity_entries(
+            actor, rows, on_contact=False, page=page_ids, known_accounts={account.pk: account}
+        )
     if "task" in flt.sources:
         qs = Task._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("assignee")
-        entries += _task_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n])
+        entries += _task_entries(
+            _after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n]
+        )
     if "attachment" in flt.sources:
-        newest = panels.already_read(account, "newest_attachments")  # the attachments panel's, on the 360° page
+        newest = panels.already_read(
+            account, "newest_attachments"
+        )  # the attachments panel's, on the 360° page
         if newest is not None and key is None and ids == [account.pk] and n <= FILES_READ:
             entries += _attachment_entries(newest[:n])
         else:
-            qs = Attachment._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("owner")
-            entries += _attachment_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["attachment"], cursor=key)[:n])
+            qs = Attachment._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related(
+                "owner"
+            )
+            entries += _attachment_entries(
+                _after(qs, at_field="created_at", id_field="id", rank=RANK["attachment"], cursor=key)[:n]
+            )
     if "change" in flt.sources:
         history = panels.already_read(account, "history")  # the field history's events, on the 360° page
         if history is not None and key is None and ids == [account.pk] and n <= HISTORY_LIMIT:
             events = history[:n]
         else:
-            qs = AuditEvent.objects.filter(object_type=Account.POLICY_OBJECT_TYPE, object_id__in=ids).select_related("actor")
+            qs = AuditEvent.objects.filter(
+                object_type=Account.POLICY_OBJECT_TYPE, object_id__in=ids
+            ).select_related("actor")
             events = list(_after(qs, at_field="at", id_field="id", rank=RANK["change"], cursor=key)[:n])
         entries += _change_entries(actor, events, Account)
     if "stage" in flt.sources:
         # Changes by hand are audit events too (shown above); the automatic ones only live here.
         qs = StageChange.objects.filter(account_id__in=ids, automatic=True).select_related("actor")
-        entries += _stage_entries(_after(qs, at_field="at", id_field="id", rank=RANK["stage"], cursor=key)[:n])
+        entries += _stage_entries(
+            _after(qs, at_field="at", id_field="id", rank=RANK["stage"], cursor=key)[:n]
+        )
     return _page(entries, limit, flt, subsidiaries)
 
 
-def contact_timeline(actor, contact: Contact, *, kind: str | None = None, cursor: str | None = None,
-                     limit=None) -> TimelinePage:
+def contact_timeline(
+    actor, contact: Contact, *, kind: str | None = None, cursor: str | None = None, limit=None
+) -> TimelinePage:
     """The contact's timeline (the caller has checked the actor may read the contact)."""
     flt, key, limit = parse_kind(kind), decode_cursor(cursor), _parse_limit(limit)
     n = limit + 1
     entries: list[Entry] = []
     if "activity" in flt.sources:
-        qs = ActivityContact.objects.filter(contact=contact, activity__deleted_at__isnull=True).select_related(
-            "activity__owner")
+        qs = ActivityContact.objects.filter(
+            contact=contact, activity__deleted_at__isnull=True
+        ).select_related("activity__owner")
         if flt.kinds:
             qs = qs.filter(activity__kind__in=flt.kinds)
-        links = list(_after(qs, at_field="occurred_at", id_field="activity_id", rank=RANK["activity"], cursor=key)[:n])
-        page_ids = [link.activity_id for link in links] or [0]  # never empty: the names' queries run for any page
+        links = list(
+            _after(qs, at_field="occurred_at", id_field="activity_id", rank=RANK["activity"], cursor=key)[:n]
+        )
+        page_ids = [link.activity_id for link in links] or [
+            0
+        ]  # never empty: the names' queries run for any page
         entries += _activity_entries(actor, [link.activity for link in links], on_contact=True, page=page_ids)
     if "task" in flt.sources:
         qs = Task._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related("assignee")
-        entries += _task_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n])
+        entries += _task_entries(
+            _after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n]
+        )
     if "attachment" in flt.sources:
-        newest = panels.already_read(contact, "newest_attachments")  # the attachments panel's, on the 360° page
+        newest = panels.already_read(
+            contact, "newest_attachments"
+        )  # the attachments panel's, on the 360° page
         if newest is not None and key is None and n <= FILES_READ:
             entries += _attachment_entries(newest[:n])
         else:
-            qs = Attachment._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related("owner")
-            entries += _attachment_entries(_after(qs, at_field="created_at", id_field="id", rank=RANK["attachment"], cursor=key)[:n])
+            qs = Attachment._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related(
+                "owner"
+            )
+            entries += _attachment_entries(
+                _after(qs, at_field="created_at", id_field="id", rank=RANK["attachment"], cursor=key)[:n]
+            )
     if "change" in flt.sources:
         history = panels.already_read(contact, "history")  # the field history's events, on the 360° page
         if history is not None and key is None and n <= HISTORY_LIMIT:
             events = history[:n]
         else:
-            qs = AuditEvent.objects.filter(object_type=Contact.POLICY_OBJECT_TYPE, object_id=contact.pk).select_related("actor")
+            qs = AuditEvent.objects.filter(
+                object_type=Contact.POLICY_OBJECT_TYPE, object_id=contact.pk
+            ).select_related("actor")
             events = list(_after(qs, at_field="at", id_field="id", rank=RANK["change"], cursor=key)[:n])
         entries += _change_entries(actor, events, Contact)
     return _page(entries, limit, flt, False)

@@ -36,7 +36,9 @@ def _int(value) -> int | None:
 
 
 def _safe_next(request, value: str | None, fallback: str) -> str:
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return value
     return fallback
 
@@ -76,10 +78,14 @@ def followup_create(request):
     if contact_id and not account_id:
         contact = access.scope(request.user, Contact).filter(pk=contact_id).first()
         account_id = contact.account_id if contact else None
-    selected = source.getlist("contacts") if request.method == "POST" else ([str(contact_id)] if contact_id else [])
-    form = FollowupForm(request.POST or None, contact_choices=_contact_choices(request.user, account_id=account_id, selected=selected),
-                        initial={"account": str(account_id or ""), "contacts": selected,
-                                 "next": request.GET.get("next", "")})
+    selected = (
+        source.getlist("contacts") if request.method == "POST" else ([str(contact_id)] if contact_id else [])
+    )
+    form = FollowupForm(
+        request.POST or None,
+        contact_choices=_contact_choices(request.user, account_id=account_id, selected=selected),
+        initial={"account": str(account_id or ""), "contacts": selected, "next": request.GET.get("next", "")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             activity = services.activity_create(actor=request.user, data=form.payload())
@@ -87,8 +93,15 @@ def followup_create(request):
             errors_to_form(form, exc)
         else:
             messages.success(request, _("Follow-up logged."))
-            return _done(request, _safe_next(request, form.cleaned_data.get("next"), _record_url(activity, request.user)))
-    template = "engagement/followups/followup_form.html#form" if is_htmx(request) else "engagement/followups/followup_form.html"
+            return _done(
+                request,
+                _safe_next(request, form.cleaned_data.get("next"), _record_url(activity, request.user)),
+            )
+    template = (
+        "engagement/followups/followup_form.html#form"
+        if is_htmx(request)
+        else "engagement/followups/followup_form.html"
+    )
     return render(request, template, {"form": form, "activity": None, "action": reverse("followup_create")})
 
 
@@ -98,25 +111,51 @@ def followup_edit(request, pk: int):
     can_update = access.can(request.user, Action.UPDATE, activity)
     chosen = [str(i) for i in activity.contact_links.order_by("id").values_list("contact_id", flat=True)]
     selected = request.POST.getlist("contacts") if request.method == "POST" else chosen
-    initial = {k: getattr(activity, k) for k in ("kind", "direction", "subject", "content", "outcome", "occurred_at",
-                                                  "duration_minutes", "next_contact_at")}
+    initial = {
+        k: getattr(activity, k)
+        for k in (
+            "kind",
+            "direction",
+            "subject",
+            "content",
+            "outcome",
+            "occurred_at",
+            "duration_minutes",
+            "next_contact_at",
+        )
+    }
     initial.update(version=activity.version, contacts=chosen, account=str(activity.account_id or ""))
-    form = FollowupForm(request.POST or None, initial=initial,
-                        contact_choices=_contact_choices(request.user, account_id=activity.account_id, selected=selected))
+    form = FollowupForm(
+        request.POST or None,
+        initial=initial,
+        contact_choices=_contact_choices(request.user, account_id=activity.account_id, selected=selected),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.activity_update(actor=request.user, activity=activity, data=form.payload(partial=True),
-                                     version=form.cleaned_data.get("version"))
+            services.activity_update(
+                actor=request.user,
+                activity=activity,
+                data=form.payload(partial=True),
+                version=form.cleaned_data.get("version"),
+            )
         except ApplicationError as exc:
             errors_to_form(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect(_record_url(activity, request.user))
     links = selectors.links_for(request.user, [activity])[activity.pk]
-    return render(request, "engagement/followups/followup_form.html", {
-        "form": form, "activity": activity, "account": links["account"], "can_update": can_update,
-        "can_delete": access.can(request.user, Action.DELETE, activity),
-        "action": reverse("followup_edit", args=[activity.pk])})
+    return render(
+        request,
+        "engagement/followups/followup_form.html",
+        {
+            "form": form,
+            "activity": activity,
+            "account": links["account"],
+            "can_update": can_update,
+            "can_delete": access.can(request.user, Action.DELETE, activity),
+            "action": reverse("followup_edit", args=[activity.pk]),
+        },
+    )
 
 
 @login_required
@@ -125,7 +164,9 @@ def followup_delete(request, pk: int):
     activity = selectors.activity_get(request.user, pk, action=Action.DELETE)
     back = _record_url(activity, request.user)
     try:
-        services.activity_delete(actor=request.user, activity=activity, version=_int(request.POST.get("version")))
+        services.activity_delete(
+            actor=request.user, activity=activity, version=_int(request.POST.get("version"))
+        )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
         return redirect("followup_edit", pk=pk)
@@ -137,8 +178,12 @@ def followup_delete(request, pk: int):
 def followup_list(request):
     """Recent follow-ups the viewer may see (their own and their team's), with filters."""
     filters = {k: request.GET.get(k, "")[:200] for k in LIST_FILTERS}
-    params = selectors.ListParams(ordering=selectors.DEFAULT_ORDERING, cursor=request.GET.get("cursor") or None,
-                                  limit=25, filters=filters)
+    params = selectors.ListParams(
+        ordering=selectors.DEFAULT_ORDERING,
+        cursor=request.GET.get("cursor") or None,
+        limit=25,
+        filters=filters,
+    )
     error = page = None
     try:
         page = selectors.activity_list(request.user, params)
@@ -149,10 +194,20 @@ def followup_list(request):
     query.pop("cursor", None)
     owners = access.owner_ids(request.user, Activity.POLICY_OBJECT_TYPE, Action.READ)
     users = active_users()
-    ctx = {"page": page, "error": error, "filters": filters, "links": links, "query": query.urlencode(),
-           "kinds": ActivityKind.choices, "owners": users if owners is None else users.filter(pk__in=owners)}
-    template = ("engagement/followups/followup_list.html#rows" if is_htmx(request) and request.GET.get("cursor")
-                else "engagement/followups/followup_list.html")
+    ctx = {
+        "page": page,
+        "error": error,
+        "filters": filters,
+        "links": links,
+        "query": query.urlencode(),
+        "kinds": ActivityKind.choices,
+        "owners": users if owners is None else users.filter(pk__in=owners),
+    }
+    template = (
+        "engagement/followups/followup_list.html#rows"
+        if is_htmx(request) and request.GET.get("cursor")
+        else "engagement/followups/followup_list.html"
+    )
     return render(request, template, ctx)
 
 
@@ -168,8 +223,13 @@ def timeline_fragment(request, kind: str, pk: int):
         return HttpResponse(status=404)
     cursor = request.GET.get("cursor") or None
     try:
-        page = _timeline(request.user, record, kind=request.GET.get("kind", ""), cursor=cursor,
-                         subsidiaries=request.GET.get("subsidiaries") == "1")
+        page = _timeline(
+            request.user,
+            record,
+            kind=request.GET.get("kind", ""),
+            cursor=cursor,
+            subsidiaries=request.GET.get("subsidiaries") == "1",
+        )
     except ApplicationError as exc:
         return HttpResponse(str(exc.message), status=400)
     ctx = {**timeline_fragment_context(request.user, record, page), "record": record}

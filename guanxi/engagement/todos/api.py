@@ -32,37 +32,80 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: Error
 def task_out(t) -> dict:
     """`account` and `contact` only for readers of those records (selectors.mark_visible_links)."""
     return {
-        "id": t.pk, "version": t.version, "title": t.title, "description": t.description, "due_at": t.due_at,
-        "remind_at": t.remind_at, "assignee": t.assignee.username,
+        "id": t.pk,
+        "version": t.version,
+        "title": t.title,
+        "description": t.description,
+        "due_at": t.due_at,
+        "remind_at": t.remind_at,
+        "assignee": t.assignee.username,
         "account": t.account_id if getattr(t, "visible_account", None) else None,
         "contact": t.contact_id if getattr(t, "visible_contact", None) else None,
-        "priority": t.priority, "done": t.done, "done_at": t.done_at, "is_overdue": t.is_overdue,
+        "priority": t.priority,
+        "done": t.done,
+        "done_at": t.done_at,
+        "is_overdue": t.is_overdue,
         "owner": {"id": t.owner_id, "username": t.owner.username},
-        "created_at": t.created_at, "updated_at": t.updated_at, "deleted_at": t.deleted_at,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "deleted_at": t.deleted_at,
     }
 
 
 def notification_out(n) -> dict:
-    return {"id": n.pk, "kind": n.kind, "title": n.title, "body": n.body, "url": n.url, "object_type": n.object_type,
-            "object_id": n.object_id, "created_at": n.created_at, "read_at": n.read_at}
+    return {
+        "id": n.pk,
+        "kind": n.kind,
+        "title": n.title,
+        "body": n.body,
+        "url": n.url,
+        "object_type": n.object_type,
+        "object_id": n.object_id,
+        "created_at": n.created_at,
+        "read_at": n.read_at,
+    }
 
 
 def _detail(actor, task, status: int = 200) -> HttpResponse:
     selectors.mark_visible_links(actor, [task])
     body = task_out(task)
-    return with_etag(JsonResponse(body, status=status, encoder=DjangoJSONEncoder,
-                                  json_dumps_params={"ensure_ascii": False}), task.version)
+    return with_etag(
+        JsonResponse(
+            body, status=status, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        ),
+        task.version,
+    )
 
 
 # --- tasks ------------------------------------------------------------------------------------
 
+
 @router.get("", response={200: TaskList, **ERRORS}, operation_id="task_list")
-def task_list(request, cursor: str | None = None, limit: int | None = None, ordering: str = "",
-              assignee: str = "", owner: str = "", account: str = "", contact: str = "", done: str = "",
-              due_before: str = "", due_after: str = "", priority: str = ""):
+def task_list(
+    request,
+    cursor: str | None = None,
+    limit: int | None = None,
+    ordering: str = "",
+    assignee: str = "",
+    owner: str = "",
+    account: str = "",
+    contact: str = "",
+    done: str = "",
+    due_before: str = "",
+    due_after: str = "",
+    priority: str = "",
+):
     """Tasks you can see: yours, those assigned to you, and those on customers you may read."""
-    filters = {"assignee": assignee, "owner": owner, "account": account, "contact": contact, "done": done,
-               "due_before": due_before, "due_after": due_after, "priority": priority}
+    filters = {
+        "assignee": assignee,
+        "owner": owner,
+        "account": account,
+        "contact": contact,
+        "done": done,
+        "due_before": due_before,
+        "due_after": due_after,
+        "priority": priority,
+    }
     page = selectors.task_list(request.auth, filters=filters, ordering=ordering, cursor=cursor, limit=limit)
     return {"items": [task_out(t) for t in page.items], "next_cursor": page.next_cursor}
 
@@ -89,8 +132,9 @@ def task_get(request, task_id: int):
 @router.patch("/{int:task_id}", response={200: TaskOut, **ERRORS}, operation_id="task_update")
 def task_update(request, task_id: int, payload: TaskPatch):
     task = selectors.task_get(request.auth, task_id)
-    task = services.task_update(actor=request.auth, task=task, version=if_match(request),
-                                data=payload.model_dump(exclude_unset=True))
+    task = services.task_update(
+        actor=request.auth, task=task, version=if_match(request), data=payload.model_dump(exclude_unset=True)
+    )
     return _detail(request.auth, task)
 
 
@@ -124,24 +168,32 @@ def task_reopen(request, task_id: int):
 
 # --- notifications ----------------------------------------------------------------------------
 
+
 @notifications_router.get("", response={200: NotificationList, **ERRORS}, operation_id="notification_list")
-def notification_list(request, unread: bool | None = None, cursor: str | None = None, limit: int | None = None):
+def notification_list(
+    request, unread: bool | None = None, cursor: str | None = None, limit: int | None = None
+):
     """Your notifications, newest first; `unread=true` for the unread ones only."""
     page = selectors.notification_list(request.auth, unread=unread, cursor=cursor, limit=limit)
     return {"items": [notification_out(n) for n in page.items], "next_cursor": page.next_cursor}
 
 
-@notifications_router.get("/unread-count", response={200: UnreadCount, **ERRORS}, operation_id="notification_unread_count")
+@notifications_router.get(
+    "/unread-count", response={200: UnreadCount, **ERRORS}, operation_id="notification_unread_count"
+)
 def notification_unread_count(request):
     return {"count": selectors.unread_count(request.auth)}
 
 
-@notifications_router.post("/read-all", response={200: MarkedCount, **ERRORS}, operation_id="notification_read_all")
+@notifications_router.post(
+    "/read-all", response={200: MarkedCount, **ERRORS}, operation_id="notification_read_all"
+)
 def notification_read_all(request):
     return {"marked": services.notification_read_all(actor=request.auth)}
 
 
-@notifications_router.post("/{int:notification_id}/read", response={200: NotificationOut, **ERRORS},
-                           operation_id="notification_read")
+@notifications_router.post(
+    "/{int:notification_id}/read", response={200: NotificationOut, **ERRORS}, operation_id="notification_read"
+)
 def notification_read(request, notification_id: int):
     return notification_out(services.notification_read(actor=request.auth, notification_id=notification_id))

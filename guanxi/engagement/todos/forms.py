@@ -12,15 +12,28 @@ class DateTimeLocal(forms.TextInput):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=2000)
-    due_at = forms.CharField(label=_("Due"), required=False, max_length=40, widget=DateTimeLocal,
-                             help_text=_("A time in the past is allowed: the task is then overdue."))
-    remind_at = forms.CharField(label=_("Remind me at"), required=False, max_length=40, widget=DateTimeLocal,
-                                help_text=_("Empty: 15 minutes before it is due."))
+    due_at = forms.CharField(
+        label=_("Due"),
+        required=False,
+        max_length=40,
+        widget=DateTimeLocal,
+        help_text=_("A time in the past is allowed: the task is then overdue."),
+    )
+    remind_at = forms.CharField(
+        label=_("Remind me at"),
+        required=False,
+        max_length=40,
+        widget=DateTimeLocal,
+        help_text=_("Empty: 15 minutes before it is due."),
+    )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False, choices=[])
-    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=Priority.choices, initial=Priority.NORMAL)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=Priority.choices, initial=Priority.NORMAL
+    )
     account = forms.ChoiceField(label=_("Account"), required=False, choices=[])
-    description = forms.CharField(label=_("Description"), required=False, max_length=50000,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     no_reminder = forms.BooleanField(label=_("No reminder"), required=False)
     contact = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -47,6 +60,7 @@ class TaskForm(forms.Form):
 
 class QuickTaskForm(forms.Form):
     """The inline "add task" form of the 360° panels."""
+
     title = forms.CharField(required=False, max_length=2000)
     due_at = forms.CharField(required=False, max_length=40)
     account = forms.CharField(required=False, max_length=30)

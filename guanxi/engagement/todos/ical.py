@@ -22,7 +22,9 @@ FUTURE_DAYS = 90
 def feed_for(user, *, base_url: str = "", now: dt.datetime | None = None) -> bytes:
     now = now or timezone.now()
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        events = selectors.calendar_events(user, now - dt.timedelta(days=PAST_DAYS), now + dt.timedelta(days=FUTURE_DAYS))
+        events = selectors.calendar_events(
+            user, now - dt.timedelta(days=PAST_DAYS), now + dt.timedelta(days=FUTURE_DAYS)
+        )
         cal = Calendar()
         cal.add("prodid", "-//Guanxi CRM//guanxi//EN")
         cal.add("version", "2.0")

@@ -26,9 +26,17 @@ def send_due_reminders(*, until: dt.datetime, batch: int = BATCH) -> int:
     sent = 0
     while True:
         with transaction.atomic():
-            due = (Task._base_manager.filter(deleted_at__isnull=True, done=False, reminded_at__isnull=True,
-                                             remind_at__isnull=False, remind_at__lte=until)
-                   .order_by("remind_at").values_list("id", flat=True)[:batch])
+            due = (
+                Task._base_manager.filter(
+                    deleted_at__isnull=True,
+                    done=False,
+                    reminded_at__isnull=True,
+                    remind_at__isnull=False,
+                    remind_at__lte=until,
+                )
+                .order_by("remind_at")
+                .values_list("id", flat=True)[:batch]
+            )
             ids = list(due)
             if not ids:
                 break
@@ -36,15 +44,33 @@ def send_due_reminders(*, until: dt.datetime, batch: int = BATCH) -> int:
             while Task._base_manager.filter(reminded_at=stamp).exists():  # a stamp of our own
                 stamp += dt.timedelta(microseconds=1)
             Task._base_manager.filter(pk__in=ids, reminded_at__isnull=True).update(reminded_at=stamp)
-            claimed = list(Task._base_manager.filter(pk__in=ids, reminded_at=stamp)
-                           .filter(assignee__is_active=True).only("id", "title", "assignee_id"))
-            rows = services.notify_many([{"user": t.assignee_id, "kind": Notification.Kind.REMINDER, "title": t.title,
-                                          "url": services.task_url(t), "obj": t} for t in claimed], email=True)
+            claimed = list(
+                Task._base_manager.filter(pk__in=ids, reminded_at=stamp)
+                .filter(assignee__is_active=True)
+                .only("id", "title", "assignee_id")
+            )
+            rows = services.notify_many(
+                [
+                    {
+                        "user": t.assignee_id,
+                        "kind": Notification.Kind.REMINDER,
+                        "title": t.title,
+                        "url": services.task_url(t),
+                        "obj": t,
+                    }
+                    for t in claimed
+                ],
+                email=True,
+            )
             sent += len(rows)
     return sent
 
 
-@periodic_job("reminders", every_minutes=5, description="Task reminders that are due: a notification and an email to the assignee")
+@periodic_job(
+    "reminders",
+    every_minutes=5,
+    description="Task reminders that are due: a notification and an email to the assignee",
+)
 def reminders(*, as_of: dt.date) -> str:
     """Run for today: reminders due by now. With --as-of another day: those due by the end of that day."""
     now = timezone.now()

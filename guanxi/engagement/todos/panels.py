@@ -14,11 +14,14 @@ PANEL_SIZE = 6  # open tasks on a 360° page, soonest due first; "All tasks" lis
 
 def _panel(request, record) -> dict:
     tasks = selectors.record_tasks(request.user, record, limit=PANEL_SIZE + 1)
-    return {"todo_panel": {
-        "tasks": tasks[:PANEL_SIZE], "more": len(tasks) > PANEL_SIZE,
-        "can_create": access.scope_level(request.user, Task.POLICY_OBJECT_TYPE, Action.CREATE) > 0,
-        "field": record.POLICY_OBJECT_TYPE,
-    }}
+    return {
+        "todo_panel": {
+            "tasks": tasks[:PANEL_SIZE],
+            "more": len(tasks) > PANEL_SIZE,
+            "can_create": access.scope_level(request.user, Task.POLICY_OBJECT_TYPE, Action.CREATE) > 0,
+            "field": record.POLICY_OBJECT_TYPE,
+        }
+    }
 
 
 @panels.provider("account")

@@ -15,8 +15,11 @@ class TaskIn(Strict):
     title: str
     description: str | None = None
     due_at: str | None = Field(None, description=WHEN, json_schema_extra={"format": "date-time"})
-    remind_at: str | None = Field(None, description="When to remind the assignee; default 15 minutes before due_at. " + WHEN,
-                                  json_schema_extra={"format": "date-time"})
+    remind_at: str | None = Field(
+        None,
+        description="When to remind the assignee; default 15 minutes before due_at. " + WHEN,
+        json_schema_extra={"format": "date-time"},
+    )
     assignee: str | None = Field(None, description="Username of an active user; default: you")
     account: int | None = None
     contact: int | None = None

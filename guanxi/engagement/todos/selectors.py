@@ -32,9 +32,13 @@ UPCOMING_DAYS = 7
 
 # --- tasks ------------------------------------------------------------------------------------
 
+
 def _user_id(field: str, value: str) -> int:
-    user_id = None if "\x00" in value or len(value) > 150 else (
-        User.objects.filter(username=value).values_list("id", flat=True).first())
+    user_id = (
+        None
+        if "\x00" in value or len(value) > 150
+        else (User.objects.filter(username=value).values_list("id", flat=True).first())
+    )
     if user_id is None:
         raise ValidationFailed(fields={field: [_("No user with this username.")]})
     return user_id
@@ -68,8 +72,13 @@ def _when_value(field: str, value, actor) -> dt.datetime:
 
 def _priority(value) -> str:
     if value not in Priority.values:
-        raise ValidationFailed(fields={"priority": [
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(Priority.values))}]})
+        raise ValidationFailed(
+            fields={
+                "priority": [
+                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(Priority.values))}
+                ]
+            }
+        )
     return value
 
 
@@ -96,17 +105,35 @@ def task_queryset(actor, *, filters: dict | None = None, deleted: bool = False) 
     return qs
 
 
-def task_list(actor, *, filters: dict | None = None, ordering: str = "", cursor: str | None = None,
-              limit=None, deleted: bool = False) -> Page:
-    page = paginate(task_queryset(actor, filters=filters, deleted=deleted), ordering=ordering or TASK_DEFAULT_ORDERING,
-                    allowed=TASK_ORDERING, cursor=cursor, limit=parse_limit(limit))
+def task_list(
+    actor,
+    *,
+    filters: dict | None = None,
+    ordering: str = "",
+    cursor: str | None = None,
+    limit=None,
+    deleted: bool = False,
+) -> Page:
+    page = paginate(
+        task_queryset(actor, filters=filters, deleted=deleted),
+        ordering=ordering or TASK_DEFAULT_ORDERING,
+        allowed=TASK_ORDERING,
+        cursor=cursor,
+        limit=parse_limit(limit),
+    )
     mark_visible_links(actor, page.items)
     return page
 
 
 def task_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Task:
-    task = access.get(actor, Task, pk, action, deleted=deleted,
-                      base=Task._base_manager.select_related("assignee", "owner", "account", "contact"))
+    task = access.get(
+        actor,
+        Task,
+        pk,
+        action,
+        deleted=deleted,
+        base=Task._base_manager.select_related("assignee", "owner", "account", "contact"),
+    )
     mark_visible_links(actor, [task])
     return task
 
@@ -116,8 +143,16 @@ def mark_visible_links(actor, tasks) -> None:
     may read it, else None. Two queries for any number of tasks."""
     account_ids = {t.account_id for t in tasks if t.account_id}
     contact_ids = {t.contact_id for t in tasks if t.contact_id}
-    accounts = set(access.scope(actor, Account).filter(pk__in=account_ids).values_list("id", flat=True)) if account_ids else set()
-    contacts = set(access.scope(actor, Contact).filter(pk__in=contact_ids).values_list("id", flat=True)) if contact_ids else set()
+    accounts = (
+        set(access.scope(actor, Account).filter(pk__in=account_ids).values_list("id", flat=True))
+        if account_ids
+        else set()
+    )
+    contacts = (
+        set(access.scope(actor, Contact).filter(pk__in=contact_ids).values_list("id", flat=True))
+        if contact_ids
+        else set()
+    )
     for t in tasks:
         t.visible_account = t.account if t.account_id in accounts else None
         t.visible_contact = t.contact if t.contact_id in contacts else None
@@ -130,11 +165,17 @@ def record_tasks(actor, record, *, limit: int = 20) -> list[Task]:
     # no need for the access layer's subqueries of tasks then. The other link's visibility is an
     # EXISTS in the same query (what mark_visible_links tells, without its two queries).
     record_visible = access.can(actor, Action.READ, record)
-    readable = Task._base_manager.filter(deleted_at__isnull=True) if record_visible else access.scope(actor, Task)
+    readable = (
+        Task._base_manager.filter(deleted_at__isnull=True) if record_visible else access.scope(actor, Task)
+    )
     other, other_model = ("contact", Contact) if field == "account" else ("account", Account)
     visible_other = Exists(access.scope(actor, other_model).filter(pk=OuterRef(f"{other}_id")))
-    tasks = list(readable.filter(**{field: record}, done=False).annotate(gx_other_visible=visible_other)
-                 .select_related("assignee", other).order_by("due_at", "id")[:limit])
+    tasks = list(
+        readable.filter(**{field: record}, done=False)
+        .annotate(gx_other_visible=visible_other)
+        .select_related("assignee", other)
+        .order_by("due_at", "id")[:limit]
+    )
     for t in tasks:
         setattr(t, field, record)  # the record itself, not read again with each task
         setattr(t, f"visible_{field}", record if record_visible else None)
@@ -144,6 +185,7 @@ def record_tasks(actor, record, *, limit: int = 20) -> list[Task]:
 
 # --- My day -----------------------------------------------------------------------------------
 
+
 @dataclass
 class MyDay:
     today: dt.date
@@ -151,13 +193,17 @@ class MyDay:
     due_today: list[Task]
     upcoming: list[Task]
     contacts_due: list = field(default_factory=list)  # Accounts and Contacts with next_contact_at due
-    more: dict = field(default_factory=dict)           # section → True when it was cut at SECTION_LIMIT
-    start: dt.datetime | None = None                   # the start of `today` in the actor's time zone
+    more: dict = field(default_factory=dict)  # section → True when it was cut at SECTION_LIMIT
+    start: dt.datetime | None = None  # the start of `today` in the actor's time zone
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"overdue": len(self.overdue), "today": len(self.due_today), "upcoming": len(self.upcoming),
-                "contacts": len(self.contacts_due)}
+        return {
+            "overdue": len(self.overdue),
+            "today": len(self.due_today),
+            "upcoming": len(self.upcoming),
+            "contacts": len(self.contacts_due),
+        }
 
 
 def day_bounds(actor, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -176,35 +222,54 @@ def my_day(actor, today: dt.date | None = None) -> MyDay:
     end of today. Six queries, whatever the data."""
     today = today or local_today(actor)
     start, end = day_bounds(actor, today)
-    mine = (access.scope(actor, Task).filter(assignee_id=actor.pk, done=False)
-            .select_related("account", "contact", "assignee"))
+    mine = (
+        access.scope(actor, Task)
+        .filter(assignee_id=actor.pk, done=False)
+        .select_related("account", "contact", "assignee")
+    )
     sections = {
         "overdue": mine.filter(due_at__lt=start).order_by("due_at", "id"),
         "today": mine.filter(due_at__gte=start, due_at__lt=end).order_by("due_at", "id"),
-        "upcoming": mine.filter(due_at__gte=end, due_at__lt=end + dt.timedelta(days=UPCOMING_DAYS)).order_by("due_at", "id"),
+        "upcoming": mine.filter(due_at__gte=end, due_at__lt=end + dt.timedelta(days=UPCOMING_DAYS)).order_by(
+            "due_at", "id"
+        ),
     }
     rows, more = {}, {}
     for key, qs in sections.items():
-        found = list(qs[:SECTION_LIMIT + 1])
+        found = list(qs[: SECTION_LIMIT + 1])
         more[key] = len(found) > SECTION_LIMIT
         rows[key] = found[:SECTION_LIMIT]
     mark_visible_links(actor, [t for r in rows.values() for t in r])
-    accounts = list(access.scope(actor, Account).filter(owner_id=actor.pk, next_contact_at__lt=end)
-                    .order_by("next_contact_at", "id")[:SECTION_LIMIT])
-    contacts = list(access.scope(actor, Contact).filter(owner_id=actor.pk, next_contact_at__lt=end)
-                    .order_by("next_contact_at", "id")[:SECTION_LIMIT])
+    accounts = list(
+        access.scope(actor, Account)
+        .filter(owner_id=actor.pk, next_contact_at__lt=end)
+        .order_by("next_contact_at", "id")[:SECTION_LIMIT]
+    )
+    contacts = list(
+        access.scope(actor, Contact)
+        .filter(owner_id=actor.pk, next_contact_at__lt=end)
+        .order_by("next_contact_at", "id")[:SECTION_LIMIT]
+    )
     due = sorted(accounts + contacts, key=lambda r: r.next_contact_at)[:SECTION_LIMIT]
     more["contacts"] = len(accounts) + len(contacts) > SECTION_LIMIT
-    return MyDay(today=today, overdue=rows["overdue"], due_today=rows["today"], upcoming=rows["upcoming"],
-                 contacts_due=due, more=more, start=start)
+    return MyDay(
+        today=today,
+        overdue=rows["overdue"],
+        due_today=rows["today"],
+        upcoming=rows["upcoming"],
+        contacts_due=due,
+        more=more,
+        start=start,
+    )
 
 
 # --- the calendar -----------------------------------------------------------------------------
 
+
 @dataclass
 class Event:
-    kind: str            # "task" | "meeting" | "visit" | "contact"
-    uid: str             # stable across feeds: "task-12"
+    kind: str  # "task" | "meeting" | "visit" | "contact"
+    uid: str  # stable across feeds: "task-12"
     title: str
     start: dt.datetime
     end: dt.datetime
@@ -223,30 +288,73 @@ def calendar_events(actor, start: dt.datetime, end: dt.datetime) -> list[Event]:
     time), their own meetings and visits (follow-ups may be logged in advance) and the planned
     next contacts of their own accounts and contacts. Four queries, each on an index."""
     events: list[Event] = []
-    tasks = (access.scope(actor, Task).filter(assignee_id=actor.pk, done__in=[False, True],
-                                              due_at__gte=start, due_at__lt=end)
-             .order_by("due_at", "id").only("id", "title", "due_at", "done", "assignee_id", "owner_id",
-                                            "account_id", "contact_id", "priority")[:CALENDAR_LIMIT])
+    tasks = (
+        access.scope(actor, Task)
+        .filter(assignee_id=actor.pk, done__in=[False, True], due_at__gte=start, due_at__lt=end)
+        .order_by("due_at", "id")
+        .only(
+            "id", "title", "due_at", "done", "assignee_id", "owner_id", "account_id", "contact_id", "priority"
+        )[:CALENDAR_LIMIT]
+    )
     now = timezone.now()
     for t in tasks:
-        events.append(Event("task", f"task-{t.pk}", t.title, t.due_at, t.due_at + dt.timedelta(minutes=15),
-                            f"/tasks/{t.pk}/", done=t.done, overdue=not t.done and t.due_at < now,
-                            detail=t.get_priority_display()))
-    meetings = (access.scope(actor, Activity).filter(owner_id=actor.pk, kind__in=[ActivityKind.MEETING, ActivityKind.VISIT],
-                                                     occurred_at__gte=start, occurred_at__lt=end)
-                .order_by("-occurred_at", "-id")
-                .only("id", "kind", "subject", "occurred_at", "duration_minutes", "account_id", "owner_id")[:CALENDAR_LIMIT])
+        events.append(
+            Event(
+                "task",
+                f"task-{t.pk}",
+                t.title,
+                t.due_at,
+                t.due_at + dt.timedelta(minutes=15),
+                f"/tasks/{t.pk}/",
+                done=t.done,
+                overdue=not t.done and t.due_at < now,
+                detail=t.get_priority_display(),
+            )
+        )
+    meetings = (
+        access.scope(actor, Activity)
+        .filter(
+            owner_id=actor.pk,
+            kind__in=[ActivityKind.MEETING, ActivityKind.VISIT],
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        .order_by("-occurred_at", "-id")
+        .only("id", "kind", "subject", "occurred_at", "duration_minutes", "account_id", "owner_id")[
+            :CALENDAR_LIMIT
+        ]
+    )
     for a in meetings:
-        events.append(Event(a.kind, f"activity-{a.pk}", str(a), a.occurred_at,
-                            a.occurred_at + dt.timedelta(minutes=a.duration_minutes or 60),
-                            f"/customers/accounts/{a.account_id}/" if a.account_id else "", detail=a.get_kind_display()))
+        events.append(
+            Event(
+                a.kind,
+                f"activity-{a.pk}",
+                str(a),
+                a.occurred_at,
+                a.occurred_at + dt.timedelta(minutes=a.duration_minutes or 60),
+                f"/customers/accounts/{a.account_id}/" if a.account_id else "",
+                detail=a.get_kind_display(),
+            )
+        )
     for model, path in ((Account, "/customers/accounts/"), (Contact, "/customers/contacts/")):
-        rows = (access.scope(actor, model).filter(owner_id=actor.pk, next_contact_at__gte=start, next_contact_at__lt=end)
-                .order_by("next_contact_at", "id")[:CALENDAR_LIMIT])
+        rows = (
+            access.scope(actor, model)
+            .filter(owner_id=actor.pk, next_contact_at__gte=start, next_contact_at__lt=end)
+            .order_by("next_contact_at", "id")[:CALENDAR_LIMIT]
+        )
         for r in rows:
-            events.append(Event("contact", f"{model.POLICY_OBJECT_TYPE}-{r.pk}-next", str(r), r.next_contact_at,
-                                r.next_contact_at + dt.timedelta(minutes=30), f"{path}{r.pk}/",
-                                overdue=r.next_contact_at < now, detail=_("Planned contact")))
+            events.append(
+                Event(
+                    "contact",
+                    f"{model.POLICY_OBJECT_TYPE}-{r.pk}-next",
+                    str(r),
+                    r.next_contact_at,
+                    r.next_contact_at + dt.timedelta(minutes=30),
+                    f"{path}{r.pk}/",
+                    overdue=r.next_contact_at < now,
+                    detail=_("Planned contact"),
+                )
+            )
     events.sort(key=lambda e: (e.start, e.uid))
     return events
 
@@ -262,7 +370,9 @@ def notification_list(actor, *, unread: bool | None = None, cursor: str | None =
         qs = qs.filter(read_at__isnull=True)
     elif unread is False:
         qs = qs.filter(read_at__isnull=False)
-    return paginate(qs, ordering="-created_at", allowed=NOTIFICATION_ORDERING, cursor=cursor, limit=parse_limit(limit))
+    return paginate(
+        qs, ordering="-created_at", allowed=NOTIFICATION_ORDERING, cursor=cursor, limit=parse_limit(limit)
+    )
 
 
 def unread_count(actor) -> int:

@@ -48,8 +48,9 @@ user_tz = c.user_zone
 def parse_when(value, tz, *, date_time: dt.time = DATE_ONLY_TIME) -> dt.datetime | None:
     """An aware datetime (UTC, whole seconds) from ISO 8601 text; a date alone is `date_time`
     that day; between 1970 and 2999. Raises django's ValidationError for the user."""
-    parsed = c.moment(value, tz, date_time=date_time,
-                      message=_("Enter a date and time such as 2026-12-01T15:30."))
+    parsed = c.moment(
+        value, tz, date_time=date_time, message=_("Enter a date and time such as 2026-12-01T15:30.")
+    )
     if parsed is None:
         return None
     if not EARLIEST <= parsed <= LATEST:
@@ -79,16 +80,26 @@ def _cleaners(tz) -> dict:
         "description": c.text(5000, multiline=True),
         "due_at": _when(tz),
         "remind_at": _when(tz),
-        "assignee": _raw,   # a username or a User, resolved in _resolve_assignee
-        "account": _raw,    # an id, resolved through the access layer
+        "assignee": _raw,  # a username or a User, resolved in _resolve_assignee
+        "account": _raw,  # an id, resolved through the access layer
         "contact": _raw,
-        "lead": _raw,       # a sales lead's id, resolved through the access layer
+        "lead": _raw,  # a sales lead's id, resolved through the access layer
         "priority": c.choice(Priority.choices),
         "done": _bool,
     }
 
 
-TASK_FIELDS = ["title", "description", "due_at", "remind_at", "assignee", "account", "contact", "lead", "priority"]
+TASK_FIELDS = [
+    "title",
+    "description",
+    "due_at",
+    "remind_at",
+    "assignee",
+    "account",
+    "contact",
+    "lead",
+    "priority",
+]
 
 
 def _resolve_assignee(value) -> User:
@@ -105,10 +116,16 @@ def _resolve_assignee(value) -> User:
 
 def _resolve(actor, model, field: str, value):
     """A linked account or contact the actor may read; invisible and absent answer alike."""
-    missing = (_("This account does not exist or you cannot see it.") if model is Account
-               else _("This contact does not exist or you cannot see it.") if model is Contact
-               else _("This lead does not exist or you cannot see it."))
-    return access.resolve(actor, model, value, field=field, invalid=_("Enter a whole number."), missing=missing)
+    missing = (
+        _("This account does not exist or you cannot see it.")
+        if model is Account
+        else _("This contact does not exist or you cannot see it.")
+        if model is Contact
+        else _("This lead does not exist or you cannot see it.")
+    )
+    return access.resolve(
+        actor, model, value, field=field, invalid=_("Enter a whole number."), missing=missing
+    )
 
 
 def _clean(actor, data: dict, *, partial: bool) -> dict:
@@ -117,8 +134,13 @@ def _clean(actor, data: dict, *, partial: bool) -> dict:
         cleaned = c.clean_payload(dict(data), _cleaners(user_tz(actor)), required={"title"}, partial=partial)
     except ValidationFailed as exc:  # go on, so that every bad field is reported at once
         errors.update(exc.fields)
-        cleaned = {k: v for k, v in data.items() if k in ("account", "contact", "lead", "assignee") and k not in errors}
+        cleaned = {
+            k: v
+            for k, v in data.items()
+            if k in ("account", "contact", "lead", "assignee") and k not in errors
+        }
     from guanxi.sales.models import Lead
+
     for field, model in (("account", Account), ("contact", Contact), ("lead", Lead)):
         if field in cleaned:
             try:
@@ -146,12 +168,18 @@ def task_url(task: Task) -> str:
 
 def _notify_assigned(actor, task: Task) -> None:
     if task.assignee_id != getattr(actor, "pk", None):
-        notify(task.assignee, Notification.Kind.TASK_ASSIGNED, task.title,
-               body=_("Assigned by %(name)s") % {"name": str(actor)} if actor else "",
-               url=task_url(task), obj=task)
+        notify(
+            task.assignee,
+            Notification.Kind.TASK_ASSIGNED,
+            task.title,
+            body=_("Assigned by %(name)s") % {"name": str(actor)} if actor else "",
+            url=task_url(task),
+            obj=task,
+        )
 
 
 # --- tasks ------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def task_create(*, actor, data: dict) -> Task:
@@ -159,7 +187,11 @@ def task_create(*, actor, data: dict) -> Task:
     cleaned = _clean(actor, data, partial=False)
     cleaned.setdefault("assignee", actor)
     done = cleaned.pop("done", False)
-    if cleaned.get("contact") is not None and cleaned.get("account") is None and cleaned["contact"].account_id:
+    if (
+        cleaned.get("contact") is not None
+        and cleaned.get("account") is None
+        and cleaned["contact"].account_id
+    ):
         # a task about a contact also shows on the contact's account, if the actor sees it
         cleaned["account"] = access.scope(actor, Account).filter(pk=cleaned["contact"].account_id).first()
     if "remind_at" not in cleaned and cleaned.get("due_at"):
@@ -169,8 +201,12 @@ def task_create(*, actor, data: dict) -> Task:
         task.done, task.done_at = True, timezone.now()
     full_clean(task)
     task.save()
-    audit.record(actor=actor, verb="create", obj=task,
-                 changes={k: (None, v) for k, v in cleaned.items() if v not in ("", None)})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=task,
+        changes={k: (None, v) for k, v in cleaned.items() if v not in ("", None)},
+    )
     _notify_assigned(actor, task)
     return task
 
@@ -181,13 +217,20 @@ def task_update(*, actor, task: Task, data: dict, version: int | None) -> Task:
     data = dict(data)
     for field in ("account", "contact", "lead"):  # an unchanged link stays, even one the actor cannot see
         value = data.get(field)
-        if field in data and not isinstance(value, (Account, Contact, bool)) and not hasattr(value, "pk") and \
-                str(value if value is not None else "") == str(getattr(task, f"{field}_id") or ""):
+        if (
+            field in data
+            and not isinstance(value, (Account, Contact, bool))
+            and not hasattr(value, "pk")
+            and str(value if value is not None else "") == str(getattr(task, f"{field}_id") or "")
+        ):
             del data[field]
     cleaned = _clean(actor, data, partial=True)
     if "due_at" in cleaned and "remind_at" not in cleaned:
-        was_default = (task.due_at is not None and task.remind_at is not None
-                       and task.due_at - task.remind_at == DEFAULT_REMINDER)
+        was_default = (
+            task.due_at is not None
+            and task.remind_at is not None
+            and task.due_at - task.remind_at == DEFAULT_REMINDER
+        )
         if task.remind_at is None or was_default:
             cleaned["remind_at"] = cleaned["due_at"] - DEFAULT_REMINDER if cleaned["due_at"] else None
     done = cleaned.pop("done", None)
@@ -211,7 +254,8 @@ def _set_done(task: Task, done: bool) -> dict:
     now = timezone.now()
     done_at = now if done else None
     updated = Task._base_manager.filter(pk=task.pk, version=task.version).update(
-        done=done, done_at=done_at, version=task.version + 1, updated_at=now)
+        done=done, done_at=done_at, version=task.version + 1, updated_at=now
+    )
     if not updated:
         raise VersionConflict()
     old = task.done
@@ -244,7 +288,8 @@ def task_delete(*, actor, task: Task, version: int | None) -> None:
     check_version(task, version)
     now = timezone.now()
     updated = Task._base_manager.filter(pk=task.pk, version=task.version, deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by=actor, version=task.version + 1, updated_at=now)
+        deleted_at=now, deleted_by=actor, version=task.version + 1, updated_at=now
+    )
     if not updated:
         raise VersionConflict()
     task.deleted_at, task.deleted_by, task.version = now, actor, task.version + 1
@@ -255,8 +300,9 @@ def task_delete(*, actor, task: Task, version: int | None) -> None:
 def task_restore(*, actor, task: Task) -> Task:
     access.require(actor, Action.DELETE, task)
     now = timezone.now()
-    Task._base_manager.filter(pk=task.pk).update(deleted_at=None, deleted_by=None, version=task.version + 1,
-                                                 updated_at=now)
+    Task._base_manager.filter(pk=task.pk).update(
+        deleted_at=None, deleted_by=None, version=task.version + 1, updated_at=now
+    )
     task.deleted_at, task.deleted_by, task.version, task.updated_at = None, None, task.version + 1, now
     audit.record(actor=actor, verb="restore", obj=task)
     return task
@@ -264,48 +310,83 @@ def task_restore(*, actor, task: Task) -> Task:
 
 # --- notifications ----------------------------------------------------------------------------
 
+
 def safe_url(url: str) -> str:
     """Only a path inside Guanxi ("/tasks/3/"); anything else (a scheme, "//host", "\\") is dropped."""
     url = (url or "").strip()
-    if (not url.startswith("/") or url.startswith("//") or "\\" in url or len(url) > 300
-            or any(ch.isspace() or ord(ch) < 32 for ch in url)):
+    if (
+        not url.startswith("/")
+        or url.startswith("//")
+        or "\\" in url
+        or len(url) > 300
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
         return ""
     return url
 
 
-def _notification(user, kind: str, title: str, body: str = "", url: str = "", obj=None,
-                  object_type: str = "", object_id: int | None = None) -> Notification:
+def _notification(
+    user,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    obj=None,
+    object_type: str = "",
+    object_id: int | None = None,
+) -> Notification:
     if kind not in Notification.Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
     if obj is not None:
         object_type, object_id = obj.POLICY_OBJECT_TYPE, obj.pk
     return Notification(
-        user_id=getattr(user, "pk", user), kind=kind,
+        user_id=getattr(user, "pk", user),
+        kind=kind,
         title=c.clean_text(str(title))[:200] or str(Notification.Kind(kind).label)[:200],
-        body=c.clean_text(str(body or ""), multiline=True)[:1000], url=safe_url(url),
-        object_type=object_type or "", object_id=object_id)
+        body=c.clean_text(str(body or ""), multiline=True)[:1000],
+        url=safe_url(url),
+        object_type=object_type or "",
+        object_id=object_id,
+    )
 
 
-def notify(user, kind: str, title: str, body: str = "", url: str = "", obj=None, *, email: bool = False) -> Notification:
+def notify(
+    user, kind: str, title: str, body: str = "", url: str = "", obj=None, *, email: bool = False
+) -> Notification:
     """One in-app notification (the bell); with `email`, also sent by email after commit."""
     row = _notification(user, kind, title, body, url, obj)
     row.save()
     if email:
         from guanxi.engagement.tasks import send_notification_email
+
         enqueue_after_commit(send_notification_email, row.pk)
     return row
 
 
-def notify_many(rows: Iterable[dict[str, Any]], *, email: bool = False, batch_size: int = 1000) -> list[Notification]:
+def notify_many(
+    rows: Iterable[dict[str, Any]], *, email: bool = False, batch_size: int = 1000
+) -> list[Notification]:
     """Many notifications in one INSERT per batch (jobs such as dormancy and reminders).
 
     Each row is a dict with `user` (a User or a user id), `kind`, `title`, and optionally
     `body`, `url`, `obj` (or `object_type` and `object_id`)."""
-    built = [_notification(r["user"], r["kind"], r["title"], r.get("body", ""), r.get("url", ""), r.get("obj"),
-                           r.get("object_type", ""), r.get("object_id")) for r in rows]
+    built = [
+        _notification(
+            r["user"],
+            r["kind"],
+            r["title"],
+            r.get("body", ""),
+            r.get("url", ""),
+            r.get("obj"),
+            r.get("object_type", ""),
+            r.get("object_id"),
+        )
+        for r in rows
+    ]
     created = Notification.objects.bulk_create(built, batch_size=batch_size)
     if email:
         from guanxi.engagement.tasks import send_notification_email
+
         for row in created:  # PostgreSQL and SQLite ≥ 3.35 return the new ids
             enqueue_after_commit(send_notification_email, row.pk)
     return created
@@ -331,6 +412,7 @@ def notification_read_all(*, actor) -> int:
 
 
 # --- the iCal feed ----------------------------------------------------------------------------
+
 
 @transaction.atomic
 def calendar_feed_issue(*, actor) -> tuple[CalendarFeed, str]:

@@ -30,7 +30,9 @@ from .forms import QuickTaskForm, TaskForm
 
 def _next(request, default: str) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return default
 
@@ -47,6 +49,7 @@ def _local_input(value: dt.datetime | None) -> str:
 
 
 # --- My day -----------------------------------------------------------------------------------
+
 
 @login_required
 def my_day(request):
@@ -68,8 +71,10 @@ TASK_VIEWS = ("assigned", "created", "all")
 def task_list(request):
     view = request.GET.get("view") if request.GET.get("view") in TASK_VIEWS else "assigned"
     status = request.GET.get("status") if request.GET.get("status") in ("open", "done", "all") else "open"
-    filters = {"done": {"open": "false", "done": "true", "all": ""}[status],
-               "priority": request.GET.get("priority", "")[:20]}
+    filters = {
+        "done": {"open": "false", "done": "true", "all": ""}[status],
+        "priority": request.GET.get("priority", "")[:20],
+    }
     for key in ("account", "contact"):  # "All tasks" of a 360° page
         if request.GET.get(key):
             filters[key] = request.GET[key][:20]
@@ -79,15 +84,31 @@ def task_list(request):
         filters["owner"] = request.user.username
     error, page = None, None
     try:
-        page = selectors.task_list(request.user, filters=filters, cursor=request.GET.get("cursor") or None, limit=25)
+        page = selectors.task_list(
+            request.user, filters=filters, cursor=request.GET.get("cursor") or None, limit=25
+        )
     except ApplicationError as exc:
         error = exc
     query = request.GET.copy()
     query.pop("cursor", None)
-    template = "engagement/todos/task_list.html#rows" if is_htmx(request) and request.GET.get("cursor") else "engagement/todos/task_list.html"
-    return render(request, template, {"page": page, "error": error, "view": view, "status": status,
-                                      "priority": filters["priority"], "priorities": Priority.choices,
-                                      "query": query.urlencode()})
+    template = (
+        "engagement/todos/task_list.html#rows"
+        if is_htmx(request) and request.GET.get("cursor")
+        else "engagement/todos/task_list.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "error": error,
+            "view": view,
+            "status": status,
+            "priority": filters["priority"],
+            "priorities": Priority.choices,
+            "query": query.urlencode(),
+        },
+    )
 
 
 def _users():
@@ -105,9 +126,15 @@ def _account_choices(user, current=None):
 @login_required
 def task_create(request):
     access.require(request.user, Action.CREATE, model=Task)
-    initial = {"assignee": request.user.username, "priority": Priority.NORMAL,
-               "account": request.GET.get("account", ""), "contact": request.GET.get("contact", "")}
-    form = TaskForm(request.POST or None, initial=initial, users=_users(), account_choices=_account_choices(request.user))
+    initial = {
+        "assignee": request.user.username,
+        "priority": Priority.NORMAL,
+        "account": request.GET.get("account", ""),
+        "contact": request.GET.get("contact", ""),
+    }
+    form = TaskForm(
+        request.POST or None, initial=initial, users=_users(), account_choices=_account_choices(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             task = services.task_create(actor=request.user, data=form.payload())
@@ -116,8 +143,9 @@ def task_create(request):
         else:
             messages.success(request, _("Task “%(name)s” created.") % {"name": task.title})
             return redirect(_next(request, reverse("task_list")))
-    return render(request, "engagement/todos/task_form.html", {"form": form, "task": None,
-                                                               "next": _next(request, "")})
+    return render(
+        request, "engagement/todos/task_form.html", {"form": form, "task": None, "next": _next(request, "")}
+    )
 
 
 @login_required
@@ -132,7 +160,9 @@ def task_quick_create(request):
         try:
             task = services.task_create(actor=request.user, data=data)
         except ApplicationError as exc:
-            messages.error(request, "; ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
+            messages.error(
+                request, "; ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]])
+            )
         else:
             messages.success(request, _("Task “%(name)s” created.") % {"name": task.title})
     return redirect(back)
@@ -142,26 +172,49 @@ def task_quick_create(request):
 def task_edit(request, pk: int):
     task = selectors.task_get(request.user, pk)
     can_update = access.can(request.user, Action.UPDATE, task)
-    initial = {"title": task.title, "description": task.description, "due_at": _local_input(task.due_at),
-               "remind_at": _local_input(task.remind_at), "assignee": task.assignee.username,
-               "priority": task.priority, "account": str(task.account_id or ""), "contact": str(task.contact_id or ""),
-               "version": task.version}
-    form = TaskForm(request.POST or None, initial=initial, users=_users(),
-                    account_choices=_account_choices(request.user, task.visible_account))
+    initial = {
+        "title": task.title,
+        "description": task.description,
+        "due_at": _local_input(task.due_at),
+        "remind_at": _local_input(task.remind_at),
+        "assignee": task.assignee.username,
+        "priority": task.priority,
+        "account": str(task.account_id or ""),
+        "contact": str(task.contact_id or ""),
+        "version": task.version,
+    }
+    form = TaskForm(
+        request.POST or None,
+        initial=initial,
+        users=_users(),
+        account_choices=_account_choices(request.user, task.visible_account),
+    )
     if request.method == "POST":
         access.require(request.user, Action.UPDATE, task)
         if form.is_valid():
             try:
-                services.task_update(actor=request.user, task=task, data=form.payload(editing=True),
-                                     version=form.cleaned_data.get("version"))
+                services.task_update(
+                    actor=request.user,
+                    task=task,
+                    data=form.payload(editing=True),
+                    version=form.cleaned_data.get("version"),
+                )
             except ApplicationError as exc:
                 errors_to_form(form, exc)
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect(_next(request, reverse("task_edit", args=[task.pk])))
-    return render(request, "engagement/todos/task_form.html", {
-        "form": form, "task": task, "can_update": can_update, "next": _next(request, ""),
-        "can_delete": access.can(request.user, Action.DELETE, task)})
+    return render(
+        request,
+        "engagement/todos/task_form.html",
+        {
+            "form": form,
+            "task": task,
+            "can_update": can_update,
+            "next": _next(request, ""),
+            "can_delete": access.can(request.user, Action.DELETE, task),
+        },
+    )
 
 
 @login_required
@@ -181,7 +234,11 @@ def task_toggle(request, pk: int):
         messages.error(request, str(exc.message))
     if is_htmx(request):
         selectors.mark_visible_links(request.user, [task])
-        return render(request, "engagement/todos/task_row.html", {"t": task, "compact": request.POST.get("compact") == "1"})
+        return render(
+            request,
+            "engagement/todos/task_row.html",
+            {"t": task, "compact": request.POST.get("compact") == "1"},
+        )
     return redirect(_next(request, reverse("task_list")))
 
 
@@ -200,15 +257,21 @@ def task_delete(request, pk: int):
 
 # --- notifications ----------------------------------------------------------------------------
 
+
 @login_required
 def notification_list(request):
     unread = request.GET.get("unread") == "1"
     try:
-        page = selectors.notification_list(request.user, unread=True if unread else None,
-                                           cursor=request.GET.get("cursor") or None, limit=30)
+        page = selectors.notification_list(
+            request.user, unread=True if unread else None, cursor=request.GET.get("cursor") or None, limit=30
+        )
     except ApplicationError:
         return redirect("notification_list")
-    template = "engagement/todos/notification_list.html#rows" if is_htmx(request) and request.GET.get("cursor") else "engagement/todos/notification_list.html"
+    template = (
+        "engagement/todos/notification_list.html#rows"
+        if is_htmx(request) and request.GET.get("cursor")
+        else "engagement/todos/notification_list.html"
+    )
     return render(request, template, {"page": page, "unread": unread})
 
 
@@ -239,6 +302,7 @@ def notification_read_all(request):
 
 # --- the calendar -----------------------------------------------------------------------------
 
+
 @login_required
 def calendar(request):
     view = "month" if request.GET.get("view") == "month" else "week"
@@ -266,13 +330,30 @@ def calendar(request):
     for e in events:
         by_day.setdefault(e.local_day, []).append(e)
     today = selectors.local_today(request.user)
-    grid = [{"date": d, "events": by_day.get(d, []), "today": d == today,
-             "outside": view == "month" and d.month != anchor.month}
-            for d in (first + dt.timedelta(days=i) for i in range(days))]
-    return render(request, "engagement/todos/calendar.html", {
-        "view": view, "anchor": anchor, "grid": grid, "weeks": [grid[i:i + 7] for i in range(0, len(grid), 7)],
-        "weekdays": grid[:7], "prev_date": prev_date, "next_date": next_date, "today": today,
-        "has_feed": CalendarFeed.objects.filter(user=request.user).exists()})
+    grid = [
+        {
+            "date": d,
+            "events": by_day.get(d, []),
+            "today": d == today,
+            "outside": view == "month" and d.month != anchor.month,
+        }
+        for d in (first + dt.timedelta(days=i) for i in range(days))
+    ]
+    return render(
+        request,
+        "engagement/todos/calendar.html",
+        {
+            "view": view,
+            "anchor": anchor,
+            "grid": grid,
+            "weeks": [grid[i : i + 7] for i in range(0, len(grid), 7)],
+            "weekdays": grid[:7],
+            "prev_date": prev_date,
+            "next_date": next_date,
+            "today": today,
+            "has_feed": CalendarFeed.objects.filter(user=request.user).exists(),
+        },
+    )
 
 
 @login_required

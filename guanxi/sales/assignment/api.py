@@ -60,22 +60,38 @@ class AssignmentRuleList(Schema):
 
 def rule_out(rule: AssignmentRule) -> dict:
     conditions = {k: (rule.conditions or {}).get(k, []) for k in services.CONDITION_KEYS}
-    return {"id": rule.pk, "version": rule.version, "name": rule.name, "order": rule.order, "active": rule.active,
-            "conditions": conditions, "method": rule.method,
-            "users": [u.username for u in sorted(rule.users.all(), key=lambda u: u.pk)], "pool": rule.pool_id,
-            "capacity": rule.capacity, "last_user": rule.last_user.username if rule.last_user_id else None,
-            "created_at": rule.created_at, "updated_at": rule.updated_at}
+    return {
+        "id": rule.pk,
+        "version": rule.version,
+        "name": rule.name,
+        "order": rule.order,
+        "active": rule.active,
+        "conditions": conditions,
+        "method": rule.method,
+        "users": [u.username for u in sorted(rule.users.all(), key=lambda u: u.pk)],
+        "pool": rule.pool_id,
+        "capacity": rule.capacity,
+        "last_user": rule.last_user.username if rule.last_user_id else None,
+        "created_at": rule.created_at,
+        "updated_at": rule.updated_at,
+    }
 
 
 def _detail(rule: AssignmentRule, status: int = 200):
-    return with_etag(JsonResponse(rule_out(rule), status=status, encoder=NinjaJSONEncoder,
-                                  json_dumps_params={"ensure_ascii": False}), rule.version)
+    return with_etag(
+        JsonResponse(
+            rule_out(rule), status=status, encoder=NinjaJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        ),
+        rule.version,
+    )
 
 
 @router.get("", response={200: AssignmentRuleList, **ERRORS}, operation_id="assignment_rule_list")
 def assignment_rule_list(request, ordering: str = "", cursor: str | None = None, limit: int | None = None):
     """The rules in the order they are tried (the first active match decides)."""
-    page = services.assignment_rule_list(request.auth, ordering=ordering or "order", cursor=cursor, limit=limit)
+    page = services.assignment_rule_list(
+        request.auth, ordering=ordering or "order", cursor=cursor, limit=limit
+    )
     return {"items": [rule_out(r) for r in page.items], "next_cursor": page.next_cursor}
 
 
@@ -101,11 +117,14 @@ def assignment_rule_get(request, rule_id: int):
     return _detail(services.assignment_rule_get(request.auth, rule_id))
 
 
-@router.patch("/{int:rule_id}", response={200: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_update")
+@router.patch(
+    "/{int:rule_id}", response={200: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_update"
+)
 def assignment_rule_update(request, rule_id: int, payload: AssignmentRuleIn):
     rule = services.assignment_rule_get(request.auth, rule_id)
-    rule = services.assignment_rule_update(actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True),
-                                           version=if_match(request))
+    rule = services.assignment_rule_update(
+        actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True), version=if_match(request)
+    )
     return _detail(rule)
 
 

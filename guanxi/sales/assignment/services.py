@@ -46,6 +46,7 @@ ORDERING = {"order": "order", "name": "name", "updated_at": "updated_at"}
 
 # --- routing ----------------------------------------------------------------------------------
 
+
 def _norm(value) -> str:
     return " ".join(str(value or "").split()).casefold()
 
@@ -66,9 +67,14 @@ def matches(rule: AssignmentRule, lead, form=None) -> bool:
 
 def open_leads(user_ids) -> dict[int, int]:
     """{user id: open leads} for these users (one grouped query on lead_owner_status_idx)."""
-    rows = (Lead._base_manager.filter(owner_id__in=list(user_ids), status__in=OPEN_LEAD_STATUSES,
-                                      deleted_at__isnull=True)
-            .values("owner_id").annotate(n=Count("id")).order_by())
+    rows = (
+        Lead._base_manager.filter(
+            owner_id__in=list(user_ids), status__in=OPEN_LEAD_STATUSES, deleted_at__isnull=True
+        )
+        .values("owner_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {r["owner_id"]: r["n"] for r in rows}
 
 
@@ -79,8 +85,12 @@ def _pool_usable(pool) -> bool:
 def route(lead, *, form=None):
     """(user, None), (None, pool) or (None, None): where a new lead goes by the first matching
     active rule. Decides only; round robin moves its pointer (in the caller's transaction)."""
-    rules = list(AssignmentRule.objects.filter(active=True).select_related("pool")
-                 .prefetch_related("users").order_by("order", "id"))
+    rules = list(
+        AssignmentRule.objects.filter(active=True)
+        .select_related("pool")
+        .prefetch_related("users")
+        .order_by("order", "id")
+    )
     for rule in rules:
         if not matches(rule, lead, form):
             continue
@@ -111,10 +121,19 @@ def at_capacity(user_ids, capacity: int) -> set[int]:
     most `capacity` index entries per user (is there a capacity-th open lead?), not a full count."""
     from guanxi.org.models import User
 
-    nth = (Lead._base_manager.filter(owner_id=OuterRef("pk"), status__in=OPEN_LEAD_STATUSES, deleted_at__isnull=True)
-           .order_by().values("pk")[capacity - 1:capacity])
-    return set(User._base_manager.filter(pk__in=list(user_ids)).annotate(nth=Subquery(nth))
-               .filter(nth__isnull=False).values_list("pk", flat=True))
+    nth = (
+        Lead._base_manager.filter(
+            owner_id=OuterRef("pk"), status__in=OPEN_LEAD_STATUSES, deleted_at__isnull=True
+        )
+        .order_by()
+        .values("pk")[capacity - 1 : capacity]
+    )
+    return set(
+        User._base_manager.filter(pk__in=list(user_ids))
+        .annotate(nth=Subquery(nth))
+        .filter(nth__isnull=False)
+        .values_list("pk", flat=True)
+    )
 
 
 def _next_in_turn(rule: AssignmentRule, users: list) -> Any:
@@ -133,8 +152,11 @@ def _next_in_turn(rule: AssignmentRule, users: list) -> Any:
     cases = " ".join(f"WHEN {column} < %s THEN %s" for _ in ids)
     params = [x for pk in ids for x in (pk, pk)] + [ids[0], rule.pk]
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {column} = CASE {cases} ELSE %s END WHERE id = %s "  # noqa: S608
-                       f"RETURNING {column}", params)
+        cursor.execute(
+            f"UPDATE {table} SET {column} = CASE {cases} ELSE %s END WHERE id = %s "  # noqa: S608
+            f"RETURNING {column}",
+            params,
+        )
         row = cursor.fetchone()
     if row is None:  # the rule was deleted meanwhile
         return None
@@ -143,6 +165,7 @@ def _next_in_turn(rule: AssignmentRule, users: list) -> Any:
 
 
 # --- rules: administrators --------------------------------------------------------------------
+
 
 def _texts(value, field: str, allowed: set[str] | None = None) -> list[str]:
     if value in (None, ""):
@@ -157,9 +180,13 @@ def _texts(value, field: str, allowed: set[str] | None = None) -> list[str]:
         if v and v not in out:
             out.append(v)
     if len(out) > 100 or any(len(v) > 100 for v in out):
-        raise ValidationFailed(fields={field: [_("Enter at most 100 values of at most 100 characters each.")]})
+        raise ValidationFailed(
+            fields={field: [_("Enter at most 100 values of at most 100 characters each.")]}
+        )
     if allowed is not None and any(v not in allowed for v in out):
-        raise ValidationFailed(fields={field: [_("Choose among: %(choices)s.") % {"choices": ", ".join(sorted(allowed))}]})
+        raise ValidationFailed(
+            fields={field: [_("Choose among: %(choices)s.") % {"choices": ", ".join(sorted(allowed))}]}
+        )
     return out
 
 
@@ -171,10 +198,13 @@ def _form_ids(value) -> list[int]:
     ids = sorted(set(value))
     if len(ids) > 100:
         raise ValidationFailed(fields={"conditions.form": [_("Enter at most 100 web forms.")]})
-    found = set(LeadForm._base_manager.filter(pk__in=[i for i in ids if 0 < i < 2**63]).values_list("pk", flat=True))
+    found = set(
+        LeadForm._base_manager.filter(pk__in=[i for i in ids if 0 < i < 2**63]).values_list("pk", flat=True)
+    )
     if set(ids) - found:
-        raise ValidationFailed(fields={"conditions.form": [_("No web form has the id %(id)s.")
-                                                           % {"id": min(set(ids) - found)}]})
+        raise ValidationFailed(
+            fields={"conditions.form": [_("No web form has the id %(id)s.") % {"id": min(set(ids) - found)}]}
+        )
     return ids
 
 
@@ -182,14 +212,24 @@ def _conditions(value) -> dict:
     if value is None:
         value = {}
     if not isinstance(value, dict):
-        raise ValidationFailed(fields={"conditions": [_("Enter an object with the keys source, province, city, "
-                                                        "industry and form.")]})
-    errors = {f"conditions.{str(k)[:40]}": [_("Unknown condition; use source, province, city, industry or form.")]
-              for k in value if k not in CONDITION_KEYS}
+        raise ValidationFailed(
+            fields={
+                "conditions": [_("Enter an object with the keys source, province, city, industry and form.")]
+            }
+        )
+    errors = {
+        f"conditions.{str(k)[:40]}": [_("Unknown condition; use source, province, city, industry or form.")]
+        for k in value
+        if k not in CONDITION_KEYS
+    }
     out = {}
-    steps = {"source": lambda v: _texts(v, "conditions.source", set(LeadSource.values)),
-             "province": lambda v: _texts(v, "conditions.province"), "city": lambda v: _texts(v, "conditions.city"),
-             "industry": lambda v: _texts(v, "conditions.industry", set(Industry.values)), "form": _form_ids}
+    steps = {
+        "source": lambda v: _texts(v, "conditions.source", set(LeadSource.values)),
+        "province": lambda v: _texts(v, "conditions.province"),
+        "city": lambda v: _texts(v, "conditions.city"),
+        "industry": lambda v: _texts(v, "conditions.industry", set(Industry.values)),
+        "form": _form_ids,
+    }
     for key, func in steps.items():
         try:
             out[key] = func(value.get(key))
@@ -208,31 +248,40 @@ def _users(value) -> list:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) > 200:
         raise ValidationFailed(fields={"users": [_("Enter a list of usernames.")]})
     names = list(dict.fromkeys(value))
-    found = {u.username: u for u in User.objects.filter(username__in=[n[:150] for n in names], is_active=True)}
+    found = {
+        u.username: u for u in User.objects.filter(username__in=[n[:150] for n in names], is_active=True)
+    }
     missing = [n for n in names if n not in found]
     if missing:
-        raise ValidationFailed(fields={"users": [_("No active user has the username %(name)s.")
-                                                 % {"name": missing[0][:60]}]})
+        raise ValidationFailed(
+            fields={"users": [_("No active user has the username %(name)s.") % {"name": missing[0][:60]}]}
+        )
     return [found[n] for n in names]
 
 
 def _clean(data: dict, *, current: AssignmentRule | None) -> dict[str, Any]:
     def method(v):
         if v not in Method.values:
-            raise ValidationFailed(fields={"method": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Method.values)}]})
+            raise ValidationFailed(
+                fields={"method": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Method.values)}]}
+            )
         return v
 
     errors = c.unknown_fields(data, WRITABLE)
-    out = cleaning.collect(data, {
-        "name": c.name_text,
-        "order": lambda v: c.whole_number(v, "order", 0, 1_000_000),
-        "active": lambda v: c.boolean(v, "active"),
-        "conditions": _conditions,
-        "users": _users,
-        "pool": lambda v: c.lead_pool(v),
-        "capacity": lambda v: c.whole_number(v, "capacity", 1, 100_000, allow_none=True),
-        "method": method,
-    }, errors)
+    out = cleaning.collect(
+        data,
+        {
+            "name": c.name_text,
+            "order": lambda v: c.whole_number(v, "order", 0, 1_000_000),
+            "active": lambda v: c.boolean(v, "active"),
+            "conditions": _conditions,
+            "users": _users,
+            "pool": lambda v: c.lead_pool(v),
+            "capacity": lambda v: c.whole_number(v, "capacity", 1, 100_000, allow_none=True),
+            "method": method,
+        },
+        errors,
+    )
     if current is None and "name" not in data:
         errors["name"] = [_("This field is required.")]
     if not errors:
@@ -265,8 +314,12 @@ def assignment_rule_create(*, actor, data: dict) -> AssignmentRule:
         values["order"] = (last or 0) + 1
     rule = AssignmentRule.objects.create(**values)
     rule.users.set(users)
-    audit.record(actor=actor, verb="create", obj=rule,
-                 changes={k: (None, v) for k, v in _plain({**values, "users": users}).items()})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=rule,
+        changes={k: (None, v) for k, v in _plain({**values, "users": users}).items()},
+    )
     return rule
 
 
@@ -289,10 +342,14 @@ def assignment_rule_update(*, actor, rule: AssignmentRule, data: dict, version: 
         return rule
     old_version = rule.version
     rule.version, rule.updated_at = old_version + 1, timezone.now()
-    fields = {AssignmentRule._meta.get_field(k).attname: getattr(rule, AssignmentRule._meta.get_field(k).attname)
-              for k in changes if k != "users"}
+    fields = {
+        AssignmentRule._meta.get_field(k).attname: getattr(rule, AssignmentRule._meta.get_field(k).attname)
+        for k in changes
+        if k != "users"
+    }
     if not AssignmentRule.objects.filter(pk=rule.pk, version=old_version).update(
-            **fields, version=rule.version, updated_at=rule.updated_at):
+        **fields, version=rule.version, updated_at=rule.updated_at
+    ):
         raise VersionConflict()
     if users is not None and "users" in changes:
         rule.users.set(users)
@@ -304,8 +361,12 @@ def assignment_rule_update(*, actor, rule: AssignmentRule, data: dict, version: 
 def assignment_rule_delete(*, actor, rule: AssignmentRule, version: int | None) -> None:
     c.require_admin(actor)
     check_version(rule, version)
-    audit.record(actor=actor, verb="delete", obj=rule, changes={"name": (rule.name, None),
-                                                                 "method": (rule.method, None)})
+    audit.record(
+        actor=actor,
+        verb="delete",
+        obj=rule,
+        changes={"name": (rule.name, None), "method": (rule.method, None)},
+    )
     AssignmentRule.objects.filter(pk=rule.pk).delete()
 
 
@@ -341,4 +402,6 @@ def assignment_rule_get(actor, pk) -> AssignmentRule:
 def assignment_rule_list(actor, *, ordering: str = "order", cursor: str | None = None, limit=None) -> Page:
     c.require_admin(actor)
     qs = AssignmentRule.objects.select_related("pool", "last_user").prefetch_related("users")
-    return paginate(qs, ordering=ordering or "order", allowed=ORDERING, cursor=cursor, limit=parse_limit(limit))
+    return paginate(
+        qs, ordering=ordering or "order", allowed=ORDERING, cursor=cursor, limit=parse_limit(limit)
+    )

@@ -24,21 +24,38 @@ from . import services
 class AssignmentRuleForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=1000)
     method = forms.ChoiceField(label=gettext_lazy("Method"), choices=AssignmentRule.Method.choices)
-    users = forms.MultipleChoiceField(label=gettext_lazy("Users who share the leads"), required=False,
-                                      widget=forms.CheckboxSelectMultiple)
-    pool = forms.ChoiceField(label=gettext_lazy("Pool (the method “to a pool”, or when everyone is at capacity)"),
-                             required=False)
-    capacity = forms.IntegerField(label=gettext_lazy("Open leads per user at most"), required=False, min_value=1,
-                                  max_value=100_000)
-    source = forms.MultipleChoiceField(label=gettext_lazy("When the source is"), required=False,
-                                       choices=LeadSource.choices, widget=forms.CheckboxSelectMultiple)
-    province = forms.CharField(label=gettext_lazy("When the province is (comma-separated)"), required=False,
-                               max_length=20000)
-    city = forms.CharField(label=gettext_lazy("When the city is (comma-separated)"), required=False, max_length=20000)
-    industry = forms.MultipleChoiceField(label=gettext_lazy("When the industry is"), required=False,
-                                         choices=Industry.choices, widget=forms.CheckboxSelectMultiple)
-    form = forms.MultipleChoiceField(label=gettext_lazy("When the lead comes from the web form"), required=False,
-                                     widget=forms.CheckboxSelectMultiple)
+    users = forms.MultipleChoiceField(
+        label=gettext_lazy("Users who share the leads"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    pool = forms.ChoiceField(
+        label=gettext_lazy("Pool (the method “to a pool”, or when everyone is at capacity)"), required=False
+    )
+    capacity = forms.IntegerField(
+        label=gettext_lazy("Open leads per user at most"), required=False, min_value=1, max_value=100_000
+    )
+    source = forms.MultipleChoiceField(
+        label=gettext_lazy("When the source is"),
+        required=False,
+        choices=LeadSource.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    province = forms.CharField(
+        label=gettext_lazy("When the province is (comma-separated)"), required=False, max_length=20000
+    )
+    city = forms.CharField(
+        label=gettext_lazy("When the city is (comma-separated)"), required=False, max_length=20000
+    )
+    industry = forms.MultipleChoiceField(
+        label=gettext_lazy("When the industry is"),
+        required=False,
+        choices=Industry.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    form = forms.MultipleChoiceField(
+        label=gettext_lazy("When the lead comes from the web form"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -47,14 +64,27 @@ class AssignmentRuleForm(forms.Form):
         self.fields["users"].choices = [(u.username, str(u)) for u in active_users()]
         pools = Pool.objects.filter(kind=Pool.Kind.LEAD, deleted_at__isnull=True).order_by("order", "id")
         self.fields["pool"].choices = [("", _("— none —")), *[(str(p.pk), p.name) for p in pools]]
-        self.fields["form"].choices = [(str(f.pk), f.name) for f in LeadForm.objects.filter(deleted_at__isnull=True)]
+        self.fields["form"].choices = [
+            (str(f.pk), f.name) for f in LeadForm.objects.filter(deleted_at__isnull=True)
+        ]
 
     def payload(self) -> dict:
         d = self.cleaned_data
-        return {"name": d["name"], "method": d["method"], "users": d["users"], "active": d["active"],
-                "pool": int(d["pool"]) if d.get("pool") else None, "capacity": d.get("capacity"),
-                "conditions": {"source": d["source"], "province": d["province"], "city": d["city"],
-                               "industry": d["industry"], "form": [int(i) for i in d["form"]]}}
+        return {
+            "name": d["name"],
+            "method": d["method"],
+            "users": d["users"],
+            "active": d["active"],
+            "pool": int(d["pool"]) if d.get("pool") else None,
+            "capacity": d.get("capacity"),
+            "conditions": {
+                "source": d["source"],
+                "province": d["province"],
+                "city": d["city"],
+                "industry": d["industry"],
+                "form": [int(i) for i in d["form"]],
+            },
+        }
 
 
 @login_required
@@ -65,9 +95,16 @@ def assignment_rule_list(request):
     for rule in page.items:
         cond = rule.conditions or {}
         parts = [", ".join(cond.get(k) or []) for k in ("source", "province", "city", "industry")]
-        rules.append({"rule": rule, "conditions": " · ".join(p for p in parts if p) +
-                      (f" · {_('web forms')} {', '.join(map(str, cond.get('form')))}" if cond.get("form") else ""),
-                      "users": ", ".join(sorted(u.username for u in rule.users.all()))})
+        rules.append(
+            {
+                "rule": rule,
+                "conditions": " · ".join(p for p in parts if p)
+                + (
+                    f" · {_('web forms')} {', '.join(map(str, cond.get('form')))}" if cond.get("form") else ""
+                ),
+                "users": ", ".join(sorted(u.username for u in rule.users.all())),
+            }
+        )
     return render(request, "sales/assignment/list.html", {"rules": rules})
 
 
@@ -78,17 +115,30 @@ def assignment_rule_edit(request, pk: int | None = None):
     initial = {"active": True, "method": AssignmentRule.Method.ROUND_ROBIN}
     if rule:
         cond = rule.conditions or {}
-        initial = {"name": rule.name, "method": rule.method, "users": [u.username for u in rule.users.all()],
-                   "pool": str(rule.pool_id or ""), "capacity": rule.capacity, "active": rule.active,
-                   "source": cond.get("source") or [], "province": ", ".join(cond.get("province") or []),
-                   "city": ", ".join(cond.get("city") or []), "industry": cond.get("industry") or [],
-                   "form": [str(i) for i in cond.get("form") or []], "version": rule.version}
+        initial = {
+            "name": rule.name,
+            "method": rule.method,
+            "users": [u.username for u in rule.users.all()],
+            "pool": str(rule.pool_id or ""),
+            "capacity": rule.capacity,
+            "active": rule.active,
+            "source": cond.get("source") or [],
+            "province": ", ".join(cond.get("province") or []),
+            "city": ", ".join(cond.get("city") or []),
+            "industry": cond.get("industry") or [],
+            "form": [str(i) for i in cond.get("form") or []],
+            "version": rule.version,
+        }
     form = AssignmentRuleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if rule:
-                saved = services.assignment_rule_update(actor=request.user, rule=rule, data=form.payload(),
-                                                        version=form.cleaned_data.get("version"))
+                saved = services.assignment_rule_update(
+                    actor=request.user,
+                    rule=rule,
+                    data=form.payload(),
+                    version=form.cleaned_data.get("version"),
+                )
             else:
                 saved = services.assignment_rule_create(actor=request.user, data=form.payload())
         except ApplicationError as exc:
@@ -108,7 +158,9 @@ def assignment_rule_delete(request, pk: int):
     c.require_admin(request.user)
     rule = services.assignment_rule_get(request.user, pk)
     try:
-        services.assignment_rule_delete(actor=request.user, rule=rule, version=_int(request.POST.get("version")))
+        services.assignment_rule_delete(
+            actor=request.user, rule=rule, version=_int(request.POST.get("version"))
+        )
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:

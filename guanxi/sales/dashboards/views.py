@@ -23,8 +23,12 @@ from . import selectors as s
 # Which panels each kind of viewer sees, in order: (name, column class).
 PANELS = {
     s.REP: [("mine", "col-12"), ("my_pipeline", "col-lg-7"), ("my_target", "col-lg-5")],
-    s.MANAGER: [("team_pipeline", "col-12"), ("forecast", "col-lg-7"), ("pools", "col-lg-5"),
-                ("activity", "col-12")],
+    s.MANAGER: [
+        ("team_pipeline", "col-12"),
+        ("forecast", "col-lg-7"),
+        ("pools", "col-lg-5"),
+        ("activity", "col-12"),
+    ],
 }
 PANELS[s.DIRECTOR] = PANELS[s.MANAGER]
 ANALYTICS = [("wins", "col-12"), ("funnel", "col-lg-6"), ("leads", "col-lg-6"), ("followups", "col-12")]
@@ -45,10 +49,16 @@ def dashboard(request):
     except ValidationFailed as exc:
         filters, error = None, _error_message(exc)
     view = s.view_of(request.user)
-    ctx = {"filters": filters, "error": error, "view": view, "periods": list(s.PERIODS.items()),
-           "raw": {k: request.GET.get(k, "")[:40] for k in ("period", "start", "end", "department", "pipeline")},
-           "panels": PANELS[view], "analytics": ANALYTICS,
-           "departments": s.visible_departments(request.user) if filters is None else filters.departments}
+    ctx = {
+        "filters": filters,
+        "error": error,
+        "view": view,
+        "periods": list(s.PERIODS.items()),
+        "raw": {k: request.GET.get(k, "")[:40] for k in ("period", "start", "end", "department", "pipeline")},
+        "panels": PANELS[view],
+        "analytics": ANALYTICS,
+        "departments": s.visible_departments(request.user) if filters is None else filters.departments,
+    }
     return render(request, "sales/dashboards/dashboard.html", ctx, status=400 if error else 200)
 
 
@@ -60,8 +70,15 @@ def panel(request, panel: str):
     try:
         filters = s.parse_filters(request.user, request.GET)
     except ValidationFailed as exc:
-        return render(request, "sales/dashboards/panels.html#error", {"error": _error_message(exc)}, status=400)
-    ctx = {"filters": filters, "name": panel, "currency": settings.BASE_CURRENCY, **BUILDERS[panel](request.user, filters)}
+        return render(
+            request, "sales/dashboards/panels.html#error", {"error": _error_message(exc)}, status=400
+        )
+    ctx = {
+        "filters": filters,
+        "name": panel,
+        "currency": settings.BASE_CURRENCY,
+        **BUILDERS[panel](request.user, filters),
+    }
     return render(request, f"sales/dashboards/panels.html#{panel}", ctx)
 
 
@@ -70,14 +87,18 @@ def panel(request, panel: str):
 def home_widget(request):
     """The home page's "My sales" card: my open pipeline and this month's target."""
     filters = s.parse_filters(request.user, {})
-    ctx = {"pipeline": s.pipeline_by_stage(request.user, filters, mine=True),
-           "targets": s.my_target(request.user, filters), "leads": s.my_leads(request.user, filters)}
+    ctx = {
+        "pipeline": s.pipeline_by_stage(request.user, filters, mine=True),
+        "targets": s.my_target(request.user, filters),
+        "leads": s.my_leads(request.user, filters),
+    }
     return render(request, "sales/dashboards/home_widget.html#widget", ctx)
 
 
 # --- chart data for dashboards.js -------------------------------------------------------------
 # {"type": "bar" | "funnel" | "pie", "categories": [...], "series": [{"name", "stack"?, "data":
 #  [{"value", "url"}]}], "markers": [{"value"}] (targets), "money": bool, "horizontal": bool}
+
 
 def _bar(categories, series, **options) -> dict:
     return {"type": "bar", "categories": categories, "series": series, **options}
@@ -89,9 +110,11 @@ def _mine(actor, filters):
 
 def _my_pipeline(actor, filters):
     data = s.pipeline_by_stage(actor, filters, mine=True)
-    chart = _bar([x["name"] for x in data["stages"]],
-                 [{"name": _("Amount"), "data": [{"value": x["amount"], "url": x["url"]} for x in data["stages"]]}],
-                 money=True)
+    chart = _bar(
+        [x["name"] for x in data["stages"]],
+        [{"name": _("Amount"), "data": [{"value": x["amount"], "url": x["url"]} for x in data["stages"]]}],
+        money=True,
+    )
     return {"pipeline": data, "chart": chart}
 
 
@@ -102,22 +125,36 @@ def _my_target(actor, filters):
 def _team_pipeline(actor, filters):
     stages = s.pipeline_by_stage(actor, filters)
     by_rep = s.pipeline_by_rep(actor, filters)
-    stage_chart = _bar([x["name"] for x in stages["stages"]],
-                       [{"name": _("Amount"), "data": [{"value": x["amount"], "url": x["url"]} for x in stages["stages"]]}],
-                       money=True)
-    rep_chart = _bar([r["name"] for r in by_rep["reps"]],
-                     [{"name": x["name"], "stack": "stage", "data": x["data"]} for x in by_rep["series"]],
-                     money=True, horizontal=True)
+    stage_chart = _bar(
+        [x["name"] for x in stages["stages"]],
+        [{"name": _("Amount"), "data": [{"value": x["amount"], "url": x["url"]} for x in stages["stages"]]}],
+        money=True,
+    )
+    rep_chart = _bar(
+        [r["name"] for r in by_rep["reps"]],
+        [{"name": x["name"], "stack": "stage", "data": x["data"]} for x in by_rep["series"]],
+        money=True,
+        horizontal=True,
+    )
     return {"pipeline": stages, "by_rep": by_rep, "stage_chart": stage_chart, "rep_chart": rep_chart}
 
 
 def _forecast(actor, filters):
     data = s.forecast_by_rep(actor, filters)
     reps = data["reps"]
-    chart = _bar([r["name"] for r in reps], [
-        {"name": _("Won"), "data": [{"value": r["won"], "url": r["url"]} for r in reps]},
-        {"name": _("Weighted pipeline"), "data": [{"value": r["weighted"], "url": r["url"]} for r in reps]},
-    ], markers=[{"value": r["target"]} for r in reps], marker_name=_("Target"), money=True)
+    chart = _bar(
+        [r["name"] for r in reps],
+        [
+            {"name": _("Won"), "data": [{"value": r["won"], "url": r["url"]} for r in reps]},
+            {
+                "name": _("Weighted pipeline"),
+                "data": [{"value": r["weighted"], "url": r["url"]} for r in reps],
+            },
+        ],
+        markers=[{"value": r["target"]} for r in reps],
+        marker_name=_("Target"),
+        money=True,
+    )
     return {"forecast": data, "chart": chart}
 
 
@@ -137,23 +174,41 @@ def _wins(actor, filters):
 
 def _funnel(actor, filters):
     data = s.funnel(actor, filters)
-    chart = {"type": "funnel", "data": [{"name": x["name"], "value": x["count"], "url": x["url"]} for x in data["steps"]]}
+    chart = {
+        "type": "funnel",
+        "data": [{"name": x["name"], "value": x["count"], "url": x["url"]} for x in data["steps"]],
+    }
     return {"funnel": data, "chart": chart, "won_type": Stage.Type.WON}
 
 
 def _leads(actor, filters):
     data = s.leads_by_source(actor, filters)
-    chart = {"type": "pie", "data": [{"name": x["name"], "value": x["count"], "url": x["url"]} for x in data["sources"]]}
+    chart = {
+        "type": "pie",
+        "data": [{"name": x["name"], "value": x["count"], "url": x["url"]} for x in data["sources"]],
+    }
     return {"leads": data, "chart": chart}
 
 
 def _followups(actor, filters):
     data = s.followups_by_rep(actor, filters)
-    chart = _bar([r["name"] for r in data["reps"]],
-                 [{"name": _("Follow-ups"), "data": [{"value": r["count"], "url": r["url"]} for r in data["reps"]]}])
+    chart = _bar(
+        [r["name"] for r in data["reps"]],
+        [{"name": _("Follow-ups"), "data": [{"value": r["count"], "url": r["url"]} for r in data["reps"]]}],
+    )
     return {"followups": data, "chart": chart}
 
 
-BUILDERS = {"mine": _mine, "my_pipeline": _my_pipeline, "my_target": _my_target, "team_pipeline": _team_pipeline,
-            "forecast": _forecast, "activity": _activity, "pools": _pools, "wins": _wins, "funnel": _funnel,
-            "leads": _leads, "followups": _followups}
+BUILDERS = {
+    "mine": _mine,
+    "my_pipeline": _my_pipeline,
+    "my_target": _my_target,
+    "team_pipeline": _team_pipeline,
+    "forecast": _forecast,
+    "activity": _activity,
+    "pools": _pools,
+    "wins": _wins,
+    "funnel": _funnel,
+    "leads": _leads,
+    "followups": _followups,
+}

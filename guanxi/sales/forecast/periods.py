@@ -65,7 +65,7 @@ def company_zone() -> zoneinfo.ZoneInfo:
 
 
 def _last_day(year: int, m: int) -> dt.date:
-    return (dt.date(year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+    return dt.date(year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 def month(year: int, m: int) -> Period:
@@ -82,8 +82,10 @@ def year(y: int) -> Period:
 
 
 def _invalid(field: str) -> ValidationFailed:
-    message = _("Enter a month such as 2026-11, a quarter such as 2026-Q4 or a year such as 2026 "
-                "(years %(min)s to %(max)s).") % {"min": MIN_YEAR, "max": MAX_YEAR}
+    message = _(
+        "Enter a month such as 2026-11, a quarter such as 2026-Q4 or a year such as 2026 "
+        "(years %(min)s to %(max)s)."
+    ) % {"min": MIN_YEAR, "max": MAX_YEAR}
     return ValidationFailed(message, fields={field: [message]})
 
 

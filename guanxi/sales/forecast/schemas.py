@@ -19,7 +19,9 @@ class TargetIn(Strict):
     user: str | None = Field(None, description="a username; or give `department`")
     department: StrictInt | None = Field(None, description="a department id; or give `user`")
     period: str = Field(description='a month "2026-11" or a quarter "2026-Q4"')
-    amount: str | int | float = Field(json_schema_extra=AMOUNT, description="at most two decimals, not negative")
+    amount: str | int | float = Field(
+        json_schema_extra=AMOUNT, description="at most two decimals, not negative"
+    )
 
 
 class TargetPatch(Strict):

@@ -50,6 +50,7 @@ def money(value) -> Decimal:
 
 # --- who and what the actor may see -----------------------------------------------------------
 
+
 def sees_all(actor) -> bool:
     return access.scope_level(actor, OBJECT_TYPE, Action.READ) == Scope.ALL
 
@@ -114,6 +115,7 @@ def user_get(actor, username) -> User:
 @dataclass
 class Entity:
     """Whose forecast: the whole company, a department (its subtree) or one user."""
+
     kind: str
     department: Department | None = None
     user: User | None = None
@@ -149,11 +151,14 @@ def default_entity(actor) -> Entity:
 
 # --- targets ----------------------------------------------------------------------------------
 
+
 def managed_paths(actor) -> list[str]:
     """Materialized paths of the departments the actor manages (their subtrees are theirs)."""
     cache = getattr(actor, "_gx_managed_paths", None)
     if cache is None:
-        cache = list(Department.objects.filter(manager=actor).values_list("path", flat=True)) if actor.pk else []
+        cache = (
+            list(Department.objects.filter(manager=actor).values_list("path", flat=True)) if actor.pk else []
+        )
         actor._gx_managed_paths = cache
     return cache
 
@@ -178,8 +183,9 @@ def may_manage(actor, *, user: User | None = None, department: Department | None
 
 def may_set_any(actor) -> bool:
     """The actor may set some target (the Targets screen is theirs)."""
-    return bool(actor and actor.is_authenticated and actor.is_active
-                and (actor.is_superuser or managed_paths(actor)))
+    return bool(
+        actor and actor.is_authenticated and actor.is_active and (actor.is_superuser or managed_paths(actor))
+    )
 
 
 def target_grid(actor, *, year: int, kind: str) -> dict:
@@ -187,34 +193,60 @@ def target_grid(actor, *, year: int, kind: str) -> dict:
     the months or quarters of a year (columns), with the targets set. Three queries."""
     from guanxi.org.selectors import tree_sorted
 
-    columns = [periods.quarter(year, q) for q in range(1, 5)] if kind == periods.QUARTER else \
-        [periods.month(year, m) for m in range(1, 13)]
+    columns = (
+        [periods.quarter(year, q) for q in range(1, 5)]
+        if kind == periods.QUARTER
+        else [periods.month(year, m) for m in range(1, 13)]
+    )
     if actor.is_superuser:
         depts = tree_sorted(Department.objects.all())
         users = list(User.objects.filter(is_active=True).select_related("department").order_by("username"))
     else:
         paths = managed_paths(actor)
         depts = tree_sorted(Department.objects.filter(_subtree_q(paths))) if paths else []
-        users = list(User.objects.filter(is_active=True, department_id__in=[d.pk for d in depts])
-                     .exclude(pk=actor.pk).select_related("department").order_by("username"))
+        users = list(
+            User.objects.filter(is_active=True, department_id__in=[d.pk for d in depts])
+            .exclude(pk=actor.pk)
+            .select_related("department")
+            .order_by("username")
+        )
     codes = [c.code for c in columns]
     found = {}
     for t in Target.objects.filter(period__in=codes).filter(
-            Q(user_id__in=[u.pk for u in users]) | Q(department_id__in=[d.pk for d in depts])):
+        Q(user_id__in=[u.pk for u in users]) | Q(department_id__in=[d.pk for d in depts])
+    ):
         found[("u", t.user_id) if t.user_id else ("d", t.department_id), t.period] = t
     top = min((d.depth for d in depts), default=0)
     rows = []
     for d in depts:
-        rows.append({"kind": DEPARTMENT, "obj": d, "indent": range(d.depth - top),
-                     "cells": [{"period": c, "target": found.get((("d", d.pk), c.code))} for c in columns]})
+        rows.append(
+            {
+                "kind": DEPARTMENT,
+                "obj": d,
+                "indent": range(d.depth - top),
+                "cells": [{"period": c, "target": found.get((("d", d.pk), c.code))} for c in columns],
+            }
+        )
         for u in users:
             if u.department_id == d.pk:
-                rows.append({"kind": USER, "obj": u, "indent": range(d.depth - top + 1),
-                             "cells": [{"period": c, "target": found.get((("u", u.pk), c.code))} for c in columns]})
+                rows.append(
+                    {
+                        "kind": USER,
+                        "obj": u,
+                        "indent": range(d.depth - top + 1),
+                        "cells": [{"period": c, "target": found.get((("u", u.pk), c.code))} for c in columns],
+                    }
+                )
     for u in users:
         if u.department_id is None:
-            rows.append({"kind": USER, "obj": u, "indent": range(0),
-                         "cells": [{"period": c, "target": found.get((("u", u.pk), c.code))} for c in columns]})
+            rows.append(
+                {
+                    "kind": USER,
+                    "obj": u,
+                    "indent": range(0),
+                    "cells": [{"period": c, "target": found.get((("u", u.pk), c.code))} for c in columns],
+                }
+            )
     return {"year": year, "kind": kind, "columns": columns, "rows": rows}
 
 
@@ -260,8 +292,13 @@ def target_list(actor, params: TargetFilters) -> Page:
     if params.department:
         pk = access.record_id(params.department)
         qs = qs.filter(department_id=pk) if pk else qs.none()
-    return paginate(qs, ordering=params.ordering or "period", allowed=TARGET_ORDERINGS, cursor=params.cursor,
-                    limit=parse_limit(params.limit))
+    return paginate(
+        qs,
+        ordering=params.ordering or "period",
+        allowed=TARGET_ORDERINGS,
+        cursor=params.cursor,
+        limit=parse_limit(params.limit),
+    )
 
 
 class TargetBook:
@@ -273,7 +310,9 @@ class TargetBook:
             qs = qs.filter(Q(user_id__in=list(users or [])) | Q(department_id__in=list(departments or [])))
         self.period = period
         self.rows: dict[tuple[str, int, str], Decimal] = {}
-        for kind_user, kind_dept, code, amount in qs.values_list("user_id", "department_id", "period", "amount"):
+        for kind_user, kind_dept, code, amount in qs.values_list(
+            "user_id", "department_id", "period", "amount"
+        ):
             key = ("u", kind_user, code) if kind_user else ("d", kind_dept, code)
             self.rows[key] = amount
 
@@ -290,7 +329,9 @@ class TargetBook:
     def user(self, pk: int, period: Period | None = None) -> Decimal | None:
         return self._own("u", pk, period or self.period)
 
-    def department(self, dept: Department, tree: DepartmentTree, period: Period | None = None) -> Decimal | None:
+    def department(
+        self, dept: Department, tree: DepartmentTree, period: Period | None = None
+    ) -> Decimal | None:
         period = period or self.period
         own = self._own("d", dept.pk, period)
         if own is not None:
@@ -326,6 +367,7 @@ class TargetBook:
 @dataclass
 class DepartmentTree:
     """Departments of a subtree (or all), their children and direct members (user ids)."""
+
     departments: list[Department]
     children: dict[int | None, list[Department]] = field(default_factory=dict)
     members: dict[int | None, list[int]] = field(default_factory=dict)
@@ -333,15 +375,20 @@ class DepartmentTree:
 
     @classmethod
     def load(cls, root: Department | None) -> DepartmentTree:
-        depts = list(Department.objects.filter(path__startswith=root.path)) if root else list(Department.objects.all())
+        depts = (
+            list(Department.objects.filter(path__startswith=root.path))
+            if root
+            else list(Department.objects.all())
+        )
         ids = {d.pk for d in depts}
         tree = cls(departments=depts)
         for d in depts:
             parent = d.parent_id if d.parent_id in ids else None
             tree.children.setdefault(parent, []).append(d)
         users = User.objects.filter(department_id__in=ids) if root else User.objects.all()
-        for u in users.order_by("username").only("id", "username", "display_name", "first_name", "last_name",
-                                                   "department_id", "is_active"):
+        for u in users.order_by("username").only(
+            "id", "username", "display_name", "first_name", "last_name", "department_id", "is_active"
+        ):
             tree.users[u.pk] = u
             tree.members.setdefault(u.department_id, []).append(u.pk)
         return tree
@@ -355,6 +402,7 @@ class DepartmentTree:
 
 # --- the forecast -----------------------------------------------------------------------------
 
+
 def _conditions(period: Period) -> tuple[Q, Q]:
     start, stop = period.bounds()
     won = Q(stage_type=Stage.Type.WON, closed_at__gte=start, closed_at__lt=stop)
@@ -367,8 +415,10 @@ def _aggregates(period: Period, *, months: bool = False) -> dict:
     weighted = F("amount_base") * F("probability")
     exact = DecimalField(max_digits=30, decimal_places=4)
     parts = {
-        "won": Sum("amount_base", filter=won), "won_count": Count("id", filter=won),
-        "open": Sum("amount_base", filter=open_), "open_count": Count("id", filter=open_),
+        "won": Sum("amount_base", filter=won),
+        "won_count": Count("id", filter=won),
+        "open": Sum("amount_base", filter=open_),
+        "open_count": Count("id", filter=open_),
         "weighted": Sum(weighted, filter=open_, output_field=exact),
     }
     if months and period.kind != periods.MONTH:
@@ -387,8 +437,9 @@ def _opportunities(actor, entity: Entity, period: Period):
     if entity.kind == USER:
         qs = qs.filter(owner_id=entity.user.pk)
     elif entity.kind == DEPARTMENT:
-        qs = qs.filter(owner_id__in=User.objects.filter(department__path__startswith=entity.department.path)
-                       .values("id"))
+        qs = qs.filter(
+            owner_id__in=User.objects.filter(department__path__startswith=entity.department.path).values("id")
+        )
     return qs
 
 
@@ -409,19 +460,29 @@ class Figures:
 
     @classmethod
     def of(cls, row: dict, prefix: str = "") -> Figures:
-        return cls(won=Decimal(row.get(f"{prefix}won") or 0), won_count=row.get(f"{prefix}won_count") or 0,
-                   open=Decimal(row.get(f"{prefix}open") or 0), open_count=row.get(f"{prefix}open_count") or 0,
-                   weighted_raw=Decimal(row.get(f"{prefix}weighted") or 0))
+        return cls(
+            won=Decimal(row.get(f"{prefix}won") or 0),
+            won_count=row.get(f"{prefix}won_count") or 0,
+            open=Decimal(row.get(f"{prefix}open") or 0),
+            open_count=row.get(f"{prefix}open_count") or 0,
+            weighted_raw=Decimal(row.get(f"{prefix}weighted") or 0),
+        )
 
     def as_dict(self, target: Decimal | None) -> dict:
         won = money(self.won)
         weighted = money(self.weighted_raw / 100)
         result = {
-            "won": won, "won_count": self.won_count, "weighted": weighted,
-            "best_case": money(self.won + self.open), "open": money(self.open), "open_count": self.open_count,
+            "won": won,
+            "won_count": self.won_count,
+            "weighted": weighted,
+            "best_case": money(self.won + self.open),
+            "open": money(self.open),
+            "open_count": self.open_count,
             # "0.00" when no target is set nor any to roll up (has_target tells the two apart)
-            "target": money(target) if target is not None else ZERO, "has_target": target is not None,
-            "attainment": attainment(won, target), "gap": money(target - won) if target is not None else None,
+            "target": money(target) if target is not None else ZERO,
+            "has_target": target is not None,
+            "attainment": attainment(won, target),
+            "gap": money(target - won) if target is not None else None,
         }
         return result
 
@@ -443,8 +504,12 @@ def forecast(actor, *, period, user: str | None = None, department=None) -> dict
     row = _opportunities(actor, entity, period).aggregate(**_aggregates(period))
     figures = Figures.of(row)
     book, tree = TargetBook.for_entity(entity, period)
-    return {"period": period.code, "entity": entity, "currency": settings.BASE_CURRENCY,
-            **figures.as_dict(book.rolled(entity, tree))}
+    return {
+        "period": period.code,
+        "entity": entity,
+        "currency": settings.BASE_CURRENCY,
+        **figures.as_dict(book.rolled(entity, tree)),
+    }
 
 
 @dataclass
@@ -470,8 +535,12 @@ class BreakdownRow:
 
 
 def _per_owner(actor, entity: Entity, period: Period, *, months: bool) -> dict[int | None, dict]:
-    rows = (_opportunities(actor, entity, period).order_by().values("owner_id")
-            .annotate(**_aggregates(period, months=months)))
+    rows = (
+        _opportunities(actor, entity, period)
+        .order_by()
+        .values("owner_id")
+        .annotate(**_aggregates(period, months=months))
+    )
     return {r["owner_id"]: r for r in rows}
 
 
@@ -503,7 +572,9 @@ def forecast_breakdown(actor, *, period, user: str | None = None, department=Non
         # active members always have their row.
         key = entity.department.pk if entity.kind == DEPARTMENT else None
         for child in tree.children.get(key, []):
-            row = BreakdownRow(DEPARTMENT, child, figures_of(tree.subtree_user_ids(child)), book.department(child, tree))
+            row = BreakdownRow(
+                DEPARTMENT, child, figures_of(tree.subtree_user_ids(child)), book.department(child, tree)
+            )
             if not row.is_empty:
                 rows.append(row)
         visible = visible_user_ids(actor)
@@ -529,8 +600,14 @@ def forecast_breakdown(actor, *, period, user: str | None = None, department=Non
             part.won_count = part.open_count = 0
             mf.add(part)
         months_out.append({"period": m.code, **mf.as_dict(m_target)})
-    return {"period": period.code, "entity": entity, "currency": settings.BASE_CURRENCY,
-            "total": total.as_dict(target), "rows": rows, "months": months_out}
+    return {
+        "period": period.code,
+        "entity": entity,
+        "currency": settings.BASE_CURRENCY,
+        "total": total.as_dict(target),
+        "rows": rows,
+        "months": months_out,
+    }
 
 
 def leaderboard(actor, *, period, user: str | None = None, department=None, limit: int = 100) -> dict:
@@ -546,8 +623,11 @@ def leaderboard(actor, *, period, user: str | None = None, department=None, limi
     elif entity.kind == DEPARTMENT:
         users = DepartmentTree.load(entity.department).users
     else:
-        wanted = set(per_owner) | set(Target.objects.filter(user__isnull=False, starts_on__gte=period.start,
-                                                            ends_on__lte=period.end).values_list("user_id", flat=True))
+        wanted = set(per_owner) | set(
+            Target.objects.filter(
+                user__isnull=False, starts_on__gte=period.start, ends_on__lte=period.end
+            ).values_list("user_id", flat=True)
+        )
         users = {u.pk: u for u in User.objects.filter(pk__in=[w for w in wanted if w is not None])}
     book = TargetBook(period, users=list(users), departments=[])
     rows = []
@@ -562,4 +642,9 @@ def leaderboard(actor, *, period, user: str | None = None, department=None, limi
     rows.sort(key=lambda r: (-r["won"], -(r["attainment"] or Decimal(-1)), r["username"]))
     for i, r in enumerate(rows, start=1):
         r["rank"] = i
-    return {"period": period.code, "entity": entity, "currency": settings.BASE_CURRENCY, "items": rows[:limit]}
+    return {
+        "period": period.code,
+        "entity": entity,
+        "currency": settings.BASE_CURRENCY,
+        "items": rows[:limit],
+    }

@@ -30,16 +30,20 @@ def clean_amount(value, *, field: str = "amount") -> Decimal:
 
 def _require_manage(actor, *, user=None, department=None) -> None:
     if not selectors.may_manage(actor, user=user, department=department):
-        raise PermissionDenied(_("You may set targets only for the people and departments you manage, "
-                                 "and not your own."))
+        raise PermissionDenied(
+            _("You may set targets only for the people and departments you manage, and not your own.")
+        )
 
 
 def _resolve(actor, user, department) -> tuple[User | None, Department | None]:
     """The user (username) or department (id) named in input, through the actor's sight."""
     has_user, has_dept = user not in (None, ""), department not in (None, "")
     if has_user == has_dept:
-        message = _("Give either a user or a department, not both.") if has_user else \
-            _("Give a user or a department.")
+        message = (
+            _("Give either a user or a department, not both.")
+            if has_user
+            else _("Give a user or a department.")
+        )
         raise ValidationFailed(message, fields={"user": [message], "department": [message]})
     if isinstance(user, User) or isinstance(department, Department):
         return (user if has_user else None), (department if has_dept else None)
@@ -61,16 +65,27 @@ def target_set(*, actor, user=None, department=None, period, amount) -> tuple[Ta
     who = {"user": user} if user else {"department": department}
     existing = Target.objects.select_for_update().filter(**who, period=period.code).first()
     if existing is None:
-        target = Target(**who, period=period.code, kind=period.kind, starts_on=period.start, ends_on=period.end,
-                        amount=amount, created_by=actor)
+        target = Target(
+            **who,
+            period=period.code,
+            kind=period.kind,
+            starts_on=period.start,
+            ends_on=period.end,
+            amount=amount,
+            created_by=actor,
+        )
         try:
             with transaction.atomic():
                 target.save()
         except IntegrityError:  # a concurrent first write won: update it instead
             existing = Target.objects.select_for_update().get(**who, period=period.code)
         else:
-            audit.record(actor=actor, verb="create", obj=target,
-                         changes={"period": (None, period.code), "amount": (None, amount)})
+            audit.record(
+                actor=actor,
+                verb="create",
+                obj=target,
+                changes={"period": (None, period.code), "amount": (None, amount)},
+            )
             return target, True
     existing.user, existing.department = user, department  # already read: no query for __str__
     changes = model_update(existing, fields=["amount"], data={"amount": amount})

@@ -38,7 +38,9 @@ def _drill(period: periods.Period, username: str, which: str) -> str:
     if which == "won":
         params.update(closed_after=period.start.isoformat(), closed_before=period.end.isoformat())
     else:
-        params.update(expected_close_after=period.start.isoformat(), expected_close_before=period.end.isoformat())
+        params.update(
+            expected_close_after=period.start.isoformat(), expected_close_before=period.end.isoformat()
+        )
     return f"{OPPORTUNITIES}?{urlencode(params)}"
 
 
@@ -70,12 +72,19 @@ def _chart(breakdown: dict, leaders: dict) -> dict:
         "target": [str(r["target"]) if r["has_target"] else None for r in rows],
         "per_rep": rows is leaders["items"],
         "attainment": str(total["attainment"]) if total["attainment"] is not None else None,
-        "names": {"won": _("Won"), "weighted": _("Weighted pipeline"), "best_case": _("Best case"),
-                  "target": _("Target"), "attainment": _("Attainment")},
-        "months": {"labels": [m["period"] for m in breakdown["months"]],
-                   "won": [str(m["won"]) for m in breakdown["months"]],
-                   "weighted": [str(m["weighted"]) for m in breakdown["months"]],
-                   "target": [str(m["target"]) if m["has_target"] else None for m in breakdown["months"]]},
+        "names": {
+            "won": _("Won"),
+            "weighted": _("Weighted pipeline"),
+            "best_case": _("Best case"),
+            "target": _("Target"),
+            "attainment": _("Attainment"),
+        },
+        "months": {
+            "labels": [m["period"] for m in breakdown["months"]],
+            "won": [str(m["won"]) for m in breakdown["months"]],
+            "weighted": [str(m["weighted"]) for m in breakdown["months"]],
+            "target": [str(m["target"]) if m["has_target"] else None for m in breakdown["months"]],
+        },
     }
 
 
@@ -108,16 +117,28 @@ def forecast_page(request):
     depts, users = _pickers(actor)
     keep = {"user": user} if user else {"department": department} if department else {}
     context = {
-        "period": period, "error": error, "entity": entity, "total": breakdown["total"], "rows": rows,
-        "months": breakdown["months"], "leaders": leaders["items"], "currency": breakdown["currency"],
-        "chart": chart, "departments": depts, "users": users,
-        "selected_user": user, "selected_department": department,
+        "period": period,
+        "error": error,
+        "entity": entity,
+        "total": breakdown["total"],
+        "rows": rows,
+        "months": breakdown["months"],
+        "leaders": leaders["items"],
+        "currency": breakdown["currency"],
+        "chart": chart,
+        "departments": depts,
+        "users": users,
+        "selected_user": user,
+        "selected_department": department,
         "prev_url": "?" + urlencode({"period": period.previous().code, **keep}),
         "next_url": "?" + urlencode({"period": period.next().code, **keep}),
-        "kinds": [(periods.MONTH, _("Month"), periods.containing(period.start, periods.MONTH).code),
-                  (periods.QUARTER, _("Quarter"), periods.containing(period.start, periods.QUARTER).code),
-                  (periods.YEAR, _("Year"), periods.containing(period.start, periods.YEAR).code)],
-        "keep": keep, "can_set_targets": selectors.may_set_any(actor),
+        "kinds": [
+            (periods.MONTH, _("Month"), periods.containing(period.start, periods.MONTH).code),
+            (periods.QUARTER, _("Quarter"), periods.containing(period.start, periods.QUARTER).code),
+            (periods.YEAR, _("Year"), periods.containing(period.start, periods.YEAR).code),
+        ],
+        "keep": keep,
+        "can_set_targets": selectors.may_set_any(actor),
     }
     return render(request, "sales/forecast/forecast.html", context)
 
@@ -128,7 +149,11 @@ def _grid_params(request) -> tuple[int, str]:
     except ValueError:
         year = periods.current().year
     year = min(max(year, periods.MIN_YEAR), periods.MAX_YEAR)
-    kind = request.GET.get("kind") if request.GET.get("kind") in (periods.MONTH, periods.QUARTER) else periods.QUARTER
+    kind = (
+        request.GET.get("kind")
+        if request.GET.get("kind") in (periods.MONTH, periods.QUARTER)
+        else periods.QUARTER
+    )
     return year, kind
 
 
@@ -137,12 +162,23 @@ def targets_page(request):
     actor = request.user
     year, kind = _grid_params(request)
     # Everyone reaches the page from the sidebar; those who manage nobody see the empty state.
-    grid = selectors.target_grid(actor, year=year, kind=kind) if selectors.may_set_any(actor) else \
-        {"year": year, "kind": kind, "columns": [], "rows": []}
-    return render(request, "sales/forecast/targets.html", {
-        "grid": grid, "year": year, "kind": kind, "prev_year": max(year - 1, periods.MIN_YEAR),
-        "next_year": min(year + 1, periods.MAX_YEAR), "currency": settings.BASE_CURRENCY,
-    })
+    grid = (
+        selectors.target_grid(actor, year=year, kind=kind)
+        if selectors.may_set_any(actor)
+        else {"year": year, "kind": kind, "columns": [], "rows": []}
+    )
+    return render(
+        request,
+        "sales/forecast/targets.html",
+        {
+            "grid": grid,
+            "year": year,
+            "kind": kind,
+            "prev_year": max(year - 1, periods.MIN_YEAR),
+            "next_year": min(year + 1, periods.MAX_YEAR),
+            "currency": settings.BASE_CURRENCY,
+        },
+    )
 
 
 @login_required
@@ -157,7 +193,9 @@ def target_cell(request):
         period = periods.parse(request.POST.get("period", ""), allow_year=False)
     except ValidationFailed as exc:
         return HttpResponse(str(exc.message), status=400)
-    entity = selectors.resolve_entity(actor, user=user or None, department=department or None)  # 404 when invisible
+    entity = selectors.resolve_entity(
+        actor, user=user or None, department=department or None
+    )  # 404 when invisible
     if entity.kind == selectors.COMPANY:
         return HttpResponse(status=400)
     who = {"user": entity.user} if entity.kind == selectors.USER else {"department": entity.department}
@@ -173,7 +211,14 @@ def target_cell(request):
         error = exc
         target = selectors.target_queryset(actor).filter(**who, period=period.code).first()
     row = {"kind": entity.kind, "obj": entity.user or entity.department}
-    return render(request, "sales/forecast/targets.html#cell", {
-        "row": row, "cell": {"period": period, "target": target}, "error": error, "saved": error is None,
-        "value": amount,
-    })
+    return render(
+        request,
+        "sales/forecast/targets.html#cell",
+        {
+            "row": row,
+            "cell": {"period": period, "target": target},
+            "error": error,
+            "saved": error is None,
+            "value": amount,
+        },
+    )

@@ -29,35 +29,90 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: Error
 
 def leads_out(actor, leads) -> list[dict]:
     links = selectors.converted_links(actor, leads)
-    return [{
-        "id": x.pk, "version": x.version, "name": x.name, "company": x.company, "title": x.title,
-        "mobile": x.mobile, "phone": x.phone, "email": x.email, "wechat": x.wechat, "source": x.source,
-        "province": x.province, "city": x.city, "industry": x.industry, "status": x.status,
-        "unqualified_reason": x.unqualified_reason, "description": x.description, "score": x.score,
-        "score_reasons": x.score_reasons or [],
-        "owner": {"id": x.owner_id, "username": x.owner.username} if x.owner_id else None,
-        "pool": x.pool_id, "form": x.form_id, "consent_text": x.consent_text, "consent_at": x.consent_at,
-        "last_contact_at": x.last_contact_at, "converted": links.get(x.pk), "converted_at": x.converted_at,
-        "created_at": x.created_at, "updated_at": x.updated_at, "deleted_at": x.deleted_at,
-    } for x in leads]
+    return [
+        {
+            "id": x.pk,
+            "version": x.version,
+            "name": x.name,
+            "company": x.company,
+            "title": x.title,
+            "mobile": x.mobile,
+            "phone": x.phone,
+            "email": x.email,
+            "wechat": x.wechat,
+            "source": x.source,
+            "province": x.province,
+            "city": x.city,
+            "industry": x.industry,
+            "status": x.status,
+            "unqualified_reason": x.unqualified_reason,
+            "description": x.description,
+            "score": x.score,
+            "score_reasons": x.score_reasons or [],
+            "owner": {"id": x.owner_id, "username": x.owner.username} if x.owner_id else None,
+            "pool": x.pool_id,
+            "form": x.form_id,
+            "consent_text": x.consent_text,
+            "consent_at": x.consent_at,
+            "last_contact_at": x.last_contact_at,
+            "converted": links.get(x.pk),
+            "converted_at": x.converted_at,
+            "created_at": x.created_at,
+            "updated_at": x.updated_at,
+            "deleted_at": x.deleted_at,
+        }
+        for x in leads
+    ]
 
 
 def _detail(actor, lead, status: int = 200) -> HttpResponse:
     body = leads_out(actor, [lead])[0]
-    return with_etag(JsonResponse(body, status=status, encoder=DjangoJSONEncoder,
-                                  json_dumps_params={"ensure_ascii": False}), body["version"])
+    return with_etag(
+        JsonResponse(
+            body, status=status, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        ),
+        body["version"],
+    )
 
 
 @router.get("", response={200: LeadList, **ERRORS}, operation_id="lead_list")
-def lead_list(request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None,
-              status: str = "", source: str = "", owner: str = "", province: str = "", city: str = "",
-              industry: str = "", form: str = "", score_min: str = ""):
+def lead_list(
+    request,
+    q: str = "",
+    ordering: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+    status: str = "",
+    source: str = "",
+    owner: str = "",
+    province: str = "",
+    city: str = "",
+    industry: str = "",
+    form: str = "",
+    score_min: str = "",
+):
     """Leads the caller may see (leads in a pool: GET /api/v1/pools/{id}/records). `q` searches names,
     companies, phones and emails. `ordering`: updated_at, created_at, score, name (`-` descending)."""
-    filters = {"status": status, "source": source, "owner": owner, "province": province, "city": city,
-               "industry": industry, "form": form, "score_min": score_min}
-    page = selectors.lead_list(request.auth, selectors.ListParams(
-        q=q or "", ordering=ordering or selectors.DEFAULT_ORDERING, cursor=cursor, limit=limit, filters=filters))
+    filters = {
+        "status": status,
+        "source": source,
+        "owner": owner,
+        "province": province,
+        "city": city,
+        "industry": industry,
+        "form": form,
+        "score_min": score_min,
+    }
+    page = selectors.lead_list(
+        request.auth,
+        selectors.ListParams(
+            q=q or "",
+            ordering=ordering or selectors.DEFAULT_ORDERING,
+            cursor=cursor,
+            limit=limit,
+            filters=filters,
+        ),
+    )
     return {"items": leads_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
@@ -84,8 +139,9 @@ def lead_get(request, lead_id: int):
 @router.patch("/{int:lead_id}", response={200: LeadOut, **ERRORS}, operation_id="lead_update")
 def lead_update(request, lead_id: int, payload: LeadPatch):
     lead = selectors.lead_get(request.auth, lead_id)
-    lead = services.lead_update(actor=request.auth, lead=lead, version=if_match(request),
-                                data=payload.model_dump(exclude_unset=True))
+    lead = services.lead_update(
+        actor=request.auth, lead=lead, version=if_match(request), data=payload.model_dump(exclude_unset=True)
+    )
     return _detail(request.auth, lead)
 
 
@@ -112,8 +168,13 @@ def lead_transfer(request, lead_id: int, payload: LeadTransferIn):
 def lead_set_status(request, lead_id: int, payload: LeadStatusIn):
     """working, qualified, unqualified (`reason` required) or new. `If-Match` is optional here."""
     lead = selectors.lead_get(request.auth, lead_id)
-    lead = services.lead_set_status(actor=request.auth, lead=lead, status=payload.status, reason=payload.reason or "",
-                                    version=if_match(request, required=False))
+    lead = services.lead_set_status(
+        actor=request.auth,
+        lead=lead,
+        status=payload.status,
+        reason=payload.reason or "",
+        version=if_match(request, required=False),
+    )
     return _detail(request.auth, lead)
 
 
@@ -126,5 +187,6 @@ def lead_convert(request, lead_id: int, payload: LeadConvertIn):
     opportunity = data.get("opportunity")
     if opportunity is not None:
         opportunity = {k: v for k, v in opportunity.items() if v is not None}
-    return conversion.lead_convert(actor=request.auth, lead=lead, account=data.get("account"),
-                                   opportunity=opportunity)
+    return conversion.lead_convert(
+        actor=request.auth, lead=lead, account=data.get("account"), opportunity=opportunity
+    )

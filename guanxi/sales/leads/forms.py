@@ -9,10 +9,42 @@ from guanxi.engagement.models import ActivityKind
 from ..models import LeadSource, LeadStatus
 
 # The provinces, municipalities and regions of China, offered as suggestions (free text is fine).
-PROVINCES = ("北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省",
-             "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省",
-             "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区",
-             "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区")
+PROVINCES = (
+    "北京市",
+    "天津市",
+    "上海市",
+    "重庆市",
+    "河北省",
+    "山西省",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "海南省",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "台湾省",
+    "内蒙古自治区",
+    "广西壮族自治区",
+    "西藏自治区",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "香港特别行政区",
+    "澳门特别行政区",
+)
 
 
 class LeadForm(forms.Form):
@@ -23,13 +55,20 @@ class LeadForm(forms.Form):
     phone = forms.CharField(label=_("Office phone"), required=False, max_length=200)
     email = forms.CharField(label=_("Email"), required=False, max_length=2000)
     wechat = forms.CharField(label=_("WeChat ID"), required=False, max_length=2000)
-    source = forms.ChoiceField(label=_("Source"), required=False, choices=LeadSource.choices, initial=LeadSource.OTHER)
+    source = forms.ChoiceField(
+        label=_("Source"), required=False, choices=LeadSource.choices, initial=LeadSource.OTHER
+    )
     industry = forms.ChoiceField(label=_("Industry"), required=False, choices=[("", "—"), *Industry.choices])
-    province = forms.CharField(label=_("Province"), required=False, max_length=200,
-                               widget=forms.TextInput(attrs={"list": "gx-provinces"}))
+    province = forms.CharField(
+        label=_("Province"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "gx-provinces"}),
+    )
     city = forms.CharField(label=_("City"), required=False, max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, max_length=50000,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def payload(self) -> dict:
@@ -37,7 +76,9 @@ class LeadForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[(v, label) for v, label in LeadStatus.choices if v != LeadStatus.CONVERTED])
+    status = forms.ChoiceField(
+        choices=[(v, label) for v, label in LeadStatus.choices if v != LeadStatus.CONVERTED]
+    )
     reason = forms.CharField(label=_("Why is it unqualified?"), required=False, max_length=2000)
     version = forms.IntegerField(required=False)
 
@@ -45,11 +86,16 @@ class StatusForm(forms.Form):
 class FollowupForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices, initial="call")
     subject = forms.CharField(label=_("Subject"), required=False, max_length=2000)
-    content = forms.CharField(label=_("What happened"), required=False, max_length=200000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
-    occurred_at = forms.CharField(label=_("When"), required=False, max_length=100,
-                                  widget=forms.TextInput(attrs={"type": "datetime-local"}),
-                                  help_text=_("Empty: now."))
+    content = forms.CharField(
+        label=_("What happened"), required=False, max_length=200000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    occurred_at = forms.CharField(
+        label=_("When"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: now."),
+    )
 
 
 class LeadTransferForm(forms.Form):

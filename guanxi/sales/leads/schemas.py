@@ -23,10 +23,14 @@ class LeadIn(Strict):
     province: str | None = None
     city: str | None = None
     industry: str | None = None
-    status: str | None = Field(None, description="new (default), working, qualified or unqualified (with unqualified_reason)")
+    status: str | None = Field(
+        None, description="new (default), working, qualified or unqualified (with unqualified_reason)"
+    )
     unqualified_reason: str | None = None
     description: str | None = None
-    route: bool = Field(False, description="Let the assignment rules choose the owner or pool (default: you own it).")
+    route: bool = Field(
+        False, description="Let the assignment rules choose the owner or pool (default: you own it)."
+    )
 
 
 class LeadPatch(Strict):
@@ -100,7 +104,9 @@ class LeadStatusIn(Strict):
 
 class OpportunityDraft(Strict):
     name: str
-    amount: str | int | float | None = Field(None, description="Decimal string, at most two decimals, not negative")
+    amount: str | int | float | None = Field(
+        None, description="Decimal string, at most two decimals, not negative"
+    )
     pipeline: StrictInt | None = Field(None, description="Pipeline id; default: the default pipeline")
     currency: str | None = None
     expected_close: str | None = Field(None, description="YYYY-MM-DD")
@@ -108,7 +114,9 @@ class OpportunityDraft(Strict):
 
 
 class LeadConvertIn(Strict):
-    account: StrictInt | None = Field(None, description="Link to this account; null creates one from the lead")
+    account: StrictInt | None = Field(
+        None, description="Link to this account; null creates one from the lead"
+    )
     opportunity: OpportunityDraft | None = None
 
 

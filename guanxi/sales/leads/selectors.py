@@ -33,8 +33,11 @@ MAX_TEXT_FILTER = 50
 def _text_filter(field: str):
     def apply(qs, value):
         if not isinstance(value, str) or len(value) > MAX_TEXT_FILTER or "\x00" in value:
-            raise ValidationFailed(fields={field: [_("Enter at most %(max)d characters.") % {"max": MAX_TEXT_FILTER}]})
+            raise ValidationFailed(
+                fields={field: [_("Enter at most %(max)d characters.") % {"max": MAX_TEXT_FILTER}]}
+            )
         return qs.filter(**{field: value.strip()})
+
     return apply
 
 
@@ -60,8 +63,9 @@ LEAD_FILTERS = {
 }
 
 
-def lead_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
-                  action: str = Action.READ) -> QuerySet:
+def lead_queryset(
+    actor, *, q: str = "", filters: dict | None = None, deleted: bool = False, action: str = Action.READ
+) -> QuerySet:
     # A lead in a pool has no owner: the access layer shows it to nobody, not even to actors whose
     # scope is "all"; only the pool's selectors do (masked).
     qs = access.scope(actor, Lead, action, deleted=deleted).select_related("owner")
@@ -76,16 +80,21 @@ def lead_list(actor, params: ListParams, *, deleted: bool = False) -> Page:
 
 def lead_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Lead:
     """One lead the actor may see; a lead sitting in a pool is a 404 here (see lead_queryset)."""
-    return access.get(actor, Lead, pk, action, deleted=deleted,
-                      base=Lead._base_manager.select_related("owner"))
+    return access.get(
+        actor, Lead, pk, action, deleted=deleted, base=Lead._base_manager.select_related("owner")
+    )
 
 
 def lead_activities(actor, lead: Lead, *, limit: int = 50) -> list:
     """The lead's follow-ups the actor may read, newest first (activity_lead_idx)."""
     from guanxi.engagement.models import Activity
 
-    return list(access.scope(actor, Activity).filter(lead=lead).select_related("owner")
-                .order_by("-occurred_at", "-id")[:limit])
+    return list(
+        access.scope(actor, Activity)
+        .filter(lead=lead)
+        .select_related("owner")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
 
 
 def convert_choices(actor, lead: Lead, *, q: str = "") -> dict:
@@ -109,19 +118,32 @@ def convert_choices(actor, lead: Lead, *, q: str = "") -> dict:
             found = list(account_queryset(actor, q=q).order_by("-updated_at", "-id")[:10])
         except ValidationFailed:
             found = []
-    pipelines = list(Pipeline.objects.filter(deleted_at__isnull=True, active=True).order_by("-is_default", "order", "id"))
+    pipelines = list(
+        Pipeline.objects.filter(deleted_at__isnull=True, active=True).order_by("-is_default", "order", "id")
+    )
     return {"matches": matches, "found": found, "pipelines": pipelines}
 
 
 def converted_links(actor, leads) -> dict[int, dict]:
     """What converted leads became, naming only the records the actor may see (3 queries at most
     for any number of leads, none when none is converted): {lead id: {account, contact, opportunity}}."""
-    converted = [lead for lead in leads if lead.converted_at or lead.account_id or lead.contact_id or lead.opportunity_id]
+    converted = [
+        lead
+        for lead in leads
+        if lead.converted_at or lead.account_id or lead.contact_id or lead.opportunity_id
+    ]
     if not converted:
         return {}
     visible: dict[str, set[int]] = {}
     for key, model in (("account", Account), ("contact", Contact), ("opportunity", Opportunity)):
         ids = {getattr(lead, f"{key}_id") for lead in converted} - {None}
-        visible[key] = set(access.scope(actor, model).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
-    return {lead.pk: {key: (getattr(lead, f"{key}_id") if getattr(lead, f"{key}_id") in visible[key] else None)
-                      for key in ("account", "contact", "opportunity")} for lead in converted}
+        visible[key] = (
+            set(access.scope(actor, model).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+        )
+    return {
+        lead.pk: {
+            key: (getattr(lead, f"{key}_id") if getattr(lead, f"{key}_id") in visible[key] else None)
+            for key in ("account", "contact", "opportunity")
+        }
+        for lead in converted
+    }

@@ -54,17 +54,24 @@ def lead_url(lead: Lead) -> str:
 
 def _rescore(lead: Lead) -> None:
     from guanxi.sales.scoring.services import rescore
+
     rescore(lead)
 
 
 def _check_status(cleaned: dict, lead: Lead | None) -> None:
     """The status rules shared by create, update and set_status (on the cleaned values)."""
     if lead is not None and lead.status == LeadStatus.CONVERTED:
-        raise ValidationFailed(_("A converted lead cannot be changed."),
-                               fields={"status": [_("This lead has been converted; it is read-only.")]})
+        raise ValidationFailed(
+            _("A converted lead cannot be changed."),
+            fields={"status": [_("This lead has been converted; it is read-only.")]},
+        )
     if "status" not in cleaned:
-        if "unqualified_reason" in cleaned and cleaned["unqualified_reason"] == "" and lead is not None \
-                and lead.status == LeadStatus.UNQUALIFIED:
+        if (
+            "unqualified_reason" in cleaned
+            and cleaned["unqualified_reason"] == ""
+            and lead is not None
+            and lead.status == LeadStatus.UNQUALIFIED
+        ):
             raise ValidationFailed(fields={"unqualified_reason": [_("Say why the lead is unqualified.")]})
         return
     status = cleaned["status"]
@@ -87,14 +94,27 @@ def _notify_owner(actor, lead: Lead) -> None:
     if lead.owner_id and lead.owner_id != getattr(actor, "pk", None):
         from guanxi.engagement.models import Notification
         from guanxi.engagement.todos.services import notify
+
         with translation.override(lead.owner.language or None):  # in the new owner's language
-            notify(lead.owner, Notification.Kind.LEAD_ASSIGNED, _("New lead: %(name)s") % {"name": lead.name},
-                   body=lead.company, url=lead_url(lead), obj=lead)
+            notify(
+                lead.owner,
+                Notification.Kind.LEAD_ASSIGNED,
+                _("New lead: %(name)s") % {"name": lead.name},
+                body=lead.company,
+                url=lead_url(lead),
+                obj=lead,
+            )
 
 
 def _enter_pool(lead: Lead, pool, actor, reason: str) -> None:
-    PoolEvent.objects.create(pool=pool, object_type="lead", object_id=lead.pk, action=PoolEvent.Action.ENTER,
-                             actor=actor if getattr(actor, "pk", None) else None, reason=reason)
+    PoolEvent.objects.create(
+        pool=pool,
+        object_type="lead",
+        object_id=lead.pk,
+        action=PoolEvent.Action.ENTER,
+        actor=actor if getattr(actor, "pk", None) else None,
+        reason=reason,
+    )
 
 
 def _place(lead: Lead, *, user=None, pool=None) -> None:
@@ -104,7 +124,9 @@ def _place(lead: Lead, *, user=None, pool=None) -> None:
         lead.owner, lead.pool, lead.owned_since = None, pool, None
     else:
         lead.owner, lead.pool, lead.owned_since = user, None, now
-    Lead._base_manager.filter(pk=lead.pk).update(owner=lead.owner, pool=lead.pool, owned_since=lead.owned_since)
+    Lead._base_manager.filter(pk=lead.pk).update(
+        owner=lead.owner, pool=lead.pool, owned_since=lead.owned_since
+    )
 
 
 @transaction.atomic
@@ -118,17 +140,24 @@ def lead_create(*, actor, data: dict, route: bool = False) -> Lead:
     lead = Lead(**cleaned, owner=actor, created_by=actor, owned_since=timezone.now())
     full_clean(lead)
     lead.save()
-    audit.record(actor=actor, verb="create", obj=lead,
-                 changes={k: (None, v) for k, v in cleaned.items() if v not in ("", None)})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=lead,
+        changes={k: (None, v) for k, v in cleaned.items() if v not in ("", None)},
+    )
     if route:
         from guanxi.sales.assignment.services import route as route_lead
+
         user, pool = route_lead(lead, form=None)
         if pool is not None:
             _place(lead, pool=pool)
             _enter_pool(lead, pool, actor, _("Assignment rule"))
         elif user is not None and user.pk != actor.pk:
             _place(lead, user=user)
-            audit.record(actor=actor, verb="transfer", obj=lead, changes={"owner": (actor.username, user.username)})
+            audit.record(
+                actor=actor, verb="transfer", obj=lead, changes={"owner": (actor.username, user.username)}
+            )
             _notify_owner(actor, lead)
     search.index(lead)
     _rescore(lead)
@@ -163,8 +192,14 @@ def lead_capture(*, form: LeadForm, data: dict, consent_text: str, ip: str | Non
             raise ValidationFailed(fields={"name": [_("This field is required.")]})
         cleaned["name"] = fallback[:100]
     now = timezone.now()
-    lead = Lead(**cleaned, source=form.source or LeadSource.WEB_FORM, form=form, consent_text=consent_text or "",
-                consent_at=now if consent_text else None, owner=None)
+    lead = Lead(
+        **cleaned,
+        source=form.source or LeadSource.WEB_FORM,
+        form=form,
+        consent_text=consent_text or "",
+        consent_at=now if consent_text else None,
+        owner=None,
+    )
     full_clean(lead, exclude=["form"])  # the form was just read: no need to look it up again
     pool, user, reason = None, None, ""
     if form.pool_id:
@@ -173,6 +208,7 @@ def lead_capture(*, form: LeadForm, data: dict, consent_text: str, ip: str | Non
         user = form.owner if form.owner_id and form.owner.is_active else None
         if user is None:
             from guanxi.sales.assignment.services import route as route_lead
+
             user, pool = route_lead(lead, form=form)
             reason = _("Assignment rule")
         if pool is None and user is None:
@@ -182,6 +218,7 @@ def lead_capture(*, form: LeadForm, data: dict, consent_text: str, ip: str | Non
     else:
         lead.owner, lead.pool, lead.owned_since = user, None, timezone.now()
     from guanxi.sales.scoring.services import score_new
+
     score_new(lead)
     changes = {k: (None, v) for k, v in cleaned.items() if v not in ("", None)}
     changes["form"] = (None, {"id": form.pk, "label": form.name})
@@ -223,12 +260,15 @@ def lead_set_status(*, actor, lead: Lead, status: str, reason: str = "", version
     data = {"status": status if status is not None else ""}
     if status == LeadStatus.UNQUALIFIED or reason:
         data["unqualified_reason"] = reason if reason is not None else ""
-    cleaned = c.clean_payload(data, {"status": LEAD_CLEANERS["status"],
-                                     "unqualified_reason": LEAD_CLEANERS["unqualified_reason"]})
+    cleaned = c.clean_payload(
+        data, {"status": LEAD_CLEANERS["status"], "unqualified_reason": LEAD_CLEANERS["unqualified_reason"]}
+    )
     if cleaned["status"] != LeadStatus.UNQUALIFIED:
         cleaned.pop("unqualified_reason", None)
     _check_status(cleaned, lead)
-    changes = model_update(lead, fields=["status", "unqualified_reason"], data=cleaned, expected_version=version)
+    changes = model_update(
+        lead, fields=["status", "unqualified_reason"], data=cleaned, expected_version=version
+    )
     if changes:
         audit.record(actor=actor, verb="update", obj=lead, changes=changes)
         _rescore(lead)

@@ -22,8 +22,20 @@ from . import conversion, selectors, services
 from .forms import PROVINCES, ConvertForm, FollowupForm, LeadForm, LeadTransferForm, StatusForm
 
 FILTERS = ("status", "source", "owner", "industry", "province", "city", "score_min")
-EDIT_FIELDS = ("name", "company", "title", "mobile", "phone", "email", "wechat", "source", "industry", "province",
-               "city", "description")
+EDIT_FIELDS = (
+    "name",
+    "company",
+    "title",
+    "mobile",
+    "phone",
+    "email",
+    "wechat",
+    "source",
+    "industry",
+    "province",
+    "city",
+    "description",
+)
 
 
 def _int(value):
@@ -41,9 +53,12 @@ def _error_text(exc: ApplicationError) -> str:
 @login_required
 def lead_list(request):
     params = selectors.ListParams(
-        q=request.GET.get("q", "")[:200], ordering=request.GET.get("ordering", "") or selectors.DEFAULT_ORDERING,
-        cursor=request.GET.get("cursor") or None, limit=25,
-        filters={k: request.GET.get(k, "") for k in FILTERS})
+        q=request.GET.get("q", "")[:200],
+        ordering=request.GET.get("ordering", "") or selectors.DEFAULT_ORDERING,
+        cursor=request.GET.get("cursor") or None,
+        limit=25,
+        filters={k: request.GET.get(k, "") for k in FILTERS},
+    )
     error = page = None
     try:
         page = selectors.lead_list(request.user, params)
@@ -54,14 +69,29 @@ def lead_list(request):
     owners = access.owner_ids(request.user, "lead", Action.READ)
     users = active_users() if owners is None else active_users().filter(pk__in=owners)
     ctx = {
-        "page": page, "error": error, "params": params, "filters": params.filters, "query": query.urlencode(),
-        "statuses": LeadStatus.choices, "sources": LeadSource.choices, "industries": Industry.choices, "owners": users,
+        "page": page,
+        "error": error,
+        "params": params,
+        "filters": params.filters,
+        "query": query.urlencode(),
+        "statuses": LeadStatus.choices,
+        "sources": LeadSource.choices,
+        "industries": Industry.choices,
+        "owners": users,
         "filtering": any(params.filters.values()) or bool(params.q),
         "can_create": access.scope_level(request.user, "lead", Action.CREATE) > 0,
-        "orderings": [("-updated_at", _("Recently updated")), ("-created_at", _("Newest")), ("-score", _("Highest score")),
-                      ("name", _("Name A–Z"))],
+        "orderings": [
+            ("-updated_at", _("Recently updated")),
+            ("-created_at", _("Newest")),
+            ("-score", _("Highest score")),
+            ("name", _("Name A–Z")),
+        ],
     }
-    template = "sales/leads/lead_list.html#rows" if is_htmx(request) and request.GET.get("cursor") else "sales/leads/lead_list.html"
+    template = (
+        "sales/leads/lead_list.html#rows"
+        if is_htmx(request) and request.GET.get("cursor")
+        else "sales/leads/lead_list.html"
+    )
     return render(request, template, ctx)
 
 
@@ -81,10 +111,17 @@ def _save_form(request, form, save, *, success: str):
 def lead_create(request):
     access.require(request.user, Action.CREATE, model=Lead)
     form = LeadForm(request.POST or None)
-    done = _save_form(request, form, lambda f: services.lead_create(actor=request.user, data=f.payload(),
-                                                                    route=bool(request.POST.get("route"))),
-                      success=_("Lead created."))
-    return done or render(request, "sales/leads/lead_form.html", {"form": form, "lead": None, "provinces": PROVINCES})
+    done = _save_form(
+        request,
+        form,
+        lambda f: services.lead_create(
+            actor=request.user, data=f.payload(), route=bool(request.POST.get("route"))
+        ),
+        success=_("Lead created."),
+    )
+    return done or render(
+        request, "sales/leads/lead_form.html", {"form": form, "lead": None, "provinces": PROVINCES}
+    )
 
 
 @login_required
@@ -95,14 +132,22 @@ def lead_edit(request, pk: int):
         return redirect("lead_detail", pk=pk)
     initial = {f: getattr(lead, f) for f in EDIT_FIELDS} | {"version": lead.version}
     form = LeadForm(request.POST or None, initial=initial)
-    done = _save_form(request, form, lambda f: services.lead_update(actor=request.user, lead=lead, data=f.payload(),
-                                                                    version=f.cleaned_data.get("version")),
-                      success=_("Changes saved."))
-    return done or render(request, "sales/leads/lead_form.html", {"form": form, "lead": lead, "provinces": PROVINCES})
+    done = _save_form(
+        request,
+        form,
+        lambda f: services.lead_update(
+            actor=request.user, lead=lead, data=f.payload(), version=f.cleaned_data.get("version")
+        ),
+        success=_("Changes saved."),
+    )
+    return done or render(
+        request, "sales/leads/lead_form.html", {"form": form, "lead": lead, "provinces": PROVINCES}
+    )
 
 
 def _pool_actions(request, lead):
     from guanxi.sales.pools.selectors import record_actions
+
     return record_actions(request.user, lead)
 
 
@@ -110,18 +155,26 @@ def _pool_actions(request, lead):
 def lead_detail(request, pk: int):
     lead = selectors.lead_get(request.user, pk)
     links = selectors.converted_links(request.user, [lead]).get(lead.pk)
-    return render(request, "sales/leads/lead_detail.html", {
-        "lead": lead, "converted": links,
-        "activities": selectors.lead_activities(request.user, lead),
-        "history": history_for(lead),
-        "can_update": lead.status != LeadStatus.CONVERTED and access.can(request.user, Action.UPDATE, lead),
-        "can_delete": access.can(request.user, Action.DELETE, lead),
-        "can_transfer": access.can(request.user, Action.TRANSFER, lead),
-        "can_log": access.scope_level(request.user, "activity", Action.CREATE) > 0,
-        "followup_form": FollowupForm(),
-        "statuses": [(v, label) for v, label in LeadStatus.choices if v not in (LeadStatus.CONVERTED, lead.status)],
-        "pool_actions": _pool_actions(request, lead),
-    })
+    return render(
+        request,
+        "sales/leads/lead_detail.html",
+        {
+            "lead": lead,
+            "converted": links,
+            "activities": selectors.lead_activities(request.user, lead),
+            "history": history_for(lead),
+            "can_update": lead.status != LeadStatus.CONVERTED
+            and access.can(request.user, Action.UPDATE, lead),
+            "can_delete": access.can(request.user, Action.DELETE, lead),
+            "can_transfer": access.can(request.user, Action.TRANSFER, lead),
+            "can_log": access.scope_level(request.user, "activity", Action.CREATE) > 0,
+            "followup_form": FollowupForm(),
+            "statuses": [
+                (v, label) for v, label in LeadStatus.choices if v not in (LeadStatus.CONVERTED, lead.status)
+            ],
+            "pool_actions": _pool_actions(request, lead),
+        },
+    )
 
 
 @login_required
@@ -133,8 +186,13 @@ def lead_status(request, pk: int):
         messages.error(request, _("Choose a status."))
         return redirect("lead_detail", pk=pk)
     try:
-        services.lead_set_status(actor=request.user, lead=lead, status=form.cleaned_data["status"],
-                                 reason=form.cleaned_data.get("reason", ""), version=form.cleaned_data.get("version"))
+        services.lead_set_status(
+            actor=request.user,
+            lead=lead,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data.get("reason", ""),
+            version=form.cleaned_data.get("version"),
+        )
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -176,8 +234,11 @@ def lead_transfer(request, pk: int):
             if access.scope(request.user, Lead).filter(pk=pk).exists():
                 return redirect("lead_detail", pk=pk)
             return redirect("lead_list")
-    return render(request, "customers/transfer_form.html", {"form": form, "record": lead,
-                                                            "cancel_url": reverse("lead_detail", args=[pk])})
+    return render(
+        request,
+        "customers/transfer_form.html",
+        {"form": form, "record": lead, "cancel_url": reverse("lead_detail", args=[pk])},
+    )
 
 
 @login_required
@@ -195,8 +256,9 @@ def lead_delete(request, pk: int):
 
 @login_required
 def lead_recycle_bin(request):
-    page = selectors.lead_list(request.user, selectors.ListParams(cursor=request.GET.get("cursor") or None, limit=50),
-                               deleted=True)
+    page = selectors.lead_list(
+        request.user, selectors.ListParams(cursor=request.GET.get("cursor") or None, limit=50), deleted=True
+    )
     return render(request, "sales/leads/lead_recycle_bin.html", {"page": page})
 
 
@@ -223,8 +285,12 @@ def lead_convert(request, pk: int):
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = conversion.lead_convert(actor=request.user, lead=lead, account=form.cleaned_data["account"] or None,
-                                             opportunity=form.opportunity())
+            result = conversion.lead_convert(
+                actor=request.user,
+                lead=lead,
+                account=form.cleaned_data["account"] or None,
+                opportunity=form.opportunity(),
+            )
         except ApplicationError as exc:
             error = exc
         else:
@@ -232,8 +298,15 @@ def lead_convert(request, pk: int):
             del result
             return redirect("lead_detail", pk=pk)
     q = request.GET.get("q", "")[:200]
-    return render(request, "sales/leads/lead_convert.html", {
-        "lead": lead, "form": form, "error": error, "q": q,
-        "account_name": conversion.account_data(lead)["name"],
-        **selectors.convert_choices(request.user, lead, q=q),
-    })
+    return render(
+        request,
+        "sales/leads/lead_convert.html",
+        {
+            "lead": lead,
+            "form": form,
+            "error": error,
+            "q": q,
+            "account_name": conversion.account_data(lead)["name"],
+            **selectors.convert_choices(request.user, lead, q=q),
+        },
+    )

@@ -34,15 +34,33 @@ def _names(obj) -> dict[str, str]:
 
 
 def pipeline_out(p) -> dict:
-    return {"id": p.pk, "version": p.version, "name": localized(p), "names": _names(p), "is_default": p.is_default,
-            "active": p.active, "order": p.order,
-            "stages": [{"id": s.pk, "name": localized(s), "names": _names(s), "type": s.type,
-                        "probability": s.probability, "order": s.order, "active": s.active}
-                       for s in p.stages.all()]}
+    return {
+        "id": p.pk,
+        "version": p.version,
+        "name": localized(p),
+        "names": _names(p),
+        "is_default": p.is_default,
+        "active": p.active,
+        "order": p.order,
+        "stages": [
+            {
+                "id": s.pk,
+                "name": localized(s),
+                "names": _names(s),
+                "type": s.type,
+                "probability": s.probability,
+                "order": s.order,
+                "active": s.active,
+            }
+            for s in p.stages.all()
+        ],
+    }
 
 
 def _detail(p, status: int = 200):
-    return with_etag(JsonResponse(pipeline_out(p), status=status, json_dumps_params={"ensure_ascii": False}), p.version)
+    return with_etag(
+        JsonResponse(pipeline_out(p), status=status, json_dumps_params={"ensure_ascii": False}), p.version
+    )
 
 
 def _fresh(pk: int):
@@ -55,8 +73,10 @@ def pipeline_list(request, include_inactive: bool = False):
     adds inactive pipelines and stages. Not paginated: `next_cursor` is always null."""
     if include_inactive:
         services.require_admin(request.auth)
-    return {"items": [pipeline_out(p) for p in selectors.pipeline_list(include_inactive=include_inactive)],
-            "next_cursor": None}
+    return {
+        "items": [pipeline_out(p) for p in selectors.pipeline_list(include_inactive=include_inactive)],
+        "next_cursor": None,
+    }
 
 
 @pipelines_router.post("", response={201: PipelineOut, **ERRORS}, operation_id="pipeline_create")
@@ -66,19 +86,27 @@ def pipeline_create(request, payload: PipelineIn):
     return Status(201, pipeline_out(_fresh(pipeline.pk)))
 
 
-@pipelines_router.get("/{int:pipeline_id}", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_get")
+@pipelines_router.get(
+    "/{int:pipeline_id}", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_get"
+)
 def pipeline_get(request, pipeline_id: int):
     return _detail(selectors.pipeline_get(pipeline_id))
 
 
-@pipelines_router.patch("/{int:pipeline_id}", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_update")
+@pipelines_router.patch(
+    "/{int:pipeline_id}", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_update"
+)
 def pipeline_update(request, pipeline_id: int, payload: PipelinePatch):
     """`stages`, when sent, is the whole list: with `id` changed, without added, left out removed
     (refused for stages that hold opportunities: deactivate them, or DELETE …/stages/{id}?move_to=)."""
     services.require_admin(request.auth)  # before If-Match: a 403 says more than a 428 to someone who may not
     pipeline = selectors.pipeline_get(pipeline_id)
-    services.pipeline_update(actor=request.auth, pipeline=pipeline, version=if_match(request),
-                             data=payload.model_dump(exclude_unset=True))
+    services.pipeline_update(
+        actor=request.auth,
+        pipeline=pipeline,
+        version=if_match(request),
+        data=payload.model_dump(exclude_unset=True),
+    )
     return _detail(_fresh(pipeline_id))
 
 
@@ -90,8 +118,9 @@ def pipeline_delete(request, pipeline_id: int):
     return Status(204, None)
 
 
-@pipelines_router.post("/{int:pipeline_id}/restore", response={200: PipelineOut, **ERRORS},
-                       operation_id="pipeline_restore")
+@pipelines_router.post(
+    "/{int:pipeline_id}/restore", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_restore"
+)
 def pipeline_restore(request, pipeline_id: int):
     services.require_admin(request.auth)
     pipeline = selectors.pipeline_get(pipeline_id, deleted=True)
@@ -99,20 +128,25 @@ def pipeline_restore(request, pipeline_id: int):
     return _detail(_fresh(pipeline_id))
 
 
-@pipelines_router.delete("/{int:pipeline_id}/stages/{int:stage_id}", response={200: PipelineOut, **ERRORS},
-                         operation_id="stage_delete")
+@pipelines_router.delete(
+    "/{int:pipeline_id}/stages/{int:stage_id}",
+    response={200: PipelineOut, **ERRORS},
+    operation_id="stage_delete",
+)
 def stage_delete(request, pipeline_id: int, stage_id: int, move_to: int | None = None):
     """Remove a stage; `move_to` (a stage of the same pipeline and type) takes its opportunities first."""
     services.require_admin(request.auth)
     stage = selectors.stage_get(stage_id)
     if stage.pipeline_id != pipeline_id:
         from guanxi.core.errors import NotFound
+
         raise NotFound()
     services.stage_delete(actor=request.auth, stage=stage, move_to=move_to)
     return _detail(_fresh(pipeline_id))
 
 
 # --- exchange rates ---------------------------------------------------------------------------
+
 
 def rate_out(r) -> dict:
     return {"currency": r.currency, "rate": format(r.rate.normalize(), "f"), "updated_at": r.updated_at}

@@ -42,8 +42,14 @@ PERIODS = ("overdue", "this_month", "next_month", "this_quarter", "next_quarter"
 
 
 def period_choices():
-    return [("overdue", _("Overdue")), ("this_month", _("This month")), ("next_month", _("Next month")),
-            ("this_quarter", _("This quarter")), ("next_quarter", _("Next quarter")), ("this_year", _("This year"))]
+    return [
+        ("overdue", _("Overdue")),
+        ("this_month", _("This month")),
+        ("next_month", _("Next month")),
+        ("this_quarter", _("This quarter")),
+        ("next_quarter", _("Next quarter")),
+        ("this_year", _("This year")),
+    ]
 
 
 @dataclass
@@ -63,11 +69,24 @@ class BoardFilters:
         """Parse ?owner=&period=&close_after=&close_before=&amount_min=&amount_max=&q=&closed=all;
         a bad value is a ValidationFailed naming the parameter."""
         errors: dict[str, list[str]] = {}
-        raw = {k: (params.get(k) or "").strip()[:200] for k in
-               ("owner", "period", "close_after", "close_before", "amount_min", "amount_max", "q", "closed")}
+        raw = {
+            k: (params.get(k) or "").strip()[:200]
+            for k in (
+                "owner",
+                "period",
+                "close_after",
+                "close_before",
+                "amount_min",
+                "amount_max",
+                "q",
+                "closed",
+            )
+        }
         if any("\x00" in v for v in raw.values()):
-            raise ValidationFailed(_("Check the filters."), fields={
-                k: [_("This value is not valid.")] for k, v in raw.items() if "\x00" in v})
+            raise ValidationFailed(
+                _("Check the filters."),
+                fields={k: [_("This value is not valid.")] for k, v in raw.items() if "\x00" in v},
+            )
         f = cls(owner=raw["owner"][:150], q=raw["q"], show_closed=raw["closed"] == "all", raw=raw)
         if raw["period"]:
             if raw["period"] not in PERIODS:
@@ -96,8 +115,15 @@ class BoardFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.owner or self.period or self.close_after or self.close_before
-                    or self.amount_min is not None or self.amount_max is not None or self.q)
+        return bool(
+            self.owner
+            or self.period
+            or self.close_after
+            or self.close_before
+            or self.amount_min is not None
+            or self.amount_max is not None
+            or self.q
+        )
 
 
 @dataclass
@@ -139,6 +165,7 @@ class Board:
 
 # --- reading ----------------------------------------------------------------------------------
 
+
 def pipelines() -> list[Pipeline]:
     """Active pipelines, the default first, with their active stages prefetched (two queries)."""
     from .selectors import pipeline_list
@@ -162,9 +189,13 @@ def stages_of(pipeline: Pipeline) -> list[Stage]:
 
 
 def team_ids(actor) -> list[int]:
-    """"My team": the members of the actor's department and of the departments the actor
+    """ "My team": the members of the actor's department and of the departments the actor
     manages, with their sub-departments (one query for the departments, one for the users)."""
-    roots = list(Department.objects.filter(Q(manager=actor) | Q(pk=actor.department_id or 0)).values_list("path", flat=True))
+    roots = list(
+        Department.objects.filter(Q(manager=actor) | Q(pk=actor.department_id or 0)).values_list(
+            "path", flat=True
+        )
+    )
     if not roots:
         return [actor.pk]
     cond = Q()
@@ -208,6 +239,7 @@ def _filtered(actor, pipeline: Pipeline, f: BoardFilters):
 
 def period_range(period: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
     """First and last day of a named period around `today` (None, None for "" and "overdue")."""
+
     def month_end(d: dt.date) -> dt.date:
         nxt = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         return nxt - dt.timedelta(days=1)
@@ -229,13 +261,19 @@ def period_range(period: str, today: dt.date) -> tuple[dt.date | None, dt.date |
     return None, None
 
 
-WEIGHTED = ExpressionWrapper(F("amount_base") * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2))
+WEIGHTED = ExpressionWrapper(
+    F("amount_base") * F("probability"), output_field=DecimalField(max_digits=24, decimal_places=2)
+)
 
 
 def column_figures(actor, pipeline: Pipeline, f: BoardFilters) -> dict[int, tuple[int, Decimal, Decimal]]:
     """{stage id: (count, total, weighted)} in the base currency: one GROUP BY query."""
-    rows = (_filtered(actor, pipeline, f).order_by().values("stage_id")
-            .annotate(n=Count("id"), total=Sum("amount_base"), weighted=Sum(WEIGHTED)))
+    rows = (
+        _filtered(actor, pipeline, f)
+        .order_by()
+        .values("stage_id")
+        .annotate(n=Count("id"), total=Sum("amount_base"), weighted=Sum(WEIGHTED))
+    )
     out = {}
     for row in rows:
         total = Decimal(row["total"] or 0).quantize(CENT)
@@ -246,9 +284,28 @@ def column_figures(actor, pipeline: Pipeline, f: BoardFilters) -> dict[int, tupl
 
 # What a card shows (the card partial reads nothing else): the board's cards are read with only these
 # columns, the account's and owner's few joined in, not their whole rows.
-CARD_FIELDS = ("id", "version", "name", "account_id", "account__name", "amount", "currency", "amount_base",
-               "pipeline_id", "stage_id", "stage_type", "probability", "expected_close", "next_step", "updated_at",
-               "owner_id", "owner__username", "owner__display_name", "owner__first_name", "owner__last_name")
+CARD_FIELDS = (
+    "id",
+    "version",
+    "name",
+    "account_id",
+    "account__name",
+    "amount",
+    "currency",
+    "amount_base",
+    "pipeline_id",
+    "stage_id",
+    "stage_type",
+    "probability",
+    "expected_close",
+    "next_step",
+    "updated_at",
+    "owner_id",
+    "owner__username",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+)
 
 
 def _card_rows(actor, pipeline: Pipeline, f: BoardFilters):
@@ -264,12 +321,20 @@ def _cards(actor, pipeline: Pipeline, f: BoardFilters, limit: int, stages: list[
     if not stages:
         return {}
     if connection.features.supports_slicing_ordering_in_compound:
-        parts = [base.filter(stage_id=s.pk).order_by("-updated_at", "-id")[:limit + 1] for s in stages]
+        parts = [base.filter(stage_id=s.pk).order_by("-updated_at", "-id")[: limit + 1] for s in stages]
         rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     else:
-        rows = (base.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
-                                          order_by=[F("updated_at").desc(), F("id").desc()]))
-                .filter(rank__lte=limit + 1).order_by("stage_id", "rank"))
+        rows = (
+            base.annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("stage_id")],
+                    order_by=[F("updated_at").desc(), F("id").desc()],
+                )
+            )
+            .filter(rank__lte=limit + 1)
+            .order_by("stage_id", "rank")
+        )
     by_pk = {s.pk: s for s in stages}
     out: dict[int, list] = {}
     for opp in rows:
@@ -287,8 +352,9 @@ def visible_account_ids(actor, opportunities) -> set[int]:
     return set(access.scope(actor, Account).filter(pk__in=ids).values_list("id", flat=True))
 
 
-def board(actor, pipeline: Pipeline, f: BoardFilters, *, all_pipelines: list | None = None,
-          limit: int = CARD_LIMIT) -> Board:
+def board(
+    actor, pipeline: Pipeline, f: BoardFilters, *, all_pipelines: list | None = None, limit: int = CARD_LIMIT
+) -> Board:
     stages = stages_of(pipeline)
     figures = column_figures(actor, pipeline, f)
     cards = _cards(actor, pipeline, f, limit, stages)
@@ -303,8 +369,13 @@ def board(actor, pipeline: Pipeline, f: BoardFilters, *, all_pipelines: list | N
             col.next_cursor = _cursor_after(rows[-1])
         columns.append(col)
     visible = visible_account_ids(actor, [o for c in columns for o in c.cards])
-    return Board(pipeline=pipeline, pipelines=all_pipelines if all_pipelines is not None else pipelines(),
-                 columns=columns, filters=f, visible_accounts=visible)
+    return Board(
+        pipeline=pipeline,
+        pipelines=all_pipelines if all_pipelines is not None else pipelines(),
+        columns=columns,
+        filters=f,
+        visible_accounts=visible,
+    )
 
 
 COLUMN_ORDERING = {"updated_at": "updated_at"}
@@ -316,8 +387,9 @@ def _cursor_after(opp) -> str:
     return _encode("-updated_at", opp.updated_at, opp.pk)
 
 
-def column_page(actor, pipeline: Pipeline, stage: Stage, f: BoardFilters, *, cursor: str | None,
-                limit: int = CARD_LIMIT) -> tuple[Page, set[int]]:
+def column_page(
+    actor, pipeline: Pipeline, stage: Stage, f: BoardFilters, *, cursor: str | None, limit: int = CARD_LIMIT
+) -> tuple[Page, set[int]]:
     """The next cards of one column (keyset on updated_at, id) and their visible accounts."""
     qs = _card_rows(actor, pipeline, f).filter(stage=stage)
     page = paginate(qs, ordering="-updated_at", allowed=COLUMN_ORDERING, cursor=cursor, limit=limit)
@@ -329,6 +401,9 @@ def column_page(actor, pipeline: Pipeline, stage: Stage, f: BoardFilters, *, cur
 def totals(qs) -> dict:
     """The list's totals row: count, Σ amount_base and weighted Σ of a filtered queryset (one query)."""
     row = qs.order_by().aggregate(n=Count("id"), total=Sum("amount_base"), weighted=Sum(WEIGHTED))
-    return {"count": row["n"], "currency": settings.BASE_CURRENCY,
-            "total": Decimal(row["total"] or 0).quantize(CENT),
-            "weighted": (Decimal(row["weighted"] or 0) / 100).quantize(CENT)}
+    return {
+        "count": row["n"],
+        "currency": settings.BASE_CURRENCY,
+        "total": Decimal(row["total"] or 0).quantize(CENT),
+        "weighted": (Decimal(row["weighted"] or 0) / 100).quantize(CENT),
+    }

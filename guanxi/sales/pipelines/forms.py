@@ -10,7 +10,7 @@ CURRENCIES = ("CNY", "USD", "EUR", "HKD", "TWD", "JPY", "GBP", "SGD")
 
 
 def _competitors(text: str) -> list[str]:
-    """"A, B，C、D" → ["A", "B", "C", "D"]: ASCII and full-width commas and the enumeration comma."""
+    """ "A, B，C、D" → ["A", "B", "C", "D"]: ASCII and full-width commas and the enumeration comma."""
     for sep in ("，", "、", ";", "；"):
         text = text.replace(sep, ",")
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -23,15 +23,25 @@ class OpportunityForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), required=False, choices=[(c, c) for c in CURRENCIES])
     pipeline = forms.ChoiceField(label=_("Pipeline"), required=False, choices=[])
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[])
-    expected_close = forms.CharField(label=_("Expected close date"), required=False, max_length=100,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
-    probability = forms.CharField(label=_("Probability (%)"), required=False, max_length=20,
-                                  help_text=_("Leave empty to use the stage's probability."))
+    expected_close = forms.CharField(
+        label=_("Expected close date"),
+        required=False,
+        max_length=100,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    probability = forms.CharField(
+        label=_("Probability (%)"),
+        required=False,
+        max_length=20,
+        help_text=_("Leave empty to use the stage's probability."),
+    )
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=3000)
-    competitors = forms.CharField(label=_("Competitors"), required=False, max_length=3000,
-                                  help_text=_("Separate names with commas."))
-    description = forms.CharField(label=_("Description"), required=False, max_length=50000,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+    competitors = forms.CharField(
+        label=_("Competitors"), required=False, max_length=3000, help_text=_("Separate names with commas.")
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=50000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, pipelines=(), stages=(), currencies=None, **kwargs):
@@ -48,20 +58,30 @@ class OpportunityForm(forms.Form):
     def payload(self) -> dict:
         d = self.cleaned_data
         return {
-            "name": d["name"], "account": d["account"] or None, "amount": d["amount"] or "0",
-            "currency": d["currency"] or "CNY", "pipeline": d["pipeline"] or None, "stage": d["stage"] or None,
+            "name": d["name"],
+            "account": d["account"] or None,
+            "amount": d["amount"] or "0",
+            "currency": d["currency"] or "CNY",
+            "pipeline": d["pipeline"] or None,
+            "stage": d["stage"] or None,
             "expected_close": d["expected_close"] or None,
             "probability": d["probability"] if d["probability"] != "" else None,
-            "next_step": d["next_step"], "competitors": _competitors(d["competitors"]),
+            "next_step": d["next_step"],
+            "competitors": _competitors(d["competitors"]),
             "description": d["description"],
         }
 
 
 class QuickEditForm(forms.Form):
     """The board's off-canvas: the fields people change while walking the pipeline."""
+
     amount = forms.CharField(label=_("Amount"), required=False, max_length=100)
-    expected_close = forms.CharField(label=_("Expected close date"), required=False, max_length=100,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+    expected_close = forms.CharField(
+        label=_("Expected close date"),
+        required=False,
+        max_length=100,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     probability = forms.CharField(label=_("Probability (%)"), required=False, max_length=20)
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=3000)
     stage = forms.ChoiceField(label=_("Stage"), required=False, choices=[])
@@ -73,8 +93,12 @@ class QuickEditForm(forms.Form):
 
     def payload(self) -> dict:
         d = self.cleaned_data
-        return {"amount": d["amount"] or "0", "expected_close": d["expected_close"] or None,
-                "probability": d["probability"] if d["probability"] != "" else None, "next_step": d["next_step"]}
+        return {
+            "amount": d["amount"] or "0",
+            "expected_close": d["expected_close"] or None,
+            "probability": d["probability"] if d["probability"] != "" else None,
+            "next_step": d["next_step"],
+        }
 
 
 class MoveForm(forms.Form):

@@ -35,7 +35,9 @@ def clean_currency(value) -> str:
     if value in (None, ""):
         return base_currency()
     if not isinstance(value, str) or not CURRENCY.fullmatch(value.strip().upper()):
-        raise ValidationFailed(fields={"currency": [_("Enter a three-letter currency code such as CNY or USD.")]})
+        raise ValidationFailed(
+            fields={"currency": [_("Enter a three-letter currency code such as CNY or USD.")]}
+        )
     return value.strip().upper()
 
 
@@ -49,9 +51,17 @@ def rate_of(currency: str) -> Decimal | None:
 def require_known(currency: str) -> Decimal:
     rate = rate_of(currency)
     if rate is None:
-        raise ValidationFailed(fields={"currency": [
-            _("There is no exchange rate for %(currency)s; an administrator adds it under Exchange rates, "
-              "or use %(base)s.") % {"currency": currency, "base": base_currency()}]})
+        raise ValidationFailed(
+            fields={
+                "currency": [
+                    _(
+                        "There is no exchange rate for %(currency)s; an administrator adds it under Exchange rates, "
+                        "or use %(base)s."
+                    )
+                    % {"currency": currency, "base": base_currency()}
+                ]
+            }
+        )
     return rate
 
 
@@ -74,7 +84,9 @@ def _require_admin(actor) -> None:
 
 
 def clean_rate(value) -> Decimal:
-    error = ValidationFailed(fields={"rate": [_("Enter a positive rate such as 7.1234 (at most 8 decimals).")]})
+    error = ValidationFailed(
+        fields={"rate": [_("Enter a positive rate such as 7.1234 (at most 8 decimals).")]}
+    )
     if isinstance(value, bool) or value is None:
         raise error
     if isinstance(value, float):
@@ -120,8 +132,12 @@ def rate_set(*, actor, currency, rate) -> ExchangeRate:
         row.rate, row.updated_at = rate, timezone.now()
         row.save(update_fields=["rate", "updated_at"])
     if old != rate:
-        audit.record(actor=actor, verb="update" if old is not None else "create", obj=_Audited(row),
-                     changes={"rate": (old, rate)})
+        audit.record(
+            actor=actor,
+            verb="update" if old is not None else "create",
+            obj=_Audited(row),
+            changes={"rate": (old, rate)},
+        )
     return row
 
 
@@ -131,6 +147,7 @@ def rate_delete(*, actor, currency: str) -> None:
     row = ExchangeRate.objects.filter(currency=currency).first()
     if row is None:
         from guanxi.core.errors import NotFound
+
         raise NotFound()
     audit.record(actor=actor, verb="delete", obj=_Audited(row), changes={"rate": (row.rate, None)})
     row.delete()
@@ -138,6 +155,7 @@ def rate_delete(*, actor, currency: str) -> None:
 
 class _Audited:
     """ExchangeRate as audit.record sees it (it has no POLICY_OBJECT_TYPE of its own)."""
+
     POLICY_OBJECT_TYPE = "exchange_rate"
 
     def __init__(self, row: ExchangeRate):

@@ -24,8 +24,13 @@ from ..models import Opportunity, OpportunityContact, OpportunityStageChange, Pi
 
 DEFAULT_ORDERING = "-updated_at"
 # public name → model field; expected_close may be empty and is paginated by _paginate_nullable
-ORDERING = {"updated_at": "updated_at", "created_at": "created_at", "expected_close": "expected_close",
-            "amount": "amount_base", "name": "name"}
+ORDERING = {
+    "updated_at": "updated_at",
+    "created_at": "created_at",
+    "expected_close": "expected_close",
+    "amount": "amount_base",
+    "name": "name",
+}
 RELATED = ("owner", "stage", "pipeline", "account")
 
 
@@ -48,13 +53,16 @@ def _date(field: str, value) -> dt.date:
 
 def _amount(field: str, value):
     from .services import clean_amount
+
     return clean_amount(value, field=field)
 
 
 def _stage_type(qs, value):
     types = {t for t, _label in Stage.Type.choices}
     if value not in types:
-        raise ValidationFailed(fields={"stage_type": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(types))}]})
+        raise ValidationFailed(
+            fields={"stage_type": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(types))}]}
+        )
     return qs.filter(stage_type=value)
 
 
@@ -64,6 +72,7 @@ def _closed(field: str, op: str):
         if op == "gte":
             return qs.filter(closed_at__date__gte=day)
         return qs.filter(closed_at__date__lte=day)
+
     return apply
 
 
@@ -82,8 +91,9 @@ FILTERS = {
 }
 
 
-def opportunity_queryset(actor, *, q: str = "", filters: dict | None = None, deleted: bool = False,
-                         action: str = Action.READ) -> QuerySet:
+def opportunity_queryset(
+    actor, *, q: str = "", filters: dict | None = None, deleted: bool = False, action: str = Action.READ
+) -> QuerySet:
     qs = access.scope(actor, Opportunity, action, deleted=deleted).select_related(*RELATED)
     for key, value in (filters or {}).items():
         if value in (None, ""):
@@ -106,7 +116,9 @@ def opportunity_list(actor, params: ListParams, *, deleted: bool = False) -> Pag
     limit = parse_limit(params.limit)
     public, _desc = parse_ordering(ordering, ORDERING, DEFAULT_ORDERING)
     if public.lstrip("-") == "expected_close":
-        page = _paginate_nullable(qs, ordering=public, field="expected_close", cursor=params.cursor, limit=limit)
+        page = _paginate_nullable(
+            qs, ordering=public, field="expected_close", cursor=params.cursor, limit=limit
+        )
     else:
         page = paginate(qs, ordering=public, allowed=ORDERING, cursor=params.cursor, limit=limit)
     prefetch_contacts(page.items)
@@ -120,8 +132,11 @@ def prefetch_contacts(opportunities: list[Opportunity]) -> None:
         o.contact_list = []
     if not by_id:
         return
-    for opp_id, contact_id, role in (OpportunityContact.objects.filter(opportunity_id__in=list(by_id))
-                                     .order_by("opportunity_id", "id").values_list("opportunity_id", "contact_id", "role")):
+    for opp_id, contact_id, role in (
+        OpportunityContact.objects.filter(opportunity_id__in=list(by_id))
+        .order_by("opportunity_id", "id")
+        .values_list("opportunity_id", "contact_id", "role")
+    ):
         by_id[opp_id].contact_list.append((contact_id, role))
 
 
@@ -138,25 +153,34 @@ def _paginate_nullable(qs: QuerySet, *, ordering: str, field: str, cursor: str |
         if value is None:
             qs = qs.filter(Q(**{f"{field}__isnull": True, f"id__{op}": pk}))
         else:
-            qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk})
-                           | Q(**{f"{field}__isnull": True}))
+            qs = qs.filter(
+                Q(**{f"{field}__{op}": value})
+                | Q(**{field: value, f"id__{op}": pk})
+                | Q(**{f"{field}__isnull": True})
+            )
     rows = list(qs[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
         value = getattr(last, field)
-        raw = json.dumps([ordering, value.isoformat() if value else None, last.pk], separators=(",", ":")).encode()
+        raw = json.dumps(
+            [ordering, value.isoformat() if value else None, last.pk], separators=(",", ":")
+        ).encode()
         next_cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     return Page(items=rows, next_cursor=next_cursor, ordering=ordering, limit=limit)
 
 
 def _decode_date_cursor(cursor: str, ordering: str):
-    invalid = ValidationFailed(_("The cursor is not valid."), fields={"cursor": [_("The cursor is not valid.")]})
+    invalid = ValidationFailed(
+        _("The cursor is not valid."), fields={"cursor": [_("The cursor is not valid.")]}
+    )
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError
-        made_for, value, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8"))
+        made_for, value, pk = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+        )
         if made_for != ordering or type(pk) is not int or not 0 < pk <= MAX_PK:
             raise ValueError
         if value is not None:
@@ -169,8 +193,14 @@ def _decode_date_cursor(cursor: str, ordering: str):
 
 
 def opportunity_get(actor, pk, *, action: str = Action.READ, deleted: bool = False) -> Opportunity:
-    opportunity = access.get(actor, Opportunity, pk, action, deleted=deleted,
-                             base=Opportunity._base_manager.select_related(*RELATED))
+    opportunity = access.get(
+        actor,
+        Opportunity,
+        pk,
+        action,
+        deleted=deleted,
+        base=Opportunity._base_manager.select_related(*RELATED),
+    )
     return opportunity
 
 
@@ -180,8 +210,9 @@ def opportunity_for_move(actor, pk) -> Opportunity:
     from guanxi.customers.models import Account
 
     keep = {"id", "owner", "deleted_at"}
-    base = (Opportunity._base_manager.select_related("owner", "stage", "account")
-            .defer(*[f"account__{f.name}" for f in Account._meta.concrete_fields if f.name not in keep]))
+    base = Opportunity._base_manager.select_related("owner", "stage", "account").defer(
+        *[f"account__{f.name}" for f in Account._meta.concrete_fields if f.name not in keep]
+    )
     return access.get(actor, Opportunity, pk, Action.READ, base=base)
 
 
@@ -193,24 +224,37 @@ def account_visible(actor, opportunity: Opportunity) -> bool:
 
 
 def opportunity_contacts(opportunity: Opportunity) -> list[OpportunityContact]:
-    return list(OpportunityContact.objects.filter(opportunity=opportunity).select_related("contact")
-                .order_by("-is_primary", "id"))
+    return list(
+        OpportunityContact.objects.filter(opportunity=opportunity)
+        .select_related("contact")
+        .order_by("-is_primary", "id")
+    )
 
 
 def account_opportunities(actor, account, *, limit: int = 50) -> list[Opportunity]:
     """The account's opportunities the actor may see, open ones first, newest first (the 360° panel)."""
     from django.db.models import Case, IntegerField, Value, When
 
-    return list(access.scope(actor, Opportunity).filter(account=account).select_related("owner", "stage", "pipeline")
-                .annotate(open_first=Case(When(stage_type=Stage.Type.OPEN, then=Value(0)), default=Value(1),
-                                          output_field=IntegerField()))
-                .order_by("open_first", "-updated_at", "-id")[:limit])
+    return list(
+        access.scope(actor, Opportunity)
+        .filter(account=account)
+        .select_related("owner", "stage", "pipeline")
+        .annotate(
+            open_first=Case(
+                When(stage_type=Stage.Type.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("open_first", "-updated_at", "-id")[:limit]
+    )
 
 
 def stage_history(actor, opportunity: Opportunity) -> list[OpportunityStageChange]:
     """Every stage change of a visible opportunity (the caller read it via opportunity_get), oldest first."""
-    return list(OpportunityStageChange.objects.filter(opportunity=opportunity)
-                .select_related("from_stage", "to_stage", "actor").order_by("at", "id"))
+    return list(
+        OpportunityStageChange.objects.filter(opportunity=opportunity)
+        .select_related("from_stage", "to_stage", "actor")
+        .order_by("at", "id")
+    )
 
 
 def pipeline_list(*, include_inactive: bool = False) -> list[Pipeline]:
@@ -220,15 +264,22 @@ def pipeline_list(*, include_inactive: bool = False) -> list[Pipeline]:
     if not include_inactive:
         pipelines = pipelines.filter(active=True)
         stages = stages.filter(active=True)
-    return list(pipelines.order_by("-is_default", "order", "id").prefetch_related(Prefetch("stages", queryset=stages)))
+    return list(
+        pipelines.order_by("-is_default", "order", "id").prefetch_related(Prefetch("stages", queryset=stages))
+    )
 
 
 def pipeline_get(pk, *, deleted: bool = False) -> Pipeline:
     from guanxi.core.errors import NotFound
 
     pk = access.record_id(pk)
-    pipeline = Pipeline.objects.filter(pk=pk, deleted_at__isnull=not deleted).prefetch_related(
-        Prefetch("stages", queryset=Stage.objects.order_by("order", "id"))).first() if pk else None
+    pipeline = (
+        Pipeline.objects.filter(pk=pk, deleted_at__isnull=not deleted)
+        .prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("order", "id")))
+        .first()
+        if pk
+        else None
+    )
     if pipeline is None:
         raise NotFound()
     return pipeline
@@ -246,18 +297,28 @@ def stage_get(pk) -> Stage:
 
 def default_pipeline() -> Pipeline | None:
     from .services import default_pipeline as default
+
     return default()
 
 
 # --- administrators' pipeline screens (configuration: every deal counts, whoever owns it) ------
 
+
 def open_deals_per_pipeline() -> dict[int, int]:
     """{pipeline id: open deals}, in one grouped query."""
-    return dict(Opportunity._base_manager.filter(deleted_at__isnull=True, stage_type=Stage.Type.OPEN)
-                .values("pipeline").annotate(n=Count("id")).values_list("pipeline", "n"))
+    return dict(
+        Opportunity._base_manager.filter(deleted_at__isnull=True, stage_type=Stage.Type.OPEN)
+        .values("pipeline")
+        .annotate(n=Count("id"))
+        .values_list("pipeline", "n")
+    )
 
 
 def deals_per_stage(pipeline) -> dict[int, int]:
     """{stage id: deals, the recycle bin's too} of one pipeline: what holds a stage back from removal."""
-    return dict(Opportunity._base_manager.filter(pipeline=pipeline).values("stage")
-                .annotate(n=Count("id")).values_list("stage", "n"))
+    return dict(
+        Opportunity._base_manager.filter(pipeline=pipeline)
+        .values("stage")
+        .annotate(n=Count("id"))
+        .values_list("stage", "n")
+    )

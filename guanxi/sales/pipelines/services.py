@@ -42,6 +42,7 @@ LATEST_CLOSE = dt.date(2199, 12, 31)
 
 # --- cleaners ---------------------------------------------------------------------------------
 
+
 def clean_amount(value, *, field: str = "amount") -> Decimal:
     """A money amount (cleaning.money(): empty gives 0.00). The error keeps the generic message
     the other field errors of opportunities and their filters have."""
@@ -115,9 +116,26 @@ CLEANERS = {
     "loss_reason": c.text(500),
 }
 # What model_update may write (owner never: opportunity_transfer).
-WRITABLE = ["name", "account", "amount", "currency", "amount_base", "pipeline", "stage", "stage_type", "probability",
-            "probability_manual", "expected_close", "next_step", "competitors", "description", "win_reason",
-            "loss_reason", "stage_entered_at", "closed_at"]
+WRITABLE = [
+    "name",
+    "account",
+    "amount",
+    "currency",
+    "amount_base",
+    "pipeline",
+    "stage",
+    "stage_type",
+    "probability",
+    "probability_manual",
+    "expected_close",
+    "next_step",
+    "competitors",
+    "description",
+    "win_reason",
+    "loss_reason",
+    "stage_entered_at",
+    "closed_at",
+]
 
 
 def _clean(data: dict, *, partial: bool) -> dict:
@@ -135,8 +153,14 @@ def _clean(data: dict, *, partial: bool) -> dict:
 
 
 def _resolve_account(actor, value) -> Account:
-    account = access.resolve(actor, Account, value, field="account", invalid=_("Choose an account."),
-                             missing=_("This account does not exist or you cannot see it."))
+    account = access.resolve(
+        actor,
+        Account,
+        value,
+        field="account",
+        invalid=_("Choose an account."),
+        missing=_("This account does not exist or you cannot see it."),
+    )
     if account is None:
         raise ValidationFailed(fields={"account": [_("This field is required.")]})
     return account
@@ -146,7 +170,9 @@ def _resolve_pipeline(value) -> Pipeline:
     if value in (None, ""):
         pipeline = default_pipeline()
         if pipeline is None:
-            raise ValidationFailed(fields={"pipeline": [_("There is no active pipeline; an administrator adds one.")]})
+            raise ValidationFailed(
+                fields={"pipeline": [_("There is no active pipeline; an administrator adds one.")]}
+            )
         return pipeline
     if isinstance(value, Pipeline):
         return value
@@ -171,7 +197,9 @@ def resolve_stage(pipeline_id: int, value) -> Stage:
         pk = access.record_id(value)
         stage = Stage.objects.filter(pk=pk, pipeline_id=pipeline_id, active=True).first() if pk else None
     if stage is None:
-        raise ValidationFailed(fields={"stage": [_("Choose an active stage of this opportunity's pipeline.")]})
+        raise ValidationFailed(
+            fields={"stage": [_("Choose an active stage of this opportunity's pipeline.")]}
+        )
     return stage
 
 
@@ -190,7 +218,9 @@ def _resolve_contacts(actor, value) -> list[tuple[Contact, str, bool]]:
     if not isinstance(value, (list, tuple)):
         raise ValidationFailed(fields={"contacts": [message]})
     if len(value) > MAX_CONTACTS:
-        raise ValidationFailed(fields={"contacts": [_("Choose at most %(max)d contacts.") % {"max": MAX_CONTACTS}]})
+        raise ValidationFailed(
+            fields={"contacts": [_("Choose at most %(max)d contacts.") % {"max": MAX_CONTACTS}]}
+        )
     roles = {r for r, _label in ContactRole.choices}
     wanted: dict[int, tuple[str, bool]] = {}
     for item in value:
@@ -202,7 +232,12 @@ def _resolve_contacts(actor, value) -> list[tuple[Contact, str, bool]]:
         pk = contact.pk if isinstance(contact, Contact) else access.record_id(contact)
         role = item.get("role") or ""
         primary = item.get("is_primary", False)
-        if pk is None or not isinstance(role, str) or (role and role not in roles) or not isinstance(primary, bool):
+        if (
+            pk is None
+            or not isinstance(role, str)
+            or (role and role not in roles)
+            or not isinstance(primary, bool)
+        ):
             raise ValidationFailed(fields={"contacts": [message]})
         wanted[pk] = (role, primary)
     found = access.scope(actor, Contact).in_bulk(list(wanted))
@@ -213,18 +248,25 @@ def _resolve_contacts(actor, value) -> list[tuple[Contact, str, bool]]:
 
 def _write_contacts(opportunity: Opportunity, contacts: list[tuple[Contact, str, bool]]) -> tuple[list, list]:
     """Replace the contact roles; (old, new) as [[contact id, role], …] for the audit."""
-    old = list(OpportunityContact.objects.filter(opportunity=opportunity).order_by("contact_id")
-               .values_list("contact_id", "role"))
+    old = list(
+        OpportunityContact.objects.filter(opportunity=opportunity)
+        .order_by("contact_id")
+        .values_list("contact_id", "role")
+    )
     new = sorted((contact.pk, role) for contact, role, _primary in contacts)
     if [tuple(o) for o in old] != new:
         OpportunityContact.objects.filter(opportunity=opportunity).delete()
-        OpportunityContact.objects.bulk_create([
-            OpportunityContact(opportunity=opportunity, contact=contact, role=role, is_primary=primary)
-            for contact, role, primary in contacts])
+        OpportunityContact.objects.bulk_create(
+            [
+                OpportunityContact(opportunity=opportunity, contact=contact, role=role, is_primary=primary)
+                for contact, role, primary in contacts
+            ]
+        )
     return [list(o) for o in old], [list(n) for n in new]
 
 
 # --- the stage rules --------------------------------------------------------------------------
+
 
 def _stage_values(opportunity: Opportunity, stage: Stage, *, reason: str, now) -> dict:
     """The fields a move to `stage` sets (not yet applied); checks the lost-reason rule."""
@@ -232,8 +274,9 @@ def _stage_values(opportunity: Opportunity, stage: Stage, *, reason: str, now) -
     if stage.type == Stage.Type.LOST:
         loss_reason = reason or opportunity.loss_reason
         if not loss_reason:
-            raise ValidationFailed(_("Say why the deal was lost."),
-                                   fields={"loss_reason": [_("A lost deal needs a reason.")]})
+            raise ValidationFailed(
+                _("Say why the deal was lost."), fields={"loss_reason": [_("A lost deal needs a reason.")]}
+            )
         values.update(loss_reason=loss_reason, probability=0, probability_manual=False)
     elif stage.type == Stage.Type.WON:
         values.update(probability=100, probability_manual=False)
@@ -262,21 +305,37 @@ def _notify_closed(actor, opportunity: Opportunity) -> None:
 
     if opportunity.stage_type == Stage.Type.OPEN:
         return
-    users = set(Collaborator.objects.filter(object_type=Opportunity.POLICY_OBJECT_TYPE, object_id=opportunity.pk)
-                .values_list("user_id", flat=True))
+    users = set(
+        Collaborator.objects.filter(
+            object_type=Opportunity.POLICY_OBJECT_TYPE, object_id=opportunity.pk
+        ).values_list("user_id", flat=True)
+    )
     if opportunity.owner_id:
         users.add(opportunity.owner_id)
     users.discard(getattr(actor, "pk", None))
     if not users:
         return
     title = (_("Won: %(name)s") if opportunity.stage_type == Stage.Type.WON else _("Lost: %(name)s")) % {
-        "name": opportunity.name}
+        "name": opportunity.name
+    }
     body = opportunity.win_reason if opportunity.stage_type == Stage.Type.WON else opportunity.loss_reason
-    notify_many([{"user": u, "kind": Notification.Kind.OPPORTUNITY, "title": title[:200], "body": body,
-                  "url": f"/sales/opportunities/{opportunity.pk}/", "obj": opportunity} for u in sorted(users)])
+    notify_many(
+        [
+            {
+                "user": u,
+                "kind": Notification.Kind.OPPORTUNITY,
+                "title": title[:200],
+                "body": body,
+                "url": f"/sales/opportunities/{opportunity.pk}/",
+                "obj": opportunity,
+            }
+            for u in sorted(users)
+        ]
+    )
 
 
 # --- opportunities ----------------------------------------------------------------------------
+
 
 @transaction.atomic
 def opportunity_create(*, actor, data: dict, lead: Lead | None = None) -> Opportunity:
@@ -285,35 +344,66 @@ def opportunity_create(*, actor, data: dict, lead: Lead | None = None) -> Opport
     account = _resolve_account(actor, cleaned.pop("account"))
     pipeline = _resolve_pipeline(cleaned.pop("pipeline", None))
     stage_value = cleaned.pop("stage", None)
-    stage = first_open_stage(pipeline) if stage_value in (None, "") else resolve_stage(pipeline.pk, stage_value)
+    stage = (
+        first_open_stage(pipeline) if stage_value in (None, "") else resolve_stage(pipeline.pk, stage_value)
+    )
     contacts = _resolve_contacts(actor, cleaned.pop("contacts", None))
     amount = cleaned.pop("amount", Decimal("0.00"))
     currency = cleaned.pop("currency", rates.base_currency())
     probability = cleaned.pop("probability", None)
     now = timezone.now()
-    opportunity = Opportunity(**cleaned, account=account, pipeline=pipeline, amount=amount, currency=currency,
-                              amount_base=rates.to_base(amount, currency),
-                              probability=stage.probability if probability is None else probability,
-                              probability_manual=probability is not None, stage_type=Stage.Type.OPEN,
-                              owner=actor, created_by=actor, lead=lead if isinstance(lead, Lead) else None)
+    opportunity = Opportunity(
+        **cleaned,
+        account=account,
+        pipeline=pipeline,
+        amount=amount,
+        currency=currency,
+        amount_base=rates.to_base(amount, currency),
+        probability=stage.probability if probability is None else probability,
+        probability_manual=probability is not None,
+        stage_type=Stage.Type.OPEN,
+        owner=actor,
+        created_by=actor,
+        lead=lead if isinstance(lead, Lead) else None,
+    )
     if lead is not None and not isinstance(lead, Lead):
         opportunity.lead_id = access.record_id(lead)
-    for key, value in _stage_values(opportunity, stage, reason=cleaned.get("loss_reason", "") if stage.type == "lost"
-                                    else cleaned.get("win_reason", ""), now=now).items():
+    for key, value in _stage_values(
+        opportunity,
+        stage,
+        reason=cleaned.get("loss_reason", "") if stage.type == "lost" else cleaned.get("win_reason", ""),
+        now=now,
+    ).items():
         setattr(opportunity, key, value)
     if probability is not None and stage.type == Stage.Type.OPEN:
         opportunity.probability, opportunity.probability_manual = probability, True
     full_clean(opportunity, exclude=["owner", "created_by", "deleted_by", "lead"])
     opportunity.save()
     _write_contacts(opportunity, contacts)
-    OpportunityStageChange.objects.create(opportunity=opportunity, from_stage=None, to_stage=stage, at=now,
-                                          actor=actor if getattr(actor, "pk", None) else None,
-                                          amount=opportunity.amount, probability=opportunity.probability)
-    audit.record(actor=actor, verb="create", obj=opportunity, changes={
-        **{k: (None, v) for k, v in cleaned.items() if v not in ("", [], None)},
-        "account": (None, account), "pipeline": (None, pipeline.pk), "stage": (None, stage),
-        "amount": (None, amount), "currency": (None, currency), "probability": (None, opportunity.probability),
-        **({"contacts": (None, [[ct.pk, role] for ct, role, _p in contacts])} if contacts else {})})
+    OpportunityStageChange.objects.create(
+        opportunity=opportunity,
+        from_stage=None,
+        to_stage=stage,
+        at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+        amount=opportunity.amount,
+        probability=opportunity.probability,
+    )
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=opportunity,
+        changes={
+            **{k: (None, v) for k, v in cleaned.items() if v not in ("", [], None)},
+            "account": (None, account),
+            "pipeline": (None, pipeline.pk),
+            "stage": (None, stage),
+            "amount": (None, amount),
+            "currency": (None, currency),
+            "probability": (None, opportunity.probability),
+            **({"contacts": (None, [[ct.pk, role] for ct, role, _p in contacts])} if contacts else {}),
+        },
+    )
     search.index(opportunity)
     return opportunity
 
@@ -327,13 +417,19 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict, version: 
     check_version(opportunity, version)
     data = dict(data)
     cleaned = _clean(data, partial=True)
-    values: dict = {k: v for k, v in cleaned.items() if k not in ("account", "pipeline", "stage", "contacts",
-                                                                  "probability")}
+    values: dict = {
+        k: v
+        for k, v in cleaned.items()
+        if k not in ("account", "pipeline", "stage", "contacts", "probability")
+    }
     if "account" in cleaned:
         same = str(getattr(cleaned["account"], "pk", cleaned["account"])) == str(opportunity.account_id)
         values["account"] = opportunity.account if same else _resolve_account(actor, cleaned["account"])
     pipeline = opportunity.pipeline
-    if cleaned.get("pipeline") not in (None, "") and access.record_id(cleaned["pipeline"]) != opportunity.pipeline_id:
+    if (
+        cleaned.get("pipeline") not in (None, "")
+        and access.record_id(cleaned["pipeline"]) != opportunity.pipeline_id
+    ):
         pipeline = _resolve_pipeline(cleaned["pipeline"])
         values["pipeline"] = pipeline
     elif "pipeline" in cleaned and cleaned["pipeline"] in (None, ""):
@@ -342,7 +438,9 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict, version: 
     if cleaned.get("stage") not in (None, ""):
         stage = resolve_stage(pipeline.pk, cleaned["stage"])
     elif "stage" in cleaned:
-        raise ValidationFailed(fields={"stage": [_("Choose an active stage of this opportunity's pipeline.")]})
+        raise ValidationFailed(
+            fields={"stage": [_("Choose an active stage of this opportunity's pipeline.")]}
+        )
     elif pipeline.pk != opportunity.pipeline_id:
         stage = first_open_stage(pipeline)
     if "probability" in cleaned:
@@ -352,15 +450,18 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict, version: 
         else:
             values.update(probability=cleaned["probability"], probability_manual=True)
     if "amount" in values or "currency" in values:
-        values["amount_base"] = rates.to_base(values.get("amount", opportunity.amount),
-                                              values.get("currency", opportunity.currency))
+        values["amount_base"] = rates.to_base(
+            values.get("amount", opportunity.amount), values.get("currency", opportunity.currency)
+        )
     contacts = _resolve_contacts(actor, cleaned["contacts"]) if "contacts" in cleaned else None
     now = timezone.now()
     old_stage, old_entered = opportunity.stage, opportunity.stage_entered_at
     moved = stage is not None and stage.pk != opportunity.stage_id
     if moved:
         probe = _Probe(opportunity, values)
-        reason = values.get("loss_reason", "") if stage.type == Stage.Type.LOST else values.get("win_reason", "")
+        reason = (
+            values.get("loss_reason", "") if stage.type == Stage.Type.LOST else values.get("win_reason", "")
+        )
         stage_values = _stage_values(probe, stage, reason=reason, now=now)
         if values.get("probability_manual") and stage.type == Stage.Type.OPEN:
             stage_values.pop("probability", None)  # the new override wins over the stage's
@@ -376,10 +477,16 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict, version: 
                 _bump(opportunity, now)
     if moved:
         OpportunityStageChange.objects.create(
-            opportunity=opportunity, from_stage=old_stage, to_stage=stage, at=now,
-            actor=actor if getattr(actor, "pk", None) else None, seconds_in_stage=_seconds_since(old_entered, now),
-            amount=opportunity.amount, probability=opportunity.probability,
-            reason=values.get("loss_reason" if stage.type == Stage.Type.LOST else "win_reason", "") or "")
+            opportunity=opportunity,
+            from_stage=old_stage,
+            to_stage=stage,
+            at=now,
+            actor=actor if getattr(actor, "pk", None) else None,
+            seconds_in_stage=_seconds_since(old_entered, now),
+            amount=opportunity.amount,
+            probability=opportunity.probability,
+            reason=values.get("loss_reason" if stage.type == Stage.Type.LOST else "win_reason", "") or "",
+        )
     for derived in ("stage_type", "stage_entered_at", "probability_manual", "amount_base"):
         changes.pop(derived, None)
     if changes:
@@ -406,16 +513,20 @@ class _Probe:
 def _bump(record: Opportunity | Pipeline, now) -> None:
     """A new version of this opportunity or pipeline (its own table: a pipeline whose stages alone
     changed must not touch the opportunity that happens to share its id)."""
-    updated = type(record)._base_manager.filter(pk=record.pk, version=record.version).update(
-        version=record.version + 1, updated_at=now)
+    updated = (
+        type(record)
+        ._base_manager.filter(pk=record.pk, version=record.version)
+        .update(version=record.version + 1, updated_at=now)
+    )
     if not updated:
         raise VersionConflict()
     record.version, record.updated_at = record.version + 1, now
 
 
 @transaction.atomic
-def opportunity_move(*, actor, opportunity: Opportunity, stage, reason: str = "",
-                     version: int | None = None) -> Opportunity:
+def opportunity_move(
+    *, actor, opportunity: Opportunity, stage, reason: str = "", version: int | None = None
+) -> Opportunity:
     """Move to another stage of the same pipeline (the kanban's drag and drop). Few queries:
     the stage, one conditional UPDATE, the stage change and the audit row."""
     access.require(actor, Action.UPDATE, opportunity)
@@ -433,10 +544,13 @@ def opportunity_move(*, actor, opportunity: Opportunity, stage, reason: str = ""
     if stage.pk == old_stage_id:  # the same stage with a new reason: only the reason changes
         values = {k: v for k, v in values.items() if k in ("loss_reason", "win_reason")}
     old = {k: getattr(opportunity, k) for k in values}
-    updated = Opportunity._base_manager.filter(pk=opportunity.pk, version=opportunity.version,
-                                               deleted_at__isnull=True).update(
+    updated = Opportunity._base_manager.filter(
+        pk=opportunity.pk, version=opportunity.version, deleted_at__isnull=True
+    ).update(
         **{("stage_id" if k == "stage" else k): (v.pk if k == "stage" else v) for k, v in values.items()},
-        version=opportunity.version + 1, updated_at=now)
+        version=opportunity.version + 1,
+        updated_at=now,
+    )
     if not updated:
         raise VersionConflict()
     for key, value in values.items():
@@ -444,11 +558,21 @@ def opportunity_move(*, actor, opportunity: Opportunity, stage, reason: str = ""
     opportunity.version, opportunity.updated_at = opportunity.version + 1, now
     if stage.pk != old_stage_id:
         OpportunityStageChange.objects.create(
-            opportunity=opportunity, from_stage_id=old_stage_id, to_stage=stage, at=now,
-            actor=actor if getattr(actor, "pk", None) else None, seconds_in_stage=_seconds_since(old_entered, now),
-            amount=opportunity.amount, probability=opportunity.probability, reason=reason)
-    changes = {k: (old[k], v) for k, v in values.items()
-               if k not in ("stage_type", "stage_entered_at", "probability_manual") and old[k] != v}
+            opportunity=opportunity,
+            from_stage_id=old_stage_id,
+            to_stage=stage,
+            at=now,
+            actor=actor if getattr(actor, "pk", None) else None,
+            seconds_in_stage=_seconds_since(old_entered, now),
+            amount=opportunity.amount,
+            probability=opportunity.probability,
+            reason=reason,
+        )
+    changes = {
+        k: (old[k], v)
+        for k, v in values.items()
+        if k not in ("stage_type", "stage_entered_at", "probability_manual") and old[k] != v
+    }
     if "stage" in changes:
         changes["stage"] = (old_stage_id, stage)
     audit.record(actor=actor, verb="update", obj=opportunity, changes=changes)
@@ -470,9 +594,13 @@ def opportunity_restore(*, actor, opportunity: Opportunity) -> Opportunity:
     access.require(actor, Action.DELETE, opportunity)
     if opportunity.deleted_at is None:
         return opportunity
-    if not access.scope(actor, Account).filter(pk=opportunity.account_id).exists() and \
-            not Account._base_manager.filter(pk=opportunity.account_id, deleted_at__isnull=True).exists():
-        raise ValidationFailed(fields={"account": [_("Restore the account first: it is in the recycle bin.")]})
+    if (
+        not access.scope(actor, Account).filter(pk=opportunity.account_id).exists()
+        and not Account._base_manager.filter(pk=opportunity.account_id, deleted_at__isnull=True).exists()
+    ):
+        raise ValidationFailed(
+            fields={"account": [_("Restore the account first: it is in the recycle bin.")]}
+        )
     restore(opportunity)
     audit.record(actor=actor, verb="restore", obj=opportunity)
     search.index(opportunity)
@@ -490,18 +618,28 @@ def opportunity_transfer(*, actor, opportunity: Opportunity, owner) -> Opportuni
         return opportunity
     old = opportunity.owner
     now = timezone.now()
-    Opportunity._base_manager.filter(pk=opportunity.pk).update(owner=owner, version=opportunity.version + 1,
-                                                               updated_at=now)
+    Opportunity._base_manager.filter(pk=opportunity.pk).update(
+        owner=owner, version=opportunity.version + 1, updated_at=now
+    )
     opportunity.owner, opportunity.version, opportunity.updated_at = owner, opportunity.version + 1, now
-    audit.record(actor=actor, verb="transfer", obj=opportunity,
-                 changes={"owner": (old.username if old else None, owner.username)})
+    audit.record(
+        actor=actor,
+        verb="transfer",
+        obj=opportunity,
+        changes={"owner": (old.username if old else None, owner.username)},
+    )
     search.set_owner(Opportunity.POLICY_OBJECT_TYPE, [opportunity.pk], owner.pk)
     if owner.pk != getattr(actor, "pk", None):
         from guanxi.engagement.models import Notification
         from guanxi.engagement.todos.services import notify
-        notify(owner, Notification.Kind.OPPORTUNITY, (_("Opportunity transferred to you: %(name)s")
-                                                      % {"name": opportunity.name})[:200],
-               url=f"/sales/opportunities/{opportunity.pk}/", obj=opportunity)
+
+        notify(
+            owner,
+            Notification.Kind.OPPORTUNITY,
+            (_("Opportunity transferred to you: %(name)s") % {"name": opportunity.name})[:200],
+            url=f"/sales/opportunities/{opportunity.pk}/",
+            obj=opportunity,
+        )
     return opportunity
 
 
@@ -517,6 +655,7 @@ def opportunity_contacts_set(*, actor, opportunity: Opportunity, contacts) -> Op
 
 
 # --- pipelines (administrators) ---------------------------------------------------------------
+
 
 def require_admin(actor) -> None:
     if not (actor and actor.is_authenticated and actor.is_active and actor.is_superuser):
@@ -534,7 +673,9 @@ def _names(value, field: str) -> dict[str, str]:
     if isinstance(value, str):
         value = {"en": value}
     if not isinstance(value, dict) or not value:
-        raise ValidationFailed(fields={field: [_("Enter a name, or names per language (en, zh-hans, zh-hant).")]})
+        raise ValidationFailed(
+            fields={field: [_("Enter a name, or names per language (en, zh-hans, zh-hant).")]}
+        )
     out: dict[str, str] = {}
     for key, text in value.items():
         suffix = next((s for lang, s in LANGS if key in (lang, s, f"name_{s}")), None)
@@ -561,7 +702,9 @@ def _stage_rows(value) -> list[dict]:
     types = {t for t, _label in Stage.Type.choices}
     for index, item in enumerate(value):
         if not isinstance(item, dict) or set(item) - STAGE_KEYS:
-            raise ValidationFailed(fields={"stages": [_("Each stage has a name, a type, a probability and an order.")]})
+            raise ValidationFailed(
+                fields={"stages": [_("Each stage has a name, a type, a probability and an order.")]}
+            )
         row = _names(item.get("names") if item.get("names") is not None else item.get("name"), "stages")
         kind = item.get("type", Stage.Type.OPEN)
         if kind not in types:
@@ -575,14 +718,26 @@ def _stage_rows(value) -> list[dict]:
         order = item.get("order", index)
         active = item.get("active", True)
         if type(order) is not int or not 0 <= order <= 10000 or not isinstance(active, bool):
-            raise ValidationFailed(fields={"stages": [_("A stage's order is a whole number and active is true or false.")]})
+            raise ValidationFailed(
+                fields={"stages": [_("A stage's order is a whole number and active is true or false.")]}
+            )
         if "id" in item and item["id"] is not None and access.record_id(item["id"]) is None:
             raise ValidationFailed(fields={"stages": [_("A stage id is a whole number.")]})
-        rows.append({**row, "id": access.record_id(item.get("id")), "type": kind, "probability": probability,
-                     "order": order, "active": active})
+        rows.append(
+            {
+                **row,
+                "id": access.record_id(item.get("id")),
+                "type": kind,
+                "probability": probability,
+                "order": order,
+                "active": active,
+            }
+        )
     live = {r["type"] for r in rows if r["active"]}
     if not {Stage.Type.OPEN, Stage.Type.WON, Stage.Type.LOST} <= live:
-        raise ValidationFailed(fields={"stages": [_("A pipeline needs at least one open, one won and one lost stage.")]})
+        raise ValidationFailed(
+            fields={"stages": [_("A pipeline needs at least one open, one won and one lost stage.")]}
+        )
     return rows
 
 
@@ -620,7 +775,9 @@ def _sync_stages(pipeline: Pipeline, rows: list[dict]) -> list:
         pk = row.pop("id")
         if pk is not None:
             if pk not in current:
-                raise ValidationFailed(fields={"stages": [_("Stage %(id)s is not a stage of this pipeline.") % {"id": pk}]})
+                raise ValidationFailed(
+                    fields={"stages": [_("Stage %(id)s is not a stage of this pipeline.") % {"id": pk}]}
+                )
             stage = current[pk]
             for key, value in row.items():
                 setattr(stage, key, value)
@@ -630,25 +787,50 @@ def _sync_stages(pipeline: Pipeline, rows: list[dict]) -> list:
             stage = Stage.objects.create(pipeline=pipeline, **row)
             keep.add(stage.pk)
     gone = [pk for pk in current if pk not in keep]
-    in_use = set(Opportunity._base_manager.filter(stage_id__in=gone).values_list("stage_id", flat=True).distinct())
+    in_use = set(
+        Opportunity._base_manager.filter(stage_id__in=gone).values_list("stage_id", flat=True).distinct()
+    )
     if in_use:
         names = ", ".join(current[pk].name_en for pk in sorted(in_use))
-        raise ValidationFailed(fields={"stages": [
-            _("Stages with opportunities cannot be removed (%(names)s): deactivate them, or move their "
-              "opportunities to another stage first.") % {"names": names}]})
-    changed = {s for s in OpportunityStageChange.objects.filter(to_stage_id__in=gone).values_list("to_stage_id", flat=True)}
-    changed |= {s for s in OpportunityStageChange.objects.filter(from_stage_id__in=gone).values_list("from_stage_id", flat=True)}
+        raise ValidationFailed(
+            fields={
+                "stages": [
+                    _(
+                        "Stages with opportunities cannot be removed (%(names)s): deactivate them, or move their "
+                        "opportunities to another stage first."
+                    )
+                    % {"names": names}
+                ]
+            }
+        )
+    changed = {
+        s
+        for s in OpportunityStageChange.objects.filter(to_stage_id__in=gone).values_list(
+            "to_stage_id", flat=True
+        )
+    }
+    changed |= {
+        s
+        for s in OpportunityStageChange.objects.filter(from_stage_id__in=gone).values_list(
+            "from_stage_id", flat=True
+        )
+    }
     # a stage that appears in the history but holds no deal any more: kept, inactive (history stays readable)
     Stage.objects.filter(pk__in=changed).update(active=False)
     Stage.objects.filter(pk__in=[pk for pk in gone if pk not in changed]).delete()
-    new = [[s.pk, s.name_en, s.type, s.probability, s.order, s.active] for s in pipeline.stages.order_by("order", "id")]
+    new = [
+        [s.pk, s.name_en, s.type, s.probability, s.order, s.active]
+        for s in pipeline.stages.order_by("order", "id")
+    ]
     return [old, new]
 
 
 def _check_live_shape(pipeline: Pipeline) -> None:
     live = set(pipeline.stages.filter(active=True).values_list("type", flat=True))
     if not {Stage.Type.OPEN, Stage.Type.WON, Stage.Type.LOST} <= live:
-        raise ValidationFailed(fields={"stages": [_("A pipeline needs at least one open, one won and one lost stage.")]})
+        raise ValidationFailed(
+            fields={"stages": [_("A pipeline needs at least one open, one won and one lost stage.")]}
+        )
 
 
 @transaction.atomic
@@ -667,9 +849,15 @@ def pipeline_create(*, actor, data: dict) -> Pipeline:
         Stage.objects.create(pipeline=pipeline, **row)
     if pipeline.is_default:
         _set_default(pipeline)
-    audit.record(actor=actor, verb="create", obj=pipeline, changes={
-        **{k: (None, v) for k, v in fields.items()}, "stages": (None, [[r["name_en"], r["type"], r["probability"]]
-                                                                     for r in rows])})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=pipeline,
+        changes={
+            **{k: (None, v) for k, v in fields.items()},
+            "stages": (None, [[r["name_en"], r["type"], r["probability"]] for r in rows]),
+        },
+    )
     return pipeline
 
 
@@ -682,11 +870,19 @@ def pipeline_update(*, actor, pipeline: Pipeline, data: dict, version: int | Non
     data = dict(data)
     fields = _pipeline_fields(data, partial=True)
     if fields.get("active") is False and (fields.get("is_default", pipeline.is_default)):
-        raise ValidationFailed(fields={"active": [_("The default pipeline stays active; make another one the default first.")]})
+        raise ValidationFailed(
+            fields={"active": [_("The default pipeline stays active; make another one the default first.")]}
+        )
     if fields.get("is_default") is False and pipeline.is_default:
         raise ValidationFailed(fields={"is_default": [_("Make another pipeline the default instead.")]})
-    changes = dict(model_update(pipeline, fields=["name_en", "name_zh_hans", "name_zh_hant", "is_default", "active",
-                                                  "order"], data=fields, expected_version=version))
+    changes = dict(
+        model_update(
+            pipeline,
+            fields=["name_en", "name_zh_hans", "name_zh_hant", "is_default", "active", "order"],
+            data=fields,
+            expected_version=version,
+        )
+    )
     if data.get("stages") is not None:
         old, new = _sync_stages(pipeline, _stage_rows(data["stages"]))
         _check_live_shape(pipeline)
@@ -707,13 +903,28 @@ def pipeline_delete(*, actor, pipeline: Pipeline, version: int | None) -> None:
     require_admin(actor)
     check_version(pipeline, version)
     if pipeline.is_default:
-        raise ValidationFailed(fields={"is_default": [_("The default pipeline cannot be deleted; make another one "
-                                                        "the default first.")]})
-    open_deals = Opportunity.objects.filter(pipeline=pipeline, deleted_at__isnull=True,
-                                            stage_type=Stage.Type.OPEN).count()
+        raise ValidationFailed(
+            fields={
+                "is_default": [
+                    _("The default pipeline cannot be deleted; make another one the default first.")
+                ]
+            }
+        )
+    open_deals = Opportunity.objects.filter(
+        pipeline=pipeline, deleted_at__isnull=True, stage_type=Stage.Type.OPEN
+    ).count()
     if open_deals:
-        raise ValidationFailed(fields={"pipeline": [_("%(n)d open opportunities are in this pipeline: close them or "
-                                                      "move them to another pipeline first.") % {"n": open_deals}]})
+        raise ValidationFailed(
+            fields={
+                "pipeline": [
+                    _(
+                        "%(n)d open opportunities are in this pipeline: close them or "
+                        "move them to another pipeline first."
+                    )
+                    % {"n": open_deals}
+                ]
+            }
+        )
     soft_delete(pipeline, actor=actor)  # the version was checked above, before the other refusals
     audit.record(actor=actor, verb="delete", obj=pipeline)
 
@@ -736,24 +947,49 @@ def stage_delete(*, actor, stage: Stage, move_to=None) -> None:
     deals = Opportunity._base_manager.filter(stage=stage)
     if deals.exists():
         if move_to in (None, ""):
-            raise ValidationFailed(fields={"move_to": [_("This stage holds opportunities: choose the stage to move "
-                                                         "them to, or deactivate the stage.")]})
+            raise ValidationFailed(
+                fields={
+                    "move_to": [
+                        _(
+                            "This stage holds opportunities: choose the stage to move "
+                            "them to, or deactivate the stage."
+                        )
+                    ]
+                }
+            )
         target = resolve_stage(pipeline.pk, move_to)
         if target.pk == stage.pk or target.type != stage.type:
             raise ValidationFailed(fields={"move_to": [_("Choose another stage of the same type.")]})
         now = timezone.now()
-        OpportunityStageChange.objects.bulk_create([
-            OpportunityStageChange(opportunity_id=pk, from_stage=stage, to_stage=target, at=now,
-                                   actor=actor if getattr(actor, "pk", None) else None,
-                                   seconds_in_stage=_seconds_since(entered, now), reason=_("Stage removed"))
-            for pk, entered in deals.values_list("pk", "stage_entered_at")])
+        OpportunityStageChange.objects.bulk_create(
+            [
+                OpportunityStageChange(
+                    opportunity_id=pk,
+                    from_stage=stage,
+                    to_stage=target,
+                    at=now,
+                    actor=actor if getattr(actor, "pk", None) else None,
+                    seconds_in_stage=_seconds_since(entered, now),
+                    reason=_("Stage removed"),
+                )
+                for pk, entered in deals.values_list("pk", "stage_entered_at")
+            ]
+        )
         moved = list(deals.values_list("pk", flat=True))
-        Opportunity._base_manager.filter(pk__in=moved).update(stage=target, stage_entered_at=now, updated_at=now)
-        Opportunity._base_manager.filter(pk__in=moved, probability_manual=False).update(probability=target.probability)
-    if OpportunityStageChange.objects.filter(to_stage=stage).exists() or \
-            OpportunityStageChange.objects.filter(from_stage=stage).exists():
+        Opportunity._base_manager.filter(pk__in=moved).update(
+            stage=target, stage_entered_at=now, updated_at=now
+        )
+        Opportunity._base_manager.filter(pk__in=moved, probability_manual=False).update(
+            probability=target.probability
+        )
+    if (
+        OpportunityStageChange.objects.filter(to_stage=stage).exists()
+        or OpportunityStageChange.objects.filter(from_stage=stage).exists()
+    ):
         Stage.objects.filter(pk=stage.pk).update(active=False)  # kept for the stage history
     else:
         stage.delete()
     _check_live_shape(pipeline)
-    audit.record(actor=actor, verb="update", obj=pipeline, changes={"stages": ([stage.pk, stage.name_en], None)})
+    audit.record(
+        actor=actor, verb="update", obj=pipeline, changes={"stages": ([stage.pk, stage.name_en], None)}
+    )

@@ -5,13 +5,21 @@ from . import views
 urlpatterns = [
     path("sales/pipelines/board/", views.pipeline_board, name="pipeline_board"),
     path("sales/pipelines/<int:pk>/board/", views.pipeline_board, name="pipeline_board_for"),
-    path("sales/pipelines/<int:pk>/board/column/<int:stage_pk>/", views.board_column, name="pipeline_board_column"),
+    path(
+        "sales/pipelines/<int:pk>/board/column/<int:stage_pk>/",
+        views.board_column,
+        name="pipeline_board_column",
+    ),
     path("sales/opportunities/", views.opportunity_list, name="opportunity_list"),
     path("sales/opportunities/new/", views.opportunity_create, name="opportunity_create"),
     path("sales/opportunities/account-search/", views.account_search, name="opportunity_account_search"),
     path("sales/opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),
     path("sales/opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),
-    path("sales/opportunities/<int:pk>/quick-edit/", views.opportunity_quick_edit, name="opportunity_quick_edit"),
+    path(
+        "sales/opportunities/<int:pk>/quick-edit/",
+        views.opportunity_quick_edit,
+        name="opportunity_quick_edit",
+    ),
     path("sales/opportunities/<int:pk>/move/", views.opportunity_move_view, name="opportunity_move"),
     path("sales/opportunities/<int:pk>/contacts/", views.opportunity_contacts, name="opportunity_contacts"),
     path("sales/opportunities/<int:pk>/delete/", views.opportunity_delete, name="opportunity_delete"),

@@ -40,8 +40,17 @@ from . import selectors, services
 from .forms import MoveForm, OpportunityForm, QuickEditForm
 
 ACCOUNT_SEARCH_LIMIT = 20
-LIST_FILTERS = ("pipeline", "stage", "stage_type", "owner", "account", "expected_close_after", "expected_close_before",
-                "amount_min", "amount_max")
+LIST_FILTERS = (
+    "pipeline",
+    "stage",
+    "stage_type",
+    "owner",
+    "account",
+    "expected_close_after",
+    "expected_close_before",
+    "amount_min",
+    "amount_max",
+)
 
 
 def _int(value):
@@ -76,6 +85,7 @@ def _owner_choices(actor):
 
 # --- the board --------------------------------------------------------------------------------
 
+
 def _url_for(name: str):
     """reverse() once; the pk put in by string (a board renders three links per card)."""
     head, tail = reverse(name, args=[0]).rsplit("/0/", 1)
@@ -95,21 +105,24 @@ CARD = (
     '    <div class="dropdown gx-opp-menu">\n'
     '      <button class="btn btn-sm btn-link gx-opp-menu-btn" type="button" data-bs-toggle="dropdown" aria-expanded="false" data-testid="card-move-menu"\n'
     '              aria-label="{move_label}"><i class="bi bi-three-dots-vertical" aria-hidden="true"></i></button>\n'
-    '      {menu}\n'
-    '    </div>\n'
-    '  </div>\n'
+    "      {menu}\n"
+    "    </div>\n"
+    "  </div>\n"
     '  <div class="gx-opp-account">{account}</div>\n'
     '  <div class="gx-opp-amount" data-testid="card-amount"><span class="gx-opp-cur">{currency}</span> {amount}</div>\n'
     '  <div class="gx-opp-meta">\n'
-    '    {close}\n'
+    "    {close}\n"
     '    <span class="gx-opp-prob" title="{probability_label}">{probability}%</span>\n'
-    '    {owner}\n'
-    '  </div>\n'
-    '  {next_step}\n'
-    '</article>')
+    "    {owner}\n"
+    "  </div>\n"
+    "  {next_step}\n"
+    "</article>"
+)
 CARD_ACCOUNT = '<i class="bi bi-buildings" aria-hidden="true"></i> {}'
-CARD_CLOSE = ('<span class="gx-opp-close" title="{label}"><i class="bi {icon}" aria-hidden="true"></i> '
-              '<time datetime="{iso}">{text}</time>{overdue}</span>')
+CARD_CLOSE = (
+    '<span class="gx-opp-close" title="{label}"><i class="bi {icon}" aria-hidden="true"></i> '
+    '<time datetime="{iso}">{text}</time>{overdue}</span>'
+)
 CARD_OVERDUE = '<span class="visually-hidden"> {}</span>'
 CARD_OWNER = '<span class="gx-avatar gx-avatar-sm" title="{owner}" aria-label="{label}">{initial}</span>'
 CARD_NEXT = '<div class="gx-opp-next"><i class="bi bi-signpost" aria-hidden="true"></i> {}</div>'
@@ -118,37 +131,64 @@ CARD_NEXT = '<div class="gx-opp-next"><i class="bi bi-signpost" aria-hidden="tru
 def _dress(cards, stages, visible_accounts) -> None:
     """Set `card_html` on each opportunity (see CARD): what board.html#card and #column_cards show."""
     today = timezone.localdate()
-    move_url, edit_url, detail_url = (_url_for(n) for n in ("opportunity_move", "opportunity_quick_edit", "opportunity_detail"))
+    move_url, edit_url, detail_url = (
+        _url_for(n) for n in ("opportunity_move", "opportunity_quick_edit", "opportunity_detail")
+    )
     close_label, probability_label = escape(_("Expected close date")), escape(_("Probability"))
     overdue_text = CARD_OVERDUE.format(escape(_("overdue")))
     move_label, owner_label = _("Move %(name)s to…"), _("Owner: %(name)s")
     menus = {}
     for o in cards:
         if o.stage_id not in menus:
-            menus[o.stage_id] = render_to_string("sales/opportunities/board.html#move_menu",
-                                                 {"open_stages": stages, "current": o.stage_id})
+            menus[o.stage_id] = render_to_string(
+                "sales/opportunities/board.html#move_menu", {"open_stages": stages, "current": o.stage_id}
+            )
         is_open = o.stage_type == Stage.Type.OPEN
         overdue = bool(o.expected_close and is_open and o.expected_close < today)
         close = ""
         if o.expected_close:
-            close = CARD_CLOSE.format(label=close_label, icon="bi-exclamation-circle" if overdue else "bi-calendar-event",
-                                      iso=o.expected_close.isoformat(),
-                                      text=escape(formats.date_format(o.expected_close, "SHORT_DATE_FORMAT")),
-                                      overdue=overdue_text if overdue else "")
+            close = CARD_CLOSE.format(
+                label=close_label,
+                icon="bi-exclamation-circle" if overdue else "bi-calendar-event",
+                iso=o.expected_close.isoformat(),
+                text=escape(formats.date_format(o.expected_close, "SHORT_DATE_FORMAT")),
+                overdue=overdue_text if overdue else "",
+            )
         owner = ""
         if o.owner_id:
             name = str(o.owner)
-            owner = CARD_OWNER.format(owner=escape(name), label=escape(owner_label % {"name": name}),
-                                      initial=escape((o.owner.display_name or o.owner.username)[:1]))
-        o.card_html = mark_safe(CARD.format(  # noqa: S308 (every value above and here is escaped)
-            overdue_class=" is-overdue" if overdue else "", stage_type=escape(o.stage_type), pk=o.pk, version=o.version,
-            stage_id=o.stage_id, move_url=escape(move_url(o.pk)), edit_url=escape(edit_url(o.pk)),
-            detail_url=escape(detail_url(o.pk)), name=escape(o.name), move_label=escape(move_label % {"name": o.name}),
-            menu=menus[o.stage_id],
-            account=CARD_ACCOUNT.format(escape(o.account.name)) if o.account_id in visible_accounts else "",
-            currency=escape(o.currency), amount=escape(floatformat(o.amount, "-2g")), close=close,
-            probability_label=probability_label, probability=o.probability, owner=owner,
-            next_step=CARD_NEXT.format(escape(Truncator(o.next_step).chars(60))) if o.next_step and is_open else ""))
+            owner = CARD_OWNER.format(
+                owner=escape(name),
+                label=escape(owner_label % {"name": name}),
+                initial=escape((o.owner.display_name or o.owner.username)[:1]),
+            )
+        o.card_html = mark_safe(
+            CARD.format(  # noqa: S308 (every value above and here is escaped)
+                overdue_class=" is-overdue" if overdue else "",
+                stage_type=escape(o.stage_type),
+                pk=o.pk,
+                version=o.version,
+                stage_id=o.stage_id,
+                move_url=escape(move_url(o.pk)),
+                edit_url=escape(edit_url(o.pk)),
+                detail_url=escape(detail_url(o.pk)),
+                name=escape(o.name),
+                move_label=escape(move_label % {"name": o.name}),
+                menu=menus[o.stage_id],
+                account=CARD_ACCOUNT.format(escape(o.account.name))
+                if o.account_id in visible_accounts
+                else "",
+                currency=escape(o.currency),
+                amount=escape(floatformat(o.amount, "-2g")),
+                close=close,
+                probability_label=probability_label,
+                probability=o.probability,
+                owner=owner,
+                next_step=CARD_NEXT.format(escape(Truncator(o.next_step).chars(60)))
+                if o.next_step and is_open
+                else "",
+            )
+        )
 
 
 @login_required
@@ -170,12 +210,20 @@ def pipeline_board(request, pk: int | None = None):
     _dress([o for c in data.columns for o in c.cards], [c.stage for c in data.columns], data.visible_accounts)
     query = request.GET.copy()
     query.pop("cursor", None)
-    return render(request, "sales/opportunities/board.html", {
-        "board": data, "error": error, "query": query.urlencode(), "today": timezone.localdate(),
-        "periods": board_model.period_choices(), "owners": _owner_choices(actor),
-        "can_create": access.scope_level(actor, Opportunity.POLICY_OBJECT_TYPE, Action.CREATE) > 0,
-        "open_stages": [c.stage for c in data.columns],
-    })
+    return render(
+        request,
+        "sales/opportunities/board.html",
+        {
+            "board": data,
+            "error": error,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "periods": board_model.period_choices(),
+            "owners": _owner_choices(actor),
+            "can_create": access.scope_level(actor, Opportunity.POLICY_OBJECT_TYPE, Action.CREATE) > 0,
+            "open_stages": [c.stage for c in data.columns],
+        },
+    )
 
 
 @login_required
@@ -193,17 +241,28 @@ def board_column(request, pk: int, stage_pk: int):
         raise NotFound()
     try:
         filters = board_model.BoardFilters.from_query(request.GET)
-        page, visible = board_model.column_page(actor, pipeline, stage, filters, cursor=request.GET.get("cursor") or None)
+        page, visible = board_model.column_page(
+            actor, pipeline, stage, filters, cursor=request.GET.get("cursor") or None
+        )
     except ApplicationError as exc:
         return HttpResponse(_error_text(exc), status=400)
     query = request.GET.copy()
     query.pop("cursor", None)
     _dress(page.items, stages, visible)
-    col = board_model.Column(stage=stage, cards=page.items, more=page.next_cursor is not None,
-                             next_cursor=page.next_cursor)
-    return render(request, "sales/opportunities/board.html#column_cards", {
-        "col": col, "board": {"pipeline": pipeline, "visible_accounts": visible}, "query": query.urlencode(),
-        "today": timezone.localdate(), "open_stages": stages})
+    col = board_model.Column(
+        stage=stage, cards=page.items, more=page.next_cursor is not None, next_cursor=page.next_cursor
+    )
+    return render(
+        request,
+        "sales/opportunities/board.html#column_cards",
+        {
+            "col": col,
+            "board": {"pipeline": pipeline, "visible_accounts": visible},
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "open_stages": stages,
+        },
+    )
 
 
 def _figures_html(request, actor, pipeline, query) -> dict[str, str]:
@@ -217,7 +276,9 @@ def _figures_html(request, actor, pipeline, query) -> dict[str, str]:
     for stage in board_model.stages_of(pipeline):
         count, total, weighted = figures.get(stage.pk, (0, 0, 0))
         col = board_model.Column(stage=stage, cards=[], count=count, total=total, weighted=weighted)
-        out[str(stage.pk)] = render_to_string("sales/opportunities/board.html#stats", {"col": col}, request=request)
+        out[str(stage.pk)] = render_to_string(
+            "sales/opportunities/board.html#stats", {"col": col}, request=request
+        )
     return out
 
 
@@ -225,9 +286,16 @@ def _card_html(request, actor, opportunity) -> str:
     visible = board_model.visible_account_ids(actor, [opportunity])
     stages = board_model.stages_of(opportunity.pipeline)
     _dress([opportunity], stages, visible)
-    return render_to_string("sales/opportunities/board.html#card", {
-        "o": opportunity, "board": {"visible_accounts": visible}, "today": timezone.localdate(),
-        "open_stages": stages}, request=request)
+    return render_to_string(
+        "sales/opportunities/board.html#card",
+        {
+            "o": opportunity,
+            "board": {"visible_accounts": visible},
+            "today": timezone.localdate(),
+            "open_stages": stages,
+        },
+        request=request,
+    )
 
 
 def _wants_json(request) -> bool:
@@ -246,27 +314,57 @@ def opportunity_move_view(request, pk: int):
         opportunity = selectors.opportunity_get(actor, pk, action=Action.UPDATE)
         if not form.is_valid():
             from guanxi.core.errors import ValidationFailed
+
             raise ValidationFailed(_("Choose a stage."), fields={"stage": [_("Choose a stage.")]})
-        opportunity = services.opportunity_move(actor=actor, opportunity=opportunity, stage=form.cleaned_data["stage"],
-                                                reason=form.cleaned_data.get("reason") or "",
-                                                version=form.cleaned_data.get("version"))
+        opportunity = services.opportunity_move(
+            actor=actor,
+            opportunity=opportunity,
+            stage=form.cleaned_data["stage"],
+            reason=form.cleaned_data.get("reason") or "",
+            version=form.cleaned_data.get("version"),
+        )
     except ApplicationError as exc:
-        status = 412 if isinstance(exc, VersionConflict) else 404 if isinstance(exc, NotFound) else \
-            403 if isinstance(exc, PermissionDenied) else 400
-        message = _("Someone changed this opportunity meanwhile; reload the board.") if status == 412 else _error_text(exc)
+        status = (
+            412
+            if isinstance(exc, VersionConflict)
+            else 404
+            if isinstance(exc, NotFound)
+            else 403
+            if isinstance(exc, PermissionDenied)
+            else 400
+        )
+        message = (
+            _("Someone changed this opportunity meanwhile; reload the board.")
+            if status == 412
+            else _error_text(exc)
+        )
         if as_json:
-            return JsonResponse({"error": {"code": getattr(exc, "code", "error"), "message": message,
-                                           "fields": {k: [str(m) for m in v] for k, v in exc.fields.items()}}},
-                                status=status)
+            return JsonResponse(
+                {
+                    "error": {
+                        "code": getattr(exc, "code", "error"),
+                        "message": message,
+                        "fields": {k: [str(m) for m in v] for k, v in exc.fields.items()},
+                    }
+                },
+                status=status,
+            )
         if status == 404:
             raise
         messages.error(request, message)
         return redirect("opportunity_detail", pk=pk)
     if as_json:
-        opportunity = Opportunity.objects.select_related("account", "owner", "stage", "pipeline").get(pk=opportunity.pk)
-        return JsonResponse({"card": _card_html(request, actor, opportunity), "version": opportunity.version,
-                             "stage": opportunity.stage_id,
-                             "figures": _figures_html(request, actor, opportunity.pipeline, request.GET)})
+        opportunity = Opportunity.objects.select_related("account", "owner", "stage", "pipeline").get(
+            pk=opportunity.pk
+        )
+        return JsonResponse(
+            {
+                "card": _card_html(request, actor, opportunity),
+                "version": opportunity.version,
+                "stage": opportunity.stage_id,
+                "figures": _figures_html(request, actor, opportunity.pipeline, request.GET),
+            }
+        )
     messages.success(request, _("Moved to “%(stage)s”.") % {"stage": opportunity.stage.name})
     return redirect("opportunity_detail", pk=pk)
 
@@ -278,9 +376,14 @@ def opportunity_quick_edit(request, pk: int):
     actor = request.user
     opportunity = selectors.opportunity_get(actor, pk, action=Action.UPDATE)
     stages = board_model.stages_of(opportunity.pipeline)
-    initial = {"amount": opportunity.amount, "expected_close": opportunity.expected_close.isoformat() if opportunity.expected_close else "",
-               "probability": opportunity.probability if opportunity.probability_manual else "",
-               "next_step": opportunity.next_step, "stage": str(opportunity.stage_id), "version": opportunity.version}
+    initial = {
+        "amount": opportunity.amount,
+        "expected_close": opportunity.expected_close.isoformat() if opportunity.expected_close else "",
+        "probability": opportunity.probability if opportunity.probability_manual else "",
+        "next_step": opportunity.next_step,
+        "stage": str(opportunity.stage_id),
+        "version": opportunity.version,
+    }
     form = QuickEditForm(request.POST or None, initial=initial, stages=stages)
     ctx = {"form": form, "o": opportunity, "stages": stages, "saved": False}
     if request.method == "POST" and form.is_valid():
@@ -290,19 +393,29 @@ def opportunity_quick_edit(request, pk: int):
             if request.POST.get("loss_reason"):
                 data["loss_reason"] = request.POST["loss_reason"][:3000]
         try:
-            opportunity = services.opportunity_update(actor=actor, opportunity=opportunity, data=data,
-                                                      version=form.cleaned_data.get("version"))
+            opportunity = services.opportunity_update(
+                actor=actor, opportunity=opportunity, data=data, version=form.cleaned_data.get("version")
+            )
         except ApplicationError as exc:
             if isinstance(exc, VersionConflict):
                 form.add_error(None, _("Someone changed this opportunity meanwhile; reload the board."))
             else:
                 errors_to_form(form, exc)
         else:
-            opportunity = Opportunity.objects.select_related("account", "owner", "stage", "pipeline").get(pk=opportunity.pk)
-            response = render(request, "sales/opportunities/quick_edit.html", {
-                **ctx, "o": opportunity, "saved": True,
-                "card_html": _card_html(request, actor, opportunity),
-                "figures": _figures_html(request, actor, opportunity.pipeline, request.GET)})
+            opportunity = Opportunity.objects.select_related("account", "owner", "stage", "pipeline").get(
+                pk=opportunity.pk
+            )
+            response = render(
+                request,
+                "sales/opportunities/quick_edit.html",
+                {
+                    **ctx,
+                    "o": opportunity,
+                    "saved": True,
+                    "card_html": _card_html(request, actor, opportunity),
+                    "figures": _figures_html(request, actor, opportunity.pipeline, request.GET),
+                },
+            )
             response["HX-Trigger"] = "gx-quick-saved"
             return response
     return render(request, "sales/opportunities/quick_edit.html", ctx)
@@ -310,14 +423,19 @@ def opportunity_quick_edit(request, pk: int):
 
 # --- the list ---------------------------------------------------------------------------------
 
+
 @login_required
 def opportunity_list(request):
     actor = request.user
     access.require_type(actor, Action.READ, Opportunity)
     filters = {k: request.GET.get(k, "")[:200] for k in LIST_FILTERS}
-    params = selectors.ListParams(q=request.GET.get("q", "").replace("\x00", "")[:200], ordering=request.GET.get("ordering", "") or "-updated_at",
-                                  cursor=request.GET.get("cursor") or None, limit=25,
-                                  filters={k: v for k, v in filters.items() if v})
+    params = selectors.ListParams(
+        q=request.GET.get("q", "").replace("\x00", "")[:200],
+        ordering=request.GET.get("ordering", "") or "-updated_at",
+        cursor=request.GET.get("cursor") or None,
+        limit=25,
+        filters={k: v for k, v in filters.items() if v},
+    )
     error = page = totals = None
     try:
         page = selectors.opportunity_list(actor, params)
@@ -327,25 +445,46 @@ def opportunity_list(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     pipelines = board_model.pipelines()
-    ctx = {"page": page, "error": error, "params": params, "filters": filters, "query": query.urlencode(),
-           "totals": totals, "pipelines": pipelines, "today": timezone.localdate(),
-           "stages": [s for p in pipelines for s in board_model.stages_of(p)],
-           "stage_types": Stage.Type.choices, "owners": _owner_choices(actor),
-           "visible_accounts": board_model.visible_account_ids(actor, page.items) if page else set(),
-           "can_create": access.scope_level(actor, Opportunity.POLICY_OBJECT_TYPE, Action.CREATE) > 0,
-           "orderings": [("-updated_at", _("Recently updated")), ("expected_close", _("Closing soonest")),
-                         ("-amount", _("Largest amount")), ("name", _("Name A–Z"))]}
-    template = "sales/opportunities/list.html#rows" if is_htmx(request) and request.GET.get("cursor") else \
-        "sales/opportunities/list.html"
+    ctx = {
+        "page": page,
+        "error": error,
+        "params": params,
+        "filters": filters,
+        "query": query.urlencode(),
+        "totals": totals,
+        "pipelines": pipelines,
+        "today": timezone.localdate(),
+        "stages": [s for p in pipelines for s in board_model.stages_of(p)],
+        "stage_types": Stage.Type.choices,
+        "owners": _owner_choices(actor),
+        "visible_accounts": board_model.visible_account_ids(actor, page.items) if page else set(),
+        "can_create": access.scope_level(actor, Opportunity.POLICY_OBJECT_TYPE, Action.CREATE) > 0,
+        "orderings": [
+            ("-updated_at", _("Recently updated")),
+            ("expected_close", _("Closing soonest")),
+            ("-amount", _("Largest amount")),
+            ("name", _("Name A–Z")),
+        ],
+    }
+    template = (
+        "sales/opportunities/list.html#rows"
+        if is_htmx(request) and request.GET.get("cursor")
+        else "sales/opportunities/list.html"
+    )
     return render(request, template, ctx)
 
 
 # --- the detail page --------------------------------------------------------------------------
 
+
 def _contact_roles(actor, opportunity):
     """The deal's contacts the viewer may read, with their roles (one query)."""
     visible = access.scope(actor, Contact).values("pk")
-    return list(opportunity.contact_roles.filter(contact__in=visible).select_related("contact").order_by("-is_primary", "contact__name"))
+    return list(
+        opportunity.contact_roles.filter(contact__in=visible)
+        .select_related("contact")
+        .order_by("-is_primary", "contact__name")
+    )
 
 
 @login_required
@@ -358,26 +497,46 @@ def opportunity_detail(request, pk: int):
     contact_choices = []
     if can_update:
         taken = {r.contact_id for r in roles}
-        contact_choices = [c for c in access.scope(actor, Contact).filter(account_id=opportunity.account_id)
-                           .order_by("name", "id").only("id", "name", "family_name", "given_name")[:100] if c.pk not in taken]
+        contact_choices = [
+            c
+            for c in access.scope(actor, Contact)
+            .filter(account_id=opportunity.account_id)
+            .order_by("name", "id")
+            .only("id", "name", "family_name", "given_name")[:100]
+            if c.pk not in taken
+        ]
     account_visible = access.scope(actor, Account).filter(pk=opportunity.account_id).exists()
     lead_visible = False
     if opportunity.lead_id:
         from ..models import Lead
+
         lead_visible = access.scope(actor, Lead).filter(pk=opportunity.lead_id).exists()
     history = selectors.stage_history(actor, opportunity)
     for change in history:
         change.duration = duration_text(change.seconds_in_stage)
     current_index = next((i for i, s in enumerate(stages) if s.pk == opportunity.stage_id), -1)
-    return render(request, "sales/opportunities/detail.html", {
-        "o": opportunity, "stages": stages, "current_index": current_index, "stage_history": history,
-        "contact_roles": roles, "contact_choices": contact_choices, "roles": ContactRole.choices,
-        "account_visible": account_visible, "lead_visible": lead_visible, "today": timezone.localdate(),
-        "can_update": can_update, "can_delete": access.can(actor, Action.DELETE, opportunity),
-        "can_transfer": access.can(actor, Action.TRANSFER, opportunity),
-        "collaborators": collaborators_of(opportunity), "base_currency": settings.BASE_CURRENCY,
-        "history": _redact_account_names(request, history_for(opportunity)),
-    })
+    return render(
+        request,
+        "sales/opportunities/detail.html",
+        {
+            "o": opportunity,
+            "stages": stages,
+            "current_index": current_index,
+            "stage_history": history,
+            "contact_roles": roles,
+            "contact_choices": contact_choices,
+            "roles": ContactRole.choices,
+            "account_visible": account_visible,
+            "lead_visible": lead_visible,
+            "today": timezone.localdate(),
+            "can_update": can_update,
+            "can_delete": access.can(actor, Action.DELETE, opportunity),
+            "can_transfer": access.can(actor, Action.TRANSFER, opportunity),
+            "collaborators": collaborators_of(opportunity),
+            "base_currency": settings.BASE_CURRENCY,
+            "history": _redact_account_names(request, history_for(opportunity)),
+        },
+    )
 
 
 @login_required
@@ -386,16 +545,23 @@ def opportunity_contacts(request, pk: int):
     """Add (contact + role) or remove (remove=<contact id>) one contact of the deal."""
     actor = request.user
     opportunity = selectors.opportunity_get(actor, pk, action=Action.UPDATE)
-    current = [{"contact": r.contact_id, "role": r.role, "is_primary": r.is_primary}
-               for r in opportunity.contact_roles.all()]
+    current = [
+        {"contact": r.contact_id, "role": r.role, "is_primary": r.is_primary}
+        for r in opportunity.contact_roles.all()
+    ]
     remove = _int(request.POST.get("remove"))
     if remove:
         current = [c for c in current if c["contact"] != remove]
     else:
         cid = access.record_id(request.POST.get("contact"))
         current = [c for c in current if c["contact"] != cid]
-        current.append({"contact": request.POST.get("contact", "")[:40], "role": request.POST.get("role", "")[:40],
-                        "is_primary": False})
+        current.append(
+            {
+                "contact": request.POST.get("contact", "")[:40],
+                "role": request.POST.get("role", "")[:40],
+                "is_primary": False,
+            }
+        )
     try:
         services.opportunity_contacts_set(actor=actor, opportunity=opportunity, contacts=current)
     except ApplicationError as exc:
@@ -406,6 +572,7 @@ def opportunity_contacts(request, pk: int):
 
 
 # --- create, edit, delete, restore, transfer --------------------------------------------------
+
 
 def _form_choices():
     """[(pipeline id, name)] with the default pipeline first, and their active stages."""
@@ -418,7 +585,10 @@ def _currencies(current: str | None = None) -> list[str]:
     """The base currency, the currencies with an exchange rate, and the record's own."""
     from ..models import ExchangeRate
 
-    codes = [settings.BASE_CURRENCY, *ExchangeRate.objects.order_by("currency").values_list("currency", flat=True)]
+    codes = [
+        settings.BASE_CURRENCY,
+        *ExchangeRate.objects.order_by("currency").values_list("currency", flat=True),
+    ]
     if current and current not in codes:
         codes.append(current)
     return list(dict.fromkeys(codes))
@@ -433,11 +603,22 @@ def _account_label(actor, account_id) -> str:
 
 def _render_form(request, form, opportunity):
     account_id = form["account"].value() or ""
-    return render(request, "sales/opportunities/form.html", {
-        "form": form, "o": opportunity, "stage_rows": form.stage_rows,
-        "account_label": _account_label(request.user, account_id),
-        "loss_reason": request.POST.get("loss_reason", "")[:500] if request.method == "POST" else getattr(opportunity, "loss_reason", ""),
-        "cancel_url": reverse("opportunity_detail", args=[opportunity.pk]) if opportunity else reverse("opportunity_list")})
+    return render(
+        request,
+        "sales/opportunities/form.html",
+        {
+            "form": form,
+            "o": opportunity,
+            "stage_rows": form.stage_rows,
+            "account_label": _account_label(request.user, account_id),
+            "loss_reason": request.POST.get("loss_reason", "")[:500]
+            if request.method == "POST"
+            else getattr(opportunity, "loss_reason", ""),
+            "cancel_url": reverse("opportunity_detail", args=[opportunity.pk])
+            if opportunity
+            else reverse("opportunity_list"),
+        },
+    )
 
 
 def _save(request, form, save):
@@ -447,7 +628,9 @@ def _save(request, form, save):
         return save(form)
     except ApplicationError as exc:
         if isinstance(exc, VersionConflict):
-            form.add_error(None, _("Someone changed this opportunity meanwhile; reload the page and try again."))
+            form.add_error(
+                None, _("Someone changed this opportunity meanwhile; reload the page and try again.")
+            )
         else:
             errors_to_form(form, exc)
         return None
@@ -459,8 +642,11 @@ def opportunity_create(request):
     access.require(actor, Action.CREATE, model=Opportunity)
     pipelines, stages = _form_choices()
     initial = {"currency": settings.BASE_CURRENCY}
-    account = access.scope(actor, Account).filter(pk=access.record_id(request.GET.get("account")) or 0).first() \
-        if request.GET.get("account") else None
+    account = (
+        access.scope(actor, Account).filter(pk=access.record_id(request.GET.get("account")) or 0).first()
+        if request.GET.get("account")
+        else None
+    )
     if account:
         initial["account"] = str(account.pk)
     pipeline_pk = access.record_id(request.GET.get("pipeline"))
@@ -469,8 +655,9 @@ def opportunity_create(request):
     stage_pk = access.record_id(request.GET.get("stage"))
     if stage_pk and any(s.pk == stage_pk for s in stages):
         initial["stage"] = str(stage_pk)
-    form = OpportunityForm(request.POST or None, initial=initial, pipelines=pipelines, stages=stages,
-                           currencies=_currencies())
+    form = OpportunityForm(
+        request.POST or None, initial=initial, pipelines=pipelines, stages=stages, currencies=_currencies()
+    )
     saved = _save(request, form, lambda f: services.opportunity_create(actor=actor, data=f.payload()))
     if saved:
         messages.success(request, _("Opportunity “%(name)s” created.") % {"name": saved.name})
@@ -483,14 +670,27 @@ def opportunity_edit(request, pk: int):
     actor = request.user
     opportunity = selectors.opportunity_get(actor, pk, action=Action.UPDATE)
     pipelines, stages = _form_choices()
-    initial = {"name": opportunity.name, "account": str(opportunity.account_id), "amount": opportunity.amount,
-               "currency": opportunity.currency, "pipeline": str(opportunity.pipeline_id), "stage": str(opportunity.stage_id),
-               "expected_close": opportunity.expected_close.isoformat() if opportunity.expected_close else "",
-               "probability": opportunity.probability if opportunity.probability_manual else "",
-               "next_step": opportunity.next_step, "competitors": ", ".join(opportunity.competitors or []),
-               "description": opportunity.description, "version": opportunity.version}
-    form = OpportunityForm(request.POST or None, initial=initial, pipelines=pipelines, stages=stages,
-                           currencies=_currencies(opportunity.currency))
+    initial = {
+        "name": opportunity.name,
+        "account": str(opportunity.account_id),
+        "amount": opportunity.amount,
+        "currency": opportunity.currency,
+        "pipeline": str(opportunity.pipeline_id),
+        "stage": str(opportunity.stage_id),
+        "expected_close": opportunity.expected_close.isoformat() if opportunity.expected_close else "",
+        "probability": opportunity.probability if opportunity.probability_manual else "",
+        "next_step": opportunity.next_step,
+        "competitors": ", ".join(opportunity.competitors or []),
+        "description": opportunity.description,
+        "version": opportunity.version,
+    }
+    form = OpportunityForm(
+        request.POST or None,
+        initial=initial,
+        pipelines=pipelines,
+        stages=stages,
+        currencies=_currencies(opportunity.currency),
+    )
 
     def save(f):
         data = f.payload()
@@ -499,8 +699,10 @@ def opportunity_edit(request, pk: int):
         if opportunity.stage_type == Stage.Type.LOST or str(data.get("stage")) != str(opportunity.stage_id):
             if request.POST.get("loss_reason"):
                 data["loss_reason"] = request.POST["loss_reason"][:3000]
-        return services.opportunity_update(actor=actor, opportunity=opportunity, data=data,
-                                           version=f.cleaned_data.get("version"))
+        return services.opportunity_update(
+            actor=actor, opportunity=opportunity, data=data, version=f.cleaned_data.get("version")
+        )
+
     saved = _save(request, form, save)
     if saved:
         messages.success(request, _("Changes saved."))
@@ -514,7 +716,9 @@ def opportunity_delete(request, pk: int):
     actor = request.user
     opportunity = selectors.opportunity_get(actor, pk, action=Action.DELETE)
     try:
-        services.opportunity_delete(actor=actor, opportunity=opportunity, version=_int(request.POST.get("version")))
+        services.opportunity_delete(
+            actor=actor, opportunity=opportunity, version=_int(request.POST.get("version"))
+        )
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
         return redirect("opportunity_detail", pk=pk)
@@ -544,7 +748,9 @@ def opportunity_transfer(request, pk: int):
     del form.fields["with_contacts"]
     if request.method == "POST" and form.is_valid():
         try:
-            services.opportunity_transfer(actor=actor, opportunity=opportunity, owner=form.cleaned_data["owner"])
+            services.opportunity_transfer(
+                actor=actor, opportunity=opportunity, owner=form.cleaned_data["owner"]
+            )
         except ApplicationError as exc:
             errors_to_form(form, exc)
         else:
@@ -552,8 +758,11 @@ def opportunity_transfer(request, pk: int):
             if access.scope(actor, Opportunity).filter(pk=pk).exists():
                 return redirect("opportunity_detail", pk=pk)
             return redirect("opportunity_list")
-    return render(request, "customers/transfer_form.html", {
-        "form": form, "record": opportunity, "cancel_url": reverse("opportunity_detail", args=[pk])})
+    return render(
+        request,
+        "customers/transfer_form.html",
+        {"form": form, "record": opportunity, "cancel_url": reverse("opportunity_detail", args=[pk])},
+    )
 
 
 @login_required
@@ -568,6 +777,9 @@ def account_search(request):
         qs = access.scope(request.user, Account)
         condition = matching(Account.POLICY_OBJECT_TYPE, q)
         from django.db.models import Q
+
         qs = qs.filter(Q(name__icontains=q) if condition is None else condition | Q(name__icontains=q))
-        accounts = list(qs.order_by("name", "id").only("id", "name", "industry", "tier")[:ACCOUNT_SEARCH_LIMIT])
+        accounts = list(
+            qs.order_by("name", "id").only("id", "name", "industry", "tier")[:ACCOUNT_SEARCH_LIMIT]
+        )
     return render(request, "sales/opportunities/form.html#account_results", {"accounts": accounts, "q": q})

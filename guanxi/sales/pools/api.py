@@ -30,38 +30,74 @@ from .schemas import (
 
 router = Router(tags=["pools"])
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    412: ErrorOut,
+    428: ErrorOut,
+}
 
 
 def pool_out(pool: Pool, records: int | None = None) -> dict:
     if records is None:
         records = selectors.pool_counts([pool]).get(pool.pk, 0)
     return {
-        "id": pool.pk, "version": pool.version, "name": pool.name, "kind": pool.kind, "description": pool.description,
+        "id": pool.pk,
+        "version": pool.version,
+        "name": pool.name,
+        "kind": pool.kind,
+        "description": pool.description,
         **selectors.pool_detail(pool),
-        "daily_claim_limit": pool.daily_claim_limit, "ownership_cap": pool.ownership_cap,
-        "cap_counts_won": pool.cap_counts_won, "former_owner_cooldown_days": pool.former_owner_cooldown_days,
-        "reminder_days": pool.reminder_days, "lock_limit": pool.lock_limit,
-        "mask_contact_info": pool.mask_contact_info, "active": pool.active, "order": pool.order,
-        "records": records, "created_at": pool.created_at, "updated_at": pool.updated_at,
+        "daily_claim_limit": pool.daily_claim_limit,
+        "ownership_cap": pool.ownership_cap,
+        "cap_counts_won": pool.cap_counts_won,
+        "former_owner_cooldown_days": pool.former_owner_cooldown_days,
+        "reminder_days": pool.reminder_days,
+        "lock_limit": pool.lock_limit,
+        "mask_contact_info": pool.mask_contact_info,
+        "active": pool.active,
+        "order": pool.order,
+        "records": records,
+        "created_at": pool.created_at,
+        "updated_at": pool.updated_at,
         "deleted_at": pool.deleted_at,
     }
 
 
 def _detail(status: int, pool: Pool):
     body = pool_out(pool)
-    return with_etag(JsonResponse(body, status=status, encoder=DjangoJSONEncoder,
-                                  json_dumps_params={"ensure_ascii": False}), pool.version)
+    return with_etag(
+        JsonResponse(
+            body, status=status, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        ),
+        pool.version,
+    )
 
 
 def record_out(pool: Pool, row, contacts: dict[int, list[dict]]) -> dict:
-    base = {"id": row.pk, "name": row.name, "industry": row.industry, "created_at": row.created_at,
-            "updated_at": row.updated_at, "last_contact_at": row.last_contact_at, **row.masked}
+    base = {
+        "id": row.pk,
+        "name": row.name,
+        "industry": row.industry,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "last_contact_at": row.last_contact_at,
+        **row.masked,
+    }
     if pool.kind == Pool.Kind.CUSTOMER:
         base.update(tier=row.tier, contacts=contacts.get(row.pk, []))
     else:
-        base.update(company=row.company, source=row.source, province=row.province, city=row.city,
-                    status=row.status, score=row.score)
+        base.update(
+            company=row.company,
+            source=row.source,
+            province=row.province,
+            city=row.city,
+            status=row.status,
+            score=row.score,
+        )
     return base
 
 
@@ -105,8 +141,9 @@ def pool_get(request, pool_id: int):
 @router.patch("/{int:pool_id}", response={200: PoolOut, **ERRORS}, operation_id="pool_update")
 def pool_update(request, pool_id: int, payload: PoolIn):
     pool = selectors.pool_get(request.auth, pool_id)
-    pool = services.pool_update(actor=request.auth, pool=pool, data=payload.model_dump(exclude_unset=True),
-                                version=if_match(request))
+    pool = services.pool_update(
+        actor=request.auth, pool=pool, data=payload.model_dump(exclude_unset=True), version=if_match(request)
+    )
     return _detail(200, pool)
 
 
@@ -142,20 +179,46 @@ def pool_assign(request, pool_id: int, payload: AssignIn):
 def pool_return(request, pool_id: int, payload: ReturnIn):
     """Give records you own back to the pool; `reason` is required."""
     pool = selectors.pool_get(request.auth, pool_id)
-    return _moved(services.pool_return(actor=request.auth, pool=pool, ids=payload.ids, reason=payload.reason), None)
+    return _moved(
+        services.pool_return(actor=request.auth, pool=pool, ids=payload.ids, reason=payload.reason), None
+    )
 
 
 @router.get("/{int:pool_id}/records", response={200: RecordList, **ERRORS}, operation_id="pool_records")
-def pool_records(request, pool_id: int, q: str = "", ordering: str = "", cursor: str | None = None,
-                 limit: int | None = None, industry: str = "", tier: str = "", source: str = "", province: str = "",
-                 city: str = ""):
+def pool_records(
+    request,
+    pool_id: int,
+    q: str = "",
+    ordering: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+    industry: str = "",
+    tier: str = "",
+    source: str = "",
+    province: str = "",
+    city: str = "",
+):
     """What is in the pool, phones and emails masked when the pool says so. Filters: customers
     `industry`, `tier`; leads `industry`, `source`, `province`, `city`."""
     pool = selectors.pool_get(request.auth, pool_id)
-    filters = {k: v for k, v in {"industry": industry, "tier": tier, "source": source, "province": province,
-                                 "city": city}.items() if v}
-    page = selectors.pool_records(request.auth, pool, selectors.ListParams(
-        q=q, ordering=ordering or selectors.DEFAULT_ORDERING, cursor=cursor, limit=limit, filters=filters))
+    filters = {
+        k: v
+        for k, v in {
+            "industry": industry,
+            "tier": tier,
+            "source": source,
+            "province": province,
+            "city": city,
+        }.items()
+        if v
+    }
+    page = selectors.pool_records(
+        request.auth,
+        pool,
+        selectors.ListParams(
+            q=q, ordering=ordering or selectors.DEFAULT_ORDERING, cursor=cursor, limit=limit, filters=filters
+        ),
+    )
     contacts = selectors.pooled_contacts(pool, [r.pk for r in page.items])
     return {"items": [record_out(pool, r, contacts) for r in page.items], "next_cursor": page.next_cursor}
 
@@ -165,7 +228,20 @@ def pool_events(request, pool_id: int, cursor: str | None = None, limit: int | N
     pool = selectors.pool_get(request.auth, pool_id)
     page = selectors.pool_events(request.auth, pool, cursor=cursor, limit=limit, action=action)
     name = lambda u: u.username if u else None  # noqa: E731
-    return {"items": [{"id": e.pk, "object_type": e.object_type, "object_id": e.object_id, "action": e.action,
-                       "actor": name(e.actor), "from_owner": name(e.from_owner), "to_owner": name(e.to_owner),
-                       "reason": e.reason, "created_at": e.created_at} for e in page.items],
-            "next_cursor": page.next_cursor}
+    return {
+        "items": [
+            {
+                "id": e.pk,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "action": e.action,
+                "actor": name(e.actor),
+                "from_owner": name(e.from_owner),
+                "to_owner": name(e.to_owner),
+                "reason": e.reason,
+                "created_at": e.created_at,
+            }
+            for e in page.items
+        ],
+        "next_cursor": page.next_cursor,
+    }

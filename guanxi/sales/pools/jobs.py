@@ -9,7 +9,10 @@ from guanxi.core.jobs import periodic_job
 from . import reclaim
 
 
-@periodic_job("pool-reclaim", hour=2, description="Return neglected customers and leads to their shared pools, "
-                                                  "remind owners before")
+@periodic_job(
+    "pool-reclaim",
+    hour=2,
+    description="Return neglected customers and leads to their shared pools, remind owners before",
+)
 def pool_reclaim(*, as_of: dt.date) -> str:
     return reclaim.reclaim(as_of=as_of).summary(as_of)

@@ -72,7 +72,9 @@ def _since_before(cutoff: dt.datetime) -> Q:
 
 
 def _opportunities(stage_type: str):
-    return Opportunity._base_manager.filter(account=OuterRef("pk"), deleted_at__isnull=True, stage_type=stage_type)
+    return Opportunity._base_manager.filter(
+        account=OuterRef("pk"), deleted_at__isnull=True, stage_type=stage_type
+    )
 
 
 def rule_condition(pool: Pool, rule: PoolRule, at: dt.datetime) -> Q | None:
@@ -83,9 +85,13 @@ def rule_condition(pool: Pool, rule: PoolRule, at: dt.datetime) -> Q | None:
         return None  # leads have no tier
     tier = Q(tier=rule.tier) if rule.tier else Q()
     if rule.kind == PoolRule.Kind.NO_FOLLOWUP:
-        return tier & (Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True)) & _since_before(cutoff)
+        return (
+            tier & (Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True)) & _since_before(cutoff)
+        )
     if rule.kind == PoolRule.Kind.NO_OPPORTUNITY:
-        return (tier & _since_before(cutoff) & ~Exists(_opportunities(Stage.Type.OPEN))) if customers else None
+        return (
+            (tier & _since_before(cutoff) & ~Exists(_opportunities(Stage.Type.OPEN))) if customers else None
+        )
     if rule.kind == PoolRule.Kind.NOT_WON:
         return tier & _since_before(cutoff) & (~Exists(_opportunities(Stage.Type.WON)) if customers else Q())
     return None
@@ -110,8 +116,10 @@ class Result:
     per_owner: dict[int, int] = field(default_factory=dict)
 
     def summary(self, as_of: dt.date) -> str:
-        return (f"pool-reclaim as of {as_of.isoformat()}: {self.reclaimed} records back in their pools "
-                f"({self.contacts} contacts with them), {self.reminded} reminders, {self.notifications} notifications")
+        return (
+            f"pool-reclaim as of {as_of.isoformat()}: {self.reclaimed} records back in their pools "
+            f"({self.contacts} contacts with them), {self.reminded} reminders, {self.notifications} notifications"
+        )
 
 
 def _insert_select(model, columns: list[str], queryset) -> int:
@@ -128,7 +136,9 @@ def pool_plan(as_of_pools=None) -> list[tuple[Pool, set[int]]]:
     """Each active pool with the members whose records it reclaims (first pool of a kind wins)."""
     taken: dict[str, set[int]] = {k: set() for k in Pool.Kind.values}
     plan = []
-    pools = as_of_pools if as_of_pools is not None else Pool.objects.filter(active=True, deleted_at__isnull=True)
+    pools = (
+        as_of_pools if as_of_pools is not None else Pool.objects.filter(active=True, deleted_at__isnull=True)
+    )
     for pool in pools.order_by("order", "id").prefetch_related("rules"):
         members = services.member_ids(pool) - taken[pool.kind]
         taken[pool.kind] |= members
@@ -160,51 +170,84 @@ def _conditions(pool: Pool, at: dt.datetime) -> list[tuple[Q, str]]:
     return out
 
 
-def _reclaim_range(pool: Pool, selected, *, now: dt.datetime, reasons: list[tuple[Q, str]], result: Result) -> None:
+def _reclaim_range(
+    pool: Pool, selected, *, now: dt.datetime, reasons: list[tuple[Q, str]], result: Result
+) -> None:
     model = services.model_for(pool.kind)
     object_type = model.POLICY_OBJECT_TYPE
-    reason = Case(*[When(cond, then=Value(text[:500])) for cond, text in reasons], default=Value(""),
-                  output_field=CharField())
+    reason = Case(
+        *[When(cond, then=Value(text[:500])) for cond, text in reasons],
+        default=Value(""),
+        output_field=CharField(),
+    )
     plain = selected.order_by()
     events = plain.annotate(
-        gx_pool=Value(pool.pk, output_field=IntegerField()), gx_type=Value(object_type, output_field=CharField()),
-        gx_action=Value(PoolEvent.Action.RECLAIM.value, output_field=CharField()), gx_reason=reason,
+        gx_pool=Value(pool.pk, output_field=IntegerField()),
+        gx_type=Value(object_type, output_field=CharField()),
+        gx_action=Value(PoolEvent.Action.RECLAIM.value, output_field=CharField()),
+        gx_reason=reason,
         gx_at=Value(now, output_field=DateTimeField()),
     ).values_list("gx_pool", "gx_type", "id", "gx_action", "owner_id", "gx_reason", "gx_at")
-    n = _insert_select(PoolEvent, ["pool", "object_type", "object_id", "action", "from_owner", "reason", "created_at"],
-                       events)
+    n = _insert_select(
+        PoolEvent,
+        ["pool", "object_type", "object_id", "action", "from_owner", "reason", "created_at"],
+        events,
+    )
     if not n:
         return
     label = F("name") if pool.kind == Pool.Kind.CUSTOMER else F("name")
     audits = plain.annotate(
-        gx_label=Value("system", output_field=CharField()), gx_verb=Value("transfer", output_field=CharField()),
-        gx_type=Value(object_type, output_field=CharField()), gx_object_label=label,
-        gx_changes=JSONObject(owner=JSONArray(F("owner__username"), Value(None, output_field=CharField())),
-                              pool=JSONArray(Value(None, output_field=CharField()), Value(pool.name)),
-                              reason=JSONArray(Value(""), reason)),
+        gx_label=Value("system", output_field=CharField()),
+        gx_verb=Value("transfer", output_field=CharField()),
+        gx_type=Value(object_type, output_field=CharField()),
+        gx_object_label=label,
+        gx_changes=JSONObject(
+            owner=JSONArray(F("owner__username"), Value(None, output_field=CharField())),
+            pool=JSONArray(Value(None, output_field=CharField()), Value(pool.name)),
+            reason=JSONArray(Value(""), reason),
+        ),
         gx_at=Value(now, output_field=DateTimeField()),
     ).values_list("gx_label", "gx_verb", "gx_type", "id", "gx_object_label", "gx_changes", "gx_at")
-    _insert_select(AuditEvent, ["actor_label", "verb", "object_type", "object_id", "object_label", "changes", "at"],
-                   audits)
-    SearchDocument.objects.filter(object_type=object_type, object_id__in=plain.values("id")).update(owner_id=None)
+    _insert_select(
+        AuditEvent,
+        ["actor_label", "verb", "object_type", "object_id", "object_label", "changes", "at"],
+        audits,
+    )
+    SearchDocument.objects.filter(object_type=object_type, object_id__in=plain.values("id")).update(
+        owner_id=None
+    )
     if pool.kind == Pool.Kind.CUSTOMER:
         contacts = Contact._base_manager.filter(
-            Exists(plain.filter(pk=OuterRef("account_id"), owner_id=OuterRef("owner_id"))), deleted_at__isnull=True)
-        contact_audits = contacts.order_by().annotate(
-            gx_label=Value("system", output_field=CharField()), gx_verb=Value("transfer", output_field=CharField()),
-            gx_type=Value(Contact.POLICY_OBJECT_TYPE, output_field=CharField()),
-            gx_changes=JSONObject(owner=JSONArray(F("owner__username"), Value(None, output_field=CharField()))),
-            gx_at=Value(now, output_field=DateTimeField()),
-        ).values_list("gx_label", "gx_verb", "gx_type", "id", "name", "gx_changes", "gx_at")
-        _insert_select(AuditEvent, ["actor_label", "verb", "object_type", "object_id", "object_label", "changes", "at"],
-                       contact_audits)
-        SearchDocument.objects.filter(object_type=Contact.POLICY_OBJECT_TYPE,
-                                      object_id__in=contacts.values("id")).update(owner_id=None)
+            Exists(plain.filter(pk=OuterRef("account_id"), owner_id=OuterRef("owner_id"))),
+            deleted_at__isnull=True,
+        )
+        contact_audits = (
+            contacts.order_by()
+            .annotate(
+                gx_label=Value("system", output_field=CharField()),
+                gx_verb=Value("transfer", output_field=CharField()),
+                gx_type=Value(Contact.POLICY_OBJECT_TYPE, output_field=CharField()),
+                gx_changes=JSONObject(
+                    owner=JSONArray(F("owner__username"), Value(None, output_field=CharField()))
+                ),
+                gx_at=Value(now, output_field=DateTimeField()),
+            )
+            .values_list("gx_label", "gx_verb", "gx_type", "id", "name", "gx_changes", "gx_at")
+        )
+        _insert_select(
+            AuditEvent,
+            ["actor_label", "verb", "object_type", "object_id", "object_label", "changes", "at"],
+            contact_audits,
+        )
+        SearchDocument.objects.filter(
+            object_type=Contact.POLICY_OBJECT_TYPE, object_id__in=contacts.values("id")
+        ).update(owner_id=None)
         result.contacts += contacts.update(owner=None, version=F("version") + 1, updated_at=now)
     for row in plain.values("owner_id").annotate(n=Count("id")):
         result.per_owner[row["owner_id"]] = result.per_owner.get(row["owner_id"], 0) + row["n"]
-    result.reclaimed += plain.update(owner=None, pool=pool, pool_locked=False, version=F("version") + 1,
-                                     updated_at=now)
+    result.reclaimed += plain.update(
+        owner=None, pool=pool, pool_locked=False, version=F("version") + 1, updated_at=now
+    )
 
 
 def reclaim(*, as_of: dt.date) -> Result:
@@ -250,21 +293,36 @@ def _notify_reclaimed(per_owner: dict[int, int], *, now: dt.datetime) -> int:
         if owner_id not in languages:
             continue
         with translation.override(languages[owner_id] or django_settings.LANGUAGE_CODE):
-            rows.append({"user": owner_id, "kind": Notification.Kind.POOL,
-                         "title": ngettext("%(n)d record went back to the shared pool",
-                                           "%(n)d records went back to the shared pool", n) % {"n": n},
-                         "body": _("Nobody had followed them up in time, so other colleagues may claim them now.")})
+            rows.append(
+                {
+                    "user": owner_id,
+                    "kind": Notification.Kind.POOL,
+                    "title": ngettext(
+                        "%(n)d record went back to the shared pool",
+                        "%(n)d records went back to the shared pool",
+                        n,
+                    )
+                    % {"n": n},
+                    "body": _("Nobody had followed them up in time, so other colleagues may claim them now."),
+                }
+            )
     notify_many(rows)
     return len(rows)
 
 
 def _not_reminded(object_type: str):
     """No reminder yet since the record's owner took it and since its last follow-up."""
-    reminders = PoolEvent.objects.filter(object_type=object_type, object_id=OuterRef("pk"),
-                                         action=PoolEvent.Action.REMIND, to_owner_id=OuterRef("owner_id"),
-                                         created_at__gte=Coalesce(OuterRef("owned_since"), OuterRef("created_at")))
-    return ((Q(last_contact_at__isnull=True) & ~Exists(reminders))
-            | (Q(last_contact_at__isnull=False) & ~Exists(reminders.filter(created_at__gte=OuterRef("last_contact_at")))))
+    reminders = PoolEvent.objects.filter(
+        object_type=object_type,
+        object_id=OuterRef("pk"),
+        action=PoolEvent.Action.REMIND,
+        to_owner_id=OuterRef("owner_id"),
+        created_at__gte=Coalesce(OuterRef("owned_since"), OuterRef("created_at")),
+    )
+    return (Q(last_contact_at__isnull=True) & ~Exists(reminders)) | (
+        Q(last_contact_at__isnull=False)
+        & ~Exists(reminders.filter(created_at__gte=OuterRef("last_contact_at")))
+    )
 
 
 def _remind(pool: Pool, members: set[int], *, at: dt.datetime, now: dt.datetime, result: Result) -> None:
@@ -280,8 +338,13 @@ def _remind(pool: Pool, members: set[int], *, at: dt.datetime, now: dt.datetime,
     model = services.model_for(pool.kind)
     object_type = model.POLICY_OBJECT_TYPE
     due = at + dt.timedelta(days=pool.reminder_days)
-    rows = list(_owned_base(pool, members).filter(cond).filter(_not_reminded(object_type))
-                .order_by("id").values_list("id", "owner_id", "name"))
+    rows = list(
+        _owned_base(pool, members)
+        .filter(cond)
+        .filter(_not_reminded(object_type))
+        .order_by("id")
+        .values_list("id", "owner_id", "name")
+    )
     if not rows:
         return
     languages = _languages({owner for _pk, owner, _name in rows})
@@ -291,25 +354,54 @@ def _remind(pool: Pool, members: set[int], *, at: dt.datetime, now: dt.datetime,
     for pk, owner_id, name in rows:
         # at the evaluation instant when that is later (a preview with --as-of ahead), so that
         # the next night's run sees the reminder as given after the record's claim and follow-up
-        events.append(PoolEvent(pool=pool, object_type=object_type, object_id=pk, action=PoolEvent.Action.REMIND,
-                                to_owner_id=owner_id, from_owner_id=owner_id, reason=local_due,
-                                created_at=max(now, at)))
+        events.append(
+            PoolEvent(
+                pool=pool,
+                object_type=object_type,
+                object_id=pk,
+                action=PoolEvent.Action.REMIND,
+                to_owner_id=owner_id,
+                from_owner_id=owner_id,
+                reason=local_due,
+                created_at=max(now, at),
+            )
+        )
         if owner_id not in languages:
             continue
         per_owner[owner_id] = per_owner.get(owner_id, 0) + 1
         with translation.override(languages[owner_id] or django_settings.LANGUAGE_CODE):
-            title = _("Follow up “%(name)s” before %(date)s, or it returns to the pool") % {"name": name, "date": local_due}
-        tasks.append(Task(title=title[:200], due_at=due, assignee_id=owner_id, owner_id=owner_id, created_at=now,
-                          updated_at=now, **{link: pk}))
+            title = _("Follow up “%(name)s” before %(date)s, or it returns to the pool") % {
+                "name": name,
+                "date": local_due,
+            }
+        tasks.append(
+            Task(
+                title=title[:200],
+                due_at=due,
+                assignee_id=owner_id,
+                owner_id=owner_id,
+                created_at=now,
+                updated_at=now,
+                **{link: pk},
+            )
+        )
     Task._base_manager.bulk_create(tasks, batch_size=1000)
     PoolEvent.objects.bulk_create(events, batch_size=1000)
     notes = []
     for owner_id, n in per_owner.items():
         with translation.override(languages[owner_id] or django_settings.LANGUAGE_CODE):
-            notes.append({"user": owner_id, "kind": Notification.Kind.POOL,
-                          "title": ngettext("%(n)d record returns to the pool “%(pool)s” on %(date)s unless you follow it up",
-                                            "%(n)d records return to the pool “%(pool)s” on %(date)s unless you follow them up",
-                                            n) % {"n": n, "pool": pool.name, "date": local_due}})
+            notes.append(
+                {
+                    "user": owner_id,
+                    "kind": Notification.Kind.POOL,
+                    "title": ngettext(
+                        "%(n)d record returns to the pool “%(pool)s” on %(date)s unless you follow it up",
+                        "%(n)d records return to the pool “%(pool)s” on %(date)s unless you follow them up",
+                        n,
+                    )
+                    % {"n": n, "pool": pool.name, "date": local_due},
+                }
+            )
     notify_many(notes)
     result.reminded += len(tasks)
     result.notifications += len(notes)

@@ -102,7 +102,12 @@ def _records_base(pool: Pool) -> QuerySet:
 
 RECORD_FILTERS = {
     Pool.Kind.CUSTOMER: {"industry": Industry.values, "tier": Tier.values},
-    Pool.Kind.LEAD: {"industry": Industry.values, "source": LeadSource.values, "province": None, "city": None},
+    Pool.Kind.LEAD: {
+        "industry": Industry.values,
+        "source": LeadSource.values,
+        "province": None,
+        "city": None,
+    },
 }
 
 
@@ -127,8 +132,13 @@ def pool_records(actor, pool: Pool, params: ListParams) -> Page:
         condition = matching(services.object_type_for(pool.kind), q)
         if condition is not None:
             qs = qs.filter(condition)
-    page = paginate(qs, ordering=params.ordering or DEFAULT_ORDERING, allowed=RECORD_ORDERING, cursor=params.cursor,
-                    limit=parse_limit(params.limit))
+    page = paginate(
+        qs,
+        ordering=params.ordering or DEFAULT_ORDERING,
+        allowed=RECORD_ORDERING,
+        cursor=params.cursor,
+        limit=parse_limit(params.limit),
+    )
     mask_rows(pool, page.items)
     return page
 
@@ -138,7 +148,9 @@ def mask_rows(pool: Pool, rows: list) -> None:
     the caller to ignore: templates and the API render `masked` only."""
     fields = masking.ACCOUNT_FIELDS if pool.kind == Pool.Kind.CUSTOMER else masking.LEAD_FIELDS
     for row in rows:
-        row.masked = masking.masked(row, fields) if pool.mask_contact_info else {f: getattr(row, f) for f in fields}
+        row.masked = (
+            masking.masked(row, fields) if pool.mask_contact_info else {f: getattr(row, f) for f in fields}
+        )
 
 
 def pooled_contacts(pool: Pool, account_ids: list[int]) -> dict[int, list[dict]]:
@@ -146,10 +158,14 @@ def pooled_contacts(pool: Pool, account_ids: list[int]) -> dict[int, list[dict]]
     out: dict[int, list[dict]] = {}
     if pool.kind != Pool.Kind.CUSTOMER or not account_ids:
         return out
-    for contact in Contact._base_manager.filter(account_id__in=account_ids, owner__isnull=True,
-                                                deleted_at__isnull=True).order_by("id")[:500]:
-        values = (masking.masked(contact, masking.CONTACT_FIELDS) if pool.mask_contact_info
-                  else {f: getattr(contact, f) for f in masking.CONTACT_FIELDS})
+    for contact in Contact._base_manager.filter(
+        account_id__in=account_ids, owner__isnull=True, deleted_at__isnull=True
+    ).order_by("id")[:500]:
+        values = (
+            masking.masked(contact, masking.CONTACT_FIELDS)
+            if pool.mask_contact_info
+            else {f: getattr(contact, f) for f in masking.CONTACT_FIELDS}
+        )
         out.setdefault(contact.account_id, []).append({"id": contact.pk, "name": contact.name, **values})
     return out
 
@@ -160,8 +176,13 @@ def pool_events(actor, pool: Pool, *, cursor: str | None = None, limit=None, act
         if action not in EVENT_ACTIONS:
             raise ValidationFailed(fields={"action": [", ".join(sorted(EVENT_ACTIONS))]})
         qs = qs.filter(action=action)
-    return paginate(qs, ordering="-created_at", allowed={"created_at": "created_at"}, cursor=cursor,
-                    limit=parse_limit(limit))
+    return paginate(
+        qs,
+        ordering="-created_at",
+        allowed={"created_at": "created_at"},
+        cursor=cursor,
+        limit=parse_limit(limit),
+    )
 
 
 def my_limits(actor, pool: Pool) -> dict:
@@ -187,8 +208,12 @@ def pool_counts(pools: list[Pool]) -> dict[int, int]:
         if not ids:
             continue
         model = services.model_for(kind)
-        for row in (model._base_manager.filter(pool_id__in=ids, owner__isnull=True, deleted_at__isnull=True)
-                    .order_by().values("pool_id").annotate(n=Count("id"))):
+        for row in (
+            model._base_manager.filter(pool_id__in=ids, owner__isnull=True, deleted_at__isnull=True)
+            .order_by()
+            .values("pool_id")
+            .annotate(n=Count("id"))
+        ):
             counts[row["pool_id"]] = row["n"]
     return counts
 
@@ -202,16 +227,32 @@ def pool_stats(actor) -> list[dict]:
     counts = pool_counts(pools)
     now = timezone.now()
     today = services._start_of_today(actor)
-    events = (PoolEvent.objects.filter(pool__in=pools, created_at__gte=min(today, now - dt.timedelta(days=7)))
-              .order_by().values("pool_id").annotate(
-                  claimed=Count("id", filter=Q(action__in=[PoolEvent.Action.CLAIM, PoolEvent.Action.ASSIGN],
-                                               created_at__gte=today)),
-                  reclaimed=Count("id", filter=Q(action=PoolEvent.Action.RECLAIM,
-                                                 created_at__gte=now - dt.timedelta(days=7)))))
+    events = (
+        PoolEvent.objects.filter(pool__in=pools, created_at__gte=min(today, now - dt.timedelta(days=7)))
+        .order_by()
+        .values("pool_id")
+        .annotate(
+            claimed=Count(
+                "id",
+                filter=Q(action__in=[PoolEvent.Action.CLAIM, PoolEvent.Action.ASSIGN], created_at__gte=today),
+            ),
+            reclaimed=Count(
+                "id", filter=Q(action=PoolEvent.Action.RECLAIM, created_at__gte=now - dt.timedelta(days=7))
+            ),
+        )
+    )
     by_pool = {row["pool_id"]: row for row in events}
-    return [{"id": p.pk, "name": p.name, "kind": p.kind, "in_pool": counts.get(p.pk, 0),
-             "claimed_today": by_pool.get(p.pk, {}).get("claimed", 0),
-             "reclaimed_this_week": by_pool.get(p.pk, {}).get("reclaimed", 0)} for p in pools]
+    return [
+        {
+            "id": p.pk,
+            "name": p.name,
+            "kind": p.kind,
+            "in_pool": counts.get(p.pk, 0),
+            "claimed_today": by_pool.get(p.pk, {}).get("claimed", 0),
+            "reclaimed_this_week": by_pool.get(p.pk, {}).get("reclaimed", 0),
+        }
+        for p in pools
+    ]
 
 
 def record_actions(actor, record) -> dict | None:
@@ -233,16 +274,31 @@ def record_actions(actor, record) -> dict | None:
         can_assign = services.is_admin(actor, pool) and pool.active
         if not (can_claim or can_assign):
             return None
-        return {"kind": kind, "record": record, "in_pool": True, "pool": pool, "can_claim": can_claim,
-                "can_assign": can_assign, "members": _member_choices(pool) if can_assign else []}
+        return {
+            "kind": kind,
+            "record": record,
+            "in_pool": True,
+            "pool": pool,
+            "can_claim": can_claim,
+            "can_assign": can_assign,
+            "members": _member_choices(pool) if can_assign else [],
+        }
     if not access.can(actor, Action.TRANSFER, record):
         return None
     # one query: pool_queryset already means member, member department, administrator or superuser
     pools = list(pool_queryset(actor).filter(kind=kind, active=True).order_by("order", "id"))
-    return {"kind": kind, "record": record, "in_pool": False, "pools": pools, "can_return": bool(pools),
-            "locked": record.pool_locked, "can_lock": True}
+    return {
+        "kind": kind,
+        "record": record,
+        "in_pool": False,
+        "pools": pools,
+        "can_return": bool(pools),
+        "locked": record.pool_locked,
+        "can_lock": True,
+    }
 
 
 def _member_choices(pool: Pool) -> list:
     from guanxi.org.models import User
+
     return list(User.objects.filter(pk__in=services.member_ids(pool)).order_by("username")[:500])

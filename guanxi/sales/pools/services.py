@@ -36,6 +36,7 @@ MAX_IDS = 500
 
 class PoolRuleViolated(ValidationFailed):
     """A claim or assignment the pool's rules refuse; the message names the rule and its numbers."""
+
     code = "pool_rule"
 
 
@@ -53,6 +54,7 @@ def object_type_for(kind: str) -> str:
 
 
 # --- who belongs ------------------------------------------------------------------------------
+
 
 def member_ids(pool: Pool) -> set[int]:
     """Active users who are members: the `members` and everyone in `member_departments` and
@@ -100,11 +102,14 @@ def reclaiming_pool(owner_id: int, kind: str) -> Pool | None:
 
 # --- input ------------------------------------------------------------------------------------
 
+
 def clean_ids(ids) -> list[int]:
     if not isinstance(ids, (list, tuple)) or not ids:
         raise ValidationFailed(fields={"ids": [_("Choose at least one record.")]})
     if len(ids) > MAX_IDS:
-        raise ValidationFailed(fields={"ids": [_("Choose at most %(max)d records at a time.") % {"max": MAX_IDS}]})
+        raise ValidationFailed(
+            fields={"ids": [_("Choose at most %(max)d records at a time.") % {"max": MAX_IDS}]}
+        )
     cleaned = []
     for value in ids:
         pk = access.record_id(value)
@@ -123,9 +128,13 @@ def _start_of_today(actor) -> dt.datetime:
 
 # --- the rules --------------------------------------------------------------------------------
 
+
 def _won_exists():
-    return Exists(Opportunity._base_manager.filter(account=OuterRef("pk"), deleted_at__isnull=True,
-                                                   stage_type=Stage.Type.WON))
+    return Exists(
+        Opportunity._base_manager.filter(
+            account=OuterRef("pk"), deleted_at__isnull=True, stage_type=Stage.Type.WON
+        )
+    )
 
 
 def owned_count(user, pool: Pool) -> int:
@@ -141,8 +150,12 @@ def owned_count(user, pool: Pool) -> int:
 
 
 def claimed_today(user, pool: Pool) -> int:
-    return PoolEvent.objects.filter(pool=pool, to_owner=user, action__in=[PoolEvent.Action.CLAIM, PoolEvent.Action.ASSIGN],
-                                    created_at__gte=_start_of_today(user)).count()
+    return PoolEvent.objects.filter(
+        pool=pool,
+        to_owner=user,
+        action__in=[PoolEvent.Action.CLAIM, PoolEvent.Action.ASSIGN],
+        created_at__gte=_start_of_today(user),
+    ).count()
 
 
 def _check_daily_limit(user, pool: Pool, n: int) -> None:
@@ -151,10 +164,13 @@ def _check_daily_limit(user, pool: Pool, n: int) -> None:
     used = claimed_today(user, pool)
     if used + n > pool.daily_claim_limit:
         message = _("Daily claim limit: you have claimed %(used)d of %(limit)d today.") % {
-            "used": used, "limit": pool.daily_claim_limit}
+            "used": used,
+            "limit": pool.daily_claim_limit,
+        }
         if used < pool.daily_claim_limit:
-            message += " " + ngettext("You may claim %(n)d more.", "You may claim %(n)d more.",
-                                      pool.daily_claim_limit - used) % {"n": pool.daily_claim_limit - used}
+            message += " " + ngettext(
+                "You may claim %(n)d more.", "You may claim %(n)d more.", pool.daily_claim_limit - used
+            ) % {"n": pool.daily_claim_limit - used}
         raise PoolRuleViolated(message, fields={"ids": [message]})
 
 
@@ -164,8 +180,11 @@ def _check_cap(user, pool: Pool, n: int, *, field: str = "ids", mine: bool = Tru
     owned = owned_count(user, pool)
     if owned + n > pool.ownership_cap:
         values = {"owned": owned, "cap": pool.ownership_cap, "n": n, "user": user.username}
-        message = (_("Ownership cap: you own %(owned)d of at most %(cap)d; %(n)d more would be too many.") if mine else
-                   _("Ownership cap: %(user)s owns %(owned)d of at most %(cap)d; %(n)d more would be too many.")) % values
+        message = (
+            _("Ownership cap: you own %(owned)d of at most %(cap)d; %(n)d more would be too many.")
+            if mine
+            else _("Ownership cap: %(user)s owns %(owned)d of at most %(cap)d; %(n)d more would be too many.")
+        ) % values
         raise PoolRuleViolated(message, fields={field: [message]})
 
 
@@ -174,26 +193,44 @@ def _check_cooldown(user, pool: Pool, rows) -> None:
     if not days:
         return
     since = timezone.now() - dt.timedelta(days=days)
-    event = (PoolEvent.objects.filter(object_type=object_type_for(pool.kind), object_id__in=[r.pk for r in rows],
-                                      from_owner=user, action__in=[PoolEvent.Action.RETURN, PoolEvent.Action.RECLAIM],
-                                      created_at__gte=since).order_by("-created_at").first())
+    event = (
+        PoolEvent.objects.filter(
+            object_type=object_type_for(pool.kind),
+            object_id__in=[r.pk for r in rows],
+            from_owner=user,
+            action__in=[PoolEvent.Action.RETURN, PoolEvent.Action.RECLAIM],
+            created_at__gte=since,
+        )
+        .order_by("-created_at")
+        .first()
+    )
     if event is None:
         return
     name = next((str(r) for r in rows if r.pk == event.object_id), "")
     ago = max((timezone.now() - event.created_at).days, 0)
-    message = _("Former owner: “%(name)s” left you %(ago)d days ago; you may claim it again %(days)d days after "
-                "it left you.") % {"name": name, "ago": ago, "days": days}
+    message = _(
+        "Former owner: “%(name)s” left you %(ago)d days ago; you may claim it again %(days)d days after "
+        "it left you."
+    ) % {"name": name, "ago": ago, "days": days}
     raise PoolRuleViolated(message, fields={"ids": [message]})
 
 
 # --- moving records ---------------------------------------------------------------------------
 
+
 def _pooled_rows(pool: Pool, ids: list[int]) -> list:
     model = model_for(pool.kind)
-    rows = list(model._base_manager.filter(pk__in=ids, pool=pool, owner__isnull=True, deleted_at__isnull=True))
+    rows = list(
+        model._base_manager.filter(pk__in=ids, pool=pool, owner__isnull=True, deleted_at__isnull=True)
+    )
     if len(rows) != len(ids):
-        raise AlreadyClaimed(_("Some of these records are no longer in the pool: someone claimed them a moment ago. "
-                               "Reload the list and choose again."), fields={"ids": [_("Already claimed.")]})
+        raise AlreadyClaimed(
+            _(
+                "Some of these records are no longer in the pool: someone claimed them a moment ago. "
+                "Reload the list and choose again."
+            ),
+            fields={"ids": [_("Already claimed.")]},
+        )
     return rows
 
 
@@ -202,36 +239,82 @@ def _take(*, actor, pool: Pool, rows: list, new_owner: User, action: str) -> int
     model = model_for(pool.kind)
     ids = [r.pk for r in rows]
     now = timezone.now()
-    taken = model._base_manager.filter(pk__in=ids, pool=pool, owner__isnull=True, deleted_at__isnull=True).update(
-        owner=new_owner, owned_since=now, pool=None, pool_locked=False, version=F("version") + 1, updated_at=now)
+    taken = model._base_manager.filter(
+        pk__in=ids, pool=pool, owner__isnull=True, deleted_at__isnull=True
+    ).update(
+        owner=new_owner,
+        owned_since=now,
+        pool=None,
+        pool_locked=False,
+        version=F("version") + 1,
+        updated_at=now,
+    )
     if taken != len(ids):  # a concurrent claim won (PostgreSQL re-checks the WHERE after waiting for it)
-        raise AlreadyClaimed(_("Some of these records are no longer in the pool: someone claimed them a moment ago. "
-                               "Reload the list and choose again."), fields={"ids": [_("Already claimed.")]})
+        raise AlreadyClaimed(
+            _(
+                "Some of these records are no longer in the pool: someone claimed them a moment ago. "
+                "Reload the list and choose again."
+            ),
+            fields={"ids": [_("Already claimed.")]},
+        )
     object_type = model.POLICY_OBJECT_TYPE
-    PoolEvent.objects.bulk_create([
-        PoolEvent(pool=pool, object_type=object_type, object_id=pk, action=action, actor=actor, to_owner=new_owner,
-                  created_at=now) for pk in ids], batch_size=1000)
+    PoolEvent.objects.bulk_create(
+        [
+            PoolEvent(
+                pool=pool,
+                object_type=object_type,
+                object_id=pk,
+                action=action,
+                actor=actor,
+                to_owner=new_owner,
+                created_at=now,
+            )
+            for pk in ids
+        ],
+        batch_size=1000,
+    )
     for r in rows:
-        r.owner, r.owner_id, r.pool, r.pool_id, r.pool_locked, r.owned_since = new_owner, new_owner.pk, None, None, False, now
+        r.owner, r.owner_id, r.pool, r.pool_id, r.pool_locked, r.owned_since = (
+            new_owner,
+            new_owner.pk,
+            None,
+            None,
+            False,
+            now,
+        )
         r.version += 1
-    audit.record_bulk(actor=actor, verb="transfer", objs=rows,
-                      changes_for=lambda o: {"owner": (None, new_owner.username), "pool": (pool.name, None)})
+    audit.record_bulk(
+        actor=actor,
+        verb="transfer",
+        objs=rows,
+        changes_for=lambda o: {"owner": (None, new_owner.username), "pool": (pool.name, None)},
+    )
     SearchDocument.objects.filter(object_type=object_type, object_id__in=ids).update(owner_id=new_owner.pk)
     if pool.kind == Pool.Kind.CUSTOMER:
-        contacts = list(Contact._base_manager.filter(account_id__in=ids, owner__isnull=True, deleted_at__isnull=True))
+        contacts = list(
+            Contact._base_manager.filter(account_id__in=ids, owner__isnull=True, deleted_at__isnull=True)
+        )
         if contacts:
             Contact._base_manager.filter(pk__in=[x.pk for x in contacts]).update(
-                owner=new_owner, version=F("version") + 1, updated_at=now)
-            audit.record_bulk(actor=actor, verb="transfer", objs=contacts,
-                              changes_for=lambda o: {"owner": (None, new_owner.username)})
-            SearchDocument.objects.filter(object_type=Contact.POLICY_OBJECT_TYPE,
-                                          object_id__in=[x.pk for x in contacts]).update(owner_id=new_owner.pk)
+                owner=new_owner, version=F("version") + 1, updated_at=now
+            )
+            audit.record_bulk(
+                actor=actor,
+                verb="transfer",
+                objs=contacts,
+                changes_for=lambda o: {"owner": (None, new_owner.username)},
+            )
+            SearchDocument.objects.filter(
+                object_type=Contact.POLICY_OBJECT_TYPE, object_id__in=[x.pk for x in contacts]
+            ).update(owner_id=new_owner.pk)
     return taken
 
 
 def _usable(pool: Pool) -> None:
     if pool.deleted_at is not None or not pool.active:
-        raise ValidationFailed(_("This pool is not active."), fields={"pool": [_("This pool is not active.")]})
+        raise ValidationFailed(
+            _("This pool is not active."), fields={"pool": [_("This pool is not active.")]}
+        )
 
 
 def _lock_user(user) -> None:
@@ -263,7 +346,11 @@ def pool_assign(*, actor, pool: Pool, ids, owner) -> list:
         raise PermissionDenied(_("Only administrators of this pool may assign its records."))
     _usable(pool)
     ids = clean_ids(ids)
-    user = User.objects.filter(username=owner, is_active=True).first() if isinstance(owner, str) and owner else None
+    user = (
+        User.objects.filter(username=owner, is_active=True).first()
+        if isinstance(owner, str) and owner
+        else None
+    )
     if user is None or not is_member(user, pool):
         raise ValidationFailed(fields={"owner": [_("Choose an active member of this pool.")]})
     _lock_user(user)
@@ -273,15 +360,24 @@ def pool_assign(*, actor, pool: Pool, ids, owner) -> list:
     if user.pk != actor.pk:
         from guanxi.engagement.models import Notification
         from guanxi.engagement.todos.services import notify
-        notify(user, Notification.Kind.POOL, ngettext("%(n)d record assigned to you from the pool “%(pool)s”",
-                                                      "%(n)d records assigned to you from the pool “%(pool)s”",
-                                                      len(rows)) % {"n": len(rows), "pool": pool.name},
-               url=_records_url(pool))
+
+        notify(
+            user,
+            Notification.Kind.POOL,
+            ngettext(
+                "%(n)d record assigned to you from the pool “%(pool)s”",
+                "%(n)d records assigned to you from the pool “%(pool)s”",
+                len(rows),
+            )
+            % {"n": len(rows), "pool": pool.name},
+            url=_records_url(pool),
+        )
     return rows
 
 
 def _records_url(pool: Pool) -> str:
     from django.urls import reverse
+
     return reverse("account_list") if pool.kind == Pool.Kind.CUSTOMER else ""
 
 
@@ -291,47 +387,85 @@ def pool_return(*, actor, pool: Pool, ids, reason) -> list:
     try:
         reason = c.text(500, required=True)(reason)
     except ValidationError as exc:
-        raise ValidationFailed(_("Say why you return these records."), fields={"reason": exc.messages}) from None
+        raise ValidationFailed(
+            _("Say why you return these records."), fields={"reason": exc.messages}
+        ) from None
     if not (is_member(actor, pool) or is_admin(actor, pool)):
         raise PermissionDenied(_("Only members of this pool may return records to it."))
     _usable(pool)
     ids = clean_ids(ids)
     model = model_for(pool.kind)
-    rows = list(access.scope(actor, model, Action.TRANSFER).filter(pk__in=ids, owner__isnull=False)
-                .select_related("owner").select_for_update(of=("self",)))
+    rows = list(
+        access.scope(actor, model, Action.TRANSFER)
+        .filter(pk__in=ids, owner__isnull=False)
+        .select_related("owner")
+        .select_for_update(of=("self",))
+    )
     if len(rows) != len(ids):
-        raise ValidationFailed(fields={"ids": [_("Some of these records do not exist, are not yours to return or are "
-                                                 "already in a pool.")]})
+        raise ValidationFailed(
+            fields={
+                "ids": [
+                    _("Some of these records do not exist, are not yours to return or are already in a pool.")
+                ]
+            }
+        )
     now = timezone.now()
     returned = model._base_manager.filter(pk__in=ids, owner__isnull=False, deleted_at__isnull=True).update(
-        owner=None, pool=pool, pool_locked=False, version=F("version") + 1, updated_at=now)
+        owner=None, pool=pool, pool_locked=False, version=F("version") + 1, updated_at=now
+    )
     if returned != len(ids):
         raise AlreadyClaimed(_("Someone else changed these records in the meantime. Reload and try again."))
     object_type = model.POLICY_OBJECT_TYPE
-    PoolEvent.objects.bulk_create([
-        PoolEvent(pool=pool, object_type=object_type, object_id=r.pk, action=PoolEvent.Action.RETURN, actor=actor,
-                  from_owner_id=r.owner_id, reason=reason, created_at=now) for r in rows], batch_size=1000)
+    PoolEvent.objects.bulk_create(
+        [
+            PoolEvent(
+                pool=pool,
+                object_type=object_type,
+                object_id=r.pk,
+                action=PoolEvent.Action.RETURN,
+                actor=actor,
+                from_owner_id=r.owner_id,
+                reason=reason,
+                created_at=now,
+            )
+            for r in rows
+        ],
+        batch_size=1000,
+    )
     old = {r.pk: r.owner.username for r in rows}
     by_owner: dict[int, list[int]] = {}
     for r in rows:
         by_owner.setdefault(r.owner_id, []).append(r.pk)
         r.owner, r.owner_id, r.pool, r.pool_id, r.pool_locked = None, None, pool, pool.pk, False
         r.version += 1
-    audit.record_bulk(actor=actor, verb="transfer", objs=rows, changes_for=lambda o: {
-        "owner": (old[o.pk], None), "pool": (None, pool.name), "reason": ("", reason)})
+    audit.record_bulk(
+        actor=actor,
+        verb="transfer",
+        objs=rows,
+        changes_for=lambda o: {"owner": (old[o.pk], None), "pool": (None, pool.name), "reason": ("", reason)},
+    )
     SearchDocument.objects.filter(object_type=object_type, object_id__in=ids).update(owner_id=None)
     if pool.kind == Pool.Kind.CUSTOMER:
         for owner_id, account_ids in by_owner.items():
-            contacts = list(Contact._base_manager.filter(account_id__in=account_ids, owner_id=owner_id,
-                                                         deleted_at__isnull=True).select_related("owner"))
+            contacts = list(
+                Contact._base_manager.filter(
+                    account_id__in=account_ids, owner_id=owner_id, deleted_at__isnull=True
+                ).select_related("owner")
+            )
             if not contacts:
                 continue
             Contact._base_manager.filter(pk__in=[x.pk for x in contacts]).update(
-                owner=None, version=F("version") + 1, updated_at=now)
-            audit.record_bulk(actor=actor, verb="transfer", objs=contacts,
-                              changes_for=lambda o: {"owner": (o.owner.username, None)})
-            SearchDocument.objects.filter(object_type=Contact.POLICY_OBJECT_TYPE,
-                                          object_id__in=[x.pk for x in contacts]).update(owner_id=None)
+                owner=None, version=F("version") + 1, updated_at=now
+            )
+            audit.record_bulk(
+                actor=actor,
+                verb="transfer",
+                objs=contacts,
+                changes_for=lambda o: {"owner": (o.owner.username, None)},
+            )
+            SearchDocument.objects.filter(
+                object_type=Contact.POLICY_OBJECT_TYPE, object_id__in=[x.pk for x in contacts]
+            ).update(owner_id=None)
     return rows
 
 
@@ -340,14 +474,18 @@ def pool_lock(*, actor, kind: str, ids, locked: bool = True) -> list:
     """Owners lock their records against automatic reclaim (or unlock them). The pool that would
     reclaim the owner's records decides how many may be locked at once (`lock_limit`)."""
     if kind not in Pool.Kind.values:
-        raise ValidationFailed(fields={"kind": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Pool.Kind.values)}]})
+        raise ValidationFailed(
+            fields={"kind": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Pool.Kind.values)}]}
+        )
     if not isinstance(locked, bool):
         raise ValidationFailed(fields={"locked": [_("Wrong type of value.")]})
     ids = clean_ids(ids)
     model = model_for(kind)
     rows = list(access.scope(actor, model, Action.TRANSFER).filter(pk__in=ids, owner__isnull=False))
     if len(rows) != len(ids):
-        raise ValidationFailed(fields={"ids": [_("Some of these records do not exist or are not yours to lock.")]})
+        raise ValidationFailed(
+            fields={"ids": [_("Some of these records do not exist or are not yours to lock.")]}
+        )
     changing = [r for r in rows if r.pool_locked != locked]
     if not changing:
         return rows
@@ -357,26 +495,45 @@ def pool_lock(*, actor, kind: str, ids, locked: bool = True) -> list:
         pool = pools[owner_id]
         if locked and pool is not None and pool.lock_limit is not None:
             _lock_user(User(pk=owner_id))
-            already = model._base_manager.filter(owner_id=owner_id, pool_locked=True, deleted_at__isnull=True).count()
+            already = model._base_manager.filter(
+                owner_id=owner_id, pool_locked=True, deleted_at__isnull=True
+            ).count()
             adding = sum(1 for r in changing if r.owner_id == owner_id)
             if already + adding > pool.lock_limit:
-                message = _("Lock limit: %(locked)d of %(limit)d locked already; %(n)d more would be too many.") % {
-                    "locked": already, "limit": pool.lock_limit, "n": adding}
+                message = _(
+                    "Lock limit: %(locked)d of %(limit)d locked already; %(n)d more would be too many."
+                ) % {"locked": already, "limit": pool.lock_limit, "n": adding}
                 raise PoolRuleViolated(message, fields={"ids": [message]})
     now = timezone.now()
     model._base_manager.filter(pk__in=[r.pk for r in changing]).update(pool_locked=locked, updated_at=now)
     action = PoolEvent.Action.LOCK if locked else PoolEvent.Action.UNLOCK
-    PoolEvent.objects.bulk_create([
-        PoolEvent(pool=pools[r.owner_id], object_type=model.POLICY_OBJECT_TYPE, object_id=r.pk, action=action,
-                  actor=actor, from_owner_id=r.owner_id, to_owner_id=r.owner_id, created_at=now)
-        for r in changing if pools[r.owner_id] is not None], batch_size=1000)
+    PoolEvent.objects.bulk_create(
+        [
+            PoolEvent(
+                pool=pools[r.owner_id],
+                object_type=model.POLICY_OBJECT_TYPE,
+                object_id=r.pk,
+                action=action,
+                actor=actor,
+                from_owner_id=r.owner_id,
+                to_owner_id=r.owner_id,
+                created_at=now,
+            )
+            for r in changing
+            if pools[r.owner_id] is not None
+        ],
+        batch_size=1000,
+    )
     for r in changing:
         r.pool_locked = locked
-    audit.record_bulk(actor=actor, verb="update", objs=changing, changes_for=lambda o: {"pool_locked": (not locked, locked)})
+    audit.record_bulk(
+        actor=actor, verb="update", objs=changing, changes_for=lambda o: {"pool_locked": (not locked, locked)}
+    )
     return rows
 
 
 # --- the pools themselves (administrators) ----------------------------------------------------
+
 
 def _count(label: str, *, minimum: int = 0, maximum: int = 1_000_000, nullable: bool = True):
     def clean(value):
@@ -385,8 +542,11 @@ def _count(label: str, *, minimum: int = 0, maximum: int = 1_000_000, nullable: 
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(_("Enter a whole number."))
         if not minimum <= value <= maximum:
-            raise ValidationError(_("Enter a number from %(min)d to %(max)d.") % {"min": minimum, "max": maximum})
+            raise ValidationError(
+                _("Enter a number from %(min)d to %(max)d.") % {"min": minimum, "max": maximum}
+            )
         return value
+
     return clean
 
 
@@ -438,15 +598,19 @@ def _rules(value):
             raise ValidationError(_("Rule %(n)d: give kind, days and tier only.") % {"n": i})
         kind, days, tier = rule.get("kind"), rule.get("days"), rule.get("tier")
         if kind not in PoolRule.Kind.values:
-            raise ValidationError(_("Rule %(n)d: the kind is one of %(choices)s.") % {
-                "n": i, "choices": ", ".join(PoolRule.Kind.values)})
+            raise ValidationError(
+                _("Rule %(n)d: the kind is one of %(choices)s.")
+                % {"n": i, "choices": ", ".join(PoolRule.Kind.values)}
+            )
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
             raise ValidationError(_("Rule %(n)d: days is a whole number from 1 to 3650.") % {"n": i})
         tier = tier or ""
         if tier not in ("", *Tier.values):
             raise ValidationError(_("Rule %(n)d: the tier is A, B, C or null (every tier).") % {"n": i})
         if (kind, tier) in seen:
-            raise ValidationError(_("Rule %(n)d: there is already a rule of this kind for this tier.") % {"n": i})
+            raise ValidationError(
+                _("Rule %(n)d: there is already a rule of this kind for this tier.") % {"n": i}
+            )
         seen.add((kind, tier))
         cleaned.append({"kind": kind, "days": days, "tier": tier})
     return cleaned
@@ -470,8 +634,20 @@ POOL_CLEANERS: dict[str, Any] = {
     "order": _count("order", nullable=False),
     "rules": _rules,
 }
-SCALARS = ["name", "kind", "description", "daily_claim_limit", "ownership_cap", "cap_counts_won",
-           "former_owner_cooldown_days", "reminder_days", "lock_limit", "mask_contact_info", "active", "order"]
+SCALARS = [
+    "name",
+    "kind",
+    "description",
+    "daily_claim_limit",
+    "ownership_cap",
+    "cap_counts_won",
+    "former_owner_cooldown_days",
+    "reminder_days",
+    "lock_limit",
+    "mask_contact_info",
+    "active",
+    "order",
+]
 RELATIONS = ["members", "member_departments", "admins"]
 
 
@@ -516,8 +692,12 @@ def pool_create(*, actor, data: dict) -> Pool:
     pool.full_clean()
     pool.save()
     _set_relations(pool, cleaned)
-    audit.record(actor=actor, verb="create", obj=pool,
-                 changes={k: (None, v) for k, v in cleaned.items() if k in SCALARS and v not in ("", None)})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=pool,
+        changes={k: (None, v) for k, v in cleaned.items() if k in SCALARS and v not in ("", None)},
+    )
     return pool
 
 
@@ -527,7 +707,9 @@ def pool_update(*, actor, pool: Pool, data: dict, version: int | None) -> Pool:
     cleaned = _clean_pool(dict(data), partial=True)
     if "kind" in cleaned and cleaned["kind"] != pool.kind:
         raise ValidationFailed(fields={"kind": [_("The kind of a pool cannot change.")]})
-    changes = model_update(pool, fields=[f for f in SCALARS if f != "kind"], data=cleaned, expected_version=version)
+    changes = model_update(
+        pool, fields=[f for f in SCALARS if f != "kind"], data=cleaned, expected_version=version
+    )
     relation_changes = _set_relations(pool, cleaned)
     if relation_changes and not changes:  # still a new version: the members or rules changed
         Pool.objects.filter(pk=pool.pk).update(version=F("version") + 1, updated_at=timezone.now())
@@ -549,8 +731,9 @@ def pool_restore(*, actor, pool: Pool) -> Pool:
     _require_superuser(actor)
     if pool.deleted_at is None:
         raise NotFound()
-    Pool.objects.filter(pk=pool.pk).update(deleted_at=None, deleted_by=None, version=F("version") + 1,
-                                           updated_at=timezone.now())
+    Pool.objects.filter(pk=pool.pk).update(
+        deleted_at=None, deleted_by=None, version=F("version") + 1, updated_at=timezone.now()
+    )
     pool.refresh_from_db()
     audit.record(actor=actor, verb="restore", obj=pool)
     return pool

@@ -22,7 +22,9 @@ from . import reclaim, selectors, services
 
 def _back(request, fallback: str):
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(nxt)
     return redirect(fallback)
 
@@ -47,8 +49,13 @@ def pool_detail(request, pk: int):
     filters = {k: request.GET.get(k, "") for k in selectors.RECORD_FILTERS[pool.kind]}
     error = None
     try:
-        page = selectors.pool_records(request.user, pool, selectors.ListParams(
-            q=request.GET.get("q", ""), cursor=request.GET.get("cursor") or None, filters=filters))
+        page = selectors.pool_records(
+            request.user,
+            pool,
+            selectors.ListParams(
+                q=request.GET.get("q", ""), cursor=request.GET.get("cursor") or None, filters=filters
+            ),
+        )
     except ApplicationError as exc:
         error, page = exc, None
     contacts = selectors.pooled_contacts(pool, [r.pk for r in page.items]) if page else {}
@@ -60,10 +67,19 @@ def pool_detail(request, pk: int):
     for rule in rules:
         rule.label = reclaim.rule_reason(rule)
     query = urlencode({k: v for k, v in {"q": request.GET.get("q", ""), **filters}.items() if v})
-    context = {"pool": pool, "page": page, "error": error, "limits": limits, "filters": filters, "query": query,
-               "rules": rules, "industries": Industry.choices, "tiers": Tier.choices,
-               "sources": LeadSource.choices,
-               "members": selectors._member_choices(pool) if limits["is_admin"] else []}
+    context = {
+        "pool": pool,
+        "page": page,
+        "error": error,
+        "limits": limits,
+        "filters": filters,
+        "query": query,
+        "rules": rules,
+        "industries": Industry.choices,
+        "tiers": Tier.choices,
+        "sources": LeadSource.choices,
+        "members": selectors._member_choices(pool) if limits["is_admin"] else [],
+    }
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
         return render(request, "sales/pools/pool_detail.html#rows", context)
     return render(request, "sales/pools/pool_detail.html", context)
@@ -78,7 +94,10 @@ def pool_claim(request, pk: int):
     except ApplicationError as exc:
         _error(request, exc)
         return _back(request, f"/sales/pools/{pool.pk}/")
-    messages.success(request, ngettext("You claimed %(n)d record.", "You claimed %(n)d records.", len(rows)) % {"n": len(rows)})
+    messages.success(
+        request,
+        ngettext("You claimed %(n)d record.", "You claimed %(n)d records.", len(rows)) % {"n": len(rows)},
+    )
     return _back(request, f"/sales/pools/{pool.pk}/")
 
 
@@ -87,13 +106,20 @@ def pool_claim(request, pk: int):
 def pool_assign(request, pk: int):
     pool = selectors.pool_get(request.user, pk)
     try:
-        rows = services.pool_assign(actor=request.user, pool=pool, ids=request.POST.getlist("ids"),
-                                    owner=request.POST.get("owner", ""))
+        rows = services.pool_assign(
+            actor=request.user,
+            pool=pool,
+            ids=request.POST.getlist("ids"),
+            owner=request.POST.get("owner", ""),
+        )
     except ApplicationError as exc:
         _error(request, exc)
         return _back(request, f"/sales/pools/{pool.pk}/")
-    messages.success(request, ngettext("%(n)d record assigned to %(user)s.", "%(n)d records assigned to %(user)s.",
-                                       len(rows)) % {"n": len(rows), "user": rows[0].owner})
+    messages.success(
+        request,
+        ngettext("%(n)d record assigned to %(user)s.", "%(n)d records assigned to %(user)s.", len(rows))
+        % {"n": len(rows), "user": rows[0].owner},
+    )
     return _back(request, f"/sales/pools/{pool.pk}/")
 
 
@@ -102,8 +128,12 @@ def pool_assign(request, pk: int):
 def pool_return(request):
     try:
         pool = selectors.pool_get(request.user, request.POST.get("pool"))
-        services.pool_return(actor=request.user, pool=pool, ids=request.POST.getlist("ids"),
-                             reason=request.POST.get("reason", ""))
+        services.pool_return(
+            actor=request.user,
+            pool=pool,
+            ids=request.POST.getlist("ids"),
+            reason=request.POST.get("reason", ""),
+        )
     except ApplicationError as exc:
         _error(request, exc)
         return _back(request, "/sales/pools/")
@@ -116,16 +146,23 @@ def pool_return(request):
 def pool_lock(request):
     locked = request.POST.get("locked") == "1"
     try:
-        services.pool_lock(actor=request.user, kind=request.POST.get("kind", ""), ids=request.POST.getlist("ids"),
-                           locked=locked)
+        services.pool_lock(
+            actor=request.user,
+            kind=request.POST.get("kind", ""),
+            ids=request.POST.getlist("ids"),
+            locked=locked,
+        )
     except ApplicationError as exc:
         _error(request, exc)
         return _back(request, "/sales/pools/")
-    messages.success(request, _("Locked: it will not be reclaimed automatically.") if locked else _("Unlocked."))
+    messages.success(
+        request, _("Locked: it will not be reclaimed automatically.") if locked else _("Unlocked.")
+    )
     return _back(request, "/sales/pools/")
 
 
 # --- administrators ---------------------------------------------------------------------------
+
 
 def _superuser(request) -> None:
     if not request.user.is_superuser:
@@ -144,16 +181,24 @@ def _form_payload(post) -> dict:
         return int(raw) if raw.isdigit() else raw
 
     data = {
-        "name": post.get("name", ""), "description": post.get("description", ""),
-        "members": [u for u in (post.get("members") or "").replace("，", ",").replace(" ", ",").split(",") if u],
-        "admins": [u for u in (post.get("admins") or "").replace("，", ",").replace(" ", ",").split(",") if u],
+        "name": post.get("name", ""),
+        "description": post.get("description", ""),
+        "members": [
+            u for u in (post.get("members") or "").replace("，", ",").replace(" ", ",").split(",") if u
+        ],
+        "admins": [
+            u for u in (post.get("admins") or "").replace("，", ",").replace(" ", ",").split(",") if u
+        ],
         "member_departments": [int(d) for d in post.getlist("member_departments") if d.isdigit()],
-        "daily_claim_limit": number("daily_claim_limit"), "ownership_cap": number("ownership_cap"),
+        "daily_claim_limit": number("daily_claim_limit"),
+        "ownership_cap": number("ownership_cap"),
         "lock_limit": number("lock_limit"),
         "former_owner_cooldown_days": number("former_owner_cooldown_days") or 0,
         "reminder_days": number("reminder_days") or 0,
-        "cap_counts_won": post.get("cap_counts_won") == "on", "mask_contact_info": post.get("mask_contact_info") == "on",
-        "active": post.get("active") == "on", "order": number("order") or 0,
+        "cap_counts_won": post.get("cap_counts_won") == "on",
+        "mask_contact_info": post.get("mask_contact_info") == "on",
+        "active": post.get("active") == "on",
+        "order": number("order") or 0,
         "rules": [],
     }
     for kind, _label in RULE_KINDS:
@@ -189,8 +234,12 @@ def admin_pool_edit(request, pk: int | None = None):
             else:
                 version = request.POST.get("version", "")
                 data.pop("kind", None)
-                services.pool_update(actor=request.user, pool=pool, data=data,
-                                     version=int(version) if version.isdigit() else None)
+                services.pool_update(
+                    actor=request.user,
+                    pool=pool,
+                    data=data,
+                    version=int(version) if version.isdigit() else None,
+                )
             messages.success(request, _("Pool “%(name)s” saved.") % {"name": pool.name})
             return redirect("admin_pool_list")
         except ApplicationError as exc:
@@ -198,13 +247,22 @@ def admin_pool_edit(request, pk: int | None = None):
             values = request.POST
     if pool is not None and request.method != "POST":
         detail = selectors.pool_detail(pool)
-        values = {"name": pool.name, "description": pool.description, "kind": pool.kind,
-                  "members": ", ".join(detail["members"]), "admins": ", ".join(detail["admins"]),
-                  "daily_claim_limit": pool.daily_claim_limit or "", "ownership_cap": pool.ownership_cap or "",
-                  "lock_limit": pool.lock_limit or "", "former_owner_cooldown_days": pool.former_owner_cooldown_days,
-                  "reminder_days": pool.reminder_days, "order": pool.order,
-                  "cap_counts_won": "on" if pool.cap_counts_won else "", "active": "on" if pool.active else "",
-                  "mask_contact_info": "on" if pool.mask_contact_info else ""}
+        values = {
+            "name": pool.name,
+            "description": pool.description,
+            "kind": pool.kind,
+            "members": ", ".join(detail["members"]),
+            "admins": ", ".join(detail["admins"]),
+            "daily_claim_limit": pool.daily_claim_limit or "",
+            "ownership_cap": pool.ownership_cap or "",
+            "lock_limit": pool.lock_limit or "",
+            "former_owner_cooldown_days": pool.former_owner_cooldown_days,
+            "reminder_days": pool.reminder_days,
+            "order": pool.order,
+            "cap_counts_won": "on" if pool.cap_counts_won else "",
+            "active": "on" if pool.active else "",
+            "mask_contact_info": "on" if pool.mask_contact_info else "",
+        }
         for r in pool.rules.all():
             values[f"rule_{r.kind}_{r.tier or 'all'}"] = r.days
         chosen = [str(d) for d in detail["member_departments"]]
@@ -213,10 +271,32 @@ def admin_pool_edit(request, pk: int | None = None):
         chosen = []
     else:
         chosen = request.POST.getlist("member_departments")
-    rule_rows = [{"kind": k, "label": label,
-                  "cells": [{"name": f"rule_{k}_{t or 'all'}", "tier": tl, "value": values.get(f"rule_{k}_{t or 'all'}", "")}
-                            for t, tl in RULE_TIERS]} for k, label in RULE_KINDS]
-    return render(request, "sales/pools/admin_pool_form.html", {
-        "pool": pool, "values": values, "error": error, "departments": list(Department.objects.order_by("path")),
-        "chosen": chosen, "kinds": Pool.Kind.choices, "rule_rows": rule_rows, "tiers": RULE_TIERS})
-
+    rule_rows = [
+        {
+            "kind": k,
+            "label": label,
+            "cells": [
+                {
+                    "name": f"rule_{k}_{t or 'all'}",
+                    "tier": tl,
+                    "value": values.get(f"rule_{k}_{t or 'all'}", ""),
+                }
+                for t, tl in RULE_TIERS
+            ],
+        }
+        for k, label in RULE_KINDS
+    ]
+    return render(
+        request,
+        "sales/pools/admin_pool_form.html",
+        {
+            "pool": pool,
+            "values": values,
+            "error": error,
+            "departments": list(Department.objects.order_by("path")),
+            "chosen": chosen,
+            "kinds": Pool.Kind.choices,
+            "rule_rows": rule_rows,
+            "tiers": RULE_TIERS,
+        },
+    )

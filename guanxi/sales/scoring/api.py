@@ -54,15 +54,30 @@ class ScoringRuleList(Schema):
 
 
 def rule_out(rule: ScoringRule) -> dict:
-    return {"id": rule.pk, "version": rule.version, "name": rule.name, "kind": rule.kind, "field": rule.field,
-            "operator": rule.operator, "value": rule.value, "points": rule.points, "active": rule.active,
-            "order": rule.order, "description": services.describe(rule), "created_at": rule.created_at,
-            "updated_at": rule.updated_at}
+    return {
+        "id": rule.pk,
+        "version": rule.version,
+        "name": rule.name,
+        "kind": rule.kind,
+        "field": rule.field,
+        "operator": rule.operator,
+        "value": rule.value,
+        "points": rule.points,
+        "active": rule.active,
+        "order": rule.order,
+        "description": services.describe(rule),
+        "created_at": rule.created_at,
+        "updated_at": rule.updated_at,
+    }
 
 
 def _detail(rule: ScoringRule, status: int = 200):
-    return with_etag(JsonResponse(rule_out(rule), status=status, encoder=NinjaJSONEncoder,
-                                  json_dumps_params={"ensure_ascii": False}), rule.version)
+    return with_etag(
+        JsonResponse(
+            rule_out(rule), status=status, encoder=NinjaJSONEncoder, json_dumps_params={"ensure_ascii": False}
+        ),
+        rule.version,
+    )
 
 
 @router.get("", response={200: ScoringRuleList, **ERRORS}, operation_id="scoring_rule_list")
@@ -91,8 +106,9 @@ def scoring_rule_get(request, rule_id: int):
 @router.patch("/{int:rule_id}", response={200: ScoringRuleOut, **ERRORS}, operation_id="scoring_rule_update")
 def scoring_rule_update(request, rule_id: int, payload: ScoringRuleIn):
     rule = services.scoring_rule_get(request.auth, rule_id)
-    rule = services.scoring_rule_update(actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True),
-                                        version=if_match(request))
+    rule = services.scoring_rule_update(
+        actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True), version=if_match(request)
+    )
     return _detail(rule)
 
 

@@ -51,10 +51,17 @@ Op = ScoringRule.Operator
 FIELD_OPERATORS = (Op.EQUALS, Op.IN, Op.CONTAINS, Op.NOT_EMPTY)
 ACTIVITY_OPERATORS = (Op.FOLLOWUP_WITHIN_DAYS, Op.FOLLOWUPS_AT_LEAST, Op.INBOUND_REPLY)
 SCORABLE_FIELDS: dict[str, Any] = {
-    "source": gettext_lazy("Source"), "industry": gettext_lazy("Industry"), "province": gettext_lazy("Province"),
-    "city": gettext_lazy("City"), "title": gettext_lazy("Job title"), "company": gettext_lazy("Company"),
-    "name": gettext_lazy("Name"), "email": gettext_lazy("Email"), "mobile": gettext_lazy("Mobile"),
-    "phone": gettext_lazy("Office phone"), "wechat": gettext_lazy("WeChat ID"),
+    "source": gettext_lazy("Source"),
+    "industry": gettext_lazy("Industry"),
+    "province": gettext_lazy("Province"),
+    "city": gettext_lazy("City"),
+    "title": gettext_lazy("Job title"),
+    "company": gettext_lazy("Company"),
+    "name": gettext_lazy("Name"),
+    "email": gettext_lazy("Email"),
+    "mobile": gettext_lazy("Mobile"),
+    "phone": gettext_lazy("Office phone"),
+    "wechat": gettext_lazy("WeChat ID"),
     "description": gettext_lazy("Description"),
 }
 CHOICES = {"source": set(LeadSource.values), "industry": set(Industry.values)}
@@ -64,6 +71,7 @@ ORDERING = {"order": "order", "name": "name", "updated_at": "updated_at"}
 
 
 # --- computing scores -------------------------------------------------------------------------
+
 
 def _active_rules() -> list[ScoringRule]:
     return list(ScoringRule.objects.filter(active=True).order_by("order", "id"))
@@ -100,8 +108,11 @@ def score_of(lead, rules: list[ScoringRule], stats: dict | None) -> tuple[int, l
     stats = stats or {"count": 0, "first_at": None, "first_inbound_at": None}
     reasons = []
     for rule in rules:
-        holds = (_field_holds(rule, lead) if rule.kind == ScoringRule.Kind.FIELD
-                 else _activity_holds(rule, lead, stats))
+        holds = (
+            _field_holds(rule, lead)
+            if rule.kind == ScoringRule.Kind.FIELD
+            else _activity_holds(rule, lead, stats)
+        )
         if holds:
             reasons.append({"rule": rule.pk, "label": rule.name, "points": rule.points})
     return sum(r["points"] for r in reasons), reasons
@@ -116,17 +127,25 @@ def _activities():
 def _stats_one(lead) -> dict:
     qs, inbound = _activities()
     return qs.filter(lead_id=lead.pk).aggregate(
-        count=Count("id"), first_at=Min("occurred_at"), first_inbound_at=Min("occurred_at", filter=Q(direction=inbound)))
+        count=Count("id"),
+        first_at=Min("occurred_at"),
+        first_inbound_at=Min("occurred_at", filter=Q(direction=inbound)),
+    )
 
 
 def _with_stats(qs: QuerySet) -> QuerySet:
     acts, inbound = _activities()
     per_lead = acts.filter(lead_id=OuterRef("pk")).order_by()
     return qs.annotate(
-        sc_count=Coalesce(Subquery(per_lead.values("lead_id").annotate(n=Count("id")).values("n")[:1]), Value(0),
-                        output_field=IntegerField()),
+        sc_count=Coalesce(
+            Subquery(per_lead.values("lead_id").annotate(n=Count("id")).values("n")[:1]),
+            Value(0),
+            output_field=IntegerField(),
+        ),
         sc_first_at=Subquery(per_lead.order_by("occurred_at").values("occurred_at")[:1]),
-        sc_first_inbound_at=Subquery(per_lead.filter(direction=inbound).order_by("occurred_at").values("occurred_at")[:1]),
+        sc_first_inbound_at=Subquery(
+            per_lead.filter(direction=inbound).order_by("occurred_at").values("occurred_at")[:1]
+        ),
     )
 
 
@@ -151,7 +170,7 @@ def rescore(leads) -> None:
         ids_query = None
     if ids is not None:
         for i in range(0, len(ids), BATCH):
-            _rescore_batch(Lead._base_manager.filter(pk__in=ids[i:i + BATCH]), rules)
+            _rescore_batch(Lead._base_manager.filter(pk__in=ids[i : i + BATCH]), rules)
         return
     last = 0
     while True:  # keyset over the ids, so a huge queryset is read a batch at a time
@@ -176,8 +195,15 @@ def _rescore_batch(qs: QuerySet, rules: list[ScoringRule]) -> int:
         qs = _with_stats(qs)
     changed = []
     for lead in qs:
-        stats = ({"count": lead.sc_count, "first_at": lead.sc_first_at, "first_inbound_at": lead.sc_first_inbound_at}
-                 if activity else None)
+        stats = (
+            {
+                "count": lead.sc_count,
+                "first_at": lead.sc_first_at,
+                "first_inbound_at": lead.sc_first_inbound_at,
+            }
+            if activity
+            else None
+        )
         score, reasons = score_of(lead, rules, stats)
         if score != lead.score or reasons != (lead.score_reasons or []):
             lead.score, lead.score_reasons = score, reasons
@@ -209,17 +235,20 @@ def start_rescore_all() -> None:
     from .tasks import rescore_open_leads_task
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
+
         def run() -> None:
             try:
                 rescore_open_leads()
             finally:
                 connections.close_all()
+
         threading.Thread(target=run, name="rescore-leads", daemon=True).start()
     else:
         rescore_open_leads_task.delay()
 
 
 # --- rules: administrators --------------------------------------------------------------------
+
 
 def _value(kind: str, field: str, operator: str, value):
     if kind == ScoringRule.Kind.ACTIVITY:
@@ -241,10 +270,13 @@ def _value(kind: str, field: str, operator: str, value):
             if v and v not in items:
                 items.append(v)
         if not items or len(items) > 50 or any(len(v) > 200 for v in items):
-            raise ValidationFailed(fields={"value": [_("Enter 1 to 50 values of at most 200 characters each.")]})
+            raise ValidationFailed(
+                fields={"value": [_("Enter 1 to 50 values of at most 200 characters each.")]}
+            )
         if allowed and any(v not in allowed for v in items):
-            raise ValidationFailed(fields={"value": [_("Choose among: %(choices)s.")
-                                                       % {"choices": ", ".join(sorted(allowed))}]})
+            raise ValidationFailed(
+                fields={"value": [_("Choose among: %(choices)s.") % {"choices": ", ".join(sorted(allowed))}]}
+            )
         return items
     if not isinstance(value, str):
         raise ValidationFailed(fields={"value": [_("Enter text.")]})
@@ -252,8 +284,9 @@ def _value(kind: str, field: str, operator: str, value):
     if not value or len(value) > 200:
         raise ValidationFailed(fields={"value": [_("Enter a value of 1 to 200 characters.")]})
     if allowed and operator == Op.EQUALS and value not in allowed:
-        raise ValidationFailed(fields={"value": [_("Choose among: %(choices)s.")
-                                                   % {"choices": ", ".join(sorted(allowed))}]})
+        raise ValidationFailed(
+            fields={"value": [_("Choose among: %(choices)s.") % {"choices": ", ".join(sorted(allowed))}]}
+        )
     return value
 
 
@@ -261,12 +294,16 @@ def _clean(data: dict, *, current: ScoringRule | None) -> dict[str, Any]:
     """The rule's attributes after applying `data`; every error at once."""
     errors = c.unknown_fields(data, WRITABLE)
     partial = current is not None
-    out = cleaning.collect(data, {
-        "name": c.name_text,
-        "points": lambda v: c.whole_number(v, "points", -1000, 1000),
-        "active": lambda v: c.boolean(v, "active"),
-        "order": lambda v: c.whole_number(v, "order", 0, 1_000_000),
-    }, errors)
+    out = cleaning.collect(
+        data,
+        {
+            "name": c.name_text,
+            "points": lambda v: c.whole_number(v, "points", -1000, 1000),
+            "active": lambda v: c.boolean(v, "active"),
+            "order": lambda v: c.whole_number(v, "order", 0, 1_000_000),
+        },
+        errors,
+    )
     if not partial:
         for name in ("name", "points"):
             if name not in data:
@@ -337,10 +374,12 @@ def scoring_rule_update(*, actor, rule: ScoringRule, data: dict, version: int | 
     for k, (_old, new) in changes.items():
         setattr(rule, k, new)
     from django.utils import timezone
+
     old = rule.version
     rule.version, rule.updated_at = old + 1, timezone.now()
     if not ScoringRule.objects.filter(pk=rule.pk, version=old).update(
-            **{k: getattr(rule, k) for k in changes}, version=rule.version, updated_at=rule.updated_at):
+        **{k: getattr(rule, k) for k in changes}, version=rule.version, updated_at=rule.updated_at
+    ):
         raise VersionConflict()
     audit.record(actor=actor, verb="update", obj=rule, changes=changes)
     _rules_changed()
@@ -352,8 +391,14 @@ def scoring_rule_delete(*, actor, rule: ScoringRule, version: int | None) -> Non
     """Deletes for good (a rule has no history worth a recycle bin; the audit keeps what it was)."""
     c.require_admin(actor)
     check_version(rule, version)
-    audit.record(actor=actor, verb="delete", obj=rule, changes={
-        k: (getattr(rule, k), None) for k in ("name", "kind", "field", "operator", "value", "points")})
+    audit.record(
+        actor=actor,
+        verb="delete",
+        obj=rule,
+        changes={
+            k: (getattr(rule, k), None) for k in ("name", "kind", "field", "operator", "value", "points")
+        },
+    )
     ScoringRule.objects.filter(pk=rule.pk).delete()
     _rules_changed()
 
@@ -365,8 +410,13 @@ def scoring_rule_get(actor, pk) -> ScoringRule:
 
 def scoring_rule_list(actor, *, ordering: str = "order", cursor: str | None = None, limit=None) -> Page:
     c.require_admin(actor)
-    return paginate(ScoringRule.objects.all(), ordering=ordering or "order", allowed=ORDERING, cursor=cursor,
-                    limit=parse_limit(limit))
+    return paginate(
+        ScoringRule.objects.all(),
+        ordering=ordering or "order",
+        allowed=ORDERING,
+        cursor=cursor,
+        limit=parse_limit(limit),
+    )
 
 
 def describe(rule: ScoringRule) -> str:
@@ -378,4 +428,3 @@ def describe(rule: ScoringRule) -> str:
         return _("%(field)s is filled in") % {"field": field}
     value = ", ".join(rule.value) if isinstance(rule.value, list) else str(rule.value)
     return f"{field} {rule.get_operator_display()} {value}"
-

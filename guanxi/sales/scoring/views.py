@@ -20,14 +20,23 @@ from . import services
 
 
 class ScoringRuleForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=1000,
-                           help_text=gettext_lazy("Shown as the reason on the lead, e.g. Manufacturing."))
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=1000,
+        help_text=gettext_lazy("Shown as the reason on the lead, e.g. Manufacturing."),
+    )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ScoringRule.Kind.choices)
     field = forms.ChoiceField(label=gettext_lazy("Field (field rules)"), required=False)
     operator = forms.ChoiceField(label=gettext_lazy("Condition"), choices=ScoringRule.Operator.choices)
-    value = forms.CharField(label=gettext_lazy("Value"), max_length=20000, required=False,
-                            help_text=gettext_lazy("Text for “is” and “contains”; values separated by commas for "
-                                                   "“is one of”; the number N for activity rules."))
+    value = forms.CharField(
+        label=gettext_lazy("Value"),
+        max_length=20000,
+        required=False,
+        help_text=gettext_lazy(
+            "Text for “is” and “contains”; values separated by commas for "
+            "“is one of”; the number N for activity rules."
+        ),
+    )
     points = forms.IntegerField(label=gettext_lazy("Points"), min_value=-1000, max_value=1000)
     active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -41,8 +50,15 @@ class ScoringRuleForm(forms.Form):
         value = d["value"]
         if d["operator"] == ScoringRule.Operator.IN:
             value = [v for v in value.replace("，", ",").split(",")]
-        return {"name": d["name"], "kind": d["kind"], "field": d["field"] if d["kind"] == "field" else "",
-                "operator": d["operator"], "value": value, "points": d["points"], "active": d["active"]}
+        return {
+            "name": d["name"],
+            "kind": d["kind"],
+            "field": d["field"] if d["kind"] == "field" else "",
+            "operator": d["operator"],
+            "value": value,
+            "points": d["points"],
+            "active": d["active"],
+        }
 
 
 @login_required
@@ -59,22 +75,35 @@ def scoring_rule_edit(request, pk: int | None = None):
     rule = services.scoring_rule_get(request.user, pk) if pk else None
     initial = {"active": True, "kind": "field", "operator": "equals"}
     if rule:
-        initial = {"name": rule.name, "kind": rule.kind, "field": rule.field, "operator": rule.operator,
-                   "value": ", ".join(rule.value) if isinstance(rule.value, list) else rule.value,
-                   "points": rule.points, "active": rule.active, "version": rule.version}
+        initial = {
+            "name": rule.name,
+            "kind": rule.kind,
+            "field": rule.field,
+            "operator": rule.operator,
+            "value": ", ".join(rule.value) if isinstance(rule.value, list) else rule.value,
+            "points": rule.points,
+            "active": rule.active,
+            "version": rule.version,
+        }
     form = ScoringRuleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if rule:
-                saved = services.scoring_rule_update(actor=request.user, rule=rule, data=form.payload(),
-                                                     version=form.cleaned_data.get("version"))
+                saved = services.scoring_rule_update(
+                    actor=request.user,
+                    rule=rule,
+                    data=form.payload(),
+                    version=form.cleaned_data.get("version"),
+                )
             else:
                 saved = services.scoring_rule_create(actor=request.user, data=form.payload())
         except ApplicationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, _("Scoring rule “%(name)s” saved; open leads are being rescored.")
-                             % {"name": saved.name})
+            messages.success(
+                request,
+                _("Scoring rule “%(name)s” saved; open leads are being rescored.") % {"name": saved.name},
+            )
             return redirect("scoring_rule_list")
     return render(request, "sales/scoring/form.html", {"form": form, "edited": rule})
 

@@ -78,22 +78,45 @@ class LeadFormList(Schema):
 def form_out(request, form: LeadForm) -> dict:
     url = request.build_absolute_uri(reverse("lead_form_public", args=[form.slug]))
     return {
-        "id": form.pk, "version": form.version, "name": form.name, "slug": form.slug,
-        "fields": [{"name": f["name"], "required": bool(f.get("required")), "label": services.field_label(f),
-                    "labels": c.texts_of(f, "label")} for f in form.fields],
-        "title": form.title, "titles": c.texts_of(form, "title"),
-        "consent_text": form.consent_text, "consent_texts": c.texts_of(form, "consent_text"),
-        "success_message": form.success_message, "success_messages": c.texts_of(form, "success_message"),
-        "source": form.source, "pool": form.pool_id,
+        "id": form.pk,
+        "version": form.version,
+        "name": form.name,
+        "slug": form.slug,
+        "fields": [
+            {
+                "name": f["name"],
+                "required": bool(f.get("required")),
+                "label": services.field_label(f),
+                "labels": c.texts_of(f, "label"),
+            }
+            for f in form.fields
+        ],
+        "title": form.title,
+        "titles": c.texts_of(form, "title"),
+        "consent_text": form.consent_text,
+        "consent_texts": c.texts_of(form, "consent_text"),
+        "success_message": form.success_message,
+        "success_messages": c.texts_of(form, "success_message"),
+        "source": form.source,
+        "pool": form.pool_id,
         "owner": {"id": form.owner.pk, "username": form.owner.username} if form.owner_id else None,
-        "active": form.active, "submissions": form.submissions, "url": url, "embed_url": f"{url}?embed=1",
-        "created_at": form.created_at, "updated_at": form.updated_at, "deleted_at": form.deleted_at,
+        "active": form.active,
+        "submissions": form.submissions,
+        "url": url,
+        "embed_url": f"{url}?embed=1",
+        "created_at": form.created_at,
+        "updated_at": form.updated_at,
+        "deleted_at": form.deleted_at,
     }
 
 
 def _detail(request, form: LeadForm, status: int = 200):
-    response = JsonResponse(form_out(request, form), status=status, encoder=NinjaJSONEncoder,
-                            json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        form_out(request, form),
+        status=status,
+        encoder=NinjaJSONEncoder,
+        json_dumps_params={"ensure_ascii": False},
+    )
     return with_etag(response, form.version)
 
 
@@ -102,7 +125,9 @@ def _data(payload: Schema) -> dict:
 
 
 @router.get("", response={200: LeadFormList, **ERRORS}, operation_id="lead_form_list")
-def lead_form_list(request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None):
+def lead_form_list(
+    request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None
+):
     """Web forms by name (`ordering=name|-created_at|updated_at…`), `q` in name or address."""
     page = services.lead_form_list(request.auth, ordering=ordering or "name", cursor=cursor, limit=limit, q=q)
     return {"items": [form_out(request, f) for f in page.items], "next_cursor": page.next_cursor}
@@ -129,7 +154,9 @@ def lead_form_get(request, form_id: int):
 @router.patch("/{int:form_id}", response={200: LeadFormOut, **ERRORS}, operation_id="lead_form_update")
 def lead_form_update(request, form_id: int, payload: LeadFormIn):
     form = services.lead_form_get(request.auth, form_id)  # 403 before If-Match for non-administrators
-    form = services.lead_form_update(actor=request.auth, form=form, data=_data(payload), version=if_match(request))
+    form = services.lead_form_update(
+        actor=request.auth, form=form, data=_data(payload), version=if_match(request)
+    )
     return _detail(request, form)
 
 
@@ -141,7 +168,9 @@ def lead_form_delete(request, form_id: int):
     return Status(204, None)
 
 
-@router.post("/{int:form_id}/restore", response={200: LeadFormOut, **ERRORS}, operation_id="lead_form_restore")
+@router.post(
+    "/{int:form_id}/restore", response={200: LeadFormOut, **ERRORS}, operation_id="lead_form_restore"
+)
 def lead_form_restore(request, form_id: int):
     form = services.lead_form_get(request.auth, form_id, deleted=True)
     return _detail(request, services.lead_form_restore(actor=request.auth, form=form))

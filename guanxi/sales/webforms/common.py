@@ -50,7 +50,9 @@ def translations(value, field: str, max_length: int, *, multiline: bool = False)
     if isinstance(value, str):
         value = dict.fromkeys(LANGS, value)
     if not isinstance(value, dict):
-        raise ValidationFailed(fields={field: [_("Enter text, or an object with the keys en, zh-hans and zh-hant.")]})
+        raise ValidationFailed(
+            fields={field: [_("Enter text, or an object with the keys en, zh-hans and zh-hant.")]}
+        )
     errors: dict[str, list[str]] = {}
     out = dict.fromkeys(SUFFIX.values(), "")
     for lang, text in value.items():
@@ -64,8 +66,9 @@ def translations(value, field: str, max_length: int, *, multiline: bool = False)
             continue
         text = clean_text(text, multiline=multiline)
         if len(text) > max_length:
-            errors[f"{field}.{lang}"] = [_("Enter at most %(max)d characters (it has %(n)d).")
-                                         % {"max": max_length, "n": len(text)}]
+            errors[f"{field}.{lang}"] = [
+                _("Enter at most %(max)d characters (it has %(n)d).") % {"max": max_length, "n": len(text)}
+            ]
         out[SUFFIX[lang]] = text
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
@@ -88,8 +91,9 @@ def whole_number(value, field: str, low: int, high: int, *, allow_none: bool = F
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationFailed(fields={field: [_("Enter a whole number from %(low)d to %(high)d.")
-                                               % {"low": low, "high": high}]})
+        raise ValidationFailed(
+            fields={field: [_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]}
+        )
     return value
 
 
@@ -100,8 +104,14 @@ def name_text(value, field: str = "name", max_length: int = 100) -> str:
     if not value:
         raise ValidationFailed(fields={field: [_("This field is required.")]})
     if len(value) > max_length:
-        raise ValidationFailed(fields={field: [_("Enter at most %(max)d characters (it has %(n)d).")
-                                               % {"max": max_length, "n": len(value)}]})
+        raise ValidationFailed(
+            fields={
+                field: [
+                    _("Enter at most %(max)d characters (it has %(n)d).")
+                    % {"max": max_length, "n": len(value)}
+                ]
+            }
+        )
     return value
 
 

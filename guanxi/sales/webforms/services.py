@@ -45,54 +45,104 @@ FORM_FIELDS: dict[str, Any] = {
     "description": gettext_lazy("Message"),
 }
 INPUT_TYPES = {"email": "email", "mobile": "tel", "phone": "tel"}
-MAX_LENGTHS = {"name": 100, "company": 200, "title": 100, "mobile": 40, "phone": 40, "email": 254, "wechat": 50,
-               "province": 50, "city": 50, "industry": 30, "description": 5000}
+MAX_LENGTHS = {
+    "name": 100,
+    "company": 200,
+    "title": 100,
+    "mobile": 40,
+    "phone": 40,
+    "email": 254,
+    "wechat": 50,
+    "province": 50,
+    "city": 50,
+    "industry": 30,
+    "description": 5000,
+}
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 HONEYPOT = "website"  # a field people never see (hidden by CSS) and bots love to fill
 ORDERING = {"name": "name", "created_at": "created_at", "updated_at": "updated_at"}
-WRITABLE = {"name", "slug", "fields", "title", "consent_text", "success_message", "source", "pool", "owner", "active"}
+WRITABLE = {
+    "name",
+    "slug",
+    "fields",
+    "title",
+    "consent_text",
+    "success_message",
+    "source",
+    "pool",
+    "owner",
+    "active",
+}
 
 
 # --- the fields of a form ---------------------------------------------------------------------
+
 
 def _field_spec(item, i: int) -> dict:
     if isinstance(item, str):
         item = {"name": item}
     if not isinstance(item, dict):
-        raise ValidationFailed(fields={"fields": [_("Item %(n)d: enter a field name or an object with name, "
-                                                    "required and labels.") % {"n": i + 1}]})
+        raise ValidationFailed(
+            fields={
+                "fields": [
+                    _("Item %(n)d: enter a field name or an object with name, required and labels.")
+                    % {"n": i + 1}
+                ]
+            }
+        )
     extra = set(item) - {"name", "required", "label", "label_en", "label_zh_hans", "label_zh_hant"}
     if extra:
-        raise ValidationFailed(fields={"fields": [_("Item %(n)d: unknown key %(key)s.")
-                                                  % {"n": i + 1, "key": sorted(map(str, extra))[0][:40]}]})
+        raise ValidationFailed(
+            fields={
+                "fields": [
+                    _("Item %(n)d: unknown key %(key)s.")
+                    % {"n": i + 1, "key": sorted(map(str, extra))[0][:40]}
+                ]
+            }
+        )
     name = item.get("name")
     if not isinstance(name, str) or name not in FORM_FIELDS:
-        raise ValidationFailed(fields={"fields": [_("Item %(n)d: unknown field; use one of: %(choices)s.")
-                                                  % {"n": i + 1, "choices": ", ".join(FORM_FIELDS)}]})
+        raise ValidationFailed(
+            fields={
+                "fields": [
+                    _("Item %(n)d: unknown field; use one of: %(choices)s.")
+                    % {"n": i + 1, "choices": ", ".join(FORM_FIELDS)}
+                ]
+            }
+        )
     required = item.get("required", name == "name")
     if not isinstance(required, bool):
-        raise ValidationFailed(fields={"fields": [_("Item %(n)d: required is true or false.") % {"n": i + 1}]})
+        raise ValidationFailed(
+            fields={"fields": [_("Item %(n)d: required is true or false.") % {"n": i + 1}]}
+        )
     labels = item.get("label")
     if labels is None:
         labels = {lang: item.get(f"label_{s}", "") for lang, s in c.SUFFIX.items()}
     try:
         texts = c.translations(labels, "fields", 100)
     except ValidationFailed:
-        raise ValidationFailed(fields={"fields": [_("Item %(n)d: labels are texts of at most 100 characters.")
-                                                  % {"n": i + 1}]}) from None
-    return {"name": name, "required": required or name == "name", **{f"label_{s}": t for s, t in texts.items()}}
+        raise ValidationFailed(
+            fields={"fields": [_("Item %(n)d: labels are texts of at most 100 characters.") % {"n": i + 1}]}
+        ) from None
+    return {
+        "name": name,
+        "required": required or name == "name",
+        **{f"label_{s}": t for s, t in texts.items()},
+    }
 
 
 def clean_fields(value) -> list[dict]:
     if not isinstance(value, list) or not value:
-        raise ValidationFailed(fields={"fields": [_("Enter a list of fields, e.g. [\"name\", \"mobile\"].")]})
+        raise ValidationFailed(fields={"fields": [_('Enter a list of fields, e.g. ["name", "mobile"].')]})
     if len(value) > len(FORM_FIELDS):
         raise ValidationFailed(fields={"fields": [_("A field appears twice.")]})
     out, seen = [], set()
     for i, item in enumerate(value):
         spec = _field_spec(item, i)
         if spec["name"] in seen:
-            raise ValidationFailed(fields={"fields": [_("The field %(name)s appears twice.") % {"name": spec["name"]}]})
+            raise ValidationFailed(
+                fields={"fields": [_("The field %(name)s appears twice.") % {"name": spec["name"]}]}
+            )
         seen.add(spec["name"])
         out.append(spec)
     if "name" not in seen:
@@ -109,6 +159,7 @@ def field_label(spec: dict) -> str:
 
 
 # --- administrators: create, update, delete, restore --------------------------------------------
+
 
 def _clean(data: dict, *, partial: bool, current: LeadForm | None = None) -> dict[str, Any]:
     errors = c.unknown_fields(data, WRITABLE)
@@ -128,8 +179,11 @@ def _clean(data: dict, *, partial: bool, current: LeadForm | None = None) -> dic
         if not isinstance(v, str) or not v:
             raise ValidationFailed(fields={"slug": [_("This field is required.")]})
         if len(v) > 60 or not SLUG_RE.fullmatch(v):
-            raise ValidationFailed(fields={"slug": [_("Use lower-case letters, digits and hyphens, e.g. expo-2026 "
-                                                      "(at most 60).")]})
+            raise ValidationFailed(
+                fields={
+                    "slug": [_("Use lower-case letters, digits and hyphens, e.g. expo-2026 (at most 60).")]
+                }
+            )
         taken = LeadForm._base_manager.filter(slug=v)
         if current is not None:
             taken = taken.exclude(pk=current.pk)
@@ -139,14 +193,22 @@ def _clean(data: dict, *, partial: bool, current: LeadForm | None = None) -> dic
 
     def texts(prefix, max_length, multiline=False):
         def f(v):
-            out.update({f"{prefix}_{s}": t for s, t in c.translations(v, prefix, max_length,
-                                                                       multiline=multiline).items()})
+            out.update(
+                {
+                    f"{prefix}_{s}": t
+                    for s, t in c.translations(v, prefix, max_length, multiline=multiline).items()
+                }
+            )
+
         return f
 
     def source(v):
         if v not in LeadSource.values:
-            raise ValidationFailed(fields={"source": [_("Choose one of: %(choices)s.")
-                                                      % {"choices": ", ".join(LeadSource.values)}]})
+            raise ValidationFailed(
+                fields={
+                    "source": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(LeadSource.values)}]
+                }
+            )
         out["source"] = v
 
     step("name", lambda v: out.__setitem__("name", c.name_text(v)))
@@ -169,9 +231,24 @@ def _clean(data: dict, *, partial: bool, current: LeadForm | None = None) -> dic
     return out
 
 
-_AUDITED = ("name", "slug", "fields", "title_en", "title_zh_hans", "title_zh_hant", "consent_text_en",
-            "consent_text_zh_hans", "consent_text_zh_hant", "success_message_en", "success_message_zh_hans",
-            "success_message_zh_hant", "source", "pool", "owner", "active")
+_AUDITED = (
+    "name",
+    "slug",
+    "fields",
+    "title_en",
+    "title_zh_hans",
+    "title_zh_hant",
+    "consent_text_en",
+    "consent_text_zh_hans",
+    "consent_text_zh_hant",
+    "success_message_en",
+    "success_message_zh_hans",
+    "success_message_zh_hant",
+    "source",
+    "pool",
+    "owner",
+    "active",
+)
 
 
 @transaction.atomic
@@ -184,8 +261,12 @@ def lead_form_create(*, actor, data: dict) -> LeadForm:
             form.save()
     except IntegrityError:  # a concurrent create took the slug between the check and the insert
         raise ValidationFailed(fields={"slug": [_("Another form already uses this address.")]}) from None
-    audit.record(actor=actor, verb="create", obj=form,
-                 changes={k: (None, getattr(form, k)) for k in _AUDITED if getattr(form, k) not in (None, "", [])})
+    audit.record(
+        actor=actor,
+        verb="create",
+        obj=form,
+        changes={k: (None, getattr(form, k)) for k in _AUDITED if getattr(form, k) not in (None, "", [])},
+    )
     return form
 
 
@@ -204,8 +285,10 @@ def lead_form_update(*, actor, form: LeadForm, data: dict, version: int | None) 
         return form
     old_version = form.version
     form.version, form.updated_at = old_version + 1, timezone.now()
-    fields = {LeadForm._meta.get_field(k).attname: getattr(form, LeadForm._meta.get_field(k).attname)
-              for k in [*changes, "version", "updated_at"]}
+    fields = {
+        LeadForm._meta.get_field(k).attname: getattr(form, LeadForm._meta.get_field(k).attname)
+        for k in [*changes, "version", "updated_at"]
+    }
     try:
         with transaction.atomic():
             updated = LeadForm._base_manager.filter(pk=form.pk, version=old_version).update(**fields)
@@ -213,6 +296,7 @@ def lead_form_update(*, actor, form: LeadForm, data: dict, version: int | None) 
         raise ValidationFailed(fields={"slug": [_("Another form already uses this address.")]}) from None
     if not updated:
         from guanxi.core.errors import VersionConflict
+
         raise VersionConflict()
     audit.record(actor=actor, verb="update", obj=form, changes=changes)
     return form
@@ -227,9 +311,14 @@ def _bin(*, actor, form: LeadForm, version: int | None, deleted: bool) -> LeadFo
     form.deleted_at, form.deleted_by = (timezone.now(), actor) if deleted else (None, None)
     form.version = old + 1
     updated = LeadForm._base_manager.filter(pk=form.pk, version=old).update(
-        deleted_at=form.deleted_at, deleted_by=form.deleted_by, version=form.version, updated_at=timezone.now())
+        deleted_at=form.deleted_at,
+        deleted_by=form.deleted_by,
+        version=form.version,
+        updated_at=timezone.now(),
+    )
     if not updated:
         from guanxi.core.errors import VersionConflict
+
         raise VersionConflict()
     audit.record(actor=actor, verb="delete" if deleted else "restore", obj=form)
     return form
@@ -248,6 +337,7 @@ def lead_form_restore(*, actor, form: LeadForm, version: int | None = None) -> L
 
 # --- administrators: reads --------------------------------------------------------------------
 
+
 def lead_form_get(actor, pk, *, deleted: bool = False) -> LeadForm:
     c.require_admin(actor)
     form = c.get_or_404(LeadForm, pk)
@@ -256,25 +346,39 @@ def lead_form_get(actor, pk, *, deleted: bool = False) -> LeadForm:
     return form
 
 
-def lead_form_list(actor, *, ordering: str = "name", cursor: str | None = None, limit=None,
-                   deleted: bool = False, q: str = "") -> Page:
+def lead_form_list(
+    actor,
+    *,
+    ordering: str = "name",
+    cursor: str | None = None,
+    limit=None,
+    deleted: bool = False,
+    q: str = "",
+) -> Page:
     c.require_admin(actor)
     qs = LeadForm._base_manager.filter(deleted_at__isnull=not deleted).select_related("pool", "owner")
     q = (q or "").strip()[:100]
     if q:
         from django.db.models import Q
+
         qs = qs.filter(Q(name__icontains=q) | Q(slug__icontains=q))
-    return paginate(qs, ordering=ordering or "name", allowed=ORDERING, cursor=cursor, limit=parse_limit(limit))
+    return paginate(
+        qs, ordering=ordering or "name", allowed=ORDERING, cursor=cursor, limit=parse_limit(limit)
+    )
 
 
 # --- the public side --------------------------------------------------------------------------
+
 
 def public_form(slug: str) -> LeadForm:
     """The live, active form at this address (one query); anything else is a 404."""
     if not isinstance(slug, str) or len(slug) > 60 or not SLUG_RE.fullmatch(slug):
         raise NotFound()
-    form = (LeadForm.objects.filter(slug=slug, active=True, deleted_at__isnull=True)
-            .select_related("owner", "created_by", "pool").first())
+    form = (
+        LeadForm.objects.filter(slug=slug, active=True, deleted_at__isnull=True)
+        .select_related("owner", "created_by", "pool")
+        .first()
+    )
     if form is None:
         raise NotFound()
     return form
@@ -321,8 +425,10 @@ def submit(*, form: LeadForm, data, ip: str | None = None, consent: bool = False
         raw = raw if isinstance(raw, str) else ""
         raw = raw.strip()
         if len(raw) > MAX_LENGTHS.get(name, 200) * 2:  # far too long: refuse before any cleaning
-            errors[name] = [_("Enter at most %(max)d characters (it has %(n)d).")
-                            % {"max": MAX_LENGTHS.get(name, 200), "n": len(raw)}]
+            errors[name] = [
+                _("Enter at most %(max)d characters (it has %(n)d).")
+                % {"max": MAX_LENGTHS.get(name, 200), "n": len(raw)}
+            ]
             continue
         if spec.get("required") and not raw:
             errors[name] = [_("This field is required.")]
@@ -336,7 +442,9 @@ def submit(*, form: LeadForm, data, ip: str | None = None, consent: bool = False
         raise ValidationFailed(_("Please check the fields marked below."), fields=errors)
     from guanxi.sales.leads.services import lead_capture
 
-    return lead_capture(form=form, data=values, consent_text=consent_text, ip=ip)  # also counts the submission
+    return lead_capture(
+        form=form, data=values, consent_text=consent_text, ip=ip
+    )  # also counts the submission
 
 
 def industry_choices() -> list[tuple[str, str]]:
@@ -345,12 +453,15 @@ def industry_choices() -> list[tuple[str, str]]:
 
 # --- embedding --------------------------------------------------------------------------------
 
+
 def iframe_snippet(form: LeadForm, url: str) -> str:
     """What a web site pastes to show the hosted page inside its own (escaped by the template)."""
     from django.utils.html import escape
 
-    return (f'<iframe src="{escape(url)}?embed=1" title="{escape(form.title)}" width="100%" height="640" '
-            f'loading="lazy"></iframe>')
+    return (
+        f'<iframe src="{escape(url)}?embed=1" title="{escape(form.title)}" width="100%" height="640" '
+        f'loading="lazy"></iframe>'
+    )
 
 
 def html_snippet(form: LeadForm, url: str) -> str:
@@ -361,8 +472,10 @@ def html_snippet(form: LeadForm, url: str) -> str:
     from guanxi.customers.custom_fields import current_lang
 
     # the language the labels and the consent text are in, so the lead records the text shown
-    lines = [f'<form method="post" action="{escape(url)}" accept-charset="utf-8">',
-             f'  <input type="hidden" name="lang" value="{current_lang()}">']
+    lines = [
+        f'<form method="post" action="{escape(url)}" accept-charset="utf-8">',
+        f'  <input type="hidden" name="lang" value="{current_lang()}">',
+    ]
     for spec in form.fields:
         name = spec["name"]
         label = escape(field_label(spec))
@@ -370,14 +483,18 @@ def html_snippet(form: LeadForm, url: str) -> str:
         if name == "description":
             control = f'<textarea name="{name}"{req}></textarea>'
         elif name == "industry":
-            options = "".join(f'<option value="{v}">{escape(label_)}</option>' for v, label_ in industry_choices())
+            options = "".join(
+                f'<option value="{v}">{escape(label_)}</option>' for v, label_ in industry_choices()
+            )
             control = f'<select name="{name}"{req}><option value=""></option>{options}</select>'
         else:
             control = f'<input type="{INPUT_TYPES.get(name, "text")}" name="{name}"{req}>'
         lines.append(f"  <label>{label} {control}</label>")
     if form.consent_text:
-        lines.append(f'  <label><input type="checkbox" name="consent" value="on" required> '
-                     f'{escape(form.consent_text)}</label>')
+        lines.append(
+            f'  <label><input type="checkbox" name="consent" value="on" required> '
+            f"{escape(form.consent_text)}</label>"
+        )
     lines.append(f'  <input type="text" name="{HONEYPOT}" value="" tabindex="-1" autocomplete="off" hidden>')
     lines.append(f'  <button type="submit">{escape(_("Send"))}</button>')
     lines.append("</form>")

@@ -26,14 +26,23 @@ from .forms import LeadFormEditor
 
 # --- administrators -----------------------------------------------------------------------------
 
+
 @login_required
 def lead_form_list(request):
     c.require_admin(request.user)
     deleted = request.GET.get("deleted") == "1"
-    page = services.lead_form_list(request.user, deleted=deleted, cursor=request.GET.get("cursor") or None,
-                                   limit=100, q=request.GET.get("q", ""))
-    return render(request, "sales/webforms/list.html", {"page": page, "forms": page.items, "deleted": deleted,
-                                                        "q": request.GET.get("q", "")[:100]})
+    page = services.lead_form_list(
+        request.user,
+        deleted=deleted,
+        cursor=request.GET.get("cursor") or None,
+        limit=100,
+        q=request.GET.get("q", ""),
+    )
+    return render(
+        request,
+        "sales/webforms/list.html",
+        {"page": page, "forms": page.items, "deleted": deleted, "q": request.GET.get("q", "")[:100]},
+    )
 
 
 def _error_target(name: str) -> str:
@@ -55,8 +64,12 @@ def lead_form_edit(request, pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             if edited:
-                saved = services.lead_form_update(actor=request.user, form=edited, data=form.payload(),
-                                                  version=form.cleaned_data.get("version"))
+                saved = services.lead_form_update(
+                    actor=request.user,
+                    form=edited,
+                    data=form.payload(),
+                    version=form.cleaned_data.get("version"),
+                )
             else:
                 saved = services.lead_form_create(actor=request.user, data=form.payload())
         except ApplicationError as exc:
@@ -67,17 +80,28 @@ def lead_form_edit(request, pk: int | None = None):
         else:
             messages.success(request, _("Web form “%(name)s” saved.") % {"name": saved.name})
             return redirect("lead_form_edit", pk=saved.pk)
-    return render(request, "sales/webforms/form.html", {
-        "form": form, "edited": edited, "rows": form.picker_rows(),
-        "titles": form.bound("title"), "consents": form.bound("consent_text"),
-        "successes": form.bound("success_message"),
-        "share": _share(request, edited) if edited else None,
-    })
+    return render(
+        request,
+        "sales/webforms/form.html",
+        {
+            "form": form,
+            "edited": edited,
+            "rows": form.picker_rows(),
+            "titles": form.bound("title"),
+            "consents": form.bound("consent_text"),
+            "successes": form.bound("success_message"),
+            "share": _share(request, edited) if edited else None,
+        },
+    )
 
 
 def _share(request, form) -> dict:
     url = request.build_absolute_uri(reverse("lead_form_public", args=[form.slug]))
-    return {"url": url, "iframe": services.iframe_snippet(form, url), "html": services.html_snippet(form, url)}
+    return {
+        "url": url,
+        "iframe": services.iframe_snippet(form, url),
+        "html": services.html_snippet(form, url),
+    }
 
 
 @login_required
@@ -90,8 +114,10 @@ def lead_form_delete(request, pk: int):
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Web form “%(name)s” moved to the recycle bin; its page is offline.")
-                         % {"name": form.name})
+        messages.success(
+            request,
+            _("Web form “%(name)s” moved to the recycle bin; its page is offline.") % {"name": form.name},
+        )
     return redirect("lead_form_list")
 
 
@@ -128,25 +154,54 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _page(request, form, *, status: int = 200, errors=None, values=None, done: bool = False,
-          limited: bool = False, message: str = ""):
+def _page(
+    request,
+    form,
+    *,
+    status: int = 200,
+    errors=None,
+    values=None,
+    done: bool = False,
+    limited: bool = False,
+    message: str = "",
+):
     embed = request.GET.get("embed") == "1"
     fields = []
     for spec in form.fields:
         name = spec["name"]
-        fields.append({"name": name, "label": services.field_label(spec), "required": spec.get("required"),
-                       "value": (values or {}).get(name, "") if values is not None else "",
-                       "type": services.INPUT_TYPES.get(name, "text"), "multiline": name == "description",
-                       "choices": services.industry_choices() if name == "industry" else None,
-                       "max": services.MAX_LENGTHS.get(name, 200),
-                       "errors": (errors or {}).get(name, [])})
+        fields.append(
+            {
+                "name": name,
+                "label": services.field_label(spec),
+                "required": spec.get("required"),
+                "value": (values or {}).get(name, "") if values is not None else "",
+                "type": services.INPUT_TYPES.get(name, "text"),
+                "multiline": name == "description",
+                "choices": services.industry_choices() if name == "industry" else None,
+                "max": services.MAX_LENGTHS.get(name, 200),
+                "errors": (errors or {}).get(name, []),
+            }
+        )
     query = "embed=1" if embed else ""
-    response = render(request, "sales/webforms/public.html", {
-        "lead_form": form, "fields": fields, "embed": embed, "done": done, "limited": limited,
-        "message": message, "errors": errors or {}, "consent_text": services.consent_shown(form),
-        "consent_checked": bool(values and values.get("consent")), "action": f"?{query}" if query else "",
-        "honeypot": services.HONEYPOT, "lang_links": not embed,
-    }, status=status)
+    response = render(
+        request,
+        "sales/webforms/public.html",
+        {
+            "lead_form": form,
+            "fields": fields,
+            "embed": embed,
+            "done": done,
+            "limited": limited,
+            "message": message,
+            "errors": errors or {},
+            "consent_text": services.consent_shown(form),
+            "consent_checked": bool(values and values.get("consent")),
+            "action": f"?{query}" if query else "",
+            "honeypot": services.HONEYPOT,
+            "lang_links": not embed,
+        },
+        status=status,
+    )
     return response
 
 
@@ -172,8 +227,12 @@ def lead_form_public(request, slug: str):
             return _page(request, form, status=429, limited=True, message=message)
         data = request.POST
         try:
-            services.submit(form=form, data=data, ip=client_ip(request), consent=data.get("consent") in ("on", "1",
-                                                                                                     "true", "yes"))
+            services.submit(
+                form=form,
+                data=data,
+                ip=client_ip(request),
+                consent=data.get("consent") in ("on", "1", "true", "yes"),
+            )
         except ValidationFailed as exc:
             if json:
                 return error_response(400, exc.code, exc.message, exc.fields)
@@ -186,5 +245,7 @@ def lead_form_public(request, slug: str):
             return _page(request, form, status=400, errors=errors, values=values, message=str(exc.message))
         message = form.success_message or _("Thank you! We will be in touch soon.")
         if json:
-            return JsonResponse({"ok": True, "message": message}, status=201, json_dumps_params={"ensure_ascii": False})
+            return JsonResponse(
+                {"ok": True, "message": message}, status=201, json_dumps_params={"ensure_ascii": False}
+            )
         return _page(request, form, done=True, message=message)

@@ -7,8 +7,11 @@ from guanxi.audit.selectors import readable_choice
 register = template.Library()
 
 # Keys of recorded changes that are not model fields (relations written by their own services).
-CHANGE_LABELS = {"account_links": _("linked accounts"), "partner_links": _("partners"),
-                 "attachments": _("attachments")}
+CHANGE_LABELS = {
+    "account_links": _("linked accounts"),
+    "partner_links": _("partners"),
+    "attachments": _("attachments"),
+}
 
 
 @register.filter
@@ -20,8 +23,9 @@ def field_label(name: str, model) -> str:
         from guanxi.customers.custom_fields import label_of
         from guanxi.customers.models import CustomFieldDef
 
-        defn = CustomFieldDef.objects.filter(object_type=getattr(model, "POLICY_OBJECT_TYPE", ""),
-                                             key=name.split(".", 1)[1]).first()
+        defn = CustomFieldDef.objects.filter(
+            object_type=getattr(model, "POLICY_OBJECT_TYPE", ""), key=name.split(".", 1)[1]
+        ).first()
         return label_of(defn) if defn else name.split(".", 1)[1]
     try:
         return str(model._meta.get_field(name).verbose_name)
@@ -76,4 +80,5 @@ def tojson(value) -> str:
     import json
 
     from django.core.serializers.json import DjangoJSONEncoder
+
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
