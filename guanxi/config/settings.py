@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "guanxi.policies",
     "guanxi.audit",
     "guanxi.search",
+    "guanxi.records",
     "guanxi.customers",
     "guanxi.engagement",
     "guanxi.sales",

@@ -51,9 +51,10 @@ def check_registry(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 error(f"kind {k.name!r}: {link.field!r} is not a foreign key to a declared kind", k.name)
             elif link.on_delete == registry.OnParentDelete.DETACH and not fk.null:
                 error(f"kind {k.name!r}: {link.field!r} cannot be detached (not nullable)", k.name)
-        for url_name in (k.detail_url,):
-            if url_name and not _reverses(url_name, 1):
-                error(f"kind {k.name!r}: URL name {url_name!r} does not reverse with an id", k.name)
+        if k.detail_url and not _reverses(k.detail_url, 1):
+            error(f"kind {k.name!r}: URL name {k.detail_url!r} does not reverse with an id", k.name)
+        if k.list_url and not _reverses(k.list_url, 0):
+            error(f"kind {k.name!r}: URL name {k.list_url!r} does not reverse", k.name)
     for entry in registry.nav_entries():
         if entry.section not in {s.name for s in registry.sections()}:
             error(f"nav {entry.name!r}: undeclared section {entry.section!r}", entry.name)

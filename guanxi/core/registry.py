@@ -76,6 +76,9 @@ class Kind:
     custom_fields: bool = False
     # Configuration kinds (pipelines, rules…) are managed with this administration right.
     manage_permission: str = ""
+    # Who may delete, restore or transfer a record when neither grants nor a right decide it
+    # (attachments follow their parent): f(actor, action, obj) raises PermissionDenied.
+    authorize: Callable[[Any, str, Any], None] | None = None
     order: int = 100
 
     @cached_property
@@ -162,6 +165,7 @@ class _Registry:
     widgets: dict[str, HomeWidget] = field(default_factory=dict)
     verbs: dict[str, Label] = field(default_factory=dict)
     notification_kinds: dict[str, Label] = field(default_factory=dict)
+    events: dict[str, Label] = field(default_factory=dict)
     api_routes: dict[str, ApiRoute] = field(default_factory=dict)
 
 
@@ -212,6 +216,11 @@ def verb(name: str, label: Text) -> None:
 
 def notification_kind(name: str, label: Text) -> None:
     _add(_REGISTRY.notification_kinds, name, Label(name=name, label=label))
+
+
+def event(name: str, label: Text) -> None:
+    """A domain event an app emits (guanxi/records/events.py); webhooks and automation list these."""
+    _add(_REGISTRY.events, name, Label(name=name, label=label))
 
 
 def api_route(prefix: str, router: str, *, order: int = 100) -> None:
@@ -309,6 +318,11 @@ def verbs() -> dict[str, Text]:
 def notification_kinds() -> dict[str, Text]:
     discover()
     return {n.name: n.label for n in _REGISTRY.notification_kinds.values()}
+
+
+def events() -> dict[str, Text]:
+    discover()
+    return {e.name: e.label for e in _REGISTRY.events.values()}
 
 
 def api_routes() -> list[ApiRoute]:

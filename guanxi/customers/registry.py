@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import Kind
+from guanxi.core.registry import Kind, Permission
 
 ALL_ACTIONS = registry.ACTIONS
 
@@ -38,5 +38,35 @@ registry.kind(
         parents=(registry.Parent(field="account", on_delete=registry.OnParentDelete.DETACH),),
         custom_fields=True,
         order=20,
+    )
+)
+
+registry.permission(Permission(code="manage_custom_fields", label=_("Manage custom fields"), order=30))
+registry.permission(
+    Permission(code="manage_customer_settings", label=_("Manage customer settings"), order=31)
+)
+registry.kind(
+    Kind(
+        name="custom_field",
+        model="customers.CustomFieldDef",
+        label=_("custom field"),
+        plural=_("custom fields"),
+        icon="bi-ui-checks",
+        detail_url="custom_field_edit",
+        list_url="custom_field_list",
+        manage_permission="manage_custom_fields",
+        order=90,
+    )
+)
+registry.kind(
+    Kind(
+        name="customer_settings",
+        model="customers.CustomerSettings",
+        label=_("customer settings"),
+        plural=_("customer settings"),
+        icon="bi-sliders",
+        list_url="customer_settings",
+        manage_permission="manage_customer_settings",
+        order=91,
     )
 )

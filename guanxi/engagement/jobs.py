@@ -1,7 +1,6 @@
 """Periodic jobs of engagement. Each feature declares its own with @periodic_job; importing
-them here is what registers them (core.jobs loads every app's `jobs` module)."""
+them here is what registers them (core.jobs loads every app's `jobs` module). The recycle bin's
+purge, attachments and their files included, is the record platform's (records/purge.py)."""
 
-from . import purge  # noqa: F401
 from .dormancy import jobs as dormancy_jobs  # noqa: F401
-from .files import jobs as files_jobs  # noqa: F401
 from .todos import jobs as todos_jobs  # noqa: F401

@@ -107,6 +107,8 @@ class Role(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     code = models.SlugField(_("code"), max_length=50, unique=True)
     description = models.TextField(_("description"), blank=True)
+    # Administration rights by code (org/rights.py; declared with core.registry.permission()).
+    permissions = models.JSONField(_("administration rights"), default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

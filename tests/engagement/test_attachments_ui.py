@@ -200,6 +200,7 @@ def test_follow_up_panel_and_partial(web, org, account, media):
 
 def test_purge_job_removes_rows_and_files(org, account, media, django_capture_on_commit_callbacks):
     from guanxi.core.jobs import run_job
+    from guanxi.records import lifecycle
 
     old = attach(org["rep1"], account=account, name="old.pdf")
     recent = attach(org["rep1"], data=png_bytes(), name="recent.png", account=account)
@@ -210,18 +211,18 @@ def test_purge_job_removes_rows_and_files(org, account, media, django_capture_on
     services.attachment_delete(actor=org["rep1"], attachment=recent)
     long_ago = timezone.now() - dt.timedelta(days=40)
     Attachment.objects.filter(pk=old.pk).update(deleted_at=long_ago)
+    lifecycle.delete(actor=org["rep1"], obj=other, version=other.version)  # its files go with it
+    Attachment._base_manager.filter(pk=on_binned.pk).update(deleted_at=long_ago)
     type(other)._base_manager.filter(pk=other.pk).update(deleted_at=long_ago)
     assert len(stored_files(media)) == 4
     with django_capture_on_commit_callbacks(execute=True):
-        summary = run_job("purge-attachments", as_of=timezone.localdate())
-    assert "purged attachments=2" in summary
+        summary = run_job("purge-recycle-bin", as_of=timezone.localdate())
+    assert "attachment=2" in summary and "account=1" in summary
     assert set(Attachment.objects.values_list("pk", flat=True)) == {recent.pk, live.pk}
     assert not Attachment.objects.filter(pk=on_binned.pk).exists()  # its record has been binned 40 days
     assert stored_files(media) == sorted([recent.file.name, live.file.name])
     with django_capture_on_commit_callbacks(execute=True):
-        assert "purged attachments=0" in run_job(
-            "purge-attachments", as_of=timezone.localdate()
-        )  # idempotent
+        assert "purged nothing" in run_job("purge-recycle-bin", as_of=timezone.localdate())  # idempotent
 
 
 def test_ui_installs_the_limit_before_csrf_reads_the_body(org, account, media, settings, monkeypatch):

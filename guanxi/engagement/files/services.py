@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from guanxi.audit import services as audit
-from guanxi.audit.models import AuditEvent
 from guanxi.core.errors import PermissionDenied
 from guanxi.engagement.models import Attachment
 
@@ -109,39 +108,17 @@ def _delete_stored(names: list[str]) -> None:
             log.exception("could not delete the stored attachment %s", name)
 
 
-def attachment_purge(*, actor, older_than, batch: int = 500) -> int:
-    """Delete for good the attachments in the recycle bin since before `older_than`, and those
-    on records in the recycle bin since before then (before the records' own purge cascades
-    over the rows and leaves the files behind), with their stored files. Set-based, in batches;
-    files are deleted once the batch's rows are gone for good (after commit)."""
-    from django.db.models import Q
+def purge_files(ids: list[int]) -> None:
+    """The recycle bin's purge (records/purge.py) is about to delete these attachments: their stored
+    files go once the rows are gone for good (after commit), never for a rollback."""
+    names = [n for n in Attachment._base_manager.filter(pk__in=ids).values_list("file", flat=True) if n]
+    if names:
+        transaction.on_commit(lambda: _delete_stored(names))
 
-    due = (
-        Q(deleted_at__lt=older_than)
-        | Q(account__deleted_at__lt=older_than)
-        | Q(contact__deleted_at__lt=older_than)
-        | Q(activity__deleted_at__lt=older_than)
-    )
-    count = 0
-    while True:
-        with transaction.atomic():
-            rows = list(Attachment.objects.filter(due).values_list("id", "file")[:batch])
-            if not rows:
-                break
-            ids, names = [r[0] for r in rows], [r[1] for r in rows if r[1]]
-            AuditEvent.objects.bulk_create(
-                [
-                    AuditEvent(
-                        actor=None,
-                        actor_label=getattr(actor, "username", None) or "system",
-                        verb="purge",
-                        object_type=Attachment.POLICY_OBJECT_TYPE,
-                        object_id=i,
-                    )
-                    for i in ids
-                ]
-            )
-            Attachment.objects.filter(id__in=ids).delete()
-            transaction.on_commit(lambda names=names: _delete_stored(names))
-        count += len(ids)
-    return count
+
+def authorize(actor, action: str, attachment: Attachment) -> None:
+    """The lifecycle's rule for attachments (core.registry Kind.authorize): the uploader, or whoever
+    may upload to the parent, deletes and restores; attachments are never transferred."""
+    if action == "transfer":
+        raise PermissionDenied()
+    _require_delete(actor, attachment)

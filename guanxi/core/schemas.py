@@ -1,0 +1,39 @@
+"""API shapes every resource shares: strict inputs, the error body, owners, pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict
+
+
+class Strict(Schema):
+    """Inputs forbid unknown fields: owner, version, created_by… are refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class OwnerOut(Schema):
+    id: int
+    username: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+# The error answers an operation documents: validation 400, token 401, right 403, invisible or
+# absent 404, stale version 412, missing If-Match 428 (core/api.py renders them all the same way).
+ERRORS: dict[int, Any] = {status: ErrorOut for status in (400, 401, 403, 404, 412, 428)}
+
+
+def errors(*statuses: int) -> dict[int, Any]:
+    """ERRORS plus the statuses an operation adds (409 protected, 413 too large, 422, 429…)."""
+    return {**ERRORS, **{status: ErrorOut for status in statuses}}

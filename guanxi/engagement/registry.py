@@ -1,0 +1,67 @@
+"""What engagement declares to the registry (guanxi/core/registry.py): follow-ups, tasks, files."""
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core import registry
+from guanxi.core.registry import Kind, OnParentDelete, Parent
+
+from .files import services as files
+
+registry.kind(
+    Kind(
+        name="activity",
+        model="engagement.Activity",
+        label=_("follow-up"),
+        plural=_("follow-ups"),
+        icon="bi-chat-square-text",
+        detail_url="followup_edit",
+        list_url="followup_list",
+        grants=registry.ACTIONS,
+        recycle_bin=True,
+        # A follow-up is history of its own: it stays when its customer goes (its owner still sees it).
+        parents=(
+            Parent(field="account", on_delete=OnParentDelete.DETACH),
+            Parent(field="lead", on_delete=OnParentDelete.DETACH),
+        ),
+        order=30,
+    )
+)
+registry.kind(
+    Kind(
+        name="task",
+        model="engagement.Task",
+        label=_("task"),
+        plural=_("tasks"),
+        icon="bi-check2-square",
+        detail_url="task_edit",
+        list_url="task_list",
+        grants=registry.ACTIONS,
+        recycle_bin=True,
+        parents=(
+            Parent(field="account", on_delete=OnParentDelete.DETACH),
+            Parent(field="contact", on_delete=OnParentDelete.DETACH),
+            Parent(field="activity", on_delete=OnParentDelete.DETACH),
+            Parent(field="lead", on_delete=OnParentDelete.DETACH),
+        ),
+        order=40,
+    )
+)
+registry.kind(
+    Kind(
+        name="attachment",
+        model="engagement.Attachment",
+        label=_("file"),
+        plural=_("files"),
+        icon="bi-paperclip",
+        recycle_bin=True,
+        # A file is part of its record: it goes to the bin with it and comes back with it.
+        parents=(
+            Parent(field="account", on_delete=OnParentDelete.BIN),
+            Parent(field="contact", on_delete=OnParentDelete.BIN),
+            Parent(field="activity", on_delete=OnParentDelete.BIN),
+        ),
+        on_purge=files.purge_files,
+        authorize=files.authorize,
+        order=50,
+    )
+)

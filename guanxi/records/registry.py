@@ -1,0 +1,20 @@
+"""What the record platform declares to the registry: the lifecycle's events."""
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core import registry
+
+registry.event("record_deleted", _("A record went to the recycle bin"))
+registry.event("record_restored", _("A record came back from the recycle bin"))
+registry.event("record_transferred", _("A record has a new owner"))
+
+registry.kind(
+    registry.Kind(
+        name="saved_view",
+        model="core.SavedView",
+        label=_("saved view"),
+        plural=_("saved views"),
+        icon="bi-bookmark",
+        order=95,
+    )
+)

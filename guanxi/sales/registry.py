@@ -1,0 +1,143 @@
+"""What sales declares to the registry (guanxi/core/registry.py): leads, opportunities, pools, web
+forms, pipelines, scoring and assignment rules, targets; its administration rights and verbs."""
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core import registry
+from guanxi.core.registry import Kind, OnParentDelete, Parent, Permission
+
+registry.permission(Permission(code="manage_pipelines", label=_("Manage pipelines and stages"), order=40))
+registry.permission(Permission(code="manage_exchange_rates", label=_("Manage exchange rates"), order=41))
+registry.permission(Permission(code="manage_pools", label=_("Manage shared pools"), order=42))
+registry.permission(Permission(code="manage_lead_forms", label=_("Manage web-to-lead forms"), order=43))
+registry.permission(Permission(code="manage_scoring_rules", label=_("Manage lead scoring rules"), order=44))
+registry.permission(
+    Permission(code="manage_assignment_rules", label=_("Manage lead assignment rules"), order=45)
+)
+
+registry.verb("convert", _("converted"))  # a lead became an account, a contact (and an opportunity)
+
+registry.kind(
+    Kind(
+        name="lead",
+        model="sales.Lead",
+        label=_("lead"),
+        plural=_("leads"),
+        icon="bi-person-plus",
+        detail_url="lead_detail",
+        list_url="lead_list",
+        grants=registry.ACTIONS,
+        searchable=True,
+        recycle_bin=True,
+        parents=(
+            # a lead in a pool belongs to the pool until someone claims it
+            Parent(field="pool", on_delete=OnParentDelete.PROTECT),
+            Parent(field="form", on_delete=OnParentDelete.DETACH),
+            Parent(field="account", on_delete=OnParentDelete.DETACH),
+            Parent(field="contact", on_delete=OnParentDelete.DETACH),
+            Parent(field="opportunity", on_delete=OnParentDelete.DETACH),
+        ),
+        order=60,
+    )
+)
+registry.kind(
+    Kind(
+        name="opportunity",
+        model="sales.Opportunity",
+        label=_("opportunity"),
+        plural=_("opportunities"),
+        icon="bi-briefcase",
+        detail_url="opportunity_detail",
+        list_url="opportunity_list",
+        grants=registry.ACTIONS,
+        searchable=True,
+        recycle_bin=True,
+        parents=(
+            # a deal is its account's: it goes to the bin with it and comes back with it
+            Parent(field="account", on_delete=OnParentDelete.BIN),
+            Parent(field="lead", on_delete=OnParentDelete.DETACH),
+        ),
+        order=70,
+    )
+)
+registry.kind(
+    Kind(
+        name="pool",
+        model="sales.Pool",
+        label=_("shared pool"),
+        plural=_("shared pools"),
+        icon="bi-inboxes",
+        detail_url="pool_detail",
+        list_url="pool_list",
+        recycle_bin=True,
+        manage_permission="manage_pools",
+        order=80,
+    )
+)
+registry.kind(
+    Kind(
+        name="lead_form",
+        model="sales.LeadForm",
+        label=_("web form"),
+        plural=_("web forms"),
+        icon="bi-ui-radios",
+        detail_url="lead_form_edit",
+        list_url="lead_form_list",
+        recycle_bin=True,
+        parents=(Parent(field="pool", on_delete=OnParentDelete.DETACH),),
+        manage_permission="manage_lead_forms",
+        order=81,
+    )
+)
+registry.kind(
+    Kind(
+        name="pipeline",
+        model="sales.Pipeline",
+        label=_("pipeline"),
+        plural=_("pipelines"),
+        icon="bi-kanban",
+        detail_url="pipeline_admin_edit",
+        list_url="pipeline_admin_list",
+        recycle_bin=True,
+        manage_permission="manage_pipelines",
+        order=82,
+    )
+)
+registry.kind(
+    Kind(
+        name="scoring_rule",
+        model="sales.ScoringRule",
+        label=_("scoring rule"),
+        plural=_("scoring rules"),
+        icon="bi-speedometer2",
+        detail_url="scoring_rule_edit",
+        list_url="scoring_rule_list",
+        manage_permission="manage_scoring_rules",
+        order=83,
+    )
+)
+registry.kind(
+    Kind(
+        name="assignment_rule",
+        model="sales.AssignmentRule",
+        label=_("assignment rule"),
+        plural=_("assignment rules"),
+        icon="bi-signpost-split",
+        detail_url="assignment_rule_edit",
+        list_url="assignment_rule_list",
+        parents=(Parent(field="pool", on_delete=OnParentDelete.DETACH),),
+        manage_permission="manage_assignment_rules",
+        order=84,
+    )
+)
+registry.kind(
+    Kind(
+        name="target",
+        model="sales.Target",
+        label=_("sales target"),
+        plural=_("sales targets"),
+        icon="bi-bullseye",
+        list_url="sales_targets",
+        order=85,
+    )
+)
