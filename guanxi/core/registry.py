@@ -134,9 +134,13 @@ class Panel:
 
 @dataclass(frozen=True, kw_only=True)
 class HomeWidget:
+    """A part of the home page: a template with the context its provider returns for the request.
+    Slot "actions" holds the buttons beside the greeting, "main" the widgets below it."""
+
     name: str
     template: str
     provider: Callable[[Any], dict[str, Any]] | None = None
+    slot: str = "main"
     order: int = 100
 
 
@@ -305,9 +309,10 @@ def panels(kind_name: str, slot: str | None = None) -> list[Panel]:
     return sorted(found, key=lambda p: (p.order, p.name))
 
 
-def widgets() -> list[HomeWidget]:
+def widgets(slot: str | None = None) -> list[HomeWidget]:
     discover()
-    return sorted(_REGISTRY.widgets.values(), key=lambda w: (w.order, w.name))
+    found = [w for w in _REGISTRY.widgets.values() if slot is None or w.slot == slot]
+    return sorted(found, key=lambda w: (w.order, w.name))
 
 
 def verbs() -> dict[str, Text]:

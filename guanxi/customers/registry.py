@@ -3,7 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import Kind, Permission
+from guanxi.core.registry import HomeWidget, Kind, NavEntry, Permission, Section
+
+from . import widgets
 
 ALL_ACTIONS = registry.ACTIONS
 
@@ -68,5 +70,81 @@ registry.kind(
         list_url="customer_settings",
         manage_permission="manage_customer_settings",
         order=91,
+    )
+)
+
+registry.section(Section(name="customers", label=_("Customers"), order=20))
+registry.nav(
+    NavEntry(
+        name="accounts",
+        section="customers",
+        label=_("Accounts"),
+        url="account_list",
+        icon="bi-buildings",
+        order=110,
+    )
+)
+registry.nav(
+    NavEntry(
+        name="contacts",
+        section="customers",
+        label=_("Contacts"),
+        url="contact_list",
+        icon="bi-person-lines-fill",
+        order=120,
+    )
+)
+registry.nav(
+    NavEntry(
+        name="drifting",
+        section="customers",
+        label=_("Drifting customers"),
+        url="drifting_list",
+        icon="bi-hourglass-split",
+        order=140,
+    )
+)
+registry.nav(
+    NavEntry(
+        name="custom_fields",
+        section="admin",
+        label=_("Custom fields"),
+        url="custom_field_list",
+        icon="bi-ui-checks",
+        permission="manage_custom_fields",
+        order=840,
+    )
+)
+registry.nav(
+    NavEntry(
+        name="customer_settings",
+        section="admin",
+        label=_("Customer settings"),
+        url="customer_settings",
+        icon="bi-sliders",
+        permission="manage_customer_settings",
+        order=850,
+    )
+)
+
+registry.widget(
+    HomeWidget(name="new_customer", template="customers/home/actions.html", slot="actions", order=10)
+)
+registry.widget(
+    HomeWidget(
+        name="customer_counts", template="customers/home/counts.html", provider=widgets.counts, order=30
+    )
+)
+registry.widget(
+    HomeWidget(
+        name="customer_health",
+        template="customers/health/home_widget.html",
+        provider=widgets.health,
+        order=40,
+    )
+)
+registry.widget(
+    HomeWidget(
+        name="recent_customers", template="customers/home/recent.html", provider=widgets.recent, order=50
     )
 )

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import Kind, OnParentDelete, Parent
+from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Parent
 
 from .files import services as files
 
@@ -65,3 +65,30 @@ registry.kind(
         order=50,
     )
 )
+
+registry.nav(
+    NavEntry(name="my_day", section="work", label=_("My day"), url="my_day", icon="bi-sun", order=20)
+)
+registry.nav(
+    NavEntry(
+        name="tasks", section="work", label=_("Tasks"), url="task_list", icon="bi-check2-square", order=30
+    )
+)
+registry.nav(
+    NavEntry(
+        name="calendar", section="work", label=_("Calendar"), url="calendar", icon="bi-calendar3", order=40
+    )
+)
+registry.nav(
+    NavEntry(
+        name="followups",
+        section="customers",
+        label=_("Follow-ups"),
+        url="followup_list",
+        icon="bi-chat-square-text",
+        order=130,
+    )
+)
+
+# loaded over htmx (engagement/todos views.my_day_summary): the home page pays no query for it
+registry.widget(HomeWidget(name="my_day", template="engagement/todos/home_widget.html", order=10))

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
+from guanxi.core.registry import NavEntry
 
 registry.event("record_deleted", _("A record went to the recycle bin"))
 registry.event("record_restored", _("A record came back from the recycle bin"))
@@ -16,5 +17,16 @@ registry.kind(
         plural=_("saved views"),
         icon="bi-bookmark",
         order=95,
+    )
+)
+
+registry.nav(
+    NavEntry(
+        name="recycle_bin",
+        section="customers",
+        label=_("Recycle bin"),
+        url="recycle_bin",
+        icon="bi-trash3",
+        order=190,
     )
 )

@@ -4,7 +4,7 @@ forms, pipelines, scoring and assignment rules, targets; its administration righ
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import Kind, OnParentDelete, Parent, Permission
+from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Parent, Permission, Section
 
 registry.permission(Permission(code="manage_pipelines", label=_("Manage pipelines and stages"), order=40))
 registry.permission(Permission(code="manage_exchange_rates", label=_("Manage exchange rates"), order=41))
@@ -141,3 +141,120 @@ registry.kind(
         order=85,
     )
 )
+
+registry.section(Section(name="sales", label=_("Sales"), order=30))
+for entry in (
+    NavEntry(
+        name="sales_dashboard",
+        section="sales",
+        label=_("Sales dashboard"),
+        url="sales_dashboard",
+        icon="bi-speedometer2",
+        order=310,
+    ),
+    NavEntry(
+        name="leads",
+        section="sales",
+        label=_("Leads"),
+        url="lead_list",
+        icon="bi-person-raised-hand",
+        kind="lead",
+        order=320,
+    ),
+    NavEntry(
+        name="opportunities",
+        section="sales",
+        label=_("Opportunities"),
+        url="opportunity_list",
+        icon="bi-briefcase",
+        kind="opportunity",
+        order=330,
+    ),
+    NavEntry(
+        name="pipeline_board",
+        section="sales",
+        label=_("Pipeline board"),
+        url="pipeline_board",
+        icon="bi-kanban",
+        active="/sales/pipelines/",
+        kind="opportunity",
+        order=340,
+    ),
+    NavEntry(
+        name="forecast",
+        section="sales",
+        label=_("Forecast"),
+        url="sales_forecast",
+        icon="bi-graph-up-arrow",
+        order=350,
+    ),
+    NavEntry(
+        name="targets",
+        section="sales",
+        label=_("Targets"),
+        url="sales_targets",
+        icon="bi-bullseye",
+        order=360,
+    ),
+    NavEntry(
+        name="pools", section="sales", label=_("Shared pool"), url="pool_list", icon="bi-water", order=370
+    ),
+    NavEntry(
+        name="lead_forms",
+        section="admin",
+        label=_("Web forms"),
+        url="lead_form_list",
+        icon="bi-ui-radios",
+        permission="manage_lead_forms",
+        order=860,
+    ),
+    NavEntry(
+        name="scoring_rules",
+        section="admin",
+        label=_("Lead scoring"),
+        url="scoring_rule_list",
+        icon="bi-speedometer2",
+        permission="manage_scoring_rules",
+        order=870,
+    ),
+    NavEntry(
+        name="assignment_rules",
+        section="admin",
+        label=_("Assignment rules"),
+        url="assignment_rule_list",
+        icon="bi-signpost-split",
+        permission="manage_assignment_rules",
+        order=880,
+    ),
+    NavEntry(
+        name="admin_pools",
+        section="admin",
+        label=_("Pools"),
+        url="admin_pool_list",
+        icon="bi-water",
+        permission="manage_pools",
+        order=890,
+    ),
+    NavEntry(
+        name="pipelines",
+        section="admin",
+        label=_("Pipelines"),
+        url="pipeline_admin_list",
+        icon="bi-kanban",
+        permission="manage_pipelines",
+        order=900,
+    ),
+    NavEntry(
+        name="exchange_rates",
+        section="admin",
+        label=_("Exchange rates"),
+        url="exchange_rate_admin",
+        icon="bi-currency-exchange",
+        permission="manage_exchange_rates",
+        order=910,
+    ),
+):
+    registry.nav(entry)
+
+# loaded over htmx (dashboards views.home_widget): the home page pays no query for it
+registry.widget(HomeWidget(name="my_sales", template="sales/dashboards/home_widget.html", order=20))

@@ -6,27 +6,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
+from guanxi.core import registry
 from guanxi.customers import selectors as customer_selectors
-from guanxi.customers import selectors_health
 from guanxi.org import services as org_services
 
 
 @login_required
 def home(request):
-    return render(
-        request,
-        "web/home.html",
-        {
-            "counts": customer_selectors.count_visible(request.user),
-            "recent_accounts": customer_selectors.account_queryset(request.user).order_by(
-                "-updated_at", "-id"
-            )[:6],
-            "recent_contacts": customer_selectors.contact_queryset(request.user).order_by(
-                "-updated_at", "-id"
-            )[:6],
-            "health": selectors_health.home_widget(request.user),  # the customer health widget
-        },
-    )
+    """The home page: the widgets the apps declare (core.registry), each with its provider's context."""
+    context: dict = {"actions": registry.widgets("actions"), "widgets": registry.widgets("main")}
+    for widget in [*context["actions"], *context["widgets"]]:
+        if widget.provider is not None:
+            context.update(widget.provider(request))
+    return render(request, "web/home.html", context)
 
 
 @login_required

@@ -82,3 +82,12 @@ def tojson(value) -> str:
     from django.core.serializers.json import DjangoJSONEncoder
 
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+@register.inclusion_tag("web/partials/sidebar.html", takes_context=True)
+def sidebar(context):
+    """The sidebar's sections and links this user may open (web/navigation.py)."""
+    from guanxi.web.navigation import sidebar as sections
+
+    request = context["request"]
+    return {"sections": sections(request.user, request.path)}
