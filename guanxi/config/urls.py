@@ -1,4 +1,9 @@
+"""The URL root: health checks, the API, allauth, then every Guanxi app's own `urls` module
+(found by name, in INSTALLED_APPS order: an app adds its pages without touching this file)."""
+
+from django.apps import apps
 from django.urls import include, path
+from django.utils.module_loading import module_has_submodule
 
 from guanxi.config.api import api
 from guanxi.web import health
@@ -8,9 +13,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
-    path("", include("guanxi.org.urls")),
-    path("", include("guanxi.customers.urls")),
-    path("", include("guanxi.engagement.urls")),
-    path("", include("guanxi.sales.urls")),
-    path("", include("guanxi.web.urls")),
+]
+urlpatterns += [
+    path("", include(f"{config.name}.urls"))
+    for config in apps.get_app_configs()
+    if config.name.startswith("guanxi.") and module_has_submodule(config.module, "urls")
 ]
