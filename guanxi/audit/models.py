@@ -1,28 +1,19 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+
+from guanxi.core import registry
 
 
 class AuditEvent(models.Model):
     """One write: who, when, what, and old → new values per field."""
-
-    class Verb(models.TextChoices):
-        CREATE = "create", _("created")
-        UPDATE = "update", _("updated")
-        DELETE = "delete", _("moved to the recycle bin")
-        RESTORE = "restore", _("restored")
-        PURGE = "purge", _("deleted for good")
-        TRANSFER = "transfer", _("transferred")
-        SHARE = "share", _("shared")
-        CONVERT = "convert", _("converted")  # a lead became an account, a contact (and an opportunity)
 
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(max_length=150)  # kept when the user is gone; "system" for jobs
-    verb = models.CharField(max_length=20, choices=Verb.choices)
+    verb = models.CharField(max_length=20)  # declared with core.registry.verb(); label: verb_label
     object_type = models.CharField(max_length=40)
     object_id = models.BigIntegerField()
     object_label = models.CharField(max_length=300, blank=True)
@@ -34,6 +25,11 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "-at"], name="audit_actor_idx"),
         ]
         ordering = ["-at", "-id"]
+
+    @property
+    def verb_label(self) -> str:
+        """The verb as people read it ("moved to the recycle bin"), as the app that uses it declared."""
+        return str(registry.verbs().get(self.verb, self.verb))
 
 
 class LoginEvent(models.Model):

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from guanxi.core import registry
+
 from .models import AuditEvent, LoginEvent
 
 
@@ -25,7 +27,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _declared(verb: str) -> str:
+    if verb not in registry.verbs():
+        raise ValueError(f"undeclared audit verb {verb!r}: declare it with core.registry.verb()")
+    return verb
+
+
 def record(*, actor, verb: str, obj, changes: dict[str, tuple[Any, Any]] | None = None) -> AuditEvent:
+    _declared(verb)
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=getattr(actor, "username", None) or "system",
@@ -38,6 +47,7 @@ def record(*, actor, verb: str, obj, changes: dict[str, tuple[Any, Any]] | None 
 
 
 def record_bulk(*, actor, verb: str, objs, changes_for=None) -> None:
+    _declared(verb)
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(

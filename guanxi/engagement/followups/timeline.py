@@ -362,7 +362,7 @@ def _change_entries(actor, events, model) -> list[Entry]:
                 at=event.at,
                 id=event.pk,
                 icon=ICONS["change"],
-                title=f"{actor_label} {event.get_verb_display()}",
+                title=f"{actor_label} {event.verb_label}",
                 actor=actor_label,
                 changes=changes,
                 summary="; ".join(
