@@ -41,6 +41,7 @@ from guanxi.engagement.followups.api import router as activities_router  # noqa:
 from guanxi.engagement.todos.api import notifications_router  # noqa: E402
 from guanxi.engagement.todos.api import router as tasks_router  # noqa: E402
 from guanxi.org.api import router as auth_router  # noqa: E402
+from guanxi.org.api_roles import router as roles_router  # noqa: E402
 from guanxi.sales.assignment.api import router as assignment_rules_router  # noqa: E402
 from guanxi.sales.forecast.api import forecast_router, leaderboard_router, targets_router  # noqa: E402
 from guanxi.sales.leads.api import router as leads_router  # noqa: E402
@@ -51,6 +52,7 @@ from guanxi.sales.scoring.api import router as scoring_rules_router  # noqa: E40
 from guanxi.sales.webforms.api import router as lead_forms_router  # noqa: E402
 
 api.add_router("/auth", auth_router)
+api.add_router("/roles", roles_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/activities", activities_router)

@@ -4,48 +4,50 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from guanxi.org.models import Action, Department, Grant, ObjectType, Role, Scope, User
+from guanxi.core import registry
+from guanxi.org.models import Action, Department, Grant, Role, Scope, User
 
 PASSWORD = "guanxi-demo"
 ALL_ACTIONS = list(Action.values)
 
-# role code → (name, {object_type: {action: scope}})
-ROLES = {
-    "sales-director": (
-        "销售总监 Sales director",
-        {ot: dict.fromkeys(ALL_ACTIONS, Scope.ALL) for ot in ObjectType.values},
-    ),
-    "sales-manager": (
-        "销售经理 Sales manager",
-        {ot: dict.fromkeys(ALL_ACTIONS, Scope.DEPARTMENT_TREE) for ot in ObjectType.values},
-    ),
-    "sales-rep": (
-        "销售代表 Sales rep",
-        {
-            ot: {**dict.fromkeys(ALL_ACTIONS, Scope.SELF), Action.EXPORT: Scope.NONE}
-            for ot in ObjectType.values
-        },
-    ),
-    "service-agent": (
-        "客服专员 Service agent",
-        {
-            ot: {Action.READ: Scope.ALL, Action.UPDATE: Scope.ALL, Action.CREATE: Scope.SELF}
-            for ot in ObjectType.values
-        },
-    ),
-    "marketer": (
-        "市场专员 Marketer",
-        {
-            ot: {
-                Action.READ: Scope.ALL,
-                Action.CREATE: Scope.SELF,
-                Action.UPDATE: Scope.SELF,
-                Action.EXPORT: Scope.ALL,
-            }
-            for ot in ObjectType.values
-        },
-    ),
-}
+
+def roles() -> dict[str, tuple[str, dict[str, dict[str, int]]]]:
+    """role code → (name, {object_type: {action: scope}}), over every kind declared with grants."""
+    kinds = [k.name for k in registry.grantable()]
+    return {
+        "sales-director": (
+            "销售总监 Sales director",
+            {ot: dict.fromkeys(ALL_ACTIONS, Scope.ALL) for ot in kinds},
+        ),
+        "sales-manager": (
+            "销售经理 Sales manager",
+            {ot: dict.fromkeys(ALL_ACTIONS, Scope.DEPARTMENT_TREE) for ot in kinds},
+        ),
+        "sales-rep": (
+            "销售代表 Sales rep",
+            {ot: {**dict.fromkeys(ALL_ACTIONS, Scope.SELF), Action.EXPORT: Scope.NONE} for ot in kinds},
+        ),
+        "service-agent": (
+            "客服专员 Service agent",
+            {
+                ot: {Action.READ: Scope.ALL, Action.UPDATE: Scope.ALL, Action.CREATE: Scope.SELF}
+                for ot in kinds
+            },
+        ),
+        "marketer": (
+            "市场专员 Marketer",
+            {
+                ot: {
+                    Action.READ: Scope.ALL,
+                    Action.CREATE: Scope.SELF,
+                    Action.UPDATE: Scope.SELF,
+                    Action.EXPORT: Scope.ALL,
+                }
+                for ot in kinds
+            },
+        ),
+    }
+
 
 DEPARTMENTS = [  # (key, name, parent key)
     ("sales", "销售部", None),
@@ -71,8 +73,8 @@ SALES_USERS = ["director", "manager1", "rep1", "rep2", "rep3"]
 @transaction.atomic
 def ensure_demo_org() -> dict[str, User]:
     """Idempotent: running it twice leaves one copy of everything."""
-    roles = {}
-    for code, (name, grants) in ROLES.items():
+    made: dict[str, Role] = {}
+    for code, (name, grants) in roles().items():
         role, _ = Role.objects.update_or_create(code=code, defaults={"name": name})
         Grant.objects.filter(role=role).delete()
         Grant.objects.bulk_create(
@@ -83,7 +85,7 @@ def ensure_demo_org() -> dict[str, User]:
                 if sc > Scope.NONE
             ]
         )
-        roles[code] = role
+        made[code] = role
     depts: dict[str, Department] = {}
     for key, name, parent_key in DEPARTMENTS:
         parent = depts.get(parent_key) if parent_key else None
@@ -103,7 +105,7 @@ def ensure_demo_org() -> dict[str, User]:
         user.is_active = True
         user.set_password(PASSWORD)
         user.save()
-        user.roles.set([roles[role_code]] if role_code else [])
+        user.roles.set([made[role_code]] if role_code else [])
         users[username] = user
     for key, manager in (("sales", "director"), ("east", "manager1"), ("south", "director")):
         Department.objects.filter(pk=depts[key].pk).update(manager=users[manager])

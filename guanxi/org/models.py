@@ -92,23 +92,13 @@ class Action(models.TextChoices):
     TRANSFER = "transfer", _("transfer")
 
 
-class ObjectType(models.TextChoices):
-    """Every kind of record the access layer guards. Later issues add theirs here."""
-
-    ACCOUNT = "account", _("account")
-    CONTACT = "contact", _("contact")
-    ACTIVITY = "activity", _("follow-up")
-    TASK = "task", _("task")
-    LEAD = "lead", _("lead")
-    OPPORTUNITY = "opportunity", _("opportunity")
-
-
 class Role(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     code = models.SlugField(_("code"), max_length=50, unique=True)
     description = models.TextField(_("description"), blank=True)
     # Administration rights by code (org/rights.py; declared with core.registry.permission()).
     permissions = models.JSONField(_("administration rights"), default=list, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)  # If-Match on PATCH
 
     class Meta:
         ordering = ["name"]
@@ -123,7 +113,7 @@ class Grant(models.Model):
     """A role may perform `action` on `object_type` records within `scope`."""
 
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="grants")
-    object_type = models.CharField(_("object"), max_length=40, choices=ObjectType.choices)
+    object_type = models.CharField(_("object"), max_length=40)  # a kind declared with grants (core.registry)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     scope = models.PositiveSmallIntegerField(_("data scope"), choices=Scope.choices, default=Scope.SELF)
 
@@ -143,7 +133,7 @@ class Collaborator(models.Model):
         READ = "read", _("read-only")
         WRITE = "write", _("read-write")
 
-    object_type = models.CharField(max_length=40, choices=ObjectType.choices)
+    object_type = models.CharField(max_length=40)  # a kind of record (core.registry)
     object_id = models.BigIntegerField()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collaborations"

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, Q
 
-from .models import Action, Department, Grant, ObjectType, Role, Scope, User
+from guanxi.core import registry
+
+from .models import Action, Department, Grant, Role, Scope, User
 
 
 @functools.cache
@@ -63,11 +65,10 @@ def role_list() -> list[Role]:
         .prefetch_related(Prefetch("grants", queryset=Grant.objects.order_by("object_type", "action")))
         .order_by("name")
     )
-    type_labels, action_labels, scope_labels = (
-        dict(ObjectType.choices),
-        dict(Action.choices),
-        dict(Scope.choices),
-    )
+    kinds = registry.grantable()
+    type_labels = {k.name: k.plural for k in kinds}
+    action_labels, scope_labels = dict(Action.choices), dict(Scope.choices)
+    right_labels = {p.code: p.label for p in registry.permissions()}
     action_order = {a: i for i, a in enumerate(Action.values)}
     for role in roles:
         by_type: dict[str, dict[int, list[str]]] = {}
@@ -88,7 +89,8 @@ def role_list() -> list[Role]:
                     for sc, acts in sorted(by_type[ot].items(), reverse=True)
                 ],
             }
-            for ot in ObjectType.values
+            for ot in type_labels
             if ot in by_type
         ]
+        role.rights = [right_labels[code] for code in role.permissions if code in right_labels]
     return roles

@@ -13,10 +13,13 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.audit import services as audit
+from guanxi.core import registry
+from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from guanxi.core.validators import clean_text, normalize_email
 
-from .models import Action, ApiToken, Collaborator, Department, Grant, ObjectType, Role, Scope, User
+from . import rights
+from .models import Action, ApiToken, Collaborator, Department, Grant, Role, Scope, User
 from .selectors import time_zones
 
 PATH_MAX_LENGTH = Department._meta.get_field("path").max_length
@@ -35,8 +38,6 @@ class _AuditRef:
 
 
 def _audit(actor, verb: str, object_type: str, obj, changes: dict) -> None:
-    from guanxi.audit import services as audit  # audit sits above org; import when used
-
     if verb == "update" and not changes:
         return
     audit.record(actor=actor, verb=verb, obj=_AuditRef(object_type, obj), changes=changes)
@@ -46,9 +47,8 @@ def _changes(old: dict, new: dict) -> dict:
     return {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}
 
 
-def _require_admin(actor) -> None:
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_superuser):
-        raise PermissionDenied(_("Only administrators manage the organization."))
+def _is_superuser(actor) -> bool:
+    return bool(actor and actor.is_authenticated and actor.is_active and actor.is_superuser)
 
 
 def _valid_time_zone(name: str) -> bool:
@@ -71,7 +71,7 @@ def user_set_preferences(
     *, actor, user: User, language: str | None = None, time_zone: str | None = None
 ) -> User:
     if actor.pk != user.pk:
-        _require_admin(actor)
+        _require_user_admin(actor, user)
     fields, errors = [], {}
     if language is not None:
         if language and language not in dict(settings.LANGUAGES):
@@ -105,7 +105,7 @@ def department_save(
     *, actor, department: Department | None = None, name: str, parent: Department | None, manager: User | None
 ) -> Department:
     """Create or edit a department; moving it (a new parent) moves its whole subtree."""
-    _require_admin(actor)
+    rights.require(actor, "manage_departments")
     errors = {}
     name = clean_text(name or "")
     if not name or len(name) > 100:
@@ -167,6 +167,32 @@ def _grant_codes(grants: dict[tuple[str, str], int]) -> list[str]:
     )
 
 
+def _clean_grants(grants: dict[tuple[str, str], int]) -> dict[tuple[str, str], int] | None:
+    """The grants on kinds declared with grants (core.registry), each action one the kind offers;
+    None when one names anything else."""
+    offered = {k.name: set(k.grants) for k in registry.grantable()}
+    scopes = set(Scope.values)
+    for (ot, act), sc in grants.items():
+        if act not in offered.get(ot, ()) or sc not in scopes:
+            return None
+    return {key: sc for key, sc in grants.items() if sc > Scope.NONE}
+
+
+def _clean_permissions(actor, role: Role | None, permissions) -> list[str] | None:
+    """Declared rights, each given only by someone who holds it (no one hands out more than they
+    have); rights the role already had stay, whoever edits it. None for an unknown right."""
+    if not isinstance(permissions, (list, tuple)) or not all(isinstance(p, str) for p in permissions):
+        return None
+    declared = {p.code for p in registry.permissions()}
+    wanted = set(permissions)
+    if not wanted <= declared:
+        return None
+    had = set(role.permissions) if role is not None and role.pk else set()
+    if not _is_superuser(actor) and not (wanted - had) <= rights.codes(actor):
+        raise PermissionDenied(_("You can only give rights that you have yourself."))
+    return sorted(wanted)
+
+
 @transaction.atomic
 def role_save(
     *,
@@ -176,9 +202,14 @@ def role_save(
     code: str,
     description: str = "",
     grants: dict[tuple[str, str], int],
+    permissions: list[str] | None = None,
+    version: int | None = None,
 ) -> Role:
-    """grants: {(object_type, action): scope}; scope NONE removes the grant."""
-    _require_admin(actor)
+    """grants: {(object_type, action): scope}; scope NONE removes the grant. permissions: the
+    administration rights (org/rights.py); None keeps the role's. Needs the right to manage roles."""
+    rights.require(actor, "manage_roles")
+    if role is not None and version is not None and int(version) != role.version:
+        raise VersionConflict()
     errors = {}
     name = clean_text(name or "")
     code = (code or "").strip()
@@ -198,10 +229,14 @@ def role_save(
         errors["code"] = [_("Another role has this code.")]
     if len(description) > 2000:
         errors["description"] = [_("Enter at most 2000 characters.")]
-    valid_types, valid_actions, valid_scopes = set(ObjectType.values), set(Action.values), set(Scope.values)
-    for (ot, act), sc in grants.items():
-        if ot not in valid_types or act not in valid_actions or sc not in valid_scopes:
-            errors["grants"] = [_("A grant names an unknown object, action or scope.")]
+    cleaned = _clean_grants(grants)
+    if cleaned is None:
+        errors["grants"] = [_("A grant names an unknown object, action or scope.")]
+    if permissions is None:
+        permissions = list(role.permissions) if role is not None else []
+    chosen = _clean_permissions(actor, role, permissions)
+    if chosen is None:
+        errors["permissions"] = [_("Choose among the administration rights offered.")]
     if errors:
         raise ValidationFailed(fields=errors)
     role = role or Role()
@@ -212,27 +247,41 @@ def role_save(
             "code": role.code,
             "description": role.description,
             "grants": _grant_codes({(g.object_type, g.action): g.scope for g in role.grants.all()}),
+            "permissions": sorted(role.permissions),
         }
-    role.name, role.code, role.description = name, code, description
-    role.save()
+    after = {
+        "name": name,
+        "code": code,
+        "description": description,
+        "grants": _grant_codes(cleaned),
+        "permissions": chosen,
+    }
+    changes = _changes(before, after)
+    if role.pk and not changes:
+        return role
+    role.name, role.code, role.description, role.permissions = name, code, description, chosen
+    if role.pk:
+        if not Role.objects.filter(pk=role.pk, version=role.version).update(
+            name=name, code=code, description=description, permissions=chosen, version=role.version + 1
+        ):
+            raise VersionConflict()
+        role.version += 1
+    else:
+        role.save()
     Grant.objects.filter(role=role).delete()
     Grant.objects.bulk_create(
-        [
-            Grant(role=role, object_type=ot, action=act, scope=sc)
-            for (ot, act), sc in grants.items()
-            if sc > Scope.NONE
-        ]
+        [Grant(role=role, object_type=ot, action=act, scope=sc) for (ot, act), sc in cleaned.items()]
     )
-    _audit(
-        actor,
-        "update" if before else "create",
-        "role",
-        role,
-        _changes(
-            before, {"name": name, "code": code, "description": description, "grants": _grant_codes(grants)}
-        ),
-    )
+    _audit(actor, "update" if before else "create", "role", role, changes)
     return role
+
+
+def _require_user_admin(actor, user: User | None) -> None:
+    """Managing users is a right; a superuser's account is managed by superusers only, so that the
+    right to manage users cannot reach the rights of a superuser."""
+    rights.require(actor, "manage_users")
+    if user is not None and user.is_superuser and not _is_superuser(actor):
+        raise PermissionDenied(_("Only a superuser manages a superuser's account."))
 
 
 @transaction.atomic
@@ -249,7 +298,9 @@ def user_save(
     is_superuser: bool = False,
     password: str | None = None,
 ) -> User:
-    _require_admin(actor)
+    _require_user_admin(actor, user)
+    if is_superuser != (user.is_superuser if user is not None else False) and not _is_superuser(actor):
+        raise PermissionDenied(_("Only a superuser makes or unmakes a superuser."))
     errors = {}
     username = User.normalize_username((username or "").strip())
     display_name = clean_text(display_name or "")
@@ -266,7 +317,7 @@ def user_save(
     if user is not None and user.pk == actor.pk:
         if not is_active:
             errors["is_active"] = [_("You cannot deactivate yourself.")]
-        if not is_superuser:
+        if actor.is_superuser and not is_superuser:
             errors["is_superuser"] = [_("You cannot remove your own administrator rights.")]
     if password:
         candidate = User(
@@ -279,6 +330,11 @@ def user_save(
     if errors:
         raise ValidationFailed(fields=errors)
     roles = list(roles)
+    if not _is_superuser(actor):  # roles bring rights: no one hands out more than they have
+        had = set(user.roles.values_list("pk", flat=True)) if user is not None and user.pk else set()
+        mine = rights.codes(actor)
+        if any(not set(r.permissions) <= mine for r in roles if r.pk not in had):
+            raise PermissionDenied(_("You can only give roles whose rights you have yourself."))
     fields = ("username", "display_name", "email", "department", "is_active", "is_superuser")
     before = {}
     if user is not None:
@@ -327,7 +383,6 @@ def api_token_revoke(*, actor, token_id) -> None:
 @transaction.atomic
 def collaborator_set(*, actor, obj, user: User, access: str | None) -> None:
     """Share obj with user (read or write), or stop sharing (access=None). Needs update rights."""
-    from guanxi.audit import services as audit
     from guanxi.policies import access as policies
 
     policies.require(actor, Action.UPDATE, obj)

@@ -3,22 +3,17 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from guanxi.audit.selectors import logins_for
+from guanxi.core import registry
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
 
-from . import selectors, services
+from . import rights, selectors, services
 from .forms import ApiTokenForm, DepartmentForm, ProfileForm, RoleForm, UserForm
-from .models import Action, ApiToken, Department, ObjectType, Role, Scope, User
-
-
-def _admin_only(request):
-    if not request.user.is_superuser:
-        raise PermissionDenied
+from .models import Action, ApiToken, Department, Role, Scope, User
 
 
 @login_required
@@ -89,13 +84,13 @@ def api_tokens(request):
 
 @login_required
 def user_list(request):
-    _admin_only(request)
+    rights.require(request.user, "manage_users")
     return render(request, "org/user_list.html", {"users": selectors.user_list()})
 
 
 @login_required
 def user_edit(request, pk=None):
-    _admin_only(request)
+    rights.require(request.user, "manage_users")
     user = get_object_or_404(User, pk=pk) if pk else None
     initial = {}
     if user:
@@ -134,13 +129,13 @@ def user_edit(request, pk=None):
 
 @login_required
 def department_list(request):
-    _admin_only(request)
+    rights.require(request.user, "manage_departments")
     return render(request, "org/department_list.html", {"departments": selectors.department_tree()})
 
 
 @login_required
 def department_edit(request, pk=None):
-    _admin_only(request)
+    rights.require(request.user, "manage_departments")
     dept = get_object_or_404(Department, pk=pk) if pk else None
     initial = {"name": dept.name, "parent": dept.parent, "manager": dept.manager} if dept else {}
     form = DepartmentForm(request.POST or None, initial=initial)
@@ -160,24 +155,28 @@ def department_edit(request, pk=None):
 
 @login_required
 def role_list(request):
-    _admin_only(request)
+    rights.require(request.user, "manage_roles")
     return render(request, "org/role_list.html", {"roles": selectors.role_list()})
 
 
 @login_required
 def role_edit(request, pk=None):
-    """A role is a matrix: for each object and action, the data scope it grants."""
-    _admin_only(request)
+    """A role is a matrix (for each kind of record and action, the data scope it grants) and a set
+    of administration rights."""
+    rights.require(request.user, "manage_roles")
     role = get_object_or_404(Role, pk=pk) if pk else None
     current = {(g.object_type, g.action): g.scope for g in role.grants.all()} if role else {}
+    chosen = set(role.permissions) if role else set()
     initial = {"name": role.name, "code": role.code, "description": role.description} if role else {}
     form = RoleForm(request.POST or None, initial=initial)
+    kinds = registry.grantable()
     if request.method == "POST" and form.is_valid():
         grants = {}
-        for ot in ObjectType.values:
-            for act in Action.values:
-                raw = request.POST.get(f"grant:{ot}:{act}", "0")
-                grants[(ot, act)] = int(raw) if raw.isdigit() else -1
+        for k in kinds:
+            for act in k.grants:
+                raw = request.POST.get(f"grant:{k.name}:{act}", "0")
+                grants[(k.name, act)] = int(raw) if raw.isdigit() else -1
+        chosen = set(request.POST.getlist("permission"))
         try:
             services.role_save(
                 actor=request.user,
@@ -186,6 +185,8 @@ def role_edit(request, pk=None):
                 code=form.cleaned_data["code"],
                 description=form.cleaned_data["description"],
                 grants=grants,
+                permissions=sorted(chosen),
+                version=request.POST.get("version") or None,
             )
         except ApplicationError as exc:
             errors_to_form(form, exc)
@@ -195,17 +196,39 @@ def role_edit(request, pk=None):
         current = {k: v for k, v in grants.items() if v >= 0}
     matrix = [
         {
-            "object_type": ot,
-            "label": label,
+            "object_type": k.name,
+            "label": k.plural,
             "cells": [
-                {"action": act, "action_label": alabel, "value": current.get((ot, act), 0)}
+                {
+                    "action": act,
+                    "action_label": alabel,
+                    "value": current.get((k.name, act), 0),
+                    "offered": act in k.grants,
+                }
                 for act, alabel in Action.choices
             ],
         }
-        for ot, label in ObjectType.choices
+        for k in kinds
+    ]
+    mine = rights.codes(request.user)
+    permissions = [
+        {
+            "code": p.code,
+            "label": p.label,
+            "checked": p.code in chosen,
+            "disabled": p.code not in mine and p.code not in chosen,
+        }
+        for p in registry.permissions()
     ]
     return render(
         request,
         "org/role_form.html",
-        {"form": form, "edited": role, "matrix": matrix, "actions": Action.choices, "scopes": Scope.choices},
+        {
+            "form": form,
+            "edited": role,
+            "matrix": matrix,
+            "actions": Action.choices,
+            "scopes": Scope.choices,
+            "permissions": permissions,
+        },
     )

@@ -6,7 +6,7 @@ import pytest
 
 from guanxi.customers.models import Account
 from guanxi.org import services
-from guanxi.org.models import Action, Department, ObjectType, Role, Scope, User
+from guanxi.org.models import Action, Department, Role, Scope, User
 from guanxi.policies import access
 from tests.factories import AccountFactory
 
@@ -33,7 +33,7 @@ def _dept(name: str) -> Department:
 def test_department_tree_scope_reads_the_managers_subtree(org, accounts):
     """manager1 (department and sub-departments, in East) reads East's records, not South's."""
     assert _visible(org["manager1"]) == {"manager1", "rep1", "rep2"}
-    assert access.owner_ids(User.objects.get(pk=org["manager1"].pk), ObjectType.ACCOUNT, Action.READ) == {
+    assert access.owner_ids(User.objects.get(pk=org["manager1"].pk), "account", Action.READ) == {
         org["manager1"].pk,
         org["rep1"].pk,
         org["rep2"].pk,
@@ -58,8 +58,8 @@ def test_department_tree_scope_includes_sub_departments(org, accounts):
 
 
 def _subordinates_role(admin) -> Role:
-    grants = {(ObjectType.ACCOUNT, act): Scope.SUBORDINATES for act in (Action.READ, Action.UPDATE)}
-    grants[(ObjectType.ACCOUNT, Action.CREATE)] = Scope.SELF
+    grants = {("account", act): Scope.SUBORDINATES for act in (Action.READ, Action.UPDATE)}
+    grants[("account", Action.CREATE)] = Scope.SELF
     return services.role_save(actor=admin, name="Team lead", code="team-lead", grants=grants)
 
 

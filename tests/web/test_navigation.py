@@ -14,14 +14,18 @@ pytestmark = pytest.mark.django_db
 
 def links(client) -> list[str]:
     html = client.get("/").content.decode()
-    sidebar = html[html.index('data-testid="sidebar"'):html.index("</ul>", html.index('data-testid="sidebar"'))]
+    sidebar = html[
+        html.index('data-testid="sidebar"') : html.index("</ul>", html.index('data-testid="sidebar"'))
+    ]
     return re.findall(r'data-testid="nav-([a-z_]+)"', sidebar)
 
 
 def test_a_rep_sees_work_customers_and_sales_but_no_administration(web):
     names = links(web("rep1"))
     assert names[:4] == ["home", "my_day", "tasks", "calendar"]
-    assert {"accounts", "contacts", "followups", "recycle_bin", "leads", "opportunities", "api_docs"} <= set(names)
+    assert {"accounts", "contacts", "followups", "recycle_bin", "leads", "opportunities", "api_docs"} <= set(
+        names
+    )
     assert not {"users", "roles", "pipelines", "custom_fields"} & set(names)
 
 
