@@ -63,8 +63,10 @@ class Kind:
     list_url: str = ""
     # Actions that roles grant with a data scope (org.Grant rows, the role editor's rows).
     grants: tuple[str, ...] = ()
-    # In the search index and the global search (the model has search_terms() and an owner).
+    # In the search index and the global search (the model has search_terms() and an owner);
+    # the global search shows str(record) and, below it, search_detail(record) when given.
     searchable: bool = False
+    search_detail: Callable[[Any], str] | None = None
     # Soft-deletable: listed in the recycle bin, restored, purged after RECYCLE_BIN_DAYS.
     recycle_bin: bool = False
     parents: tuple[Parent, ...] = ()

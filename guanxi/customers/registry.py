@@ -20,6 +20,9 @@ registry.kind(
         list_url="account_list",
         grants=ALL_ACTIONS,
         searchable=True,
+        search_detail=lambda a: " ".join(
+            filter(None, [a.get_industry_display() if a.industry else "", a.phone_display])
+        ),
         recycle_bin=True,
         custom_fields=True,
         order=10,
@@ -36,6 +39,7 @@ registry.kind(
         list_url="contact_list",
         grants=ALL_ACTIONS,
         searchable=True,
+        search_detail=lambda c: " ".join(filter(None, [c.title, c.mobile_display, c.email])),
         recycle_bin=True,
         parents=(registry.Parent(field="account", on_delete=registry.OnParentDelete.DETACH),),
         custom_fields=True,

@@ -28,6 +28,9 @@ registry.kind(
         list_url="lead_list",
         grants=registry.ACTIONS,
         searchable=True,
+        search_detail=lambda lead: " ".join(
+            filter(None, [lead.get_status_display(), lead.mobile, lead.email])
+        ),
         recycle_bin=True,
         parents=(
             # a lead in a pool belongs to the pool until someone claims it
@@ -51,6 +54,7 @@ registry.kind(
         list_url="opportunity_list",
         grants=registry.ACTIONS,
         searchable=True,
+        search_detail=lambda deal: f"{deal.currency} {deal.amount:,}",
         recycle_bin=True,
         parents=(
             # a deal is its account's: it goes to the bin with it and comes back with it

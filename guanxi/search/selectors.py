@@ -35,8 +35,14 @@ On SQLite (small databases, FTS5) the plain subquery is always fine.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.db import connection
 from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q
+from django.urls import reverse
+
+from guanxi.core import registry
+from guanxi.policies import access
 
 from .backends import match_filter
 from .models import SearchDocument
@@ -111,3 +117,37 @@ def _sample(object_type: str, terms: list[QueryTerm]) -> tuple[int, list[QueryTe
         rarest = min(range(len(prefixes)), key=lambda i: counts[f"prefix{i}"])
         terms = [t for t in terms if t not in prefixes or t is prefixes[rarest]]
     return counts["all"], terms
+
+
+def global_search(actor, q: str, *, limit: int = 8) -> list[dict]:
+    """The global search (Ctrl-K and its page): for every kind the registry marks searchable, the
+    records the actor may read that match `q`, most recently updated first, grouped by kind. One
+    query per kind, each through the access layer."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    groups = []
+    for kind in registry.kinds(searchable=True):
+        condition = matching(kind.name, q)
+        if condition is None:
+            continue
+        rows = list(
+            access.scope(actor, kind.model_class).filter(condition).order_by("-updated_at", "-id")[:limit]
+        )
+        if rows:
+            groups.append(
+                {
+                    "kind": kind,
+                    "items": [
+                        {
+                            "obj": r,
+                            "title": str(r),
+                            "detail": kind.search_detail(r) if kind.search_detail else "",
+                            "url": reverse(kind.detail_url, args=[r.pk]) if kind.detail_url else "",
+                        }
+                        for r in rows
+                    ],
+                    "more_url": f"{reverse(kind.list_url)}?{urlencode({'q': q})}" if kind.list_url else "",
+                }
+            )
+    return groups

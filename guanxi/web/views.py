@@ -7,8 +7,8 @@ from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
 from guanxi.core import registry
-from guanxi.customers import selectors as customer_selectors
 from guanxi.org import services as org_services
+from guanxi.search.selectors import global_search
 
 
 @login_required
@@ -25,9 +25,7 @@ def home(request):
 def search(request):
     """The global search (Ctrl-K): a full page, or the palette's result fragment over htmx."""
     q = request.GET.get("q", "")[:200]
-    results = (
-        customer_selectors.global_search(request.user, q) if q.strip() else {"accounts": [], "contacts": []}
-    )
+    results = global_search(request.user, q)
     template = "web/search.html#results" if request.headers.get("HX-Request") else "web/search.html"
     return render(request, template, {"q": q, "results": results})
 
