@@ -8,13 +8,12 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 
 from guanxi.core.errors import ValidationFailed
-from guanxi.org import services as org_services
 from guanxi.org.models import User
+from guanxi.records import sharing
 
 from . import selectors
 from .api import ERRORS, accounts_router, contacts_router
 from .schemas import Strict
-from .sharing import collaborators_of
 
 
 class CollaboratorIn(Strict):
@@ -36,7 +35,7 @@ def _user(username: str) -> User:
 
 
 def _out(obj) -> list[dict]:
-    return [{"user": c.user.username, "access": c.access} for c in collaborators_of(obj)]
+    return [{"user": c.user.username, "access": c.access} for c in sharing.collaborators_of(obj)]
 
 
 def _routes(router, getter, kind: str) -> None:
@@ -56,9 +55,7 @@ def _routes(router, getter, kind: str) -> None:
     def share(request, pk: int, payload: CollaboratorIn):
         """Share with a user, read-only or read-write (needs update rights on the record)."""
         obj = getter(request.auth, pk)
-        org_services.collaborator_set(
-            actor=request.auth, obj=obj, user=_user(payload.user), access=payload.access
-        )
+        sharing.collaborator_set(actor=request.auth, obj=obj, user=_user(payload.user), access=payload.access)
         return _out(obj)
 
     @router.delete(
@@ -68,7 +65,7 @@ def _routes(router, getter, kind: str) -> None:
     )
     def unshare(request, pk: int, username: str):
         obj = getter(request.auth, pk)
-        org_services.collaborator_set(actor=request.auth, obj=obj, user=_user(username), access=None)
+        sharing.collaborator_set(actor=request.auth, obj=obj, user=_user(username), access=None)
         return _out(obj)
 
 

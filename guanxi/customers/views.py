@@ -19,11 +19,11 @@ from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.org.models import Action, User
 from guanxi.org.selectors import active_users
 from guanxi.policies import access
+from guanxi.records.sharing import collaborators_of
 
 from . import custom_fields, panels, relations, selectors, services
 from .forms import AccountForm, ContactForm, TransferForm
 from .models import Account, Contact, Health, Industry, Tier
-from .sharing import collaborators_of
 
 ACCOUNT_COLUMNS = {
     "industry": gettext_lazy("Industry"),
@@ -519,7 +519,7 @@ def _sharing_context(request, obj, kind: str) -> dict:
 @require_POST
 def share(request, kind: str, pk: int):
     """Add, change or remove a collaborator (empty access removes)."""
-    from guanxi.org import services as org_services
+    from guanxi.records import sharing
 
     getter = {"account": selectors.account_get, "contact": selectors.contact_get}.get(kind)
     if getter is None:
@@ -529,7 +529,7 @@ def share(request, kind: str, pk: int):
     try:
         if user is None:
             raise ApplicationError(_("Choose an active user."))
-        org_services.collaborator_set(
+        sharing.collaborator_set(
             actor=request.user, obj=obj, user=user, access=request.POST.get("access") or None
         )
     except ApplicationError as exc:

@@ -19,7 +19,7 @@ from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed, Ver
 from guanxi.core.validators import clean_text, normalize_email
 
 from . import rights
-from .models import Action, ApiToken, Collaborator, Department, Grant, Role, Scope, User
+from .models import ApiToken, Department, Grant, Role, Scope, User
 from .selectors import time_zones
 
 PATH_MAX_LENGTH = Department._meta.get_field("path").max_length
@@ -378,26 +378,3 @@ def api_token_revoke(*, actor, token_id) -> None:
     deleted, _rows = ApiToken.objects.filter(user=actor, pk=pk).delete()
     if not deleted:
         raise NotFound()
-
-
-@transaction.atomic
-def collaborator_set(*, actor, obj, user: User, access: str | None) -> None:
-    """Share obj with user (read or write), or stop sharing (access=None). Needs update rights."""
-    from guanxi.policies import access as policies
-
-    policies.require(actor, Action.UPDATE, obj)
-    if access not in (None, Collaborator.Access.READ, Collaborator.Access.WRITE):
-        raise ValidationFailed(fields={"access": [_("Choose read-only or read-write.")]})
-    if user.pk == obj.owner_id:
-        raise ValidationFailed(fields={"user": [_("The owner already has full access.")]})
-    key = {"object_type": obj.POLICY_OBJECT_TYPE, "object_id": obj.pk, "user": user}
-    if access is None:
-        Collaborator.objects.filter(**key).delete()
-    else:
-        Collaborator.objects.update_or_create(**key, defaults={"access": access, "created_by": actor})
-    audit.record(
-        actor=actor,
-        verb="share",
-        obj=obj,
-        changes={"collaborator": (None, f"{user.username}:{access or '-'}")},
-    )

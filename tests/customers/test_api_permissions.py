@@ -98,8 +98,8 @@ def world(django_db_setup, django_db_blocker):
     shared read-only with agent1 (who reads everything anyway). Rolled back after the module."""
     from guanxi.customers import services
     from guanxi.demo.org import ensure_demo_org
-    from guanxi.org import services as org_services
     from guanxi.org.models import ApiToken, User
+    from guanxi.records import sharing
 
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
@@ -118,7 +118,7 @@ def world(django_db_setup, django_db_blocker):
                     actor=actor, data={"name": f"矩阵{MARK[owner]}先生", "account": account.pk}
                 )
                 for obj in (account, contact):
-                    org_services.collaborator_set(
+                    sharing.collaborator_set(
                         actor=actor, obj=obj, user=users[SHARED_WITH], access="read"
                     )
                 live["account", owner], live["contact", owner] = account.pk, contact.pk

@@ -395,12 +395,12 @@ def test_attachments_of_a_binned_record_are_invisible(api, org, world, media):
 
 
 def test_shared_read_write_collaborator_may_upload(api, org, world, media):
-    from guanxi.org import services as org_services
+    from guanxi.records import sharing
 
     assert_error(post_file(api("rep2"), PDF, "a.pdf", account=str(world["account"].pk)), 404)
-    org_services.collaborator_set(actor=org["rep1"], obj=world["account"], user=org["rep2"], access="read")
+    sharing.collaborator_set(actor=org["rep1"], obj=world["account"], user=org["rep2"], access="read")
     assert_error(post_file(api("rep2"), PDF, "a.pdf", account=str(world["account"].pk)), 403)
-    org_services.collaborator_set(actor=org["rep1"], obj=world["account"], user=org["rep2"], access="write")
+    sharing.collaborator_set(actor=org["rep1"], obj=world["account"], user=org["rep2"], access="write")
     assert post_file(api("rep2"), PDF, "a.pdf", account=str(world["account"].pk)).status_code == 201
 
 

@@ -307,11 +307,11 @@ def test_two_moves_from_the_same_version_one_wins(world):
 
 def test_won_and_lost_notify_the_owner_and_collaborators(world):
     from guanxi.engagement.models import Notification
-    from guanxi.org import services as org_services
+    from guanxi.records import sharing
     from guanxi.sales.pipelines import services
 
     opp = create(world)
-    org_services.collaborator_set(actor=world["rep"], obj=opp, user=world["org"]["rep2"], access="read")
+    sharing.collaborator_set(actor=world["rep"], obj=opp, user=world["org"]["rep2"], access="read")
     services.opportunity_move(
         actor=world["org"]["manager1"], opportunity=opp, stage=world["stages"]["Won"].pk
     )

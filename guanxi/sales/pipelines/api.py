@@ -11,8 +11,8 @@ from ninja.responses import Status
 from guanxi.core.api import idempotent, if_match, with_etag
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.selectors import visible_account_ids
-from guanxi.org import services as org_services
 from guanxi.org.models import Collaborator, User
+from guanxi.records import sharing
 
 from . import selectors, services
 from .schemas import (
@@ -325,7 +325,7 @@ def opportunity_collaborators(request, opportunity_id: int):
 def opportunity_share(request, opportunity_id: int, payload: CollaboratorIn):
     """Share with a user, read-only or read-write (needs update rights on the deal)."""
     opportunity = selectors.opportunity_get(request.auth, opportunity_id)
-    org_services.collaborator_set(
+    sharing.collaborator_set(
         actor=request.auth, obj=opportunity, user=_user(payload.user), access=payload.access
     )
     return _collaborators(opportunity)
@@ -338,5 +338,5 @@ def opportunity_share(request, opportunity_id: int, payload: CollaboratorIn):
 )
 def opportunity_unshare(request, opportunity_id: int, username: str):
     opportunity = selectors.opportunity_get(request.auth, opportunity_id)
-    org_services.collaborator_set(actor=request.auth, obj=opportunity, user=_user(username), access=None)
+    sharing.collaborator_set(actor=request.auth, obj=opportunity, user=_user(username), access=None)
     return _collaborators(opportunity)

@@ -28,11 +28,11 @@ from guanxi.core.errors import ApplicationError, NotFound, PermissionDenied, Ver
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.customers.forms import TransferForm
 from guanxi.customers.models import Account, Contact, ContactRole
-from guanxi.customers.sharing import collaborators_of
 from guanxi.customers.views import _redact_account_names
 from guanxi.org.models import Action
 from guanxi.org.selectors import active_users
 from guanxi.policies import access
+from guanxi.records.sharing import collaborators_of
 
 from ..models import Opportunity, Stage
 from . import board as board_model
