@@ -79,8 +79,10 @@ class Kind:
     # Configuration kinds (pipelines, rules…) are managed with this administration right.
     manage_permission: str = ""
     # Who may delete, restore or transfer a record when neither grants nor a right decide it
-    # (attachments follow their parent): f(actor, action, obj) raises PermissionDenied.
+    # (attachments follow their parent): f(actor, action, obj) raises PermissionDenied; and, for
+    # the recycle bin, the queryset of binned records the actor may restore: bin_scope(actor).
     authorize: Callable[[Any, str, Any], None] | None = None
+    bin_scope: Callable[[Any], Any] | None = None
     order: int = 100
 
     @cached_property

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core import registry
 from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Parent
 
+from .files import selectors as file_selectors
 from .files import services as files
 
 registry.kind(
@@ -62,6 +63,7 @@ registry.kind(
         ),
         on_purge=files.purge_files,
         authorize=files.authorize,
+        bin_scope=file_selectors.binned,
         order=50,
     )
 )

@@ -25,7 +25,7 @@ registry.nav(
         name="recycle_bin",
         section="customers",
         label=_("Recycle bin"),
-        url="recycle_bin",
+        url="records_bin",
         icon="bi-trash3",
         order=190,
     )

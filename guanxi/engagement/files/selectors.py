@@ -4,7 +4,7 @@ parent, so an attachment on an invisible record is a 404 like the record itself.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFound, ValidationFailed
@@ -127,3 +127,13 @@ def prefetch_activity_attachments() -> Prefetch:
     `activities.prefetch_related(prefetch_activity_attachments())` sets `activity.live_attachments`
     in one query, which engagement/files/activity_attachments.html shows."""
     return Prefetch("attachments", queryset=live_attachments(), to_attr="live_attachments")
+
+
+def binned(actor):
+    """Attachments in the recycle bin that the actor may restore: on a record the actor may read,
+    uploaded by the actor or on a record the actor may upload to (as attachment_get(deleted=True))."""
+    readable, may_restore = Q(), Q(owner_id=getattr(actor, "pk", None))
+    for field, model in PARENTS.items():
+        readable |= Q(**{f"{field}__in": access.scope(actor, model).values("pk")})
+        may_restore |= Q(**{f"{field}__in": access.scope(actor, model, Action.UPDATE).values("pk")})
+    return Attachment._base_manager.filter(deleted_at__isnull=False).filter(readable & may_restore)
