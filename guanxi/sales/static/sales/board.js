@@ -143,6 +143,19 @@
       }
     }
 
+    // The cards list of the column under the point where a drag ended (drop, mouse, pointer or
+    // touch end), or null. SortableJS moves the card into a list as dragover events come and
+    // ignores them while a card slides into place (`animation`): a quick drag across "won" that
+    // ends on "lost" left the card in "won", and the deal was about to be marked won. So where
+    // the card goes is decided by where it was let go, not by where Sortable last put it.
+    function listAt(e) {
+      var p = e && ((e.changedTouches && e.changedTouches[0]) || e);
+      if (!p || typeof p.clientX !== "number" || (!p.clientX && !p.clientY)) return null;
+      var hit = document.elementFromPoint(p.clientX, p.clientY);
+      var col = hit && hit.closest(".gx-col");
+      return col && board.contains(col) ? col.querySelector("[data-gx-cards]") : null;
+    }
+
     if (window.Sortable) {
       board.querySelectorAll("[data-gx-cards]").forEach(function (list) {
         window.Sortable.create(list, {
@@ -150,8 +163,13 @@
           preventOnFilter: false, animation: 150, delay: 180, delayOnTouchOnly: true, forceFallback: false,
           ghostClass: "sortable-ghost", chosenClass: "sortable-chosen",
           onEnd: function (evt) {
-            if (evt.from === evt.to) return;  // order within a column follows the last change
-            moved(evt.item, evt.from, evt.oldIndex, evt.to.getAttribute("data-stage-id"));
+            var to = listAt(evt.originalEvent) || evt.to;
+            if (to === evt.from) {  // order within a column follows the last change
+              if (evt.to !== evt.from) putBack(evt.item, evt.from, evt.oldIndex);
+              return;
+            }
+            if (to !== evt.to) to.insertBefore(evt.item, to.firstChild);
+            moved(evt.item, evt.from, evt.oldIndex, to.getAttribute("data-stage-id"));
           }
         });
       });
