@@ -86,18 +86,20 @@ def test_logins_are_recorded_with_ip(org, username, ok):
 
 
 def test_dates_show_in_the_users_time_zone(web, org):
+    """A fixed moment, so the day and hour differ in UTC, Shanghai (the site's zone) and New
+    York. (It compared the creation's HH:MM with the page, which matched only the ISO time of
+    the history entry written a few milliseconds later: false when a minute began in between.)"""
+    import datetime as dt
+
+    from guanxi.customers.models import Account
     from tests.factories import AccountFactory
 
     org["rep1"].time_zone = "America/New_York"
     org["rep1"].save()
     a = AccountFactory(owner=org["rep1"], name="时区测试有限公司")
+    Account._base_manager.filter(pk=a.pk).update(created_at=dt.datetime(2026, 3, 1, 2, 30, tzinfo=dt.UTC))
     html = web("rep1").get(f"/customers/accounts/{a.pk}/").content.decode()
-    import zoneinfo
-
-    from django.utils import timezone
-
-    local = timezone.localtime(a.created_at, zoneinfo.ZoneInfo("America/New_York"))
-    assert f"{local:%H:%M}" in html
+    assert "<dt>Created</dt><dd>02/28/2026 9:30 p.m.</dd>" in html
 
 
 def test_invisible_records_show_a_friendly_404(web, org):
