@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -18,6 +18,7 @@ from django.db import transaction
 
 from guanxi.customers.models import Account, Contact, ContactAccount, Health, Lifecycle, RelationshipLevel
 from guanxi.customers.names import company_key, person_key
+from guanxi.engagement.followups.services import plan_after
 from guanxi.engagement.models import Activity, ActivityContact, Attachment, Task
 from guanxi.search import services as search
 
@@ -142,22 +143,27 @@ def make_big_customer(plan, users, *, entries: int = 10_000, owner: str = "rep1"
         )
     if activities:
         last = activities[-1]
+        next_contact = None
+        for a in activities:
+            next_contact = plan_after(next_contact, a)
         Account.objects.filter(pk=account.pk).update(
             last_contact_at=last.occurred_at,
             last_followup_summary=last.summary,
-            next_contact_at=last.next_contact_at,
+            next_contact_at=next_contact,
             health=Health.ACTIVE,
         )
         latest: dict[int, Activity] = {}
-        for link in links:
-            latest[link.contact_id] = link.activity  # times ascend, so the last one wins
+        next_contacts: dict[int, datetime | None] = {}
+        for link in links:  # times ascend, so the last one wins
+            latest[link.contact_id] = link.activity
+            next_contacts[link.contact_id] = plan_after(next_contacts.get(link.contact_id), link.activity)
         for c in contacts:
             if c.pk in latest:
                 a = latest[c.pk]
                 c.last_contact_at, c.last_followup_summary, c.next_contact_at = (
                     a.occurred_at,
                     a.summary,
-                    a.next_contact_at,
+                    next_contacts[c.pk],
                 )
         Contact.objects.bulk_update(contacts, ["last_contact_at", "last_followup_summary", "next_contact_at"])
     return account.pk

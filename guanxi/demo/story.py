@@ -43,6 +43,7 @@ from guanxi.customers.models import (
     RelationshipLevel,
     StageChange,
 )
+from guanxi.engagement.followups.services import plan_after
 from guanxi.engagement.models import Activity, ActivityContact, ActivityKind, Direction, Priority, Task
 
 DAY = 86400
@@ -560,11 +561,11 @@ def add_story(
                     c = link.contact
                     if c.last_contact_at is None or at >= c.last_contact_at:
                         c.last_contact_at, c.last_followup_summary = at, activity.summary
-                        c.next_contact_at = activity.next_contact_at
+                        c.next_contact_at = plan_after(c.next_contact_at, activity)
+                account.next_contact_at = plan_after(account.next_contact_at, activity)
             last_activity = story.activities[-1]
             account.last_contact_at = last_activity.occurred_at
             account.last_followup_summary = last_activity.summary
-            account.next_contact_at = last_activity.next_contact_at
         account.updated_at = max(
             account.updated_at,
             account.created_at,

@@ -102,7 +102,14 @@ class Activity(CustomerRecord):
         ]
 
     def __str__(self) -> str:
-        return self.subject or f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+        return self.title()
+
+    def title(self, zone=None) -> str:
+        """The subject, else the kind and the day it happened in `zone` (default: the active
+        time zone, the viewer's in a request; services pass the actor's)."""
+        if self.subject:
+            return self.subject
+        return f"{self.get_kind_display()} {timezone.localtime(self.occurred_at, zone):%Y-%m-%d}"
 
     @property
     def summary(self) -> str:

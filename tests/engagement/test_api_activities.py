@@ -26,6 +26,8 @@ def world(org):
 
 def _create(client, world, **data):
     body = {"kind": "call", "account": world["account"].pk, **data}
+    if not body.keys() & {"subject", "content", "outcome"}:  # a follow-up says what happened
+        body["content"] = "谈了续约"
     return post_json(client, URL, body)
 
 
@@ -204,6 +206,8 @@ def test_create_query_count_and_the_links_it_answers(api, world, django_assert_m
         ({"kind": "call", "owner": 1}, "owner"),
         ({"kind": "call", "version": 9}, "version"),
         ({"subject": "no kind"}, "kind"),
+        ({"kind": "call"}, "content"),  # nothing says what happened
+        ({"kind": "call", "subject": " ", "content": "\n", "outcome": ""}, "content"),
     ],
 )
 def test_bad_input_is_400_naming_the_field(api, world, data, field):
@@ -212,6 +216,14 @@ def test_bad_input_is_400_naming_the_field(api, world, data, field):
     body = json.dumps(data)  # ASCII escapes, so that a lone surrogate travels as "\\ud800"
     assert_error(api("rep1").post(URL, data=body, content_type="application/json"), 400, field)
     assert Activity._base_manager.count() == before
+
+
+def test_a_patch_that_empties_a_follow_up_is_400(api, world):
+    client = api("rep1")
+    path = f"{URL}/{_create(client, world, subject='报价').json()['id']}"
+    error = assert_error(patch_json(client, path, {"subject": ""}, HTTP_IF_MATCH='"1"'), 400, "content")
+    assert error["fields"]["content"] == ["Enter a subject, what happened or an outcome."]
+    assert client.get(path).json()["subject"] == "报价"
 
 
 def test_bad_bodies(api, world):

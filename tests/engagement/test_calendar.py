@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from guanxi.customers.models import Account, Contact
 from guanxi.engagement.models import Activity
@@ -85,6 +86,18 @@ def test_calendar_events(org, day, django_assert_max_num_queries):
     ]
     assert next(e for e in events if e.title == "做完了").done
     assert selectors.calendar_events(org["rep3"], at(1, 0), at(31, 23)) == []
+
+
+def test_a_visit_without_subject_is_titled_with_the_owners_day(org):
+    """What the iCal feed shows has no request behind it: the owner's zone, not the process's.
+    17:30 UTC on 1 March is 2 March in Shanghai, still 1 March in New York."""
+    rep1 = org["rep1"]
+    rep1.time_zone = "America/New_York"
+    moment = dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.UTC)
+    Activity.objects.create(kind="visit", owner=rep1, occurred_at=moment)
+    with timezone.override("Asia/Shanghai"):
+        events = selectors.calendar_events(rep1, moment - dt.timedelta(days=1), moment + dt.timedelta(days=1))
+    assert [e.title for e in events] == ["Visit 2026-03-01"]
 
 
 def test_calendar_pages_week_and_month(org, day, web, django_assert_max_num_queries):

@@ -21,6 +21,8 @@ UTC = dt.UTC
 
 def log(actor, **data) -> Activity:
     data.setdefault("kind", "call")
+    if not data.keys() & {"subject", "content", "outcome"}:  # a follow-up says what happened
+        data["content"] = "谈了续约"
     return services.activity_create(actor=actor, data=data)
 
 
@@ -325,3 +327,123 @@ def test_refresh_of_several_customers_at_once(world, count):
         assert [_fresh(a).last_followup_summary for a in accounts] == [f"第{i}次" for i in range(count)]
         assert [_fresh(c).last_followup_summary for c in contacts] == [f"第{i}次" for i in range(count)]
         assert _fresh(empty).last_followup_summary == "" and _fresh(empty).last_contact_at is None
+
+
+def _plans(*records):
+    return [_fresh(r).next_contact_at for r in records]
+
+
+def test_a_follow_up_without_a_next_contact_keeps_the_plan(world):
+    rep1, account, a = world["rep1"], world["account"], world["a"]
+    now = timezone.now()
+    plan = (now + dt.timedelta(days=9)).replace(microsecond=0)
+    log(
+        rep1,
+        subject="约了下次",
+        occurred_at=(now - dt.timedelta(days=2)).isoformat(),
+        contacts=[a.pk],
+        next_contact_at=plan.isoformat(),
+    )
+    log(rep1, subject="顺便问候", account=account.pk, contacts=[a.pk])
+    assert _plans(account, a) == [plan, plan]
+    assert _fresh(account).last_followup_summary == "顺便问候"
+
+
+def test_the_plan_follows_edits_deletes_and_restores(world):
+    """The plan is derived from the live follow-ups alone: whichever set it can go and come back."""
+    rep1, account, a = world["rep1"], world["account"], world["a"]
+    now = timezone.now().replace(microsecond=0)
+    first_plan, second_plan, third_plan = (now + dt.timedelta(days=d) for d in (5, 9, 12))
+    first = log(
+        rep1,
+        subject="一",
+        occurred_at=(now - dt.timedelta(days=3)).isoformat(),
+        contacts=[a.pk],
+        next_contact_at=first_plan.isoformat(),
+    )
+    second = log(
+        rep1,
+        subject="二",
+        occurred_at=(now - dt.timedelta(days=2)).isoformat(),
+        contacts=[a.pk],
+        next_contact_at=second_plan.isoformat(),
+    )
+    third = log(rep1, subject="三", occurred_at=(now - dt.timedelta(days=1)).isoformat(), contacts=[a.pk])
+    assert _plans(account, a) == [second_plan, second_plan]
+    services.activity_delete(actor=rep1, activity=second, version=None)
+    assert _plans(account, a) == [first_plan, first_plan]
+    services.activity_restore(actor=rep1, activity=Activity._base_manager.get(pk=second.pk))
+    assert _plans(account, a) == [second_plan, second_plan]
+    third = services.activity_update(
+        actor=rep1, activity=third, data={"next_contact_at": third_plan.isoformat()}, version=None
+    )
+    assert _plans(account, a) == [third_plan, third_plan]
+    services.activity_update(actor=rep1, activity=third, data={"next_contact_at": None}, version=None)
+    assert _plans(account, a) == [second_plan, second_plan]
+    for act in (first, Activity.objects.get(pk=second.pk)):
+        services.activity_delete(actor=rep1, activity=act, version=None)
+    assert _plans(account, a) == [None, None]
+
+
+def test_a_plan_is_done_once_a_follow_up_happens_at_or_after_it(world):
+    """A call on (or after) the planned day carries the plan out; an older plan that the done one
+    had superseded does not come back."""
+    rep1, account, a = world["rep1"], world["account"], world["a"]
+    now = timezone.now().replace(microsecond=0)
+    log(
+        rep1,
+        subject="旧计划",
+        occurred_at=(now - dt.timedelta(days=10)).isoformat(),
+        contacts=[a.pk],
+        next_contact_at=(now + dt.timedelta(days=20)).isoformat(),
+    )
+    planned = now - dt.timedelta(days=2)
+    log(
+        rep1,
+        subject="改约",
+        occurred_at=(now - dt.timedelta(days=5)).isoformat(),
+        contacts=[a.pk],
+        next_contact_at=planned.isoformat(),
+    )
+    assert _plans(account, a) == [planned, planned]  # overdue: nobody called yet
+    log(rep1, subject="照计划打了", occurred_at=planned.isoformat(), contacts=[a.pk])
+    assert _plans(account, a) == [None, None]
+
+
+def test_a_follow_up_says_what_happened(world):
+    rep1, account = world["rep1"], world["account"]
+    before = (Activity._base_manager.count(), AuditEvent.objects.count())
+    for blank in ({}, {"subject": "  ", "content": "\n", "outcome": ""}):
+        with pytest.raises(ValidationFailed) as exc:
+            services.activity_create(actor=rep1, data={"kind": "call", "account": account.pk, **blank})
+        assert exc.value.fields == {"content": ["Enter a subject, what happened or an outcome."]}
+    assert (Activity._base_manager.count(), AuditEvent.objects.count()) == before
+    act = log(rep1, subject="报价", account=account.pk)
+    act = services.activity_update(actor=rep1, activity=act, data={"outcome": "同意"}, version=None)
+    act = services.activity_update(actor=rep1, activity=act, data={"subject": ""}, version=None)
+    with pytest.raises(ValidationFailed) as exc:
+        services.activity_update(actor=rep1, activity=act, data={"outcome": " "}, version=None)
+    assert "content" in exc.value.fields
+    assert Activity.objects.get(pk=act.pk).outcome == "同意"
+    # one logged empty before the rule: still editable in what it has
+    Activity._base_manager.filter(pk=act.pk).update(outcome="")
+    services.activity_update(
+        actor=rep1, activity=Activity.objects.get(pk=act.pk), data={"duration_minutes": 5}, version=None
+    )
+
+
+@pytest.mark.parametrize(
+    ("zone", "title"), [("Asia/Shanghai", "Call 2026-03-02"), ("America/New_York", "Call 2026-03-01")]
+)
+def test_the_automatic_title_is_the_day_in_the_actors_time_zone(world, zone, title):
+    """17:30 UTC on 1 March is 01:30 on 2 March in Shanghai and 12:30 on 1 March in New York. The
+    audit row keeps the actor's day, whatever zone the process has active."""
+    rep1 = world["rep1"]
+    rep1.time_zone = zone
+    other = "UTC" if zone == "Asia/Shanghai" else "Asia/Shanghai"
+    with timezone.override(other):
+        act = log(rep1, content="没写主题", account=world["account"].pk, occurred_at="2026-03-01T17:30:00Z")
+    event = AuditEvent.objects.get(object_type="activity", object_id=act.pk, verb="create")
+    assert event.object_label == title
+    with timezone.override(zone):  # a page shows the viewer's day
+        assert str(act) == title

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from guanxi.core.cleaning import user_zone
 from guanxi.engagement.followups import services
 from guanxi.engagement.models import Activity
 from tests.factories import AccountFactory, ContactFactory
@@ -47,13 +51,13 @@ def test_htmx_post_redirects_by_header_and_errors_come_back_in_the_form(web, acc
     client = web("rep1")
     ok = client.post(
         reverse("followup_create"),
-        {"kind": "call", "account": account.pk, "next": "https://evil.example/"},
+        {"kind": "call", "content": "谈了续约", "account": account.pk, "next": "https://evil.example/"},
         HTTP_HX_REQUEST="true",
     )
     assert ok.status_code == 204 and ok["HX-Redirect"] == reverse("account_detail", args=[account.pk])
     bad = client.post(
         reverse("followup_create"),
-        {"kind": "call", "account": account.pk, "occurred_at": "1850-01-01T10:00"},
+        {"kind": "call", "content": "谈了续约", "account": account.pk, "occurred_at": "1850-01-01T10:00"},
         HTTP_HX_REQUEST="true",
     )
     assert bad.status_code == 200
@@ -62,11 +66,62 @@ def test_htmx_post_redirects_by_header_and_errors_come_back_in_the_form(web, acc
     assert Activity.objects.count() == 1
 
 
+def test_the_quick_form_refuses_an_empty_follow_up_and_keeps_the_plan(web, account, org):
+    """Open, tap "call", save: nothing said what happened, so the form asks for it; a follow-up
+    that sets no next contact leaves the planned one on the page."""
+    client = web("rep1")
+    plan = (timezone.now() + dt.timedelta(days=9)).replace(microsecond=0)
+    services.activity_create(
+        actor=org["rep1"],
+        data={
+            "kind": "call",
+            "subject": "约好回访",
+            "account": account.pk,
+            "next_contact_at": plan.isoformat(),
+        },
+    )
+    url = reverse("account_detail", args=[account.pk])
+    empty = client.post(
+        reverse("followup_create"),
+        {"kind": "call", "account": account.pk, "next": url},
+        HTTP_HX_REQUEST="true",
+    )
+    assert empty.status_code == 200
+    assert (
+        '<div class="invalid-feedback d-block" data-testid="error-content">'
+        "Enter a subject, what happened or an outcome.</div>" in empty.content.decode()
+    )
+    assert Activity.objects.count() == 1
+    client.post(reverse("followup_create"), {"kind": "note", "subject": "顺路问候", "account": account.pk})
+    local = timezone.localtime(plan, user_zone(org["rep1"]))
+    assert (
+        f'data-testid="fact-next-contact"><time datetime="{local.isoformat()}">'
+        in client.get(url).content.decode()
+    )
+
+
+def test_a_follow_up_without_subject_is_titled_with_the_viewers_day(web, account, org):
+    """17:30 UTC on 1 March is 2 March in Shanghai, still 1 March in New York."""
+    rep1 = org["rep1"]
+    act = services.activity_create(
+        actor=rep1,
+        data={"kind": "call", "content": "无主题", "account": account.pk, "occurred_at": "2026-03-01T17:30Z"},
+    )
+    for zone, title in (("Asia/Shanghai", "Call 2026-03-02"), ("America/New_York", "Call 2026-03-01")):
+        rep1.time_zone = zone
+        rep1.save(update_fields=["time_zone"])
+        client = web("rep1")
+        assert f">{title}</a>" in client.get(reverse("followup_list")).content.decode()
+        assert f"<h1>{title}</h1>" in client.get(reverse("followup_edit", args=[act.pk])).content.decode()
+
+
 def test_contact_page_prefills_the_contact(web, org):
     contact = ContactFactory(owner=org["rep1"], name="钱七")
     html = web("rep1").get(reverse("contact_detail", args=[contact.pk])).content.decode()
     assert f'value="{contact.pk}"' in html and "checked" in html
-    web("rep1").post(reverse("followup_create"), {"kind": "call", "contacts": [contact.pk]})
+    web("rep1").post(
+        reverse("followup_create"), {"kind": "call", "subject": "电话", "contacts": [contact.pk]}
+    )
     assert Activity.objects.get().contact_links.get().contact_id == contact.pk
 
 
@@ -92,7 +147,9 @@ def test_edit_and_delete(web, account, org):
 
 
 def test_other_reps_follow_up_is_404(web, account, org):
-    act = services.activity_create(actor=org["rep1"], data={"kind": "call", "account": account.pk})
+    act = services.activity_create(
+        actor=org["rep1"], data={"kind": "call", "subject": "电话", "account": account.pk}
+    )
     assert web("rep2").get(reverse("followup_edit", args=[act.pk])).status_code == 404
     assert web("rep2").post(reverse("followup_delete", args=[act.pk]), {"version": 1}).status_code == 404
     assert web("rep2").get(reverse("timeline_fragment", args=["account", account.pk])).status_code == 404
@@ -150,14 +207,24 @@ def test_account_page_query_count_does_not_grow_with_the_timeline(
     for _ in range(5):
         services.activity_create(
             actor=org["rep1"],
-            data={"kind": "call", "account": account.pk, "contacts": [account.contacts.get().pk]},
+            data={
+                "kind": "call",
+                "subject": "电话",
+                "account": account.pk,
+                "contacts": [account.contacts.get().pk],
+            },
         )
     client.get(url)  # warm caches (content types, sessions)
     five = _detail_queries(client, url)
     for _ in range(45):
         services.activity_create(
             actor=org["rep1"],
-            data={"kind": "email", "account": account.pk, "contacts": [account.contacts.get().pk]},
+            data={
+                "kind": "email",
+                "subject": "邮件",
+                "account": account.pk,
+                "contacts": [account.contacts.get().pk],
+            },
         )
     fifty = _detail_queries(client, url)
     assert five == fifty
@@ -172,7 +239,9 @@ def test_contact_page_query_count_does_not_grow_with_the_timeline(web, org):
 
     def add(n):
         for _ in range(n):
-            services.activity_create(actor=org["rep1"], data={"kind": "call", "contacts": [contact.pk]})
+            services.activity_create(
+                actor=org["rep1"], data={"kind": "call", "subject": "电话", "contacts": [contact.pk]}
+            )
 
     add(5)
     client.get(url)

@@ -31,7 +31,13 @@ def world(org):
 def _activity(world, at, kind="call", **extra):
     act = services.activity_create(
         actor=world["rep1"],
-        data={"kind": kind, "account": world["account"].pk, "contacts": [world["contact"].pk], **extra},
+        data={
+            "kind": kind,
+            "content": "谈了续约",
+            "account": world["account"].pk,
+            "contacts": [world["contact"].pk],
+            **extra,
+        },
     )
     Activity._base_manager.filter(pk=act.pk).update(occurred_at=at)
     ActivityContact.objects.filter(activity=act).update(occurred_at=at)

@@ -255,7 +255,9 @@ def test_followups_on_a_lead(org, svc):
     assert rescore.called
     lead.refresh_from_db()
     assert a.lead == lead and lead.last_contact_at == a.occurred_at
-    later = followups.activity_create(actor=org["rep1"], data={"kind": "visit", "lead": lead.pk})
+    later = followups.activity_create(
+        actor=org["rep1"], data={"kind": "visit", "subject": "拜访", "lead": lead.pk}
+    )
     lead.refresh_from_db()
     assert lead.last_contact_at == later.occurred_at
     followups.activity_delete(actor=org["rep1"], activity=later, version=later.version)

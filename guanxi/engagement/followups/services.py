@@ -4,9 +4,12 @@ Every write keeps the customers' follow-up summary in step, inside the same tran
 (`refresh_customers`): for the account and each contact of the follow-up,
 - `last_contact_at` is the latest `occurred_at` of its live follow-ups;
 - `last_followup_summary` is the summary of that latest follow-up;
-- `next_contact_at` is the `next_contact_at` of that latest follow-up (empty when it set none).
-  The latest follow-up states the current plan: an older follow-up's "call again on the 5th"
-  is superseded by whatever was agreed since, so we do not keep the soonest of all plans.
+- `next_contact_at` is the plan of the latest follow-up that set a next contact: an older
+  follow-up's "call again on the 5th" is superseded by whatever was agreed since (we do not
+  keep the soonest of all plans), and a follow-up that sets none leaves the plan as it was,
+  unless it happened at or after the planned time: then the plan was carried out and is gone.
+  Derived from the live follow-ups alone, so deleting the one that set the plan brings back
+  the plan before it, and restoring it brings its own back.
 These are derived fields: updating them bumps neither the customer's version nor updated_at.
 """
 
@@ -16,8 +19,9 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
-from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models import Case, CharField, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, NullIf, Replace, Substr, Trim
+from django.db.models.lookups import GreaterThan
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +42,7 @@ MAX_DURATION = 10080  # one week, in minutes
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 OCCURRED_SLACK = dt.timedelta(days=1)  # clocks and time zones differ a little; a follow-up is in the past
 NEXT_CONTACT_HORIZON = dt.timedelta(days=3653)  # about ten years
+SUBSTANCE = ("subject", "content", "outcome")  # a follow-up needs at least one of them
 FIELDS = [
     "kind",
     "direction",
@@ -175,6 +180,19 @@ def _default_account(actor, contacts: list[Contact]) -> Account | None:
     return access.scope(actor, Account).filter(pk=contacts[0].account_id).first()
 
 
+def _require_substance(values: dict) -> None:
+    """Something must say what happened: an empty follow-up would only move the last contact."""
+    if not any(values.get(k) for k in SUBSTANCE):
+        message = _("Enter a subject, what happened or an outcome.")
+        raise ValidationFailed(message, fields={"content": [message]})
+
+
+def _audit(*, actor, verb: str, activity: Activity, changes=None) -> None:
+    # The audit row keeps the follow-up's label, whose date (no subject) is the actor's day.
+    with timezone.override(actor_zone(actor)):
+        audit.record(actor=actor, verb=verb, obj=activity, changes=changes)
+
+
 def _require_customer(account, contacts, lead=None) -> None:
     if account is None and not contacts and lead is None:
         raise ValidationFailed(
@@ -226,21 +244,25 @@ def _summary_expression():
 def _account_refresh(ids: list[int]):
     live = Activity._base_manager.filter(deleted_at__isnull=True)
     latest = live.filter(account_id=OuterRef("pk")).order_by("-occurred_at", "-id")
-    return Account._base_manager.filter(pk__in=ids), _latest_values(latest)
+    planned = latest.filter(next_contact_at__isnull=False)
+    return Account._base_manager.filter(pk__in=ids), _latest_values(latest, planned)
 
 
 def _contact_refresh(ids: list[int]):
     # From the links, in the order of their index (contact, -occurred_at, -activity).
-    latest_link = (
-        ActivityContact.objects.filter(contact_id=OuterRef(OuterRef("pk")), activity__deleted_at__isnull=True)
-        .order_by("-occurred_at", "-activity_id")
-        .values("activity_id")[:1]
+    links = ActivityContact.objects.filter(
+        contact_id=OuterRef(OuterRef("pk")), activity__deleted_at__isnull=True
+    ).order_by("-occurred_at", "-activity_id")
+    latest = Activity._base_manager.filter(pk=Subquery(links.values("activity_id")[:1]))
+    planned = Activity._base_manager.filter(
+        pk=Subquery(links.filter(activity__next_contact_at__isnull=False).values("activity_id")[:1])
     )
-    latest = Activity._base_manager.filter(pk=Subquery(latest_link))
-    return Contact._base_manager.filter(pk__in=ids), _latest_values(latest)
+    return Contact._base_manager.filter(pk__in=ids), _latest_values(latest, planned)
 
 
-def _latest_values(latest) -> dict:
+def _latest_values(latest, planned) -> dict:
+    """`latest`: the latest live follow-up; `planned`: the latest of those that set a next contact."""
+    plan = Subquery(planned.values("next_contact_at")[:1])
     return {
         "last_contact_at": Subquery(latest.values("occurred_at")[:1]),
         "last_followup_summary": Coalesce(
@@ -248,8 +270,20 @@ def _latest_values(latest) -> dict:
             Value(""),
             output_field=CharField(),
         ),
-        "next_contact_at": Subquery(latest.values("next_contact_at")[:1]),
+        # The latest follow-up's own plan; else the plan before it, if still ahead of it.
+        "next_contact_at": Coalesce(
+            Subquery(latest.values("next_contact_at")[:1]),
+            Case(When(GreaterThan(plan, Subquery(latest.values("occurred_at")[:1])), then=plan)),
+        ),
     }
+
+
+def plan_after(plan: dt.datetime | None, activity: Activity) -> dt.datetime | None:
+    """The planned next contact once `activity` follows (in time) the follow-ups that left `plan`:
+    the rule of `_latest_values` in memory, for the demo generators (tests/demo checks they agree)."""
+    if activity.next_contact_at is not None:
+        return activity.next_contact_at
+    return plan if plan is not None and plan > activity.occurred_at else None
 
 
 # (database alias, vendor, statement, number of ids) → (sql, the parameters before the ids)
@@ -337,6 +371,7 @@ def activity_create(*, actor, data: dict) -> Activity:
     contacts = cleaned.pop("contacts", [])
     lead = cleaned.pop("lead", None)
     account = cleaned.pop("account", None) or _default_account(actor, contacts)
+    _require_substance(cleaned)
     _require_customer(account, contacts, lead)
     cleaned.setdefault("occurred_at", None)
     if cleaned["occurred_at"] is None:
@@ -351,7 +386,7 @@ def activity_create(*, actor, data: dict) -> Activity:
         changes["contacts"] = (None, [ct.pk for ct in contacts])
     if lead is not None:
         changes["lead"] = (None, _audit_value(lead))
-    audit.record(actor=actor, verb="create", obj=activity, changes=changes)
+    _audit(actor=actor, verb="create", activity=activity, changes=changes)
     if account is not None:
         # Before the refresh: lifecycle compares the follow-up with the previous last contact
         # (a visit entered long after the fact does not revive a dormant customer).
@@ -370,6 +405,8 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
         raise ValidationFailed(fields={"kind": [_("This field is required.")]})
     if "occurred_at" in cleaned and cleaned["occurred_at"] is None:
         raise ValidationFailed(fields={"occurred_at": [_("This field is required.")]})
+    if cleaned.keys() & set(SUBSTANCE):  # what was logged empty before this rule stays editable
+        _require_substance({k: cleaned.get(k, getattr(activity, k)) for k in SUBSTANCE})
     check_version(activity, version)
     old_account_id = activity.account_id
     old_contacts = _contact_ids(activity)
@@ -418,7 +455,7 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
         ActivityContact.objects.filter(activity=activity).update(occurred_at=activity.occurred_at)
     changes.update(relinks)
     if changes:
-        audit.record(actor=actor, verb="update", obj=activity, changes=changes)
+        _audit(actor=actor, verb="update", activity=activity, changes=changes)
         now_contacts = [ct.pk for ct in new_contacts] if new_contacts is not None else old_contacts
         refresh_customers(
             account_ids=[old_account_id, activity.account_id], contact_ids=[*old_contacts, *now_contacts]
@@ -437,7 +474,7 @@ def activity_delete(*, actor, activity: Activity, version: int | None) -> None:
     ).update(deleted_at=now, deleted_by=actor, version=activity.version + 1, updated_at=now):
         raise VersionConflict()
     activity.deleted_at, activity.deleted_by, activity.version = now, actor, activity.version + 1
-    audit.record(actor=actor, verb="delete", obj=activity)
+    _audit(actor=actor, verb="delete", activity=activity)
     refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
     refresh_leads([activity.lead_id])
 
@@ -451,7 +488,7 @@ def activity_restore(*, actor, activity: Activity) -> Activity:
     )
     activity.deleted_at, activity.deleted_by, activity.version = None, None, activity.version + 1
     activity.updated_at = now
-    audit.record(actor=actor, verb="restore", obj=activity)
+    _audit(actor=actor, verb="restore", activity=activity)
     refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
     refresh_leads([activity.lead_id])
     return activity
@@ -473,7 +510,5 @@ def activity_transfer(*, actor, activity: Activity, owner) -> Activity:
         owner=owner, version=activity.version + 1, updated_at=now
     )
     activity.owner, activity.version, activity.updated_at = owner, activity.version + 1, now
-    audit.record(
-        actor=actor, verb="transfer", obj=activity, changes={"owner": (old.username, owner.username)}
-    )
+    _audit(actor=actor, verb="transfer", activity=activity, changes={"owner": (old.username, owner.username)})
     return activity

@@ -324,12 +324,13 @@ def calendar_events(actor, start: dt.datetime, end: dt.datetime) -> list[Event]:
             :CALENDAR_LIMIT
         ]
     )
+    zone = user_tz(actor)  # the iCal feed has no request, so no active time zone of the user's
     for a in meetings:
         events.append(
             Event(
                 a.kind,
                 f"activity-{a.pk}",
-                str(a),
+                a.title(zone),
                 a.occurred_at,
                 a.occurred_at + dt.timedelta(minutes=a.duration_minutes or 60),
                 f"/customers/accounts/{a.account_id}/" if a.account_id else "",
