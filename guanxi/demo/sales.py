@@ -511,8 +511,11 @@ def make_opportunities(
                 window_start = (
                     m_start if j % 3 == 0 else q_start if j % 3 == 1 else q_start - timedelta(days=75)
                 )
-                span = max(7200, int((now - local_dt(window_start, rng)).total_seconds()) - 3600)
-                closed_at = now - timedelta(seconds=rng.randrange(600, span))
+                span = int((now - local_dt(window_start, rng)).total_seconds()) - 3600
+                if span < 7200:  # early on the window's first day: lately, but not before that day
+                    since = now - timezone.make_aware(datetime.combine(window_start, datetime.min.time()))
+                    span = max(1, min(7200, int(since.total_seconds())))
+                closed_at = now - timedelta(seconds=rng.randrange(min(600, span - 1), span))
                 moments = timeline.moments(len(path), closed_at, open_=False)
                 expected = timezone.localdate(closed_at)
             currency = "CNY" if rng.random() < 0.85 else rng.choice(["USD", "HKD", "EUR"])
