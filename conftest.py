@@ -13,6 +13,18 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _site_time_zone():
+    """The site's zone is the default one, Asia/Shanghai, whatever TIME_ZONE the environment
+    sets (the e2e server is started with it too): records of users without a zone of their own
+    fall into the days, months and quarters the tests expect. (TZ does not matter: Django sets
+    the process's zone from TIME_ZONE.)"""
+    from django.test.utils import override_settings
+
+    with override_settings(TIME_ZONE="Asia/Shanghai"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Messages made outside a request (services, jobs, selectors) are asserted in English, as
