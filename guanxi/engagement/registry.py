@@ -4,9 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
 from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Parent
+from guanxi.records import events
 
 from .files import selectors as file_selectors
 from .files import services as files
+from .followups import services as followups
 
 registry.kind(
     Kind(
@@ -94,3 +96,11 @@ registry.nav(
 
 # loaded over htmx (engagement/todos views.my_day_summary): the home page pays no query for it
 registry.widget(HomeWidget(name="my_day", template="engagement/todos/home_widget.html", order=10))
+
+
+@events.on("record_deleted", kind="activity", atomic=True)
+@events.on("record_restored", kind="activity", atomic=True)
+def _followup_summaries(event) -> None:
+    """The recycle bin page restores through records.lifecycle, not the follow-up services: the
+    customers' last contact, summary and next contact follow all the same, in the same transaction."""
+    followups.refresh_for(event.obj)

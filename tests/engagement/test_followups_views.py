@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guanxi.core.cleaning import user_zone
+from guanxi.customers.models import Account
 from guanxi.engagement.followups import services
 from guanxi.engagement.models import Activity
 from tests.factories import AccountFactory, ContactFactory
@@ -248,3 +249,24 @@ def test_contact_page_query_count_does_not_grow_with_the_timeline(web, org):
     five = _detail_queries(client, url)
     add(45)
     assert _detail_queries(client, url) == five
+
+
+def test_restoring_from_the_recycle_bin_page_brings_the_plan_back(web, account, org):
+    """The recycle bin page restores through records.lifecycle, not the follow-up services."""
+    rep1 = org["rep1"]
+    plan = (timezone.now() + dt.timedelta(days=9)).replace(microsecond=0)
+    planned = services.activity_create(
+        actor=rep1,
+        data={
+            "kind": "call",
+            "subject": "约好回访",
+            "account": account.pk,
+            "next_contact_at": plan.isoformat(),
+        },
+    )
+    services.activity_delete(actor=rep1, activity=planned, version=None)
+    assert Account.objects.get(pk=account.pk).next_contact_at is None
+    response = web("rep1").post(reverse("records_restore", args=["activity", planned.pk]))
+    assert response.status_code == 302
+    restored = Account.objects.get(pk=account.pk)
+    assert (restored.next_contact_at, restored.last_followup_summary) == (plan, "约好回访")

@@ -351,6 +351,13 @@ def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
         _update(Contact, _contact_refresh, contact_ids)
 
 
+def refresh_for(activity: Activity) -> None:
+    """The summaries of the follow-up's customers and lead, once it went to the bin or came back
+    (here, or through records.lifecycle: engagement/registry.py hands its events here)."""
+    refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
+    refresh_leads([activity.lead_id])
+
+
 def _audit_value(value):
     if isinstance(value, Account) or (
         value is not None and getattr(value, "POLICY_OBJECT_TYPE", "") == "lead"
@@ -475,8 +482,7 @@ def activity_delete(*, actor, activity: Activity, version: int | None) -> None:
         raise VersionConflict()
     activity.deleted_at, activity.deleted_by, activity.version = now, actor, activity.version + 1
     _audit(actor=actor, verb="delete", activity=activity)
-    refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
-    refresh_leads([activity.lead_id])
+    refresh_for(activity)
 
 
 @transaction.atomic
@@ -489,8 +495,7 @@ def activity_restore(*, actor, activity: Activity) -> Activity:
     activity.deleted_at, activity.deleted_by, activity.version = None, None, activity.version + 1
     activity.updated_at = now
     _audit(actor=actor, verb="restore", activity=activity)
-    refresh_customers(account_ids=[activity.account_id], contact_ids=_contact_ids(activity))
-    refresh_leads([activity.lead_id])
+    refresh_for(activity)
     return activity
 
 
