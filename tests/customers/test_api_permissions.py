@@ -118,9 +118,7 @@ def world(django_db_setup, django_db_blocker):
                     actor=actor, data={"name": f"矩阵{MARK[owner]}先生", "account": account.pk}
                 )
                 for obj in (account, contact):
-                    sharing.collaborator_set(
-                        actor=actor, obj=obj, user=users[SHARED_WITH], access="read"
-                    )
+                    sharing.collaborator_set(actor=actor, obj=obj, user=users[SHARED_WITH], access="read")
                 live["account", owner], live["contact", owner] = account.pk, contact.pk
                 old_account = services.account_create(
                     actor=actor, data={"name": f"矩阵{MARK[owner]}号旧公司"}
