@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
@@ -68,7 +70,8 @@ def _decode(cursor: str, *, ordering: str, model_field):
     except (
         ValueError,
         TypeError,
-        ArithmeticError,
+        ArithmeticError,  # decimal errors, and OverflowError from a date near year 1 or 9999
+        ValidationError,
         binascii.Error,
     ) as exc:  # JSON and UTF-8 errors are ValueErrors
         raise _invalid_cursor() from exc
@@ -81,7 +84,8 @@ def _cursor_value(value, model_field):
         parsed = parse_datetime(value["dt"])
         if parsed is None or parsed.tzinfo is None:
             raise ValueError
-        return parsed
+        # in UTC here, as the database adapters would convert it: 0001-01-01T00:00+14:00 overflows
+        return parsed.astimezone(dt.UTC)
     if isinstance(model_field, (models.CharField, models.TextField)):
         if not isinstance(value, str) or "\x00" in value:
             raise ValueError
@@ -92,7 +96,10 @@ def _cursor_value(value, model_field):
             raise ValueError
         return value
     if isinstance(model_field, models.DecimalField) and isinstance(value, str):
-        return Decimal(value)
+        number = Decimal(value)
+        # only numbers the column holds: NaN, Infinity or 1E+999999999 would fail in the query
+        DecimalValidator(model_field.max_digits, model_field.decimal_places)(number)
+        return number
     raise ValueError
 
 

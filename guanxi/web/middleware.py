@@ -28,7 +28,9 @@ class UserPreferencesMiddleware:
 
 
 class ApplicationErrorMiddleware:
-    """In the UI, NotFound from the access layer is a 404 page and PermissionDenied a 403 page."""
+    """In the UI, NotFound from the access layer is a 404 page, PermissionDenied a 403 page, and
+    any other ApplicationError that a view lets through (bad input in a query string: a tampered
+    cursor, a missing parameter) the 400 page, never a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,10 +39,11 @@ class ApplicationErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        from django.core.exceptions import BadRequest
         from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
         from django.http import Http404
 
-        from guanxi.core.errors import NotFound, PermissionDenied
+        from guanxi.core.errors import ApplicationError, NotFound, PermissionDenied
 
         if request.path.startswith("/api/"):
             return None
@@ -48,4 +51,6 @@ class ApplicationErrorMiddleware:
             raise Http404(str(exception.message))
         if isinstance(exception, PermissionDenied):
             raise DjangoPermissionDenied(str(exception.message))
+        if isinstance(exception, ApplicationError):
+            raise BadRequest(str(exception.message))
         return None

@@ -171,7 +171,8 @@ def decode_cursor(cursor: str | None) -> tuple | None:
         moment = parse_datetime(at)
         if moment is None or moment.tzinfo is None:
             raise ValueError
-        return moment, rank, pk
+        # in UTC here, as the database adapters would convert it: 0001-01-01T00:00+14:00 overflows
+        return moment.astimezone(dt.UTC), rank, pk
     except (ValueError, TypeError, binascii.Error, OverflowError) as exc:
         raise ValidationFailed(
             _("The cursor is not valid."), fields={"cursor": [_("The cursor is not valid.")]}
