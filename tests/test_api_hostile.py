@@ -21,7 +21,7 @@ def world(django_db_setup, django_db_blocker):
     list and a record behind every path id."""
     from django.db.models import Count
 
-    from guanxi.customers.models import Account, Contact
+    from guanxi.customers.models import Account, Contact, PartnerType
     from guanxi.demo import generate
     from guanxi.demo.org import ensure_demo_org
     from guanxi.demo.sales import make_sales_demo
@@ -53,14 +53,21 @@ def world(django_db_setup, django_db_blocker):
             generate.generate(12, validate=False, activities_per_account=3)
             make_sales_demo(users)
             token = ApiToken.issue(users["admin"])[1]
+            account = busiest(Account, "activities")
+            owned = Account._base_manager.filter(owner__isnull=False, deleted_at__isnull=True)
+            partner = owned.exclude(pk=account).order_by("id").first()
+            Account._base_manager.filter(pk=partner.pk).update(partner_type=PartnerType.AGENT)
             ids = {
-                "account_id": busiest(Account, "activities"),
+                "account_id": account,
                 "contact_id": busiest(Contact, "activity_links"),
                 "activity_id": first(Activity),
                 "task_id": first(Task),
                 "attachment_id": first(Attachment),
                 "notification_id": first(Notification),
-                "lead_id": first(Lead),
+                "lead_id": Lead._base_manager.filter(owner__isnull=False, status="new")
+                .order_by("id")
+                .first()
+                .pk,
                 "opportunity_id": first(Opportunity),
                 "pool_id": first(Pool),
                 "pipeline_id": first(Pipeline),
@@ -70,6 +77,13 @@ def world(django_db_setup, django_db_blocker):
                 "assignment_rule_id": first(AssignmentRule),
                 "target_id": first(Target),
                 "username": "rep1",
+                "currency": "USD",
+                "other_account_id": partner.pk,
+                "spare_account_id": owned.exclude(pk=account).order_by("-id").first().pk,
+                "pooled_account_id": Account._base_manager.filter(pool__isnull=False, owner__isnull=True)
+                .order_by("id")
+                .first()
+                .pk,
             }
             yield {"token": token, "ids": ids}
 
@@ -157,3 +171,163 @@ def test_a_crafted_cursor_is_a_400_on_every_list(world, db):
         "/api/v1/accounts/{account_id}/timeline",
         "/api/v1/contacts/{contact_id}/timeline",
     } <= paged
+
+
+# --- values of the wrong type -------------------------------------------------------------------
+
+# What a JSON body may hold where a field expects something else: a list or an object where a
+# choice or a text belongs, text where a number belongs, a fraction, a boolean, a huge number.
+WRONG = [[], {}, [[]], [{}], "x", 1.5, True, 10**20]
+
+
+def _bases(ids: dict) -> dict[str, dict]:
+    """A valid body per operation (those not listed get {}), so that a wrong value of one field
+    meets the cleaners that run only once the others are valid (a scoring rule's value is read
+    by its field and operator), and valid elements for the fields that hold lists of objects."""
+    return {
+        "account_create": {"name": "类型测试公司"},
+        "account_transfer": {"owner": "rep1"},
+        "stage_set": {"field": "lifecycle_stage", "value": "active"},
+        "partner_link_add": {"partner": ids["other_account_id"]},
+        "account_share": {"user": "rep2", "access": "read"},
+        "contact_create": {"name": "类型测试", "account": ids["account_id"]},
+        "contact_link_account": {"account": ids["other_account_id"]},
+        "contact_share": {"user": "rep2", "access": "read"},
+        "activity_create": {
+            "kind": "call",
+            "subject": "s",
+            "account": ids["account_id"],
+            "contacts": [ids["contact_id"]],
+        },
+        "task_create": {"title": "t", "account": ids["account_id"]},
+        "custom_field_create": {
+            "object": "account",
+            "key": "type_probe",
+            "label": "Probe",
+            "type": "choice",
+            "choices": [{"value": "a", "label": "A"}],
+        },
+        "saved_view_create": {"object": "account", "name": "v", "query": {"q": "", "filters": {}}},
+        "lead_create": {"name": "类型测试"},
+        "lead_set_status": {"status": "working", "reason": "r"},
+        "pool_create": {
+            "name": "类型测试",
+            "kind": "customer",
+            "members": ["rep1"],
+            "rules": [{"kind": "no_followup", "days": 30, "tier": "A"}],
+        },
+        "pool_lock": {"kind": "customer", "ids": [ids["account_id"]]},
+        "pool_assign": {"ids": [ids["pooled_account_id"]], "owner": "rep1"},
+        "pool_return": {"ids": [ids["spare_account_id"]], "reason": "r"},
+        "opportunity_create": {
+            "name": "类型测试",
+            "account": ids["account_id"],
+            "amount": "100",
+            "contacts": [{"contact": ids["contact_id"], "role": "buyer"}],
+        },
+        "opportunity_move": {"stage": ids["stage_id"]},
+        "opportunity_share": {"user": "rep2", "access": "read"},
+        "opportunity_contacts_set": {"contacts": [{"contact": ids["contact_id"], "role": "buyer"}]},
+        "pipeline_create": {
+            "name": "类型测试",
+            "stages": [
+                {"name": "A", "type": "open", "probability": 10},
+                {"name": "W", "type": "won"},
+                {"name": "L", "type": "lost"},
+            ],
+        },
+        "exchange_rate_set": {"currency": "USD", "rate": "7.1"},
+        "exchange_rate_put": {"rate": "7.1"},
+        "lead_form_create": {"name": "类型测试", "slug": "type-probe", "fields": [{"name": "name"}]},
+        "scoring_rule_create": {
+            "name": "r",
+            "field": "industry",
+            "operator": "equals",
+            "value": "it",
+            "points": 5,
+        },
+        "assignment_rule_create": {
+            "name": "r",
+            "method": "round_robin",
+            "users": ["rep1"],
+            "conditions": {"province": ["广东省"]},
+        },
+        "target_set": {"user": "rep1", "period": "2031-01", "amount": "100"},
+    }
+
+
+def _variants(base: dict, properties: list[str]):
+    """(field, body) with one value, or one value inside a list or object, of the wrong type."""
+    for name in properties:
+        for wrong in WRONG:
+            yield name, {**base, name: wrong}
+        value = base.get(name)
+        inner = value[0] if isinstance(value, list) and value else value
+        if isinstance(inner, dict):
+            for key in inner:
+                for wrong in WRONG:
+                    changed = {**inner, key: wrong}
+                    yield name, {**base, name: [changed, *value[1:]] if isinstance(value, list) else changed}
+
+
+# A pipeline's `names` (per language) and `name` are one value: errors may name `name`.
+ALIASES = {"names": "name"}
+UNIQUE = {"name": "_", "slug": "-", "key": "_"}  # what joins a number to each
+
+
+def _unique(body: dict, n: int, *, keep: str = "") -> dict:
+    """The body with its unique texts made unique: a create that went through must not make the
+    next one a duplicate."""
+    return {**body, **{k: f"{body[k]}{sep}{n}" for k, sep in UNIQUE.items() if k != keep and k in body}}
+
+
+def test_the_valid_bodies_are_valid(world, db):
+    """The bases of the next test are accepted as they are (else its 400s would say nothing)."""
+    client = _client(world)
+    bases = _bases(world["ids"])
+    refused = []
+    for verb in ("post", "patch", "put"):
+        for path, operation, _schema in _operations(verb):
+            base = bases.get(operation["operationId"])
+            if base is None:
+                continue
+            response = getattr(client, verb)(
+                _url(path, world["ids"]), json.dumps(_unique(base, 0)), content_type="application/json"
+            )
+            if response.status_code >= 300:
+                refused.append(f"{operation['operationId']}: {response.status_code} {response.content[:300]}")
+    assert refused == [], "\n".join(refused)
+
+
+def test_a_value_of_the_wrong_type_is_a_400_naming_its_field(world, db):
+    """Every field of every JSON body, and every key of its lists of objects, given a list, an
+    object, text, a fraction, a boolean or a huge number: never a 500, and a 400 names the
+    field. (A fuzzer of the whole API found `{"duplicate_mode": []}`, `{"kind": {}}` and
+    `{"field": []}` answering 500.)"""
+    client = _client(world)
+    bases = _bases(world["ids"])
+    failures, sent = [], 0
+    for verb in ("post", "patch", "put"):
+        for path, operation, schema in _operations(verb):
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if not content or operation["operationId"] == "auth_token":
+                continue
+            properties = list(
+                schema["components"]["schemas"][content["schema"]["$ref"].split("/")[-1]]["properties"]
+            )
+            url = _url(path, world["ids"])
+            for n, (name, body) in enumerate(_variants(bases.get(operation["operationId"], {}), properties)):
+                body = _unique(body, n, keep=name)
+                response = getattr(client, verb)(
+                    url, json.dumps(body), content_type="application/json", HTTP_IF_MATCH='"1"'
+                )
+                sent += 1
+                if response.status_code >= 500:
+                    failures.append(f"{verb} {url} {json.dumps(body)[:150]}: {response.status_code}")
+                elif response.status_code == 400:
+                    fields = assert_error(response, 400)["fields"]
+                    named = {name, ALIASES.get(name, name)}
+                    if not any(f.split(".")[0].split("[")[0] in named for f in fields):
+                        failures.append(f"{verb} {url} {json.dumps(body)[:150]}: 400 naming {sorted(fields)}")
+    assert failures == [], "\n".join(failures)
+    assert sent > 2000

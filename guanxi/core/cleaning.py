@@ -46,10 +46,12 @@ def text(max_length: int, *, required: bool = False, multiline: bool = False) ->
 
 def choice(choices) -> Cleaner:
     allowed = {c for c, _label in choices}
+    types = tuple({type(c) for c in allowed})
 
     def clean(value):
         value = "" if value is None else value
-        if value != "" and value not in allowed:
+        # the type first: a list or an object in a JSON body cannot be looked up in a set
+        if value != "" and (not isinstance(value, types) or value not in allowed):
             raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(sorted(allowed))})
         return value
 

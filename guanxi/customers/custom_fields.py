@@ -128,7 +128,7 @@ def labels_of(obj, prefix: str) -> dict[str, str]:
 
 
 def check_object(object_type: str, field: str = "object") -> type:
-    if object_type not in OBJECTS:
+    if not isinstance(object_type, str) or object_type not in OBJECTS:
         raise ValidationFailed(
             fields={field: [_("Choose one of: %(choices)s.") % {"choices": ", ".join(OBJECTS)}]}
         )

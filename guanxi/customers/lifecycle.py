@@ -98,7 +98,7 @@ def stage_set(
 ) -> Account:
     """Set the lifecycle stage or relationship level by hand (needs update rights)."""
     access.require(actor, Action.UPDATE, account)
-    if field not in FIELDS:
+    if not isinstance(field, str) or field not in FIELDS:
         raise ValidationFailed(
             fields={"field": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FIELDS)}]}
         )

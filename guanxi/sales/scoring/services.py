@@ -323,7 +323,7 @@ def _clean(data: dict, *, current: ScoringRule | None) -> dict[str, Any]:
             errors["operator"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed_ops)}]
         if kind == ScoringRule.Kind.FIELD:
             field = data.get("field", current.field if keep else "")
-            if field not in SCORABLE_FIELDS:
+            if not isinstance(field, str) or field not in SCORABLE_FIELDS:
                 errors["field"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(SCORABLE_FIELDS)}]
         else:
             field = data.get("field") or ""
