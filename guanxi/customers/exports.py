@@ -5,8 +5,11 @@
   selectors refuse unknown keys), in id order, read with a server-side iterator in chunks of
   CHUNK rows, so memory stays flat however many rows there are.
 - Cells that a spreadsheet would run as a formula (leading = + - @ tab CR) get a leading
-  apostrophe, in CSV and XLSX alike; XLSX cells are written with write_string, so nothing
-  becomes a formula, a number or a link by accident. XlsxWriter runs in constant_memory mode
+  apostrophe, in CSV and XLSX alike, and so does a formula after any separator a spreadsheet
+  may split a line on (, ; tab | and line breaks: Excel in many locales splits on ";" and some
+  programs ignore quotes), so "x;=1+1;" is exported as "x;'=1+1;". Every CSV field is quoted.
+  XLSX cells are written with write_string, so nothing becomes a formula, a number or a link
+  by accident. XlsxWriter runs in constant_memory mode
   (each row is flushed to disk as it is written).
 - Large exports (more than EXPORT_SYNC_MAX_ROWS in the UI, or on request through the API)
   run as an ExportJob in the background (customers/tasks.py): the job counts done_rows every
@@ -22,6 +25,7 @@ import datetime as dt
 import io
 import logging
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +53,8 @@ from .models import Account, Contact
 log = logging.getLogger(__name__)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A separator a spreadsheet may split a CSV line on, blanks, then what would start a formula.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;|\t\r\n][ \t]*)(?=[=+\-@])")
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
 # Query parameters of a list page that are not filters.
@@ -61,8 +67,9 @@ CONTENT_TYPES = {
 
 
 def neutralize(value) -> str:
-    """A cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
+    """A cell that a spreadsheet would run as a formula gets a leading apostrophe, and so does
+    each part after a separator that would start a formula if the line were split there."""
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", "" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
@@ -244,7 +251,7 @@ def _cells(row: list) -> list:
 def write_csv(export: Export, fh, progress: Callable[[int], None] | None = None) -> int:
     """UTF-8 with BOM (Excel opens Chinese correctly) into a binary file; returns the row count."""
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text)
+    writer = csv.writer(text, quoting=csv.QUOTE_ALL)
     writer.writerow(export.header)
     n = 0
     for row in export.rows():
@@ -296,7 +303,7 @@ class _Echo:
 
 
 def csv_response(export: Export) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
     def stream():
         yield "\ufeff"  # BOM: Excel opens UTF-8 Chinese correctly

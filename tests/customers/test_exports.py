@@ -107,6 +107,30 @@ def test_formulas_are_neutralized(org, api, fmt):
                 assert not (isinstance(value, str) and value.startswith(exports.FORMULA_PREFIXES)), value
 
 
+SPLIT_FORMULAS = ["x;=1+1;", "a,=HYPERLINK(1)", "a|-2+3", "a; +1", "a,\t@SUM(A1)"]
+
+
+def test_a_formula_after_a_separator_is_neutralized_and_every_csv_field_quoted(org, api):
+    """A spreadsheet that splits lines on ";" (Excel in many locales) or ignores quotes would
+    otherwise read "x;=1+1;" as the cells x, =1+1 and nothing."""
+    for name in SPLIT_FORMULAS:
+        account(org["rep1"], name, address=name)
+    response = api("director").get(f"{ACCOUNTS}/export")
+    text = body(response).decode("utf-8-sig")
+    assert "x;'=1+1;" in text and "a; '+1" in text
+    for line in text.splitlines():
+        assert line.startswith('"') and line.endswith('"'), line  # QUOTE_ALL
+        for separator in (",", ";", "\t", "|"):
+            for cell in line.split(separator):
+                assert not cell.strip(' "').startswith(("=", "+", "-", "@")), (separator, line)
+    rows = csv_rows(api("director").get(f"{ACCOUNTS}/export"))
+    stored = Account.objects.values_list("name", flat=True)  # as cleaned: the tab became a space
+    assert sorted(r["name"] for r in rows) == sorted(exports.neutralize(n) for n in stored)
+    header, data = xlsx_rows(body(api("director").get(f"{ACCOUNTS}/export", {"format": "xlsx"})))
+    assert sorted(r[1] for r in data) == sorted(r["name"] for r in rows)  # the same cells in XLSX
+    assert exports.neutralize("note\n=1+1\r\n@x") == "note\n'=1+1\r\n'@x"  # a line break splits too
+
+
 def test_every_list_filter_passes_through_and_unknown_ones_are_refused(org, api):
     account(org["rep1"], "甲", tier="A")
     account(org["rep1"], "乙", tier="B")
