@@ -26,6 +26,15 @@ def _site_time_zone():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits live in Django's cache (sign-in failures per address and per account, web
+    form posts per address): each test starts with none, whatever ran before it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Messages made outside a request (services, jobs, selectors) are asserted in English, as
     the clients below ask for English. Without this, the language a test sees would be whatever

@@ -94,3 +94,17 @@ def role_list() -> list[Role]:
         ]
         role.rights = [right_labels[code] for code in role.permissions if code in right_labels]
     return roles
+
+
+def login_throttle_key(login: str) -> str:
+    """What failed sign-ins are counted against: the account the typed login names (its
+    username, or an email address only one account has), else the typed text itself. So the
+    username, the email, upper or lower case, the page and the API share one budget."""
+    login = (login or "").strip()[:254]
+    if "@" in login:
+        users = list(User.objects.filter(email__iexact=login).values_list("username", flat=True)[:2])
+    else:
+        users = list(User.objects.filter(username__iexact=login).values_list("username", flat=True)[:2])
+    if len(users) == 1:
+        return f"account:{users[0].lower()}"
+    return f"login:{login.lower()}"
