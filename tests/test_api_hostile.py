@@ -21,7 +21,7 @@ def world(django_db_setup, django_db_blocker):
     list and a record behind every path id."""
     from django.db.models import Count
 
-    from guanxi.customers.models import Account, Contact, PartnerType
+    from guanxi.customers.models import Account, Contact, CustomFieldDef, PartnerType
     from guanxi.demo import generate
     from guanxi.demo.org import ensure_demo_org
     from guanxi.demo.sales import make_sales_demo
@@ -78,6 +78,11 @@ def world(django_db_setup, django_db_blocker):
                 "target_id": first(Target),
                 "username": "rep1",
                 "currency": "USD",
+                "account_field_keys": list(
+                    CustomFieldDef.objects.filter(object_type="account")
+                    .order_by("order")
+                    .values_list("key", flat=True)
+                ),
                 "other_account_id": partner.pk,
                 "spare_account_id": owned.exclude(pk=account).order_by("-id").first().pk,
                 "pooled_account_id": Account._base_manager.filter(pool__isnull=False, owner__isnull=True)
@@ -207,6 +212,7 @@ def _bases(ids: dict) -> dict[str, dict]:
             "type": "choice",
             "choices": [{"value": "a", "label": "A"}],
         },
+        "custom_field_reorder": {"object": "account", "keys": ids["account_field_keys"]},
         "saved_view_create": {"object": "account", "name": "v", "query": {"q": "", "filters": {}}},
         "lead_create": {"name": "类型测试"},
         "lead_set_status": {"status": "working", "reason": "r"},

@@ -32,6 +32,12 @@ def error_response(status: int, code: str, message, fields: dict | None = None) 
     )
 
 
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any other path under /api/ (an unknown one, or an id that is not a number such as
+    /api/v1/accounts/abc): the API's own 404, not the HTML page."""
+    return error_response(404, "not_found", _("Not found."))
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
         from guanxi.org.models import ApiToken
@@ -182,6 +188,45 @@ def install_error_handlers(api: NinjaAPI) -> None:
             _("The body is not valid UTF-8."),
             {"body": [_("The body is not valid UTF-8.")]},
         )
+
+
+def _header(name: str, required: bool, description: str) -> dict:
+    """openapi_extra declaring a request header that the operation reads itself (ninja documents
+    only the parameters of the view's signature)."""
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": name,
+                "required": required,
+                "schema": {"type": "string"},
+                "description": description,
+            }
+        ]
+    }
+
+
+IF_MATCH = _header(
+    "If-Match",
+    True,
+    'The ETag of the version the change starts from, e.g. "3": 428 without it, 412 if the record changed since.',
+)
+IF_MATCH_OPTIONAL = _header(
+    "If-Match",
+    False,
+    'The ETag of the version the change starts from, e.g. "3": 412 if the record changed since.',
+)
+IDEMPOTENCY_KEY = _header(
+    "Idempotency-Key",
+    False,
+    "Any unique string up to 200 characters: a repeat with the same key and body gets the first response "
+    "instead of a second record (422 with another body).",
+)
+
+
+def headers(*extras: dict) -> dict:
+    """openapi_extra declaring the headers of several of the above."""
+    return {"parameters": [p for extra in extras for p in extra["parameters"]]}
 
 
 # "3", W/"3", or a bare 3 (a common slip in hand-written requests); ASCII digits only.

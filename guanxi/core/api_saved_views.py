@@ -10,6 +10,8 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, StrictBool
 
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH
+
 from . import saved_views
 from .api import idempotent, if_match, with_etag
 
@@ -99,7 +101,12 @@ def saved_view_list(request, object: str = ""):
     }
 
 
-@router.post("", response={201: SavedViewOut, **ERRORS}, operation_id="saved_view_create")
+@router.post(
+    "",
+    response={201: SavedViewOut, **ERRORS},
+    operation_id="saved_view_create",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def saved_view_create(request, payload: SavedViewIn):
     view = saved_views.saved_view_create(
@@ -117,7 +124,12 @@ def saved_view_get(request, view_id: int):
     return _detail(200, _out(request.auth, saved_views.saved_view_get(request.auth, view_id)))
 
 
-@router.patch("/{int:view_id}", response={200: SavedViewOut, **ERRORS}, operation_id="saved_view_update")
+@router.patch(
+    "/{int:view_id}",
+    response={200: SavedViewOut, **ERRORS},
+    operation_id="saved_view_update",
+    openapi_extra=IF_MATCH,
+)
 def saved_view_update(request, view_id: int, payload: SavedViewPatch):
     view = saved_views.saved_view_get(request.auth, view_id)
     view = saved_views.saved_view_update(
@@ -126,7 +138,9 @@ def saved_view_update(request, view_id: int, payload: SavedViewPatch):
     return _detail(200, _out(request.auth, view))
 
 
-@router.delete("/{int:view_id}", response={204: None, **ERRORS}, operation_id="saved_view_delete")
+@router.delete(
+    "/{int:view_id}", response={204: None, **ERRORS}, operation_id="saved_view_delete", openapi_extra=IF_MATCH
+)
 def saved_view_delete(request, view_id: int):
     view = saved_views.saved_view_get(request.auth, view_id)
     saved_views.saved_view_delete(actor=request.auth, view=view, version=if_match(request))

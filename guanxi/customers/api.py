@@ -6,7 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 
 from . import custom_fields, exports, selectors, services
 from .schemas import (
@@ -194,7 +194,9 @@ def account_recycle_bin(request, cursor: str | None = None, limit: int | None = 
     return {"items": accounts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@accounts_router.post("", response={201: AccountOut, **ERRORS}, operation_id="account_create")
+@accounts_router.post(
+    "", response={201: AccountOut, **ERRORS}, operation_id="account_create", openapi_extra=IDEMPOTENCY_KEY
+)
 @idempotent
 def account_create(request, payload: AccountIn):
     account = services.account_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -207,7 +209,10 @@ def account_get(request, account_id: int):
 
 
 @accounts_router.patch(
-    "/{int:account_id}", response={200: AccountOut, **ERRORS}, operation_id="account_update"
+    "/{int:account_id}",
+    response={200: AccountOut, **ERRORS},
+    operation_id="account_update",
+    openapi_extra=IF_MATCH,
 )
 def account_update(request, account_id: int, payload: AccountPatch):
     account = selectors.account_get(request.auth, account_id)
@@ -220,7 +225,9 @@ def account_update(request, account_id: int, payload: AccountPatch):
     return _detail(200, accounts_out(request.auth, [account])[0])
 
 
-@accounts_router.delete("/{int:account_id}", response={204: None, **ERRORS}, operation_id="account_delete")
+@accounts_router.delete(
+    "/{int:account_id}", response={204: None, **ERRORS}, operation_id="account_delete", openapi_extra=IF_MATCH
+)
 def account_delete(request, account_id: int):
     account = selectors.account_get(request.auth, account_id)
     services.account_delete(actor=request.auth, account=account, version=if_match(request))
@@ -295,7 +302,9 @@ def contact_recycle_bin(request, cursor: str | None = None, limit: int | None = 
     return {"items": contacts_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@contacts_router.post("", response={201: ContactOut, **ERRORS}, operation_id="contact_create")
+@contacts_router.post(
+    "", response={201: ContactOut, **ERRORS}, operation_id="contact_create", openapi_extra=IDEMPOTENCY_KEY
+)
 @idempotent
 def contact_create(request, payload: ContactIn):
     contact = services.contact_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -308,7 +317,10 @@ def contact_get(request, contact_id: int):
 
 
 @contacts_router.patch(
-    "/{int:contact_id}", response={200: ContactOut, **ERRORS}, operation_id="contact_update"
+    "/{int:contact_id}",
+    response={200: ContactOut, **ERRORS},
+    operation_id="contact_update",
+    openapi_extra=IF_MATCH,
 )
 def contact_update(request, contact_id: int, payload: ContactPatch):
     contact = selectors.contact_get(request.auth, contact_id)
@@ -321,7 +333,9 @@ def contact_update(request, contact_id: int, payload: ContactPatch):
     return _contact_detail(request.auth, contact)
 
 
-@contacts_router.delete("/{int:contact_id}", response={204: None, **ERRORS}, operation_id="contact_delete")
+@contacts_router.delete(
+    "/{int:contact_id}", response={204: None, **ERRORS}, operation_id="contact_delete", openapi_extra=IF_MATCH
+)
 def contact_delete(request, contact_id: int):
     contact = selectors.contact_get(request.auth, contact_id)
     services.contact_delete(actor=request.auth, contact=contact, version=if_match(request))

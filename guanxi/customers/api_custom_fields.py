@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 
 from . import custom_fields as cf
 from .models import CustomFieldDef
@@ -124,7 +124,12 @@ def custom_field_list(request, object: str = "", include_archived: bool = False)
     return {"items": items, "next_cursor": None}
 
 
-@router.post("", response={201: CustomFieldOut, **ERRORS}, operation_id="custom_field_create")
+@router.post(
+    "",
+    response={201: CustomFieldOut, **ERRORS},
+    operation_id="custom_field_create",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def custom_field_create(request, payload: CustomFieldIn):
     defn = cf.custom_field_create(actor=request.auth, data=_payload(payload))
@@ -143,7 +148,12 @@ def custom_field_get(request, field_id: int):
     return _detail(200, cf.custom_field_get(request.auth, field_id))
 
 
-@router.patch("/{int:field_id}", response={200: CustomFieldOut, **ERRORS}, operation_id="custom_field_update")
+@router.patch(
+    "/{int:field_id}",
+    response={200: CustomFieldOut, **ERRORS},
+    operation_id="custom_field_update",
+    openapi_extra=IF_MATCH,
+)
 def custom_field_update(request, field_id: int, payload: CustomFieldPatch):
     cf.require_admin(request.auth)  # before If-Match: a 403 says more than a 428 to someone who may not
     defn = cf.custom_field_get(request.auth, field_id)
@@ -152,7 +162,12 @@ def custom_field_update(request, field_id: int, payload: CustomFieldPatch):
     return _detail(200, defn)
 
 
-@router.delete("/{int:field_id}", response={204: None, **ERRORS}, operation_id="custom_field_archive")
+@router.delete(
+    "/{int:field_id}",
+    response={204: None, **ERRORS},
+    operation_id="custom_field_archive",
+    openapi_extra=IF_MATCH,
+)
 def custom_field_archive(request, field_id: int):
     """Archives: the field leaves forms, lists and filters; records keep their values."""
     cf.require_admin(request.auth)

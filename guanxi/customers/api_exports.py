@@ -8,7 +8,7 @@ from django.http import FileResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 
 from . import exports
 from .api import ERRORS, accounts_router, contacts_router
@@ -61,7 +61,10 @@ def _create(request, object_type: str, payload: ExportJobIn):
 
 
 @accounts_router.post(
-    "/export-jobs", response={202: ExportJobOut, **ERRORS}, operation_id="account_export_job_create"
+    "/export-jobs",
+    response={202: ExportJobOut, **ERRORS},
+    operation_id="account_export_job_create",
+    openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
 def account_export_job_create(request, payload: ExportJobIn):
@@ -70,7 +73,10 @@ def account_export_job_create(request, payload: ExportJobIn):
 
 
 @contacts_router.post(
-    "/export-jobs", response={202: ExportJobOut, **ERRORS}, operation_id="contact_export_job_create"
+    "/export-jobs",
+    response={202: ExportJobOut, **ERRORS},
+    operation_id="contact_export_job_create",
+    openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
 def contact_export_job_create(request, payload: ExportJobIn):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Schema
 
-from guanxi.core.api import if_match
+from guanxi.core.api import IF_MATCH_OPTIONAL, if_match
 from guanxi.org.models import Action
 
 from . import lifecycle, selectors, selectors_health
@@ -14,13 +14,13 @@ from .api import ERRORS, _detail, accounts_out, accounts_router
 from .schemas import AccountOut, Strict
 
 
-class StageIn(Strict):
+class LifecycleStageIn(Strict):
     field: str
     value: str
     reason: str = ""
 
 
-class StageChangeOut(Schema):
+class LifecycleStageChangeOut(Schema):
     id: int
     field: str
     old: str
@@ -31,8 +31,8 @@ class StageChangeOut(Schema):
     reason: str
 
 
-class StageHistory(Schema):
-    items: list[StageChangeOut]
+class LifecycleStageHistory(Schema):
+    items: list[LifecycleStageChangeOut]
     next_cursor: str | None
 
 
@@ -50,9 +50,12 @@ def stage_change_out(change) -> dict:
 
 
 @accounts_router.post(
-    "/{int:account_id}/stage", response={200: AccountOut, **ERRORS}, operation_id="stage_set"
+    "/{int:account_id}/stage",
+    response={200: AccountOut, **ERRORS},
+    operation_id="stage_set",
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
-def stage_set(request, account_id: int, payload: StageIn):
+def stage_set(request, account_id: int, payload: LifecycleStageIn):
     """Set `lifecycle_stage` or `relationship_level` by hand (update rights; `If-Match` optional)."""
     account = selectors.account_get(request.auth, account_id, action=Action.UPDATE)
     account = lifecycle.stage_set(
@@ -67,7 +70,9 @@ def stage_set(request, account_id: int, payload: StageIn):
 
 
 @accounts_router.get(
-    "/{int:account_id}/stage-history", response={200: StageHistory, **ERRORS}, operation_id="stage_history"
+    "/{int:account_id}/stage-history",
+    response={200: LifecycleStageHistory, **ERRORS},
+    operation_id="stage_history",
 )
 def stage_history(request, account_id: int, cursor: str | None = None, limit: int | None = None):
     """Changes of the lifecycle stage and relationship level, newest first, by hand or automatic."""

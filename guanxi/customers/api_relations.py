@@ -23,7 +23,15 @@ from ninja import Schema
 from ninja.responses import Status
 from pydantic import StrictBool, StrictInt
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    IF_MATCH_OPTIONAL,
+    headers,
+    idempotent,
+    if_match,
+    with_etag,
+)
 
 from . import relations, selectors
 from .api import ERRORS, AccountList, _detail, accounts_out, accounts_router, contacts_router
@@ -174,6 +182,7 @@ def contact_accounts(request, contact_id: int, cursor: str | None = None, limit:
     "/{int:contact_id}/accounts",
     response={201: AccountLinkOut, **ERRORS},
     operation_id="contact_link_account",
+    openapi_extra=headers(IF_MATCH_OPTIONAL, IDEMPOTENCY_KEY),
 )
 @idempotent
 def contact_link_account(request, contact_id: int, payload: LinkIn):
@@ -192,6 +201,7 @@ def contact_link_account(request, contact_id: int, payload: LinkIn):
     "/{int:contact_id}/accounts/{int:account_id}",
     response={200: AccountLinkOut, **ERRORS},
     operation_id="contact_update_link",
+    openapi_extra=IF_MATCH,
 )
 def contact_update_link(request, contact_id: int, account_id: int, payload: LinkPatch):
     contact = selectors.contact_get(request.auth, contact_id)
@@ -209,6 +219,7 @@ def contact_update_link(request, contact_id: int, account_id: int, payload: Link
     "/{int:contact_id}/accounts/{int:account_id}",
     response={204: None, **ERRORS},
     operation_id="contact_unlink_account",
+    openapi_extra=IF_MATCH,
 )
 def contact_unlink_account(request, contact_id: int, account_id: int):
     contact = selectors.contact_get(request.auth, contact_id)
@@ -244,7 +255,10 @@ def account_partners(request, account_id: int, cursor: str | None = None, limit:
 
 
 @accounts_router.post(
-    "/{int:account_id}/partners", response={201: PartnerOut, **ERRORS}, operation_id="partner_link_add"
+    "/{int:account_id}/partners",
+    response={201: PartnerOut, **ERRORS},
+    operation_id="partner_link_add",
+    openapi_extra=headers(IF_MATCH_OPTIONAL, IDEMPOTENCY_KEY),
 )
 @idempotent
 def partner_link_add(request, account_id: int, payload: PartnerIn):
@@ -263,6 +277,7 @@ def partner_link_add(request, account_id: int, payload: PartnerIn):
     "/{int:account_id}/partners/{int:partner_id}",
     response={204: None, **ERRORS},
     operation_id="partner_link_remove",
+    openapi_extra=IF_MATCH,
 )
 def partner_link_remove(request, account_id: int, partner_id: int):
     customer = selectors.account_get(request.auth, account_id)

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import JsonResponse
 from ninja import Router, Schema
 
-from guanxi.core.api import if_match, with_etag
+from guanxi.core.api import IF_MATCH, if_match, with_etag
 from guanxi.core.errors import PermissionDenied
 
 from . import settings_admin
@@ -60,7 +60,10 @@ def customer_settings_get(request):
 
 
 @router.patch(
-    "/customers", response={200: CustomerSettingsOut, **ERRORS}, operation_id="customer_settings_update"
+    "/customers",
+    response={200: CustomerSettingsOut, **ERRORS},
+    operation_id="customer_settings_update",
+    openapi_extra=IF_MATCH,
 )
 def customer_settings_update(request, payload: CustomerSettingsPatch):
     """Change some settings (administrators only; `If-Match` required)."""

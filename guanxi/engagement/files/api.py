@@ -12,7 +12,7 @@ from ninja import File, Form, Router, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.customers.schemas import ErrorOut
 
 from . import selectors, services, uploads
@@ -41,7 +41,10 @@ def attachment_out(a) -> dict:
 
 
 @router.post(
-    "", response={201: AttachmentOut, 200: AttachmentOut, **ERRORS}, operation_id="attachment_upload"
+    "",
+    response={201: AttachmentOut, 200: AttachmentOut, **ERRORS},
+    operation_id="attachment_upload",
+    openapi_extra=IDEMPOTENCY_KEY,
 )
 @decorate_view(uploads.api_upload_limits)
 @idempotent(fingerprint=uploads.fingerprint)

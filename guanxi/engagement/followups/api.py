@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 
 from . import selectors, services
@@ -110,7 +110,9 @@ def activity_recycle_bin(request, cursor: str | None = None, limit: int | None =
     return {"items": activities_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@router.post("", response={201: ActivityOut, **ERRORS}, operation_id="activity_create")
+@router.post(
+    "", response={201: ActivityOut, **ERRORS}, operation_id="activity_create", openapi_extra=IDEMPOTENCY_KEY
+)
 @idempotent
 def activity_create(request, payload: ActivityIn):
     activity = services.activity_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -125,7 +127,12 @@ def activity_get(request, activity_id: int):
     return _detail(request.auth, selectors.activity_get(request.auth, activity_id))
 
 
-@router.patch("/{int:activity_id}", response={200: ActivityOut, **ERRORS}, operation_id="activity_update")
+@router.patch(
+    "/{int:activity_id}",
+    response={200: ActivityOut, **ERRORS},
+    operation_id="activity_update",
+    openapi_extra=IF_MATCH,
+)
 def activity_update(request, activity_id: int, payload: ActivityPatch):
     activity = selectors.activity_get(request.auth, activity_id)
     activity = services.activity_update(
@@ -137,7 +144,12 @@ def activity_update(request, activity_id: int, payload: ActivityPatch):
     return _detail(request.auth, activity)
 
 
-@router.delete("/{int:activity_id}", response={204: None, **ERRORS}, operation_id="activity_delete")
+@router.delete(
+    "/{int:activity_id}",
+    response={204: None, **ERRORS},
+    operation_id="activity_delete",
+    openapi_extra=IF_MATCH,
+)
 def activity_delete(request, activity_id: int):
     activity = selectors.activity_get(request.auth, activity_id)
     services.activity_delete(actor=request.auth, activity=activity, version=if_match(request))

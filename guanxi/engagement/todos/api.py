@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 from guanxi.org.models import Action
 
@@ -116,7 +116,7 @@ def task_recycle_bin(request, cursor: str | None = None, limit: int | None = Non
     return {"items": [task_out(t) for t in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("", response={201: TaskOut, **ERRORS}, operation_id="task_create")
+@router.post("", response={201: TaskOut, **ERRORS}, operation_id="task_create", openapi_extra=IDEMPOTENCY_KEY)
 @idempotent
 def task_create(request, payload: TaskIn):
     task = services.task_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -129,7 +129,9 @@ def task_get(request, task_id: int):
     return _detail(request.auth, selectors.task_get(request.auth, task_id))
 
 
-@router.patch("/{int:task_id}", response={200: TaskOut, **ERRORS}, operation_id="task_update")
+@router.patch(
+    "/{int:task_id}", response={200: TaskOut, **ERRORS}, operation_id="task_update", openapi_extra=IF_MATCH
+)
 def task_update(request, task_id: int, payload: TaskPatch):
     task = selectors.task_get(request.auth, task_id)
     task = services.task_update(
@@ -138,7 +140,9 @@ def task_update(request, task_id: int, payload: TaskPatch):
     return _detail(request.auth, task)
 
 
-@router.delete("/{int:task_id}", response={204: None, **ERRORS}, operation_id="task_delete")
+@router.delete(
+    "/{int:task_id}", response={204: None, **ERRORS}, operation_id="task_delete", openapi_extra=IF_MATCH
+)
 def task_delete(request, task_id: int):
     task = selectors.task_get(request.auth, task_id)
     services.task_delete(actor=request.auth, task=task, version=if_match(request))
@@ -151,7 +155,12 @@ def task_restore(request, task_id: int):
     return _detail(request.auth, services.task_restore(actor=request.auth, task=task))
 
 
-@router.post("/{int:task_id}/complete", response={200: TaskOut, **ERRORS}, operation_id="task_complete")
+@router.post(
+    "/{int:task_id}/complete",
+    response={200: TaskOut, **ERRORS},
+    operation_id="task_complete",
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
 def task_complete(request, task_id: int):
     """Mark the task done (its assignee may, too). `If-Match` is optional here: completing twice changes nothing."""
     task = selectors.task_get(request.auth, task_id)
@@ -159,7 +168,12 @@ def task_complete(request, task_id: int):
     return _detail(request.auth, task)
 
 
-@router.post("/{int:task_id}/reopen", response={200: TaskOut, **ERRORS}, operation_id="task_reopen")
+@router.post(
+    "/{int:task_id}/reopen",
+    response={200: TaskOut, **ERRORS},
+    operation_id="task_reopen",
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
 def task_reopen(request, task_id: int):
     task = selectors.task_get(request.auth, task_id)
     task = services.task_reopen(actor=request.auth, task=task, version=if_match(request, required=False))

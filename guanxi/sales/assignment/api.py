@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import NinjaJSONEncoder, Status
 from pydantic import ConfigDict
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 from guanxi.sales.models import AssignmentRule
 
@@ -32,7 +32,7 @@ class AssignmentRuleIn(Schema):
     capacity: Any = None
 
 
-class ReorderIn(Schema):
+class AssignmentRuleReorderIn(Schema):
     model_config = ConfigDict(extra="forbid")
     ids: Any
 
@@ -95,7 +95,12 @@ def assignment_rule_list(request, ordering: str = "", cursor: str | None = None,
     return {"items": [rule_out(r) for r in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("", response={201: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_create")
+@router.post(
+    "",
+    response={201: AssignmentRuleOut, **ERRORS},
+    operation_id="assignment_rule_create",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def assignment_rule_create(request, payload: AssignmentRuleIn):
     """{"name", "conditions": {"source": [...], "province": [...], "city": [...], "industry": [...],
@@ -106,7 +111,7 @@ def assignment_rule_create(request, payload: AssignmentRuleIn):
 
 
 @router.post("/reorder", response={200: AssignmentRuleList, **ERRORS}, operation_id="assignment_rule_reorder")
-def assignment_rule_reorder(request, payload: ReorderIn):
+def assignment_rule_reorder(request, payload: AssignmentRuleReorderIn):
     """{"ids": [3, 1, 2]}: these rules first, in this order; the others keep theirs after them."""
     rules = services.assignment_rule_reorder(actor=request.auth, ids=payload.ids)
     return {"items": [rule_out(r) for r in rules], "next_cursor": None}
@@ -118,7 +123,10 @@ def assignment_rule_get(request, rule_id: int):
 
 
 @router.patch(
-    "/{int:rule_id}", response={200: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_update"
+    "/{int:rule_id}",
+    response={200: AssignmentRuleOut, **ERRORS},
+    operation_id="assignment_rule_update",
+    openapi_extra=IF_MATCH,
 )
 def assignment_rule_update(request, rule_id: int, payload: AssignmentRuleIn):
     rule = services.assignment_rule_get(request.auth, rule_id)
@@ -128,7 +136,12 @@ def assignment_rule_update(request, rule_id: int, payload: AssignmentRuleIn):
     return _detail(rule)
 
 
-@router.delete("/{int:rule_id}", response={204: None, **ERRORS}, operation_id="assignment_rule_delete")
+@router.delete(
+    "/{int:rule_id}",
+    response={204: None, **ERRORS},
+    operation_id="assignment_rule_delete",
+    openapi_extra=IF_MATCH,
+)
 def assignment_rule_delete(request, rule_id: int):
     rule = services.assignment_rule_get(request.auth, rule_id)
     services.assignment_rule_delete(actor=request.auth, rule=rule, version=if_match(request))

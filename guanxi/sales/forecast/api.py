@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 
 from . import selectors, services
@@ -87,7 +87,12 @@ def target_list(
     return {"items": [target_out(t) for t in page.items], "next_cursor": page.next_cursor}
 
 
-@targets_router.post("", response={200: TargetOut, 201: TargetOut, **ERRORS}, operation_id="target_set")
+@targets_router.post(
+    "",
+    response={200: TargetOut, 201: TargetOut, **ERRORS},
+    operation_id="target_set",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def target_set(request, payload: TargetIn):
     """Set the target of a user or a department for a month or quarter: 201 when new, 200 when an
@@ -108,7 +113,12 @@ def target_get(request, target_id: int):
     return _detail(selectors.target_get(request.auth, target_id))
 
 
-@targets_router.patch("/{int:target_id}", response={200: TargetOut, **ERRORS}, operation_id="target_update")
+@targets_router.patch(
+    "/{int:target_id}",
+    response={200: TargetOut, **ERRORS},
+    operation_id="target_update",
+    openapi_extra=IF_MATCH,
+)
 def target_update(request, target_id: int, payload: TargetPatch):
     target = selectors.target_get(request.auth, target_id)
     target = services.target_update(
@@ -117,7 +127,9 @@ def target_update(request, target_id: int, payload: TargetPatch):
     return _detail(target)
 
 
-@targets_router.delete("/{int:target_id}", response={204: None, **ERRORS}, operation_id="target_delete")
+@targets_router.delete(
+    "/{int:target_id}", response={204: None, **ERRORS}, operation_id="target_delete", openapi_extra=IF_MATCH
+)
 def target_delete(request, target_id: int):
     target = selectors.target_get(request.auth, target_id)
     services.target_delete(actor=request.auth, target=target, version=if_match(request))

@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 
 from . import conversion, selectors, services
@@ -122,7 +122,7 @@ def lead_recycle_bin(request, cursor: str | None = None, limit: int | None = Non
     return {"items": leads_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@router.post("", response={201: LeadOut, **ERRORS}, operation_id="lead_create")
+@router.post("", response={201: LeadOut, **ERRORS}, operation_id="lead_create", openapi_extra=IDEMPOTENCY_KEY)
 @idempotent
 def lead_create(request, payload: LeadIn):
     data = payload.model_dump(exclude_unset=True)
@@ -136,7 +136,9 @@ def lead_get(request, lead_id: int):
     return _detail(request.auth, selectors.lead_get(request.auth, lead_id))
 
 
-@router.patch("/{int:lead_id}", response={200: LeadOut, **ERRORS}, operation_id="lead_update")
+@router.patch(
+    "/{int:lead_id}", response={200: LeadOut, **ERRORS}, operation_id="lead_update", openapi_extra=IF_MATCH
+)
 def lead_update(request, lead_id: int, payload: LeadPatch):
     lead = selectors.lead_get(request.auth, lead_id)
     lead = services.lead_update(
@@ -145,7 +147,9 @@ def lead_update(request, lead_id: int, payload: LeadPatch):
     return _detail(request.auth, lead)
 
 
-@router.delete("/{int:lead_id}", response={204: None, **ERRORS}, operation_id="lead_delete")
+@router.delete(
+    "/{int:lead_id}", response={204: None, **ERRORS}, operation_id="lead_delete", openapi_extra=IF_MATCH
+)
 def lead_delete(request, lead_id: int):
     lead = selectors.lead_get(request.auth, lead_id)
     services.lead_delete(actor=request.auth, lead=lead, version=if_match(request))
@@ -164,7 +168,12 @@ def lead_transfer(request, lead_id: int, payload: LeadTransferIn):
     return _detail(request.auth, services.lead_transfer(actor=request.auth, lead=lead, owner=payload.owner))
 
 
-@router.post("/{int:lead_id}/status", response={200: LeadOut, **ERRORS}, operation_id="lead_set_status")
+@router.post(
+    "/{int:lead_id}/status",
+    response={200: LeadOut, **ERRORS},
+    operation_id="lead_set_status",
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
 def lead_set_status(request, lead_id: int, payload: LeadStatusIn):
     """working, qualified, unqualified (`reason` required) or new. `If-Match` is optional here."""
     lead = selectors.lead_get(request.auth, lead_id)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.selectors import visible_account_ids
 from guanxi.org.models import Collaborator, User
@@ -139,7 +139,12 @@ def opportunity_recycle_bin(request, cursor: str | None = None, limit: int | Non
     return {"items": opportunities_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@router.post("", response={201: OpportunityOut, **ERRORS}, operation_id="opportunity_create")
+@router.post(
+    "",
+    response={201: OpportunityOut, **ERRORS},
+    operation_id="opportunity_create",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def opportunity_create(request, payload: OpportunityIn):
     opportunity = services.opportunity_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -152,7 +157,10 @@ def opportunity_get(request, opportunity_id: int):
 
 
 @router.patch(
-    "/{int:opportunity_id}", response={200: OpportunityOut, **ERRORS}, operation_id="opportunity_update"
+    "/{int:opportunity_id}",
+    response={200: OpportunityOut, **ERRORS},
+    operation_id="opportunity_update",
+    openapi_extra=IF_MATCH,
 )
 def opportunity_update(request, opportunity_id: int, payload: OpportunityPatch):
     """Any field but the owner (POST …/transfer). A `stage` follows the rules of POST …/move."""
@@ -166,7 +174,12 @@ def opportunity_update(request, opportunity_id: int, payload: OpportunityPatch):
     return _detail(request.auth, opportunity)
 
 
-@router.delete("/{int:opportunity_id}", response={204: None, **ERRORS}, operation_id="opportunity_delete")
+@router.delete(
+    "/{int:opportunity_id}",
+    response={204: None, **ERRORS},
+    operation_id="opportunity_delete",
+    openapi_extra=IF_MATCH,
+)
 def opportunity_delete(request, opportunity_id: int):
     opportunity = selectors.opportunity_get(request.auth, opportunity_id)
     services.opportunity_delete(actor=request.auth, opportunity=opportunity, version=if_match(request))
@@ -197,7 +210,10 @@ def opportunity_transfer(request, opportunity_id: int, payload: OpportunityTrans
 
 
 @router.post(
-    "/{int:opportunity_id}/move", response={200: OpportunityOut, **ERRORS}, operation_id="opportunity_move"
+    "/{int:opportunity_id}/move",
+    response={200: OpportunityOut, **ERRORS},
+    operation_id="opportunity_move",
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def opportunity_move(request, opportunity_id: int, payload: MoveIn):
     """Move to another stage of the same pipeline: `{"stage": <id>, "reason": "…"}` (a lost stage needs

@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 
 from ..models import localized
 from . import rates, selectors, services
@@ -79,7 +79,9 @@ def pipeline_list(request, include_inactive: bool = False):
     }
 
 
-@pipelines_router.post("", response={201: PipelineOut, **ERRORS}, operation_id="pipeline_create")
+@pipelines_router.post(
+    "", response={201: PipelineOut, **ERRORS}, operation_id="pipeline_create", openapi_extra=IDEMPOTENCY_KEY
+)
 @idempotent
 def pipeline_create(request, payload: PipelineIn):
     pipeline = services.pipeline_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -94,7 +96,10 @@ def pipeline_get(request, pipeline_id: int):
 
 
 @pipelines_router.patch(
-    "/{int:pipeline_id}", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_update"
+    "/{int:pipeline_id}",
+    response={200: PipelineOut, **ERRORS},
+    operation_id="pipeline_update",
+    openapi_extra=IF_MATCH,
 )
 def pipeline_update(request, pipeline_id: int, payload: PipelinePatch):
     """`stages`, when sent, is the whole list: with `id` changed, without added, left out removed
@@ -110,7 +115,12 @@ def pipeline_update(request, pipeline_id: int, payload: PipelinePatch):
     return _detail(_fresh(pipeline_id))
 
 
-@pipelines_router.delete("/{int:pipeline_id}", response={204: None, **ERRORS}, operation_id="pipeline_delete")
+@pipelines_router.delete(
+    "/{int:pipeline_id}",
+    response={204: None, **ERRORS},
+    operation_id="pipeline_delete",
+    openapi_extra=IF_MATCH,
+)
 def pipeline_delete(request, pipeline_id: int):
     services.require_admin(request.auth)
     pipeline = selectors.pipeline_get(pipeline_id)

@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 
 from ..models import Pool
@@ -119,7 +119,7 @@ def pool_recycle_bin(request):
     return {"items": [pool_out(p) for p in pools], "next_cursor": None}
 
 
-@router.post("", response={201: PoolOut, **ERRORS}, operation_id="pool_create")
+@router.post("", response={201: PoolOut, **ERRORS}, operation_id="pool_create", openapi_extra=IDEMPOTENCY_KEY)
 @idempotent
 def pool_create(request, payload: PoolIn):
     pool = services.pool_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -138,7 +138,9 @@ def pool_get(request, pool_id: int):
     return _detail(200, selectors.pool_get(request.auth, pool_id))
 
 
-@router.patch("/{int:pool_id}", response={200: PoolOut, **ERRORS}, operation_id="pool_update")
+@router.patch(
+    "/{int:pool_id}", response={200: PoolOut, **ERRORS}, operation_id="pool_update", openapi_extra=IF_MATCH
+)
 def pool_update(request, pool_id: int, payload: PoolIn):
     pool = selectors.pool_get(request.auth, pool_id)
     pool = services.pool_update(
@@ -147,7 +149,9 @@ def pool_update(request, pool_id: int, payload: PoolIn):
     return _detail(200, pool)
 
 
-@router.delete("/{int:pool_id}", response={204: None, **ERRORS}, operation_id="pool_delete")
+@router.delete(
+    "/{int:pool_id}", response={204: None, **ERRORS}, operation_id="pool_delete", openapi_extra=IF_MATCH
+)
 def pool_delete(request, pool_id: int):
     pool = selectors.pool_get(request.auth, pool_id)
     services.pool_delete(actor=request.auth, pool=pool, version=if_match(request))

@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import NinjaJSONEncoder, Status
 from pydantic import ConfigDict
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 from guanxi.sales.models import ScoringRule
 
@@ -87,7 +87,12 @@ def scoring_rule_list(request, ordering: str = "", cursor: str | None = None, li
     return {"items": [rule_out(r) for r in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("", response={201: ScoringRuleOut, **ERRORS}, operation_id="scoring_rule_create")
+@router.post(
+    "",
+    response={201: ScoringRuleOut, **ERRORS},
+    operation_id="scoring_rule_create",
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def scoring_rule_create(request, payload: ScoringRuleIn):
     """Field rule: {"name", "kind": "field", "field": "industry", "operator": "equals"|"in"|"contains"|
@@ -103,7 +108,12 @@ def scoring_rule_get(request, rule_id: int):
     return _detail(services.scoring_rule_get(request.auth, rule_id))
 
 
-@router.patch("/{int:rule_id}", response={200: ScoringRuleOut, **ERRORS}, operation_id="scoring_rule_update")
+@router.patch(
+    "/{int:rule_id}",
+    response={200: ScoringRuleOut, **ERRORS},
+    operation_id="scoring_rule_update",
+    openapi_extra=IF_MATCH,
+)
 def scoring_rule_update(request, rule_id: int, payload: ScoringRuleIn):
     rule = services.scoring_rule_get(request.auth, rule_id)
     rule = services.scoring_rule_update(
@@ -112,7 +122,12 @@ def scoring_rule_update(request, rule_id: int, payload: ScoringRuleIn):
     return _detail(rule)
 
 
-@router.delete("/{int:rule_id}", response={204: None, **ERRORS}, operation_id="scoring_rule_delete")
+@router.delete(
+    "/{int:rule_id}",
+    response={204: None, **ERRORS},
+    operation_id="scoring_rule_delete",
+    openapi_extra=IF_MATCH,
+)
 def scoring_rule_delete(request, rule_id: int):
     rule = services.scoring_rule_get(request.auth, rule_id)
     services.scoring_rule_delete(actor=request.auth, rule=rule, version=if_match(request))

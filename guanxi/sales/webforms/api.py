@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from ninja.responses import NinjaJSONEncoder, Status
 from pydantic import ConfigDict, StrictBool, StrictInt
 
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut, OwnerOut
 from guanxi.sales.models import LeadForm
 
@@ -139,7 +139,9 @@ def lead_form_recycle_bin(request, cursor: str | None = None, limit: int | None 
     return {"items": [form_out(request, f) for f in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("", response={201: LeadFormOut, **ERRORS}, operation_id="lead_form_create")
+@router.post(
+    "", response={201: LeadFormOut, **ERRORS}, operation_id="lead_form_create", openapi_extra=IDEMPOTENCY_KEY
+)
 @idempotent
 def lead_form_create(request, payload: LeadFormIn):
     form = services.lead_form_create(actor=request.auth, data=_data(payload))
@@ -151,7 +153,12 @@ def lead_form_get(request, form_id: int):
     return _detail(request, services.lead_form_get(request.auth, form_id))
 
 
-@router.patch("/{int:form_id}", response={200: LeadFormOut, **ERRORS}, operation_id="lead_form_update")
+@router.patch(
+    "/{int:form_id}",
+    response={200: LeadFormOut, **ERRORS},
+    operation_id="lead_form_update",
+    openapi_extra=IF_MATCH,
+)
 def lead_form_update(request, form_id: int, payload: LeadFormIn):
     form = services.lead_form_get(request.auth, form_id)  # 403 before If-Match for non-administrators
     form = services.lead_form_update(
@@ -160,7 +167,9 @@ def lead_form_update(request, form_id: int, payload: LeadFormIn):
     return _detail(request, form)
 
 
-@router.delete("/{int:form_id}", response={204: None, **ERRORS}, operation_id="lead_form_delete")
+@router.delete(
+    "/{int:form_id}", response={204: None, **ERRORS}, operation_id="lead_form_delete", openapi_extra=IF_MATCH
+)
 def lead_form_delete(request, form_id: int):
     """To the recycle bin: the public page answers 404; leads it made stay."""
     form = services.lead_form_get(request.auth, form_id)
