@@ -12,8 +12,10 @@ import base64
 import binascii
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
@@ -129,22 +131,54 @@ def parse_ordering(ordering: str | None, allowed: dict[str, str], default: str) 
     return ordering, desc
 
 
-def paginate(qs: QuerySet, *, ordering: str, allowed: dict[str, str], cursor: str | None, limit: int) -> Page:
+KEEP_BATCH = 200  # rows read at first when a page keeps only some (paginate's `keep`), doubling up to…
+KEEP_BATCH_MAX = 6400
+
+
+def paginate(
+    qs: QuerySet,
+    *,
+    ordering: str,
+    allowed: dict[str, str],
+    cursor: str | None,
+    limit: int,
+    keep: Callable[[Any], bool] | None = None,
+) -> Page:
+    """A page of `qs`. `keep(row)` is a last condition that SQL cannot express: rows are then
+    read in batches, in order, until the page is full or the rows run out."""
     public, desc = parse_ordering(ordering, allowed, ordering)
     field = allowed[public[1:] if desc else public]
     sign = "-" if desc else ""
+    op = "lt" if desc else "gt"
     qs = qs.order_by(f"{sign}{field}", f"{sign}id")
     if cursor:
         value, pk = _decode(cursor, ordering=public, model_field=_model_field(qs.model, field))
-        op = "lt" if desc else "gt"
-        qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
-    rows = list(qs[: limit + 1])
+        qs = _after(qs, field, op, value, pk)
+    rows = list(qs[: limit + 1]) if keep is None else _kept(qs, keep, limit + 1, field, op)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = _encode(public, _attr(last, field), last.pk)
     return Page(items=rows, next_cursor=next_cursor, ordering=public, limit=limit)
+
+
+def _after(qs: QuerySet, field: str, op: str, value, pk) -> QuerySet:
+    """The rows strictly after (value, pk) in the order of `qs`."""
+    return qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+
+
+def _kept(qs: QuerySet, keep: Callable[[Any], bool], wanted: int, field: str, op: str) -> list:
+    rows: list = []
+    batch = max(wanted, KEEP_BATCH)
+    while True:
+        chunk = list(qs[:batch])
+        rows += [row for row in chunk if keep(row)]
+        if len(rows) >= wanted or len(chunk) < batch:
+            return rows[:wanted]
+        last = chunk[-1]
+        qs = _after(qs, field, op, _attr(last, field), last.pk)
+        batch = min(batch * 2, KEEP_BATCH_MAX)
 
 
 def _model_field(model, path: str):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -169,3 +170,39 @@ def parse_query(q: str) -> list[QueryTerm]:
             seen.add(key)
             unique.append(t)
     return unique[:MAX_QUERY_TERMS]
+
+
+def shown_tokens(texts: Iterable[str], masked: Iterable[str]) -> set[str]:
+    """The tokens of what a reader sees of a record whose contact details are masked: `texts`
+    as the index holds them, and of each masked value ("138****5678", "z***@example.com") only
+    what stands around the stars: digits before them as a prefix ("138"), digits after them as a
+    suffix ("r8765", as phones are indexed), the words of anything else ("z", "example", "com")."""
+    out: set[str] = set()
+    for text in texts:
+        text_tokens(text or "", out)
+    for value in masked:
+        if "*" not in (value or ""):
+            continue
+        head, tail = value.split("*", 1)[0], value.rsplit("*", 1)[1]
+        if head.isdigit():
+            out.add(head)
+        else:
+            text_tokens(head, out)
+        if tail.isdigit():
+            out.add("r" + tail[::-1])
+        else:
+            text_tokens(tail, out)
+    out.discard("")
+    return out
+
+
+def tokens_match(terms: list[QueryTerm], tokens: set[str]) -> bool:
+    """Whether a document of these tokens matches the query's terms, as the index would answer."""
+    return all(
+        any(
+            token == text or (prefix and token.startswith(text))
+            for text, prefix in term.alternatives
+            for token in tokens
+        )
+        for term in terms
+    )

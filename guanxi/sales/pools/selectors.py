@@ -27,6 +27,7 @@ from guanxi.customers.models import Account, Contact, Industry, Tier
 from guanxi.org.models import Action
 from guanxi.policies import access, masking
 from guanxi.search.selectors import matching
+from guanxi.search.tokenizers import parse_query, shown_tokens, tokens_match
 
 from ..models import LeadSource, Pool, PoolEvent
 from . import services
@@ -128,25 +129,53 @@ def pool_records(actor, pool: Pool, params: ListParams) -> Page:
             raise ValidationFailed(fields={key: [", ".join(choices)]})
         qs = qs.filter(**{key: value})
     q = (params.q or "").strip()
+    keep = None
     if q:
         condition = matching(services.object_type_for(pool.kind), q)
         if condition is not None:
             qs = qs.filter(condition)
+            if pool.mask_contact_info:
+                keep = _matches_what_is_shown(pool, q)
     page = paginate(
         qs,
         ordering=params.ordering or DEFAULT_ORDERING,
         allowed=RECORD_ORDERING,
         cursor=params.cursor,
         limit=parse_limit(params.limit),
+        keep=keep,
     )
     mask_rows(pool, page.items)
     return page
 
 
+# What the pool's list shows of a record besides its masked contact details.
+SHOWN_TEXT = {Pool.Kind.CUSTOMER: ("name",), Pool.Kind.LEAD: ("name", "company")}
+
+
+def _matches_what_is_shown(pool: Pool, q: str):
+    """keep(row) for a pool that masks: the index matches q against the whole record (the full
+    phone, email, USCC…), which would let members recover masked digits one search at a time;
+    of those rows, keep the ones q matches in what the list shows them (names, and the parts of
+    the masked values around the stars)."""
+    terms = parse_query(q)
+    fields = _masked_fields(pool)
+    texts = SHOWN_TEXT[pool.kind]
+
+    def keep(row) -> bool:
+        shown = masking.masked(row, fields)
+        return tokens_match(terms, shown_tokens([getattr(row, f) for f in texts], shown.values()))
+
+    return keep
+
+
+def _masked_fields(pool: Pool) -> dict[str, str]:
+    return masking.ACCOUNT_FIELDS if pool.kind == Pool.Kind.CUSTOMER else masking.LEAD_FIELDS
+
+
 def mask_rows(pool: Pool, rows: list) -> None:
     """Each row gets `masked` = {field: shown value}; the stored values stay on the instance for
     the caller to ignore: templates and the API render `masked` only."""
-    fields = masking.ACCOUNT_FIELDS if pool.kind == Pool.Kind.CUSTOMER else masking.LEAD_FIELDS
+    fields = _masked_fields(pool)
     for row in rows:
         row.masked = (
             masking.masked(row, fields) if pool.mask_contact_info else {f: getattr(row, f) for f in fields}
