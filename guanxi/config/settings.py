@@ -267,6 +267,9 @@ EXPORT_SYNC_MAX_ROWS = env.int("EXPORT_SYNC_MAX_ROWS", default=5000)  # more run
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)  # finished export files are deleted after this
 # Posts one address may send to one public web form (/f/<slug>) per minute; 0 switches the limit off
 LEAD_FORM_RATE_PER_MINUTE = env.int("LEAD_FORM_RATE_PER_MINUTE", default=10)
+# Duplicate checks per user (the forms' hint while typing; beyond: 429), see customers/duplicates.py.
+DUPLICATE_CHECK_RATE_PER_MINUTE = env.int("DUPLICATE_CHECK_RATE_PER_MINUTE", default=30)
+DUPLICATE_CHECK_RATE_PER_HOUR = env.int("DUPLICATE_CHECK_RATE_PER_HOUR", default=600)
 # The address people reach Guanxi at, for links in emails (reminders); e.g. https://crm.example.com
 SITE_URL = env.str("SITE_URL", default="")
 

@@ -74,3 +74,10 @@ class PreconditionRequired(ApplicationError):
 
     def __init__(self, message=None, **kw):
         super().__init__(message or _("Send the version you started from in the If-Match header."), **kw)
+
+
+class Throttled(ApplicationError):
+    """Too many requests of one kind in a while (core.ratelimit); the message says how long."""
+
+    status = 429
+    code = "throttled"

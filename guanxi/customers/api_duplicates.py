@@ -17,9 +17,10 @@ class DuplicateOwnerOut(Schema):
 
 class DuplicateOut(Schema):
     id: int | None  # only when the caller may see the record
-    display_name: str
+    display_name: str  # masked (first character, then ***) when the caller may not see the record
     reason: str  # uscc, phone, email or name
     owner: DuplicateOwnerOut | None  # None: the record has no owner
+    in_pool: bool  # no owner because it waits in a shared pool
 
 
 class DuplicateList(Schema):
@@ -28,7 +29,7 @@ class DuplicateList(Schema):
 
 @router.get(
     "/check",
-    response={200: DuplicateList, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    response={200: DuplicateList, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     operation_id="duplicate_check",
 )
 def duplicate_check(
@@ -42,10 +43,11 @@ def duplicate_check(
     exclude: int | None = None,
 ):
     """Likely duplicates among all live records: exact USCC (accounts), phone or mobile, email
-    (contacts), the same or a similar name. A record the caller may not see comes without `id`:
-    only its display name, the reason and its owner. Names shorter than 2 characters are not
-    compared; phone, email and USCC that are not valid yet are ignored. `exclude`: the record
-    being edited."""
+    (contacts), the same or a similar name. A record the caller may not see comes without `id`
+    and with its name masked (`上***`): the reason, and its owner or `in_pool`. Names shorter
+    than 2 characters are not compared; phone, email and USCC that are not valid yet are
+    ignored. `exclude`: the record being edited. At most DUPLICATE_CHECK_RATE_PER_MINUTE (30)
+    and _PER_HOUR (600) checks per user: 429 beyond."""
     matches = duplicates.check(
         request.auth,
         object,

@@ -2,8 +2,12 @@
 
 check() looks at ALL live records, not only those the actor may see: a rep must learn that
 上海西湖科技 is already someone's customer before creating it again. What it tells about a
-record the actor may not see is the least that makes the warning useful: its display name,
-why it matched, and who owns it; no id, so no link and no other field.
+record the actor may not see is the least that makes the warning useful: why it matched, who
+owns it (to talk to them) or that it is in a pool (to claim it there), and its name masked as
+masking.mask_text masks a handle ("上***"); no id, so no link and no other field. Its name in
+full would make the check an oracle of names: from a masked 159****9689, at most 10,000
+guesses tell whose number it is. The same reason limits checks per user (DUPLICATE_CHECK_RATE_
+PER_MINUTE and _PER_HOUR, core.ratelimit: a 429 beyond).
 
 Matches, strongest first (at most MAX_MATCHES):
 - exact, by indexed columns: an account's USCC or phone; a contact's mobile, office phone or
@@ -27,16 +31,19 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Exists, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core import ratelimit
+from guanxi.core.errors import PermissionDenied, Throttled, ValidationFailed
 from guanxi.core.validators import normalize_email, normalize_phone, normalize_uscc
 from guanxi.org.models import Action, Scope
 from guanxi.policies import access
+from guanxi.policies.masking import mask_text
 from guanxi.search.selectors import matching
 
 from .models import Account, Contact, CustomerSettings
@@ -57,13 +64,20 @@ RANK = {"uscc": 4.0, "phone": 3.0, "email": 3.0, "name": 0.0}
 @dataclass
 class Match:
     id: int | None  # None when the actor may not see the record
-    display_name: str
+    display_name: str  # masked ("上***") when the actor may not see the record
     reason: str  # "uscc", "phone", "email" or "name"
     owner: dict | None  # {"username", "display_name"}, None for an unowned record
+    in_pool: bool = False  # unowned because it waits in a shared pool
     score: float = 0.0
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "display_name": self.display_name, "reason": self.reason, "owner": self.owner}
+        return {
+            "id": self.id,
+            "display_name": self.display_name,
+            "reason": self.reason,
+            "owner": self.owner,
+            "in_pool": self.in_pool,
+        }
 
 
 @dataclass
@@ -154,7 +168,7 @@ def _exact_condition(model, p: Probe) -> Q | None:
 
 # Only what a match needs: fewer columns to read and to turn into objects.
 FIELDS = {
-    Account: ("id", "name", "name_key", "uscc", "phone", "owner_id"),
+    Account: ("id", "name", "name_key", "uscc", "phone", "owner_id", "pool_id"),
     Contact: ("id", "name", "family_name", "given_name", "name_key", "mobile", "phone", "email", "owner_id"),
 }
 OWNER_FIELDS = (
@@ -257,6 +271,7 @@ def check(
     require_check(actor, model)
     if exclude_id is not None and not (0 < exclude_id < 2**63):
         raise ValidationFailed(fields={"exclude": [_("Enter a whole number.")]})
+    throttle(actor)
     p = probe(model.POLICY_OBJECT_TYPE, name=name, phone=phone, email=email, uscc=uscc, mobile=mobile)
     rows = find(model, p, exclude_id=exclude_id)
     if not rows:
@@ -269,13 +284,25 @@ def check(
     return [
         Match(
             id=obj.pk if obj.pk in visible else None,
-            display_name=_display(obj),
+            display_name=_display(obj) if obj.pk in visible else mask_text(_display(obj)),
             reason=reason,
             owner=_owner(obj),
+            in_pool=not obj.owner_id and bool(getattr(obj, "pool_id", None)),
             score=round(score, 3),
         )
         for obj, reason, score in rows
     ]
+
+
+def throttle(actor) -> None:
+    """At most DUPLICATE_CHECK_RATE_PER_MINUTE and _PER_HOUR checks per user (else Throttled):
+    enough for the forms' hint while typing, too few to try every number a mask hides."""
+    for seconds, setting, message in (
+        (60, "DUPLICATE_CHECK_RATE_PER_MINUTE", _("Too many duplicate checks: try again in a minute.")),
+        (3600, "DUPLICATE_CHECK_RATE_PER_HOUR", _("Too many duplicate checks: try again in an hour.")),
+    ):
+        if ratelimit.hit(f"duplicates:{actor.pk}", getattr(settings, setting, 0), seconds):
+            raise Throttled(message)
 
 
 def _display(obj) -> str:

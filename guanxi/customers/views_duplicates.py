@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from guanxi.core.errors import ApplicationError
+from guanxi.core.errors import ApplicationError, Throttled
 
 from . import duplicates
 
@@ -13,13 +13,15 @@ from . import duplicates
 @login_required
 def duplicate_check(request):
     """GET /customers/duplicates/check/?object=account&name=…: the hint listing likely duplicates.
-    Bad input gives an empty hint: it is a hint, the services validate on save."""
+    Bad input gives an empty hint: it is a hint, the services validate on save. Too many checks
+    say so instead."""
     g = request.GET
     try:
         exclude = int(g.get("exclude") or 0) or None
     except ValueError:
         exclude = None
     object_type = g.get("object", "")
+    throttled = None
     try:
         matches = duplicates.check(
             request.user,
@@ -31,10 +33,12 @@ def duplicate_check(request):
             mobile=g.get("mobile", ""),
             exclude_id=exclude,
         )
+    except Throttled as exc:
+        matches, throttled = [], exc.message
     except ApplicationError:
         matches = []
     return render(
         request,
         "customers/partials/duplicate_hint.html#results",
-        {"matches": matches, "duplicate_object": object_type},
+        {"matches": matches, "duplicate_object": object_type, "throttled": throttled},
     )

@@ -52,12 +52,31 @@ def test_same_uscc_matches_and_the_owner_sees_the_id(org):
     assert m.owner == {"username": "rep1", "display_name": str(org["rep1"])}
 
 
-def test_invisible_record_shows_name_and_owner_but_no_id(org):
+def test_invisible_record_shows_its_owner_and_no_name_nor_id(org):
+    """A rep must learn that the customer is someone's already (and whose, to talk to them),
+    not its name: else a number guessed from a masked one (159****9689) would say whose it is."""
     uscc = make_uscc()
     account(org["rep1"], uscc=uscc, phone="13800138000", address="秘密地址")
     [m] = duplicates.check(org["rep2"], "account", uscc=uscc)
     assert m.id is None and m.reason == "uscc" and m.owner["username"] == "rep1"
-    assert set(m.as_dict()) == {"id", "display_name", "reason", "owner"}
+    assert m.display_name == "上***" and not m.in_pool  # the first character, as masking.mask_text
+    assert set(m.as_dict()) == {"id", "display_name", "reason", "owner", "in_pool"}
+    assert "上海西湖" not in str(m.as_dict())
+
+
+def test_a_pooled_record_says_it_is_in_a_pool_without_its_name(org):
+    from tests.sales.test_pools_rules import make_pool
+
+    a = account(org["rep1"], phone="13800138000")
+    Account._base_manager.filter(pk=a.pk).update(owner=None, pool=make_pool(org["admin"]))
+    [m] = duplicates.check(org["rep2"], "account", phone="13800138000")
+    assert m.as_dict() == {
+        "id": None,
+        "display_name": "上***",
+        "reason": "phone",
+        "owner": None,
+        "in_pool": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -114,10 +133,14 @@ def test_similar_names_while_typing_ranked_best_first(org):
     longer = account(org["rep2"], name="杭州云栖数据服务有限公司")
     account(org["rep3"], name="北京东方电气有限公司")
     found = duplicates.check(org["rep1"], "account", name="杭州云栖数据")
-    assert [m.display_name for m in found] == [exact.name, longer.name]
+    assert [m.display_name for m in found] == [exact.name, "杭***"]  # rep2's is not rep1's to read
     assert [m.id for m in found] == [exact.pk, None]
+    assert names(duplicates.check(org["director"], "account", name="杭州云栖数据")) == [
+        exact.name,
+        longer.name,
+    ]
     # typing the start of the name already warns; a name in the middle comes from the search index
-    assert names(duplicates.check(org["rep1"], "account", name="杭州云栖")) == [exact.name, longer.name]
+    assert names(duplicates.check(org["rep1"], "account", name="杭州云栖")) == [exact.name, "杭***"]
     assert exact.name in names(duplicates.check(org["rep1"], "account", name="云栖数据"))
     assert duplicates.check(org["rep1"], "account", name="上海浦东发展") == []
 
@@ -167,6 +190,10 @@ def test_hostile_names_are_just_names(org, api, name):
     assert response.status_code == 200, response.content
     body = response.json()
     assert all(m["display_name"] == "上海西湖科技有限公司" for m in body["matches"])
+    assert all(
+        m["display_name"] == "上***"
+        for m in api("rep2").get(CHECK, {"object": "account", "name": name}).json()["matches"]
+    )
 
 
 def test_deleted_records_and_the_record_itself_are_not_duplicates(org):
@@ -255,11 +282,13 @@ def test_permission_matrix(org, api, persona, object_type):
         [m] = response.json()["matches"]
         sees = persona in ("admin", "director", "manager1", "rep1", "agent1", "marketer1")
         expected_id = (a.pk if object_type == "account" else c.pk) if sees else None
+        name = "上海西湖科技有限公司" if object_type == "account" else "王小明"
         assert m == {
             "id": expected_id,
-            "display_name": "上海西湖科技有限公司" if object_type == "account" else "王小明",
+            "display_name": name if sees else f"{name[0]}***",
             "reason": "phone",
             "owner": {"username": "rep1", "display_name": str(org["rep1"])},
+            "in_pool": False,
         }
     assert snapshot() == before
 
@@ -399,8 +428,49 @@ def test_hint_fragment_links_only_visible_records(org, web):
         and "similar name" in mine
     )
     theirs = web("rep2").get(url, {"object": "account", "phone": "13800138000"}).content.decode()
-    assert "上海西湖科技有限公司" in theirs and f"/customers/accounts/{a.pk}/" not in theirs
+    assert "上***" in theirs and "上海西湖" not in theirs and f"/customers/accounts/{a.pk}/" not in theirs
     assert f"owner: {org['rep1']}" in theirs and "same phone number" in theirs
     assert web("rep1").get(url, {"object": "account", "name": "上"}).content.decode().strip() == ""
     assert web("rep1").get(url, {"object": "nonsense", "name": "上海西湖"}).status_code == 200
     assert web("rep1").get(url, {"object": "account", "exclude": "x"}).status_code == 200
+
+
+# --- rate limit -----------------------------------------------------------------------------
+
+
+def test_checks_are_rate_limited_per_user(org, api, web, settings):
+    """Guessing the 10,000 numbers behind 159****9689 takes hours, not minutes; other users are
+    not slowed down, and the UI says why the hint went quiet."""
+    settings.DUPLICATE_CHECK_RATE_PER_MINUTE = 3
+    account(org["rep1"], phone="13800138000")
+    client = api("rep2")
+    for _ in range(3):
+        assert client.get(CHECK, {"object": "account", "phone": "13800138000"}).status_code == 200
+    error = assert_error(client.get(CHECK, {"object": "account", "phone": "13800138001"}), 429)
+    assert error["code"] == "throttled" and "minute" in error["message"]
+    hint = web("rep2").get("/customers/duplicates/check/", {"object": "account", "phone": "13800138000"})
+    assert hint.status_code == 200 and "Too many duplicate checks" in hint.content.decode()
+    assert api("rep3").get(CHECK, {"object": "account", "phone": "13800138000"}).status_code == 200
+
+
+def test_the_hourly_limit_holds_too(org, api, settings):
+    settings.DUPLICATE_CHECK_RATE_PER_MINUTE = 100
+    settings.DUPLICATE_CHECK_RATE_PER_HOUR = 2
+    client = api("rep2")
+    assert [client.get(CHECK, {"object": "contact", "name": "王小明"}).status_code for _ in range(3)] == [
+        200,
+        200,
+        429,
+    ]
+
+
+def test_block_mode_is_not_rate_limited(org, api, block_mode, settings):
+    """The services' own check (block mode) is not the oracle: it runs on a save, which writes."""
+    settings.DUPLICATE_CHECK_RATE_PER_MINUTE = 1
+    account(org["rep1"], phone="13800138000")
+    for _ in range(3):
+        assert_error(
+            post_json(api("rep2"), "/api/v1/accounts", {"name": "另一家", "phone": "13800138000"}),
+            400,
+            "phone",
+        )

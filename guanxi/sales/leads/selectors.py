@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.errors import PermissionDenied, Throttled, ValidationFailed
 from guanxi.core.pagination import Page
 from guanxi.customers.models import Account, Contact, Industry
 from guanxi.customers.selectors import (
@@ -110,7 +110,7 @@ def convert_choices(actor, lead: Lead, *, q: str = "") -> dict:
     data = account_data(lead)
     try:
         matches = duplicates.check(actor, "account", name=data["name"], phone=data.get("phone", ""))
-    except (ValidationFailed, PermissionDenied):
+    except (ValidationFailed, PermissionDenied, Throttled):
         matches = []
     found = []
     if q.strip():

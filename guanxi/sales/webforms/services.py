@@ -15,13 +15,13 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from guanxi.audit import services as audit
+from guanxi.core import ratelimit
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.pagination import Page, paginate, parse_limit
 from guanxi.core.services import check_version
@@ -386,21 +386,11 @@ def public_form(slug: str) -> LeadForm:
 
 def rate_limited(form: LeadForm, ip: str | None) -> bool:
     """True when this address has already sent LEAD_FORM_RATE_PER_MINUTE posts to this form in the
-    current minute (fixed one-minute windows in Django's cache, shared by processes with Redis).
-    Every post counts, also rejected and honeypot ones, so a flood cannot probe for free."""
-    limit = getattr(settings, "LEAD_FORM_RATE_PER_MINUTE", 10)
-    if not limit:
-        return False
-    window = int(timezone.now().timestamp() // 60)
-    key = f"gx:leadform:{form.pk}:{ip or '-'}:{window}"
-    if cache.add(key, 1, timeout=120):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=120)
-        count = 1
-    return count > limit
+    current minute (core.ratelimit). Every post counts, also rejected and honeypot ones, so a
+    flood cannot probe for free."""
+    return ratelimit.hit(
+        f"leadform:{form.pk}:{ip or '-'}", getattr(settings, "LEAD_FORM_RATE_PER_MINUTE", 10), 60
+    )
 
 
 def consent_shown(form: LeadForm) -> str:
