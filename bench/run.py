@@ -60,6 +60,9 @@ def child_env() -> dict[str, str]:
         DATABASE_URL=DATABASE_URL,
         GUANXI_VAR_DIR=str(VAR_DIR),
         DJANGO_SETTINGS_MODULE="guanxi.config.settings",
+        # the duplicate check is measured with hundreds of requests from one user: no per-user limit
+        DUPLICATE_CHECK_RATE_PER_MINUTE="0",
+        DUPLICATE_CHECK_RATE_PER_HOUR="0",
     )
     return env
 
