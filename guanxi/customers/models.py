@@ -85,6 +85,8 @@ def _custom_terms(record) -> tuple[list[str], list[str], list[str]]:
 
 class Account(CustomerRecord):
     POLICY_OBJECT_TYPE = "account"
+    # Audit keys that are not fields, and the records their values name (audit.visible_history).
+    AUDIT_REFS = {"partner_links": "customers.Account"}
 
     # NULL while the account sits in a customer pool (公海, sales/pools): see sales/models.py.
     owner = models.ForeignKey(
@@ -230,6 +232,7 @@ class Account(CustomerRecord):
 
 class Contact(CustomerRecord):
     POLICY_OBJECT_TYPE = "contact"
+    AUDIT_REFS = {"account_links": "customers.Account"}  # see Account.AUDIT_REFS
 
     # NULL while its account sits in a customer pool (contacts move with their account).
     owner = models.ForeignKey(

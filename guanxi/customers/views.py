@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -13,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from guanxi.audit.selectors import history_for
+from guanxi.audit.selectors import history_for, visible_history
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.org.models import Action, User
@@ -175,7 +173,7 @@ def account_detail(request, pk: int):
         {
             "account": account,
             "contacts": selectors.account_contacts(request.user, account),
-            "history": _redact_account_names(request, _history(account)),
+            "history": _history(request.user, account),
             "can_update": access.can(request.user, Action.UPDATE, account),
             "can_delete": access.can(request.user, Action.DELETE, account),
             "can_transfer": access.can(request.user, Action.TRANSFER, account),
@@ -333,7 +331,7 @@ def contact_detail(request, pk: int):
         {
             "contact": contact,
             "account_name": selectors.visible_account_name(request.user, contact.account_id),
-            "history": _redact_account_names(request, _history(contact)),
+            "history": _history(request.user, contact),
             "can_update": access.can(request.user, Action.UPDATE, contact),
             "can_delete": access.can(request.user, Action.DELETE, contact),
             "can_transfer": access.can(request.user, Action.TRANSFER, contact),
@@ -460,49 +458,11 @@ def restore(request, kind: str, pk: int):
     return redirect(url)
 
 
-ACCOUNT_REF_CHANGES = (
-    "account",
-    "account_links",
-    "parent",
-    "partner_links",
-)  # history keys whose values name accounts
-
-
-def _history(record):
-    """The record's field history, read once for the page: the timeline's first page shows the
-    newest of the same audit events (panels.shared). Copies, since the redaction below rewrites
-    their `changes`."""
+def _history(actor, record):
+    """The record's field history, read once for the page (the timeline's first page shows the
+    newest of the same audit events: panels.shared), naming only records the viewer may read."""
     events = panels.shared(record, "history", history_for(record))
-    copies = []
-    for event in events:
-        event = copy.copy(event)
-        event.changes = dict(event.changes or {})
-        copies.append(event)
-    return copies
-
-
-def _redact_account_names(request, history):
-    """Histories name accounts (a contact's account and linked accounts, an account's parent and
-    partners); hide the names of accounts the viewer cannot see."""
-    ids = {
-        v["id"]
-        for e in history
-        for key in ACCOUNT_REF_CHANGES
-        for v in e.changes.get(key, [])
-        if isinstance(v, dict) and "id" in v
-    }
-    if not ids:
-        return history
-    visible = set(access.scope(request.user, Account).filter(pk__in=ids).values_list("id", flat=True))
-    hidden = _("(an account you cannot see)")
-    for event in history:
-        for key in ACCOUNT_REF_CHANGES:
-            if key in event.changes:
-                event.changes[key] = [
-                    {**v, "label": hidden} if isinstance(v, dict) and v.get("id") not in visible else v
-                    for v in event.changes[key]
-                ]
-    return history
+    return visible_history(actor, type(record), events)
 
 
 def _sharing_context(request, obj, kind: str) -> dict:

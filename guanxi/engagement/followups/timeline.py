@@ -5,12 +5,14 @@ sources apart (so two entries at the same instant still have a strict order). A 
 with keyset pagination over the merged stream: every source asks its own index for the first
 `limit + 1` rows strictly after the cursor's key, the rows are merged in Python and the first
 `limit` kept; the cursor is the key of the last entry shown. So a page costs one query per
-source plus a fixed few (names of the contacts and accounts the viewer may see, and for field
-changes the visibility of the records they name), whether the customer has 5 entries or 10,000.
+source plus a fixed few (names of the contacts and accounts the viewer may see, the visibility
+of the other record a task names, and for field changes that of the records they name), whether
+the customer has 5 entries or 10,000.
 
 Visibility: the timeline is only built for a record the viewer may read (callers use
 access.get first). Its entries belong to that record and follow its visibility; what they name
-of other records (a follow-up's contacts, a contact's account, a changed parent company) is
+of other records (a follow-up's contacts, a task's contact, a contact's account, a changed
+parent company or a deal's contacts in the field history: audit.selectors.visible_history) is
 shown only if the viewer may read those records too.
 """
 
@@ -22,6 +24,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -30,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.audit.models import AuditEvent
-from guanxi.audit.selectors import HISTORY_LIMIT
+from guanxi.audit.selectors import HISTORY_LIMIT, visible_history
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import MAX_PK
 from guanxi.customers import panels
@@ -265,9 +268,21 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _task_entries(tasks) -> list[Entry]:
+def _task_entries(actor, tasks, *, on_contact: bool) -> list[Entry]:
+    """Tasks of the timeline's record; the other record a task names (a task on the account
+    about a contact, on the contact about an account) only if the viewer may read it: one query,
+    none when no task names one."""
+    tasks = list(tasks)
+    other, model = ("account", Account) if on_contact else ("contact", Contact)
+    named = {getattr(t, f"{other}_id") for t in tasks} - {None}
+    visible = (
+        set(access.scope(actor, model).filter(pk__in=named).values_list("id", flat=True)) if named else set()
+    )
     entries = []
     for t in tasks:
+        links = {"account": t.account_id, "contact": t.contact_id}
+        if links[other] not in visible:
+            links[other] = None
         if t.done:
             state = _("done %(when)s") % {"when": _local(t.done_at)} if t.done_at else _("done")
         elif t.due_at:
@@ -287,7 +302,7 @@ def _task_entries(tasks) -> list[Entry]:
                 actor=_user_label(t.assignee),
                 meta=[state, t.get_priority_display()],
                 url=_url("task_edit", t.pk),
-                ids={"task": t.pk, "account": t.account_id, "contact": t.contact_id},
+                ids={"task": t.pk, **links},
                 obj=t,
             )
         )
@@ -321,41 +336,25 @@ def _attachment_entries(files) -> list[Entry]:
 
 
 def _change_entries(actor, events, model) -> list[Entry]:
-    """Field changes; names of linked records the viewer cannot see are replaced."""
-    related: dict[type, set[int]] = {}
-    fields = {}
-    for event in events:
-        for name, pair in (event.changes or {}).items():
-            try:
-                f = model._meta.get_field(name)
-            except Exception:  # noqa: BLE001 - a field since removed: shown by its name
-                continue
-            fields[name] = f
-            if f.is_relation and f.related_model in (Account, Contact):
-                for v in pair if isinstance(pair, list) else []:
-                    if isinstance(v, dict) and isinstance(v.get("id"), int):
-                        related.setdefault(f.related_model, set()).add(v["id"])
-    visible = {
-        m: set(access.scope(actor, m).filter(pk__in=ids).values_list("id", flat=True))
-        for m, ids in related.items()
-    }
-    hidden = _("(a record you cannot see)")
+    """Field changes; records they name that the viewer cannot see are replaced."""
+    labels = {}
+    for name in {name for event in events for name in (event.changes or {})}:
+        try:
+            labels[name] = str(model._meta.get_field(name).verbose_name)
+        except (FieldDoesNotExist, AttributeError):  # a field since removed, or a reverse relation
+            labels[name] = name
     entries = []
-    for event in events:
+    for event in visible_history(actor, model, events):
         changes = []
         for name, pair in (event.changes or {}).items():
-            f = fields.get(name)
-            label = str(f.verbose_name) if f is not None and hasattr(f, "verbose_name") else name
             values = []
             for v in pair if isinstance(pair, list) and len(pair) == 2 else [None, pair]:
-                if isinstance(v, dict) and f is not None and f.is_relation:
-                    v = v.get("label", "") if v.get("id") in visible.get(f.related_model, set()) else hidden
-                elif isinstance(v, dict):
+                if isinstance(v, dict):
                     v = v.get("label", "")
                 elif isinstance(v, list):
                     v = ", ".join(str(x) for x in v)
                 values.append("" if v is None else str(v))
-            changes.append((label, values[0], values[1]))
+            changes.append((labels[name], values[0], values[1]))
         actor_label = _user_label(event.actor, event.actor_label)
         entries.append(
             Entry(
@@ -465,7 +464,9 @@ def account_timeline(
     if "task" in flt.sources:
         qs = Task._base_manager.filter(deleted_at__isnull=True, account_id__in=ids).select_related("assignee")
         entries += _task_entries(
-            _after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n]
+            actor,
+            _after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n],
+            on_contact=False,
         )
     if "attachment" in flt.sources:
         newest = panels.already_read(
@@ -522,7 +523,9 @@ def contact_timeline(
     if "task" in flt.sources:
         qs = Task._base_manager.filter(deleted_at__isnull=True, contact=contact).select_related("assignee")
         entries += _task_entries(
-            _after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n]
+            actor,
+            _after(qs, at_field="created_at", id_field="id", rank=RANK["task"], cursor=key)[:n],
+            on_contact=True,
         )
     if "attachment" in flt.sources:
         newest = panels.already_read(

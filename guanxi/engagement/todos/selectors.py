@@ -320,7 +320,9 @@ def calendar_events(actor, start: dt.datetime, end: dt.datetime) -> list[Event]:
             occurred_at__lt=end,
         )
         .order_by("-occurred_at", "-id")
-        .only("id", "kind", "subject", "occurred_at", "duration_minutes", "account_id", "owner_id")[
+        .only("id", "kind", "subject", "occurred_at", "duration_minutes", "account_id", "owner_id")
+        # whether the actor may still read the account (it may have gone to a colleague since)
+        .annotate(account_visible=Exists(access.scope(actor, Account).filter(pk=OuterRef("account_id"))))[
             :CALENDAR_LIMIT
         ]
     )
@@ -333,7 +335,9 @@ def calendar_events(actor, start: dt.datetime, end: dt.datetime) -> list[Event]:
                 a.title(zone),
                 a.occurred_at,
                 a.occurred_at + dt.timedelta(minutes=a.duration_minutes or 60),
-                f"/customers/accounts/{a.account_id}/" if a.account_id else "",
+                f"/customers/accounts/{a.account_id}/"
+                if a.account_visible
+                else f"/engagement/follow-ups/{a.pk}/",
                 detail=a.get_kind_display(),
             )
         )

@@ -10,6 +10,7 @@ from ninja.responses import Status
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.customers.schemas import ErrorOut
 
+from ..webforms.common import is_admin
 from . import conversion, selectors, services
 from .schemas import (
     LeadConvertIn,
@@ -28,7 +29,11 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: Error
 
 
 def leads_out(actor, leads) -> list[dict]:
+    """`pool`, `form` and what a converted lead became only when the caller may see them
+    (pools they belong to; web forms are administrators' settings)."""
     links = selectors.converted_links(actor, leads)
+    pools = selectors.visible_pools(actor, leads)
+    forms = is_admin(actor)
     return [
         {
             "id": x.pk,
@@ -50,8 +55,8 @@ def leads_out(actor, leads) -> list[dict]:
             "score": x.score,
             "score_reasons": x.score_reasons or [],
             "owner": {"id": x.owner_id, "username": x.owner.username} if x.owner_id else None,
-            "pool": x.pool_id,
-            "form": x.form_id,
+            "pool": x.pool_id if x.pool_id in pools else None,
+            "form": x.form_id if forms else None,
             "consent_text": x.consent_text,
             "consent_at": x.consent_at,
             "last_contact_at": x.last_contact_at,

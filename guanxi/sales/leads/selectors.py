@@ -124,6 +124,15 @@ def convert_choices(actor, lead: Lead, *, q: str = "") -> dict:
     return {"matches": matches, "found": found, "pipelines": pipelines}
 
 
+def visible_pools(actor, leads) -> set[int]:
+    """The pools these leads came from that the actor belongs to: one query, none when no lead
+    names a pool."""
+    from ..pools.selectors import pool_queryset
+
+    ids = {lead.pool_id for lead in leads} - {None}
+    return set(pool_queryset(actor).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+
 def converted_links(actor, leads) -> dict[int, dict]:
     """What converted leads became, naming only the records the actor may see (3 queries at most
     for any number of leads, none when none is converted): {lead id: {account, contact, opportunity}}."""

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.audit.selectors import history_for
+from guanxi.audit.selectors import history_for, visible_history
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.customers.models import Industry
@@ -162,7 +162,7 @@ def lead_detail(request, pk: int):
             "lead": lead,
             "converted": links,
             "activities": selectors.lead_activities(request.user, lead),
-            "history": history_for(lead),
+            "history": visible_history(request.user, Lead, history_for(lead)),
             "can_update": lead.status != LeadStatus.CONVERTED
             and access.can(request.user, Action.UPDATE, lead),
             "can_delete": access.can(request.user, Action.DELETE, lead),

@@ -35,16 +35,14 @@ router = Router(tags=["opportunities"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
 
 
-def opportunity_out(o, visible_accounts: set[int] | frozenset = frozenset()) -> dict:
-    contacts = getattr(o, "contact_list", None)
-    if contacts is None:
-        selectors.prefetch_contacts([o])
-        contacts = o.contact_list
+def opportunity_out(o, accounts: set[int], leads: set[int]) -> dict:
+    """`account`, `contacts` and `lead` name only records the caller may read (`accounts` and
+    `leads`: the ids of those, `contact_list` holds only such contacts; see opportunities_out)."""
     return {
         "id": o.pk,
         "version": o.version,
         "name": o.name,
-        "account": o.account_id if o.account_id in visible_accounts else None,
+        "account": o.account_id if o.account_id in accounts else None,
         "amount": str(o.amount),
         "currency": o.currency,
         "amount_base": str(o.amount_base),
@@ -61,8 +59,8 @@ def opportunity_out(o, visible_accounts: set[int] | frozenset = frozenset()) -> 
         "win_reason": o.win_reason,
         "description": o.description,
         "owner": {"id": o.owner_id, "username": o.owner.username} if o.owner_id else None,
-        "contacts": [{"contact": cid, "role": role} for cid, role in contacts],
-        "lead": o.lead_id,
+        "contacts": [{"contact": cid, "role": role} for cid, role in o.contact_list],
+        "lead": o.lead_id if o.lead_id in leads else None,
         "stage_entered_at": o.stage_entered_at,
         "closed_at": o.closed_at,
         "created_at": o.created_at,
@@ -72,9 +70,12 @@ def opportunity_out(o, visible_accounts: set[int] | frozenset = frozenset()) -> 
 
 
 def opportunities_out(actor, opportunities, visible: set[int] | None = None) -> list[dict]:
+    """`visible`: the accounts the caller may read among these deals', when already known."""
+    selectors.prefetch_contacts(actor, [o for o in opportunities if not hasattr(o, "contact_list")])
     if visible is None:
         visible = visible_account_ids(actor, [o.account_id for o in opportunities])
-    return [opportunity_out(o, visible) for o in opportunities]
+    leads = selectors.visible_leads(actor, opportunities)
+    return [opportunity_out(o, visible, leads) for o in opportunities]
 
 
 def _detail(actor, opportunity, status: int = 200, *, visible: set[int] | None = None) -> HttpResponse:

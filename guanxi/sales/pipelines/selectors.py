@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import MAX_CURSOR_LENGTH, MAX_PK, Page, paginate, parse_limit, parse_ordering
+from guanxi.customers.models import Contact
 from guanxi.customers.selectors import ListParams, _owner_filter  # noqa: F401  (ListParams: the callers' type)
 from guanxi.org.models import Action
 from guanxi.policies import access
 from guanxi.search.selectors import matching
 
-from ..models import Opportunity, OpportunityContact, OpportunityStageChange, Pipeline, Stage
+from ..models import Lead, Opportunity, OpportunityContact, OpportunityStageChange, Pipeline, Stage
 
 DEFAULT_ORDERING = "-updated_at"
 # public name → model field; expected_close may be empty and is paginated by _paginate_nullable
@@ -121,23 +122,35 @@ def opportunity_list(actor, params: ListParams, *, deleted: bool = False) -> Pag
         )
     else:
         page = paginate(qs, ordering=public, allowed=ORDERING, cursor=params.cursor, limit=limit)
-    prefetch_contacts(page.items)
+    prefetch_contacts(actor, page.items)
     return page
 
 
-def prefetch_contacts(opportunities: list[Opportunity]) -> None:
-    """`contact_list` on each: [(contact id, role)], one query for the whole page."""
+def prefetch_contacts(actor, opportunities: list[Opportunity]) -> None:
+    """`contact_list` on each: [(contact id, role)] of the contacts the actor may read, one
+    query for the whole page (the access layer's condition as a subquery of the same query)."""
     by_id = {o.pk: o for o in opportunities}
     for o in opportunities:
         o.contact_list = []
     if not by_id:
         return
     for opp_id, contact_id, role in (
-        OpportunityContact.objects.filter(opportunity_id__in=list(by_id))
+        OpportunityContact.objects.filter(
+            opportunity_id__in=list(by_id), contact_id__in=access.scope(actor, Contact).values("pk")
+        )
         .order_by("opportunity_id", "id")
         .values_list("opportunity_id", "contact_id", "role")
     ):
         by_id[opp_id].contact_list.append((contact_id, role))
+
+
+def visible_leads(actor, opportunities: list[Opportunity]) -> set[int]:
+    """The leads these deals came from that the actor may read: one query, none when no deal
+    names a lead."""
+    leads = {o.lead_id for o in opportunities} - {None}
+    return (
+        set(access.scope(actor, Lead).filter(pk__in=leads).values_list("id", flat=True)) if leads else set()
+    )
 
 
 def _paginate_nullable(qs: QuerySet, *, ordering: str, field: str, cursor: str | None, limit: int) -> Page:

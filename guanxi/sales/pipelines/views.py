@@ -23,12 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from guanxi.audit.selectors import history_for
+from guanxi.audit.selectors import history_for, visible_history
 from guanxi.core.errors import ApplicationError, NotFound, PermissionDenied, VersionConflict
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.customers.forms import TransferForm
 from guanxi.customers.models import Account, Contact, ContactRole
-from guanxi.customers.views import _redact_account_names
 from guanxi.org.models import Action
 from guanxi.org.selectors import active_users
 from guanxi.policies import access
@@ -534,7 +533,7 @@ def opportunity_detail(request, pk: int):
             "can_transfer": access.can(actor, Action.TRANSFER, opportunity),
             "collaborators": collaborators_of(opportunity),
             "base_currency": settings.BASE_CURRENCY,
-            "history": _redact_account_names(request, history_for(opportunity)),
+            "history": visible_history(actor, Opportunity, history_for(opportunity)),
         },
     )
 

@@ -231,13 +231,14 @@ def pool_records(
 def pool_events(request, pool_id: int, cursor: str | None = None, limit: int | None = None, action: str = ""):
     pool = selectors.pool_get(request.auth, pool_id)
     page = selectors.pool_events(request.auth, pool, cursor=cursor, limit=limit, action=action)
+    shown = selectors.shown_event_records(request.auth, pool, page.items)
     name = lambda u: u.username if u else None  # noqa: E731
     return {
         "items": [
             {
                 "id": e.pk,
                 "object_type": e.object_type,
-                "object_id": e.object_id,
+                "object_id": e.object_id if e.object_id in shown else None,
                 "action": e.action,
                 "actor": name(e.actor),
                 "from_owner": name(e.from_owner),

@@ -103,7 +103,7 @@ class RecordList(Schema):
 class EventOut(Schema):
     id: int
     object_type: str
-    object_id: int
+    object_id: int | None  # None: a record the caller may no longer see (claimed by someone else)
     action: str
     actor: str | None
     from_owner: str | None

@@ -214,6 +214,18 @@ def pool_events(actor, pool: Pool, *, cursor: str | None = None, limit=None, act
     )
 
 
+def shown_event_records(actor, pool: Pool, events: list) -> set[int]:
+    """Of the records these events of the pool name, those the actor may still see: in the pool
+    (its members see what it holds) or in the actor's read scope. One query, none without events."""
+    ids = {e.object_id for e in events}
+    if not ids:
+        return set()
+    model = services.model_for(pool.kind)
+    in_pool = Q(pool=pool, owner__isnull=True, deleted_at__isnull=True)
+    readable = Q(pk__in=access.scope(actor, model).values("pk"))
+    return set(model._base_manager.filter(Q(pk__in=ids) & (in_pool | readable)).values_list("pk", flat=True))
+
+
 def my_limits(actor, pool: Pool) -> dict:
     """The actor's standing against the pool's rules: claimed today, owned, locked."""
     model = services.model_for(pool.kind)

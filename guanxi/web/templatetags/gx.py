@@ -45,10 +45,14 @@ def change_display(value, name: str, model) -> str:
 
 @register.filter
 def change_value(value) -> str:
+    """A recorded value as text: a record by its label, a list item by item (a deal's contacts
+    [[name, role], …] as "王芳 buyer, 李雷 user")."""
     if isinstance(value, dict):
         return value.get("label", "")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(
+            " ".join(change_value(x) for x in v) if isinstance(v, list) else change_value(v) for v in value
+        )
     if value is None:
         return ""
     return str(value)
