@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from guanxi.core.api import error_response
-from guanxi.core.api_saved_views import ErrorOut
+from guanxi.core.schemas import ErrorOut
 
 from .models import ApiToken
 

@@ -19,7 +19,7 @@ adds, on the router, with operation ids named after the kind:
 | `<kind>_restore` | POST `/{id}/restore` | back from the bin, `If-Match` checked when sent |
 | `<kind>_transfer` | POST `/{id}/transfer` | a new owner, `If-Match` checked when sent |
 | `<kind>_collaborators`, `_share`, `_unshare` | `/{id}/collaborators[/{username}]` | sharing |
-| `<kind>_history` | GET `/{id}/history` | the record's audit trail, newest first |
+| `<kind>_history` | GET `/{id}/history` | the record's audit trail, newest first (naming only related records the actor may read) |
 
 `read(actor, pk, *, deleted=False)` is the kind's selector: the record through the access layer,
 NotFound (404) when absent or invisible. `render(actor, records)` builds the answers (one pass,
@@ -40,8 +40,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from guanxi.audit.selectors import history_for
-from guanxi.core.api import if_match, with_etag
+from guanxi.audit.selectors import history_for, visible_history
+from guanxi.core.api import IF_MATCH, IF_MATCH_OPTIONAL, if_match, with_etag
 from guanxi.core.lists import ListParams
 from guanxi.core.pagination import Page
 from guanxi.core.schemas import ERRORS, ErrorOut, Strict
@@ -146,9 +146,12 @@ def record_routes(
             )
             return one(request, obj)
 
-        router.patch("/{int:" + id_name + "}", response={200: out, **ERRORS}, operation_id=f"{kind}_update")(
-            _signature(patch, id_name, _body(schema))
-        )
+        router.patch(
+            "/{int:" + id_name + "}",
+            response={200: out, **ERRORS},
+            operation_id=f"{kind}_update",
+            openapi_extra=IF_MATCH,
+        )(_signature(patch, id_name, _body(schema)))
 
     if delete is not None:
 
@@ -161,6 +164,7 @@ def record_routes(
             "/{int:" + id_name + "}",
             response={204: None, 409: ErrorOut, **ERRORS},
             operation_id=f"{kind}_delete",
+            openapi_extra=IF_MATCH,
         )(_signature(remove, id_name))
 
     if restore is not None:
@@ -173,7 +177,10 @@ def record_routes(
             )
 
         router.post(
-            "/{int:" + id_name + "}/restore", response={200: out, **ERRORS}, operation_id=f"{kind}_restore"
+            "/{int:" + id_name + "}/restore",
+            response={200: out, **ERRORS},
+            operation_id=f"{kind}_restore",
+            openapi_extra=IF_MATCH_OPTIONAL,
         )(_signature(back, id_name))
 
     if transfer is not None:
@@ -190,7 +197,10 @@ def record_routes(
             return one(request, obj)
 
         router.post(
-            "/{int:" + id_name + "}/transfer", response={200: out, **ERRORS}, operation_id=f"{kind}_transfer"
+            "/{int:" + id_name + "}/transfer",
+            response={200: out, **ERRORS},
+            operation_id=f"{kind}_transfer",
+            openapi_extra=IF_MATCH_OPTIONAL,
         )(_signature(hand_over, id_name, _body(schema_t)))
 
     if collaborators:
@@ -208,7 +218,7 @@ def record_routes(
                     "verb_label": e.verb_label,
                     "changes": e.changes,
                 }
-                for e in history_for(obj)
+                for e in visible_history(request.auth, type(obj), history_for(obj))
             ]
 
         router.get(
