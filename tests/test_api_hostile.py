@@ -259,6 +259,7 @@ def _bases(ids: dict) -> dict[str, dict]:
             "conditions": {"province": ["广东省"]},
         },
         "target_set": {"user": "rep1", "period": "2031-01", "amount": "100"},
+        "role_create": {"name": "类型测试角色", "code": "type-probe"},
     }
 
 
@@ -278,7 +279,7 @@ def _variants(base: dict, properties: list[str]):
 
 # A pipeline's `names` (per language) and `name` are one value: errors may name `name`.
 ALIASES = {"names": "name"}
-UNIQUE = {"name": "_", "slug": "-", "key": "_"}  # what joins a number to each
+UNIQUE = {"name": "_", "slug": "-", "key": "_", "code": "-"}  # what joins a number to each
 
 
 def _unique(body: dict, n: int, *, keep: str = "") -> dict:

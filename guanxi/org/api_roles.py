@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from guanxi.core import registry
-from guanxi.core.api import idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.core.errors import NotFound
 from guanxi.core.schemas import ERRORS, ErrorOut, Strict
 
@@ -136,7 +136,7 @@ def role_rights(request):
     return [{"code": p.code, "label": str(p.label)} for p in registry.permissions()]
 
 
-@router.post("", response={201: RoleOut, **ERRORS}, operation_id="role_create")
+@router.post("", response={201: RoleOut, **ERRORS}, operation_id="role_create", openapi_extra=IDEMPOTENCY_KEY)
 @idempotent
 def role_create(request, payload: RoleIn):
     role = services.role_save(
@@ -156,7 +156,12 @@ def role_get(request, role_id: int):
     return _detail(_get(request, role_id))
 
 
-@router.patch("/{int:role_id}", response={200: RoleOut, 409: ErrorOut, **ERRORS}, operation_id="role_update")
+@router.patch(
+    "/{int:role_id}",
+    response={200: RoleOut, 409: ErrorOut, **ERRORS},
+    operation_id="role_update",
+    openapi_extra=IF_MATCH,
+)
 def role_update(request, role_id: int, payload: RolePatch):
     role = _get(request, role_id)
     version = if_match(request)

@@ -36,7 +36,7 @@ def _tables(actor=None) -> dict[str, dict]:
     }
 
 
-@pytest.mark.parametrize("value", WRONG, ids=repr)
+@pytest.mark.parametrize("value", WRONG, ids=lambda v: "object()" if type(v) is object else repr(v))
 def test_choice_refuses_what_is_not_one_of_its_values(value):
     clean = cleaning.choice([("a", "A"), ("b", "B")])
     with pytest.raises(ValidationError):
