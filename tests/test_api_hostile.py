@@ -338,3 +338,23 @@ def test_a_value_of_the_wrong_type_is_a_400_naming_its_field(world, db):
                         failures.append(f"{verb} {url} {json.dumps(body)[:150]}: 400 naming {sorted(fields)}")
     assert failures == [], "\n".join(failures)
     assert sent > 2000
+
+
+def test_a_nul_in_any_query_parameter_is_a_400_naming_it(world, db):
+    """PostgreSQL refuses text with NUL: from a filter that compares text (?q= of the lead forms,
+    ?user= of the targets) it was a 500."""
+    client = _client(world)
+    failures, sent = [], 0
+    for path, operation, _schema in _operations("get"):
+        url = _url(path, world["ids"])
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            response = client.get(url, {parameter["name"]: "a\x00b"})
+            sent += 1
+            if response.status_code != 400:
+                failures.append(f"{url}?{parameter['name']}: {response.status_code}")
+            else:
+                assert parameter["name"] in assert_error(response, 400)["fields"], (url, parameter["name"])
+    assert failures == [], "\n".join(failures)
+    assert sent > 100

@@ -73,7 +73,8 @@ def _field_of(loc) -> str:
 
 
 class JsonParser(Parser):
-    """Request bodies: strict JSON in UTF-8, and only text that can be stored.
+    """Request bodies: strict JSON in UTF-8, and only text that can be stored; query parameters
+    only text that can be stored.
 
     json.loads accepts NaN/Infinity, escaped halves of UTF-16 pairs ("\\ud800") and NUL
     ("\\u0000"); none is a value the databases can store (the driver fails with a 500: SQLite
@@ -86,6 +87,16 @@ class JsonParser(Parser):
         if bad is not None:
             raise ValidationFailed(fields={bad: [_("This value is not valid.")]})
         return data
+
+    def parse_querydict(self, data, list_fields, request):
+        """Query parameters (and form fields) the same way: a NUL (%00) would reach PostgreSQL,
+        which refuses it with a 500, from any filter that compares text (?q=, ?user=)."""
+        for key, values in data.lists():
+            if unstorable(key) or any(isinstance(v, str) and unstorable(v) for v in values):
+                raise ValidationFailed(
+                    fields={"query" if unstorable(key) else key: [_("This value is not valid.")]}
+                )
+        return super().parse_querydict(data, list_fields, request)
 
 
 def _no_constant(name: str):
