@@ -336,6 +336,9 @@ def test_nul_is_400_naming_the_field(client, path, field):
 @pytest.mark.parametrize("path", [ACCOUNTS, CONTACTS])
 def test_sql_and_search_syntax_in_q_is_harmless(client, path, value):
     response = client().get(path, {"q": value})
+    if "\x00" in value:  # no text with NUL reaches the database (PostgreSQL refuses it)
+        assert_error(response, 400, "q")
+        return
     assert response.status_code == 200, response.content[:300]
     owners = {item["owner"]["username"] for item in response.json()["items"]}
     assert owners <= {"rep1"}
@@ -698,4 +701,4 @@ def test_any_query_is_200_or_400_and_stays_in_scope(client, q, ordering):
     if response.status_code == 200:
         assert {i["owner"]["username"] for i in response.json()["items"]} <= {"rep1"}
     else:
-        assert_error(response, 400, "ordering")
+        assert_error(response, 400, "q" if "\x00" in q else "ordering")

@@ -187,6 +187,9 @@ def test_hostile_names_are_just_names(org, api, name):
     account(org["rep1"])
     duplicates.check(org["rep1"], "account", name=name)
     response = api("rep1").get(CHECK, {"object": "account", "name": name})
+    if "\x00" in name:  # the API refuses NUL in any query parameter; the check itself ignores it
+        assert_error(response, 400, "name")
+        return
     assert response.status_code == 200, response.content
     body = response.json()
     assert all(m["display_name"] == "上海西湖科技有限公司" for m in body["matches"])
