@@ -108,6 +108,9 @@ def _operations(method: str):
 
 
 def _url(path: str, ids: dict) -> str:
+    """The path with the ids of live records; `{pk}` is the record of the path's resource."""
+    resource = path.removeprefix("/api/v1/").split("/")[0]
+    ids = {**ids, "pk": ids.get({"accounts": "account_id", "contacts": "contact_id"}.get(resource, ""), 1)}
     return re.sub(r"\{([a-z_]+)\}", lambda m: str(ids.get(m.group(1), 1)), path)
 
 
