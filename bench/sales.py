@@ -134,7 +134,7 @@ def fixtures() -> dict:
     from django.test import Client
     from django.utils import timezone
 
-    from guanxi.demo.sales import CHANNEL_NAME, quarter_bounds
+    from guanxi.demo.sales.data import CHANNEL_NAME, quarter_bounds
     from guanxi.org.models import ApiToken, User
     from guanxi.sales.models import Opportunity, Pipeline, Stage
 

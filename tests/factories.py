@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from guanxi.customers import services
+from guanxi.customers.directory import services
 from guanxi.customers.models import Account, Contact
 
 

@@ -21,7 +21,8 @@ def world(django_db_setup, django_db_blocker):
     list and a record behind every path id."""
     from django.db.models import Count
 
-    from guanxi.customers.models import Account, Contact, CustomFieldDef, PartnerType
+    from guanxi.custom_fields.models import CustomFieldDef
+    from guanxi.customers.models import Account, Contact, PartnerType
     from guanxi.demo import generate
     from guanxi.demo.org import ensure_demo_org
     from guanxi.demo.sales import make_sales_demo

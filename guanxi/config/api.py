@@ -27,19 +27,21 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 from guanxi.core.api_saved_views import router as saved_views_router  # noqa: E402
+from guanxi.custom_fields.api import router as custom_fields_router  # noqa: E402
 
 # add the stage, relation and collaborator routes
-from guanxi.customers import api_lifecycle, api_relations, api_sharing  # noqa: E402,F401
-from guanxi.customers.api import accounts_router, contacts_router  # noqa: E402
-from guanxi.customers.api_custom_fields import router as custom_fields_router  # noqa: E402
-from guanxi.customers.api_duplicates import router as duplicates_router  # noqa: E402
+from guanxi.customers import api_sharing  # noqa: E402,F401
 from guanxi.customers.api_exports import router as export_jobs_router  # noqa: E402
-from guanxi.customers.api_settings import router as settings_router  # noqa: E402
+from guanxi.customers.customer_settings.api import router as settings_router  # noqa: E402
+from guanxi.customers.directory.api import accounts_router, contacts_router  # noqa: E402
+from guanxi.customers.duplicates.api import router as duplicates_router  # noqa: E402
+from guanxi.customers.lifecycle import api as lifecycle_api  # noqa: E402,F401
+from guanxi.customers.relations import api as relations_api  # noqa: E402,F401
 from guanxi.engagement.files.api import router as attachments_router  # noqa: E402
 from guanxi.engagement.followups import api_timeline  # noqa: E402,F401  (adds the timeline routes)
 from guanxi.engagement.followups.api import router as activities_router  # noqa: E402
-from guanxi.engagement.todos.api import notifications_router  # noqa: E402
-from guanxi.engagement.todos.api import router as tasks_router  # noqa: E402
+from guanxi.engagement.tasks.api import notifications_router  # noqa: E402
+from guanxi.engagement.tasks.api import router as tasks_router  # noqa: E402
 from guanxi.org.api import router as auth_router  # noqa: E402
 from guanxi.org.api_roles import router as roles_router  # noqa: E402
 from guanxi.sales.assignment.api import router as assignment_rules_router  # noqa: E402

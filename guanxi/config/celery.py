@@ -8,7 +8,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.config.settings")
 
 app = Celery("guanxi")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# Each app's Celery tasks live in its `background.py` (tasks.py would read as the users' tasks).
+# The tasks keep the names they were registered with (`name=`, e.g.
+# "guanxi.engagement.tasks.send_notification_email", from before the modules were renamed), so
+# messages already queued still find them.
+app.autodiscover_tasks(related_name="background")
 
 
 @app.on_after_finalize.connect

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "guanxi.policies",
     "guanxi.audit",
     "guanxi.search",
+    "guanxi.custom_fields",
     "guanxi.records",
     "guanxi.customers",
     "guanxi.engagement",

@@ -11,8 +11,8 @@ from ninja.responses import Status
 from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 
 from . import exports
-from .api import ERRORS, accounts_router, contacts_router
-from .schemas import Strict
+from .directory.api import ERRORS, accounts_router, contacts_router
+from .directory.schemas import Strict
 
 router = Router(tags=["exports"])
 

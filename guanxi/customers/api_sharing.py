@@ -11,9 +11,9 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.org.models import User
 from guanxi.records import sharing
 
-from . import selectors
-from .api import ERRORS, accounts_router, contacts_router
-from .schemas import Strict
+from .directory import selectors
+from .directory.api import ERRORS, accounts_router, contacts_router
+from .directory.schemas import Strict
 
 
 class CollaboratorIn(Strict):

@@ -10,7 +10,9 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         # Modules that register 360° panel providers (customers/panels.py) import here.
         # saved_view_lists: the lists that saved views may hold (core/saved_views.py)
-        # health_panels: the lifecycle panel (customers/lifecycle.py)
-        from . import health_panels, relations_panels, saved_view_lists  # noqa: F401
+        # lifecycle.panels: the lifecycle panel; relations.panels: the relations' panels
+        from . import saved_view_lists  # noqa: F401
+        from .lifecycle import panels as lifecycle_panels  # noqa: F401
+        from .relations import panels as relations_panels  # noqa: F401
 
         pass

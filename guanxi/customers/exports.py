@@ -12,7 +12,7 @@
   by accident. XlsxWriter runs in constant_memory mode
   (each row is flushed to disk as it is written).
 - Large exports (more than EXPORT_SYNC_MAX_ROWS in the UI, or on request through the API)
-  run as an ExportJob in the background (customers/tasks.py): the job counts done_rows every
+  run as an ExportJob in the background (customers/background.py): the job counts done_rows every
   chunk for the progress bar, stores the file under exports/ in the default storage, and
   notifies its user (engagement.Notification, kind export_ready). Only that user may see the
   job or download the file; purge_exports() deletes old ones (jobs.py).
@@ -44,10 +44,11 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.models import ExportJob
+from guanxi.custom_fields import exports as custom_fields
 from guanxi.org.models import Action
 from guanxi.policies import access
 
-from . import custom_fields, selectors
+from .directory import selectors
 from .models import Account, Contact
 
 log = logging.getLogger(__name__)
@@ -361,7 +362,7 @@ def export_job_create(
         params={"q": q, "filters": filters},
         total=export.queryset.count(),
     )
-    from .tasks import start_export
+    from .background import start_export
 
     transaction.on_commit(lambda: start_export(job.pk))
     return job

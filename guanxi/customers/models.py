@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import CustomerRecord
 from guanxi.core.validators import format_phone, is_cjk
+from guanxi.custom_fields import search as custom_field_search
 from guanxi.search.tokenizers import Terms
 
 LIVE = Q(deleted_at__isnull=True)
@@ -75,12 +76,10 @@ class Health(models.TextChoices):
 
 
 def _custom_terms(record) -> tuple[list[str], list[str], list[str]]:
-    """What the record's custom field values add to its search document (customers/custom_fields.py)."""
+    """What the record's custom field values add to its search document (custom_fields/search.py)."""
     if not record.custom_fields:
         return [], [], []
-    from .custom_fields import search_terms
-
-    return search_terms(record.POLICY_OBJECT_TYPE, record.custom_fields)
+    return custom_field_search.search_terms(record.POLICY_OBJECT_TYPE, record.custom_fields)
 
 
 class Account(CustomerRecord):
@@ -88,7 +87,7 @@ class Account(CustomerRecord):
     # Audit keys that are not fields, and the records their values name (audit.visible_history).
     AUDIT_REFS = {"partner_links": "customers.Account"}
 
-    # NULL while the account sits in a customer pool (公海, sales/pools): see sales/models.py.
+    # NULL while the account sits in a customer pool (公海, sales/pools): see sales/models/pools.py.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -201,7 +200,7 @@ class Account(CustomerRecord):
             ),
             models.Index(fields=["last_contact_at", "id"], condition=LIVE, name="account_last_contact_idx"),
             models.Index(fields=["name_key"], condition=LIVE & ~Q(name_key=""), name="account_name_key_idx"),
-            # Duplicate check (customers/duplicates.py): exact phone, and name_key prefixes while
+            # Duplicate check (customers/duplicates/selectors.py): exact phone, and name_key prefixes while
             # typing; PostgreSQL answers LIKE 'prefix%' from an index only with a pattern opclass
             # (ignored on SQLite, which gets a range query on account_name_key_idx instead).
             models.Index(fields=["phone"], condition=~Q(phone=""), name="account_phone_idx"),
@@ -405,59 +404,6 @@ class StageChange(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["account", "-at", "-id"], name="stage_change_account_idx")]
-
-
-class FieldType(models.TextChoices):
-    TEXT = "text", _("Text")
-    LONG_TEXT = "long_text", _("Long text")
-    NUMBER = "number", _("Whole number")
-    DECIMAL = "decimal", _("Decimal")
-    DATE = "date", _("Date")
-    DATETIME = "datetime", _("Date and time")
-    CHOICE = "choice", _("Single choice")
-    MULTI_CHOICE = "multi_choice", _("Multiple choice")
-    BOOLEAN = "boolean", _("Yes/no")
-    USER = "user", _("User")
-    URL = "url", _("URL")
-    EMAIL = "email", _("Email")
-    PHONE = "phone", _("Phone")
-
-
-class CustomFieldDef(models.Model):
-    """An administrator-defined field; values live in the record's `custom_fields` JSON."""
-
-    class Object(models.TextChoices):
-        ACCOUNT = "account", _("account")
-        CONTACT = "contact", _("contact")
-
-    object_type = models.CharField(_("object"), max_length=40, choices=Object.choices)
-    key = models.SlugField(_("key"), max_length=40)
-    label_en = models.CharField(_("label (English)"), max_length=100)
-    label_zh_hans = models.CharField(_("label (Simplified Chinese)"), max_length=100, blank=True)
-    label_zh_hant = models.CharField(_("label (Traditional Chinese)"), max_length=100, blank=True)
-    type = models.CharField(_("type"), max_length=20, choices=FieldType.choices)
-    # [{"value": "gold", "label_en": "Gold", "label_zh_hans": "金牌", "label_zh_hant": "金牌"}, …]
-    choices = models.JSONField(_("choices"), default=list, blank=True)
-    required = models.BooleanField(_("required"), default=False)
-    help_en = models.CharField(_("help text (English)"), max_length=300, blank=True)
-    help_zh_hans = models.CharField(_("help text (Simplified Chinese)"), max_length=300, blank=True)
-    help_zh_hant = models.CharField(_("help text (Traditional Chinese)"), max_length=300, blank=True)
-    order = models.PositiveIntegerField(_("order"), default=0)
-    active = models.BooleanField(_("active"), default=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    POLICY_OBJECT_TYPE = "custom_field"
-
-    class Meta:
-        ordering = ["object_type", "order", "id"]
-        verbose_name = _("custom field")
-        verbose_name_plural = _("custom fields")
-        constraints = [models.UniqueConstraint(fields=["object_type", "key"], name="custom_field_unique_key")]
-
-    def __str__(self) -> str:
-        return self.label_en
 
 
 class CustomerSettings(models.Model):

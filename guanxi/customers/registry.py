@@ -47,22 +47,8 @@ registry.kind(
     )
 )
 
-registry.permission(Permission(code="manage_custom_fields", label=_("Manage custom fields"), order=30))
 registry.permission(
     Permission(code="manage_customer_settings", label=_("Manage customer settings"), order=31)
-)
-registry.kind(
-    Kind(
-        name="custom_field",
-        model="customers.CustomFieldDef",
-        label=_("custom field"),
-        plural=_("custom fields"),
-        icon="bi-ui-checks",
-        detail_url="custom_field_edit",
-        list_url="custom_field_list",
-        manage_permission="manage_custom_fields",
-        order=90,
-    )
 )
 registry.kind(
     Kind(
@@ -106,17 +92,6 @@ registry.nav(
         url="drifting_list",
         icon="bi-hourglass-split",
         order=140,
-    )
-)
-registry.nav(
-    NavEntry(
-        name="custom_fields",
-        section="admin",
-        label=_("Custom fields"),
-        url="custom_field_list",
-        icon="bi-ui-checks",
-        permission="manage_custom_fields",
-        order=840,
     )
 )
 registry.nav(

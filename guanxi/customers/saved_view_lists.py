@@ -5,37 +5,37 @@ from guanxi.core.saved_views import ListSpec, register
 
 
 def _account_filters():
-    from . import selectors
+    from .directory import selectors
 
     return selectors.ACCOUNT_FILTERS
 
 
 def _contact_filters():
-    from . import selectors
+    from .directory import selectors
 
     return selectors.CONTACT_FILTERS
 
 
 def _account_columns():
-    from . import views
+    from .directory import views
 
     return views.ACCOUNT_COLUMNS
 
 
 def _contact_columns():
-    from . import views
+    from .directory import views
 
     return views.CONTACT_COLUMNS
 
 
 def _account_orderings():
-    from . import selectors
+    from .directory import selectors
 
     return selectors.ACCOUNT_ORDERING
 
 
 def _contact_orderings():
-    from . import selectors
+    from .directory import selectors
 
     return selectors.CONTACT_ORDERING
 

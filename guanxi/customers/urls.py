@@ -1,14 +1,11 @@
 from django.urls import path
 
-from . import (
-    views,
-    views_custom_fields,
-    views_duplicates,
-    views_exports,
-    views_health,
-    views_relations,
-    views_saved,
-)
+from . import views_exports, views_saved
+from .customer_settings import views as settings_views
+from .directory import views
+from .duplicates import views as duplicate_views
+from .lifecycle import views as lifecycle_views
+from .relations import views as relation_views
 
 urlpatterns = [
     path("customers/accounts/", views.account_list, name="account_list"),
@@ -28,58 +25,46 @@ urlpatterns = [
     path("customers/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
     path("customers/contacts/<int:pk>/transfer/", views.contact_transfer, name="contact_transfer"),
     path("customers/<str:kind>/<int:pk>/share/", views.share, name="share"),
-    # relations (customers/views_relations.py)
-    path("customers/contacts/<int:pk>/accounts/", views_relations.contact_link, name="contact_link"),
+    # relations (customers/relations/views.py)
+    path("customers/contacts/<int:pk>/accounts/", relation_views.contact_link, name="contact_link"),
     path(
         "customers/contacts/<int:pk>/accounts/<int:account_id>/",
-        views_relations.contact_link_update,
+        relation_views.contact_link_update,
         name="contact_link_update",
     ),
     path(
         "customers/contacts/<int:pk>/accounts/<int:account_id>/remove/",
-        views_relations.contact_unlink,
+        relation_views.contact_unlink,
         name="contact_unlink",
     ),
     path(
         "customers/accounts/<int:pk>/contacts/link/",
-        views_relations.account_link_contact,
+        relation_views.account_link_contact,
         name="account_link_contact",
     ),
-    path("customers/accounts/<int:pk>/partners/", views_relations.partner_add, name="partner_add"),
+    path("customers/accounts/<int:pk>/partners/", relation_views.partner_add, name="partner_add"),
     path(
         "customers/accounts/<int:pk>/partners/<int:partner_id>/remove/",
-        views_relations.partner_remove,
+        relation_views.partner_remove,
         name="partner_remove",
     ),
     path(
         "customers/accounts/<int:pk>/group/contacts/",
-        views_relations.group_contacts,
+        relation_views.group_contacts,
         name="account_group_contacts",
     ),
     path(
-        "customers/accounts/<int:pk>/subsidiaries/", views_relations.subsidiaries, name="account_subsidiaries"
+        "customers/accounts/<int:pk>/subsidiaries/", relation_views.subsidiaries, name="account_subsidiaries"
     ),
     path("customers/recycle-bin/", views.recycle_bin, name="recycle_bin"),
-    # custom fields, administrators (customers/views_custom_fields.py)
-    path("admin/custom-fields/", views_custom_fields.custom_field_list, name="custom_field_list"),
-    path("admin/custom-fields/new/", views_custom_fields.custom_field_edit, name="custom_field_create"),
-    path("admin/custom-fields/<int:pk>/", views_custom_fields.custom_field_edit, name="custom_field_edit"),
-    path(
-        "admin/custom-fields/<int:pk>/archive/",
-        views_custom_fields.custom_field_archive,
-        name="custom_field_archive",
-    ),
-    path(
-        "admin/custom-fields/<int:pk>/move/", views_custom_fields.custom_field_move, name="custom_field_move"
-    ),
-    path("customers/duplicates/check/", views_duplicates.duplicate_check, name="duplicate_check"),
+    path("customers/duplicates/check/", duplicate_views.duplicate_check, name="duplicate_check"),
     path("exports/<int:pk>/", views_exports.export_job_detail, name="export_job_detail"),
     path("exports/<int:pk>/download/", views_exports.export_job_download, name="export_job_download"),
     path("saved-views/", views_saved.saved_view_create, name="saved_view_create"),
     path("saved-views/<int:pk>/", views_saved.saved_view_apply, name="saved_view_apply"),
     path("saved-views/<int:pk>/delete/", views_saved.saved_view_delete, name="saved_view_delete"),
-    path("customers/drifting/", views_health.drifting_list, name="drifting_list"),
-    path("customers/accounts/<int:pk>/stage/", views_health.account_stage_set, name="account_stage_set"),
-    path("admin/customer-settings/", views_health.customer_settings, name="customer_settings"),
+    path("customers/drifting/", lifecycle_views.drifting_list, name="drifting_list"),
+    path("customers/accounts/<int:pk>/stage/", lifecycle_views.account_stage_set, name="account_stage_set"),
+    path("admin/customer-settings/", settings_views.customer_settings, name="customer_settings"),
     path("customers/recycle-bin/<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
 ]

@@ -6,19 +6,19 @@ from typing import Any
 
 
 def counts(request: Any) -> dict[str, Any]:
-    from .selectors import count_visible
+    from .directory.selectors import count_visible
 
     return {"counts": count_visible(request.user)}
 
 
 def health(request: Any) -> dict[str, Any]:
-    from .selectors_health import home_widget
+    from .lifecycle.selectors import home_widget
 
     return {"health": home_widget(request.user)}
 
 
 def recent(request: Any) -> dict[str, Any]:
-    from .selectors import account_queryset, contact_queryset
+    from .directory.selectors import account_queryset, contact_queryset
 
     return {
         "recent_accounts": account_queryset(request.user).order_by("-updated_at", "-id")[:6],

@@ -16,8 +16,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from guanxi.customers.directory.names import company_key, person_key
 from guanxi.customers.models import Account, Contact, ContactAccount, Health, Lifecycle, RelationshipLevel
-from guanxi.customers.names import company_key, person_key
 from guanxi.engagement.followups.services import plan_after
 from guanxi.engagement.models import Activity, ActivityContact, Attachment, Task
 from guanxi.search import services as search

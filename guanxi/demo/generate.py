@@ -37,13 +37,13 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from guanxi.core.validators import normalize_phone
+from guanxi.customers.directory.names import company_key, person_key
 from guanxi.customers.models import Account, Contact, ContactAccount, PartnerLink, StageChange, Tier
-from guanxi.customers.names import company_key, person_key
 from guanxi.engagement.models import Activity, ActivityContact, Task
 from guanxi.search import services as search
 from guanxi.search.models import SearchDocument
 
-from . import names, story
+from . import custom_fields, names, story
 from .org import SALES_USERS, ensure_demo_org
 
 CHUNK = 5000  # accounts per chunk (and 3 × CHUNK contacts)
@@ -211,7 +211,7 @@ def generate(
     from guanxi.customers.models import CustomerSettings
 
     users = ensure_demo_org()
-    story.ensure_custom_fields()
+    custom_fields.ensure_custom_fields()
     settings_row = CustomerSettings.load()
     thresholds = {tier: settings_row.dormancy_days(tier) for tier in ("A", "B", "C", "")}
     plan = Plan(

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from guanxi.customers.models import Account, Health
 from guanxi.engagement.models import Notification, Task
-from guanxi.engagement.todos.services import task_url
+from guanxi.engagement.tasks.services import task_url
 
 from .org import SALES_USERS
 
@@ -33,7 +33,7 @@ def make_notifications(users: dict, *, now) -> int:
                 Notification(
                     user=user,
                     kind=Notification.Kind.REMINDER if i else Notification.Kind.TASK_ASSIGNED,
-                    # as todos.services writes them: the bell shows the kind, the title is the task's
+                    # as tasks.services writes them: the bell shows the kind, the title is the task's
                     title=task.title[:200],
                     url=task_url(task),
                     object_type="task",

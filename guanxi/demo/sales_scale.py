@@ -49,7 +49,8 @@ from guanxi.search.models import SearchDocument
 from . import names
 from .generate import owned_since
 from .org import SALES_USERS
-from .sales import (
+from .sales.config import stages_of
+from .sales.data import (
     CHANNEL_NAME,
     LOSS_REASONS,
     PROJECTS,
@@ -57,7 +58,6 @@ from .sales import (
     UNQUALIFIED_REASONS,
     money,
     short_name,
-    stages_of,
 )
 from .story import instance
 

@@ -4,7 +4,7 @@
 and contacts it makes (all unsaved, seeded from the chunk's own random generator, so a chunk
 is the same in whatever process it is made):
 
-- custom field values (the definitions come from `ensure_custom_fields()`, once per run);
+- custom field values (custom_fields.py; the definitions come from its `ensure_custom_fields()`, once per run);
 - a primary ContactAccount link per contact, and some secondary links with roles;
 - a few groups (a parent with 2–4 subsidiaries) and partners (agent, wholesaler, reseller)
   linked to customers;
@@ -23,19 +23,17 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from itertools import accumulate
 
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from guanxi.customers.lifecycle import REASON_DORMANT, REASON_DRIFTING, REASON_FOLLOWUP
+from guanxi.customers.lifecycle.services import REASON_DORMANT, REASON_DRIFTING, REASON_FOLLOWUP
 from guanxi.customers.models import (
     Account,
     Contact,
     ContactAccount,
     ContactRole,
-    CustomFieldDef,
     Health,
     Lifecycle,
     PartnerLink,
@@ -45,6 +43,8 @@ from guanxi.customers.models import (
 )
 from guanxi.engagement.followups.services import plan_after
 from guanxi.engagement.models import Activity, ActivityContact, ActivityKind, Direction, Priority, Task
+
+from .custom_fields import account_values, contact_values
 
 DAY = 86400
 
@@ -82,121 +82,6 @@ def instance(model, **values):
         else:
             d[key] = value
     return obj
-
-
-# --- custom fields ----------------------------------------------------------------------------------
-
-REGIONS = [  # value, en, zh-hans, zh-hant, cities
-    (
-        "east",
-        "East China",
-        "华东",
-        "華東",
-        {"杭州", "上海", "苏州", "南京", "宁波", "无锡", "温州", "合肥", "济南", "青岛", "福州", "厦门"},
-    ),
-    ("south", "South China", "华南", "華南", {"深圳", "广州", "东莞", "佛山", "香港", "台北"}),
-    ("north", "North China", "华北", "華北", {"北京", "天津"}),
-    (
-        "central",
-        "Central and West China",
-        "华中及西部",
-        "華中及西部",
-        {"武汉", "长沙", "成都", "重庆", "西安", "昆明"},
-    ),
-]
-HOBBIES = [
-    "高尔夫",
-    "羽毛球",
-    "摄影",
-    "茶道",
-    "钓鱼",
-    "登山",
-    "书法",
-    "马拉松",
-    "红酒",
-    "围棋",
-    "旅行",
-    "音乐",
-]
-
-# (object type, key, en, zh-hans, zh-hant, type, choices, order)
-CUSTOM_FIELDS = [
-    (
-        "account",
-        "region",
-        "Region",
-        "区域",
-        "區域",
-        "choice",
-        [
-            {"value": v, "label_en": en, "label_zh_hans": hans, "label_zh_hant": hant}
-            for v, en, hans, hant, _c in REGIONS
-        ],
-        1,
-    ),
-    (
-        "account",
-        "annual_revenue",
-        "Annual revenue (CNY)",
-        "年营业额（元）",
-        "年營業額（元）",
-        "decimal",
-        [],
-        2,
-    ),
-    ("account", "key_account", "Key account", "重点客户", "重點客戶", "boolean", [], 3),
-    ("contact", "birthday", "Birthday", "生日", "生日", "date", [], 1),
-    ("contact", "hobby", "Hobby", "爱好", "愛好", "text", [], 2),
-]
-
-
-def ensure_custom_fields() -> None:
-    """The demo's custom field definitions; idempotent (keyed by object type and key)."""
-    for object_type, key, en, hans, hant, kind, choices, order in CUSTOM_FIELDS:
-        CustomFieldDef.objects.update_or_create(
-            object_type=object_type,
-            key=key,
-            defaults={
-                "label_en": en,
-                "label_zh_hans": hans,
-                "label_zh_hant": hant,
-                "type": kind,
-                "choices": choices,
-                "order": order,
-                "active": True,
-            },
-        )
-
-
-def _region(address: str) -> str | None:
-    for value, _en, _hans, _hant, cities in REGIONS:
-        if any(address.startswith(city) for city in cities):
-            return value
-    return None
-
-
-def _account_custom_fields(rng: random.Random, account: Account) -> dict:
-    if rng.random() < 0.15:
-        return {}
-    values: dict = {}
-    region = _region(account.address)
-    if region:
-        values["region"] = region
-    scale = {"A": 9, "B": 8, "C": 7}.get(account.tier, 7)
-    revenue = Decimal(rng.randrange(10 ** (scale - 1), 10**scale)) / 100 * 100
-    values["annual_revenue"] = str(revenue.quantize(Decimal("0.01")))  # decimals travel as strings in JSON
-    values["key_account"] = account.tier == "A" or rng.random() < 0.1
-    return values
-
-
-def _contact_custom_fields(rng: random.Random) -> dict:
-    if rng.random() < 0.3:
-        return {}
-    born = datetime(1960, 1, 1) + timedelta(days=rng.randrange(0, 40 * 365))
-    values = {"birthday": born.date().isoformat()}
-    if rng.random() < 0.6:
-        values["hobby"] = rng.choice(HOBBIES)
-    return values
 
 
 # --- follow-ups ---------------------------------------------------------------------------------------
@@ -501,9 +386,9 @@ def add_story(
 
     for index, account in enumerate(accounts):
         own = account_contacts[index]
-        account.custom_fields = _account_custom_fields(rng, account)
+        account.custom_fields = account_values(rng, account)
         for c in own:
-            c.custom_fields = _contact_custom_fields(rng)
+            c.custom_fields = contact_values(rng)
             story.links.append(
                 instance(
                     ContactAccount,

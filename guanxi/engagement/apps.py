@@ -11,4 +11,4 @@ class EngagementConfig(AppConfig):
         # Modules that register 360° panel providers (customers/panels.py) import here.
         from .files import panels as files_panels  # noqa: F401  (attachments)
         from .followups import panels as followups_panels  # noqa: F401  (timeline, quick actions)
-        from .todos import panels as todos_panels  # noqa: F401  (tasks)
+        from .tasks import panels as tasks_panels  # noqa: F401  (tasks)

@@ -3,4 +3,4 @@ them here is what registers them (core.jobs loads every app's `jobs` module). Th
 purge, attachments and their files included, is the record platform's (records/purge.py)."""
 
 from .dormancy import jobs as dormancy_jobs  # noqa: F401
-from .todos import jobs as todos_jobs  # noqa: F401
+from .tasks import jobs as tasks_jobs  # noqa: F401

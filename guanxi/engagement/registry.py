@@ -94,8 +94,8 @@ registry.nav(
     )
 )
 
-# loaded over htmx (engagement/todos views.my_day_summary): the home page pays no query for it
-registry.widget(HomeWidget(name="my_day", template="engagement/todos/home_widget.html", order=10))
+# loaded over htmx (engagement/tasks views.my_day_summary): the home page pays no query for it
+registry.widget(HomeWidget(name="my_day", template="engagement/tasks/home_widget.html", order=10))
 
 
 @events.on("record_deleted", kind="activity", atomic=True)

@@ -2,6 +2,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("guanxi.engagement.followups.urls")),
-    path("", include("guanxi.engagement.todos.urls")),
+    path("", include("guanxi.engagement.tasks.urls")),
     path("", include("guanxi.engagement.files.urls")),
 ]

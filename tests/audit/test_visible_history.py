@@ -19,7 +19,7 @@ def _event(obj, changes) -> AuditEvent:
 
 
 def test_ids_and_labels_of_records_the_reader_cannot_see_are_replaced(org, django_assert_num_queries):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
     from guanxi.sales.models import Opportunity
 
     mine = services.account_create(actor=org["rep1"], data={"name": "我的公司"})
@@ -53,7 +53,7 @@ def test_ids_and_labels_of_records_the_reader_cannot_see_are_replaced(org, djang
 
 def test_relations_recorded_under_their_own_names(org):
     """A contact's `account_links` (Contact.AUDIT_REFS) name accounts too."""
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
     from guanxi.customers.models import Contact
 
     theirs = services.account_create(actor=org["rep3"], data={"name": "别人的公司"})

@@ -15,12 +15,14 @@ WRONG = [[], {}, ["a"], {"a": 1}, [[]], 1.5, True, 10**30, object()]
 
 def _tables(actor=None) -> dict[str, dict]:
     """Every table of cleaners the services run over a payload, by name."""
-    from guanxi.customers import relations, services, settings_admin
+    from guanxi.customers.customer_settings import services as settings_admin
+    from guanxi.customers.directory import services
+    from guanxi.customers.relations import services as relations
     from guanxi.engagement.followups import services as followups
-    from guanxi.engagement.todos import services as todos
+    from guanxi.engagement.tasks import services as todos
     from guanxi.sales.leads import services as leads
-    from guanxi.sales.pipelines import services as pipelines
-    from guanxi.sales.pools import services as pools
+    from guanxi.sales.pipelines import cleaning as pipelines
+    from guanxi.sales.pools import services_admin as pools
 
     return {
         "account": services.ACCOUNT_CLEANERS,

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from guanxi.core import jobs
 from guanxi.core.models import JobRun
-from guanxi.customers import services
+from guanxi.customers.directory import services
 from guanxi.customers.models import Account, Contact
 from guanxi.search.models import SearchDocument
 from tests.factories import AccountFactory, ContactFactory
@@ -85,7 +85,7 @@ def test_celery_beat_schedule_comes_from_the_registry():
 
 
 def test_celery_task_runs_the_job_in_embedded_mode(binned):
-    from guanxi.core.tasks import run_periodic_job
+    from guanxi.core.background import run_periodic_job
 
     result = run_periodic_job.delay("purge-recycle-bin")  # eager without a broker
     assert "purged account=1" in result.get()

@@ -27,7 +27,7 @@ FLIPPED_USCC = USCC_17 + next(c for c in USCC_CHARSET if c != VALID_USCC[-1])
 
 @pytest.fixture(scope="module")
 def data(django_db_setup, django_db_blocker):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
     from guanxi.demo.org import ensure_demo_org
     from guanxi.org.models import ApiToken
 

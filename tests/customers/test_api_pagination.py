@@ -37,7 +37,7 @@ TIED_NAMES = [
 
 @pytest.fixture(scope="module")
 def data(django_db_setup, django_db_blocker):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
     from guanxi.demo.org import ensure_demo_org
     from guanxi.org.models import ApiToken
 

@@ -96,7 +96,7 @@ def _label(persona) -> str:
 def world(django_db_setup, django_db_blocker):
     """Personas with tokens; per rep one live and one binned account + contact, the live ones
     shared read-only with agent1 (who reads everything anyway). Rolled back after the module."""
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
     from guanxi.demo.org import ensure_demo_org
     from guanxi.org.models import ApiToken, User
     from guanxi.records import sharing

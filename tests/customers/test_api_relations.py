@@ -54,7 +54,8 @@ def full_snapshot() -> tuple:
 def world(django_db_setup, django_db_blocker):
     """Per rep: an account with a subsidiary, a contact whose primary account it is, a spare
     account to link, and two agents, one already serving the account. Rolled back at the end."""
-    from guanxi.customers import relations, services
+    from guanxi.customers.directory import services
+    from guanxi.customers.relations import services as relations
     from guanxi.demo.org import ensure_demo_org
     from guanxi.org.models import ApiToken, User
 

@@ -1,11 +1,12 @@
-"""The duplicate check (customers/duplicates.py): what matches, what the caller learns, block mode."""
+"""The duplicate check (customers/duplicates/selectors.py): what matches, what the caller learns, block mode."""
 
 from __future__ import annotations
 
 import pytest
 
 from guanxi.core.validators import uscc_check_char
-from guanxi.customers import duplicates, services
+from guanxi.customers.directory import services
+from guanxi.customers.duplicates import selectors as duplicates
 from guanxi.customers.models import Account, Contact, CustomerSettings
 from tests.helpers import assert_error, patch_json, post_json, snapshot
 

@@ -11,8 +11,10 @@ import pytest
 from django.utils import timezone
 
 from guanxi.core.models import ExportJob
-from guanxi.customers import exports, services, tasks
-from guanxi.customers.models import Account, CustomFieldDef
+from guanxi.custom_fields.models import CustomFieldDef
+from guanxi.customers import background, exports
+from guanxi.customers.directory import services
+from guanxi.customers.models import Account
 from guanxi.engagement.models import Notification
 from tests.helpers import assert_error, post_json, snapshot
 
@@ -43,7 +45,9 @@ def _storage(settings, tmp_path):
 def inline_jobs(monkeypatch):
     """Run an export job at commit, in this thread (the test database is not visible to others)."""
     ran = []
-    monkeypatch.setattr(tasks, "_in_thread", lambda job_id: ran.append(tasks.run_export_job(job_id)))
+    monkeypatch.setattr(
+        background, "_in_thread", lambda job_id: ran.append(background.run_export_job(job_id))
+    )
     return ran
 
 
@@ -265,9 +269,9 @@ def test_embedded_mode_runs_jobs_in_a_thread(org, monkeypatch, settings):
         def start(self):
             started.append("started")
 
-    monkeypatch.setattr(tasks.threading, "Thread", FakeThread)
+    monkeypatch.setattr(background.threading, "Thread", FakeThread)
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    tasks.start_export(41)
+    background.start_export(41)
     assert started == [("export-41", True), "started"]
 
 

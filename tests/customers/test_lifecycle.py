@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
-from guanxi.customers import lifecycle, selectors
+from guanxi.customers.directory import selectors
+from guanxi.customers.lifecycle import services as lifecycle
 from guanxi.customers.models import Account, CustomerSettings, Health, Lifecycle, StageChange
 from tests.factories import AccountFactory
 
@@ -146,7 +147,7 @@ def test_stage_set_by_hand_permissions(org, persona):
 @pytest.mark.django_db
 def test_stage_set_on_deleted_account_conflicts(org):
     from guanxi.core.errors import VersionConflict
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
 
     account = AccountFactory(owner=org["rep1"])
     stale = Account._base_manager.get(pk=account.pk)

@@ -77,7 +77,7 @@ def test_stage_set_permission_matrix(api, account, persona):
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", list(STAGE_EXPECTED))
 def test_stage_history_permission_matrix(api, account, org, persona):
-    from guanxi.customers import lifecycle
+    from guanxi.customers.lifecycle import services as lifecycle
 
     lifecycle.stage_set(actor=org["rep1"], account=account, field="relationship_level", value="proactive")
     response = api(persona).get(path(account, "stage-history"))

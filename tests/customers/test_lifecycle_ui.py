@@ -145,7 +145,7 @@ def test_home_widget_empty(web, org):
 
 @pytest.mark.django_db
 def test_account_page_badges_and_panel(web, silent, org):
-    from guanxi.customers import lifecycle
+    from guanxi.customers.lifecycle import services as lifecycle
 
     account = silent["oldest"]
     lifecycle.stage_set(

@@ -7,8 +7,10 @@ import pytest
 
 from guanxi.audit.models import AuditEvent
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
-from guanxi.customers import relations, services
+from guanxi.customers.directory import services
 from guanxi.customers.models import Account, Contact, ContactAccount, PartnerLink
+from guanxi.customers.relations import selectors as relation_selectors
+from guanxi.customers.relations import services as relations
 from tests.factories import AccountFactory, ContactFactory
 
 
@@ -154,13 +156,13 @@ def test_contacts_loaded_without_a_link_row_still_show_and_change_their_primary(
     contact = ContactFactory(owner=rep)
     Contact._base_manager.filter(pk=contact.pk).update(account=a)
     contact = fresh(contact)
-    page = relations.contact_accounts_page(rep, contact)
+    page = relation_selectors.contact_accounts_page(rep, contact)
     assert [(x.pk, x.link.is_primary) for x in page.items] == [(a.pk, True)]
     relations.contact_update_link(
         actor=rep, contact=contact, account_id=a.pk, data={"role": "buyer"}, version=None
     )
     assert links_of(contact) == [(a.pk, True, "buyer", "")]
-    assert [c.pk for c in relations.account_contacts_page(rep, a).items] == [contact.pk]
+    assert [c.pk for c in relation_selectors.account_contacts_page(rep, a).items] == [contact.pk]
     relations.contact_link_account(
         actor=rep, contact=fresh(contact), data={"account": b.pk, "is_primary": True}
     )
@@ -224,13 +226,15 @@ def test_links_show_only_when_the_viewer_sees_both_ends(org):
     contact = ContactFactory(owner=rep1, account=mine.pk)
     relations.contact_link_account(actor=org["director"], contact=contact, data={"account": theirs.pk})
     # rep1 sees the contact but not rep3's account: only the own account is listed
-    assert [a.pk for a in relations.contact_accounts_page(rep1, contact).items] == [mine.pk]
-    assert sorted(a.pk for a in relations.contact_accounts_page(org["director"], contact).items) == sorted(
-        [mine.pk, theirs.pk]
-    )
+    assert [a.pk for a in relation_selectors.contact_accounts_page(rep1, contact).items] == [mine.pk]
+    assert sorted(
+        a.pk for a in relation_selectors.contact_accounts_page(org["director"], contact).items
+    ) == sorted([mine.pk, theirs.pk])
     # rep3 sees the account but not rep1's contact
-    assert relations.account_contacts_page(rep3, theirs).items == []
-    assert [c.pk for c in relations.account_contacts_page(org["manager1"], mine).items] == [contact.pk]
+    assert relation_selectors.account_contacts_page(rep3, theirs).items == []
+    assert [c.pk for c in relation_selectors.account_contacts_page(org["manager1"], mine).items] == [
+        contact.pk
+    ]
     # linking to an account one cannot see is refused like an absent one
     with pytest.raises(ValidationFailed) as exc:
         relations.contact_link_account(actor=rep1, contact=contact, data={"account": 10**9})
@@ -305,8 +309,8 @@ def test_parent_must_be_visible_but_an_unchanged_invisible_parent_is_kept(org):
         version=mine.version,
     )
     assert fresh(mine).parent_id == group.pk and fresh(mine).name == "改名有限公司"
-    assert relations.visible_parent(org["rep1"], mine) is None
-    assert relations.parent_field_choices(org["rep1"], mine) is None  # the form leaves it alone
+    assert relation_selectors.visible_parent(org["rep1"], mine) is None
+    assert relation_selectors.parent_field_choices(org["rep1"], mine) is None  # the form leaves it alone
 
 
 def test_rollup_ids_go_three_levels_down_through_visible_subsidiaries(org):
@@ -322,11 +326,11 @@ def test_rollup_ids_go_three_levels_down_through_visible_subsidiaries(org):
     l2 = AccountFactory(owner=rep1, parent=l1.pk)
     l3 = AccountFactory(owner=rep1, parent=l2.pk)
     l4 = AccountFactory(owner=rep1, parent=l3.pk)
-    assert relations.rollup_account_ids(rep1, top) == [top.pk, l1.pk, l2.pk, l3.pk]
-    assert sorted(relations.rollup_account_ids(org["manager1"], top)) == sorted(
+    assert relation_selectors.rollup_account_ids(rep1, top) == [top.pk, l1.pk, l2.pk, l3.pk]
+    assert sorted(relation_selectors.rollup_account_ids(org["manager1"], top)) == sorted(
         [top.pk, l1.pk, hidden.pk, below_hidden.pk, l2.pk, l3.pk]
     )
-    assert l4.pk not in relations.rollup_account_ids(org["manager1"], top)
+    assert l4.pk not in relation_selectors.rollup_account_ids(org["manager1"], top)
 
 
 def test_rollup_is_capped(org, monkeypatch):
@@ -334,8 +338,8 @@ def test_rollup_is_capped(org, monkeypatch):
     top = AccountFactory(owner=rep)
     for _ in range(5):
         AccountFactory(owner=rep, parent=top.pk)
-    monkeypatch.setattr(relations, "ROLLUP_CAP", 4)
-    assert len(relations.rollup_account_ids(rep, top)) == 4
+    monkeypatch.setattr(relation_selectors, "ROLLUP_CAP", 4)
+    assert len(relation_selectors.rollup_account_ids(rep, top)) == 4
 
 
 def test_subsidiary_tree_counts_visible_contacts(org):
@@ -350,13 +354,15 @@ def test_subsidiary_tree_counts_visible_contacts(org):
     linked = ContactFactory(owner=rep1)
     relations.contact_link_account(actor=rep1, contact=linked, data={"account": sub.pk, "is_primary": False})
     ContactFactory(owner=rep1, account=grand.pk)
-    subs, more = relations.subsidiary_tree(rep1, top)
+    subs, more = relation_selectors.subsidiary_tree(rep1, top)
     assert [s.pk for s in subs] == [sub.pk] and not more
     assert subs[0].contact_count == 2 and [(g.pk, g.contact_count) for g in subs[0].children] == [
         (grand.pk, 1)
     ]
-    assert relations.subsidiary_tree(org["manager1"], top)[0][0].contact_count == 3
-    assert relations.group_contacts(rep1, relations.rollup_account_ids(rep1, top)).count() == 3
+    assert relation_selectors.subsidiary_tree(org["manager1"], top)[0][0].contact_count == 3
+    assert (
+        relation_selectors.group_contacts(rep1, relation_selectors.rollup_account_ids(rep1, top)).count() == 3
+    )
 
 
 # --- partners -------------------------------------------------------------------------------
@@ -397,9 +403,9 @@ def test_partner_links_need_a_partner_type_a_visible_partner_and_update_rights(o
     with pytest.raises(ValidationFailed) as exc:
         relations.partner_link_add(actor=rep, customer=customer, data={"partner": agent.pk})
     assert "already serves" in field_error(exc, "partner")
-    assert [ln.partner_id for ln in relations.partners_page(rep, customer).items] == [agent.pk]
-    assert [ln.customer_id for ln in relations.customers_page(rep, agent).items] == [customer.pk]
-    assert relations.partners_page(org["rep3"], customer).items == []  # rep3 sees neither
+    assert [ln.partner_id for ln in relation_selectors.partners_page(rep, customer).items] == [agent.pk]
+    assert [ln.customer_id for ln in relation_selectors.customers_page(rep, agent).items] == [customer.pk]
+    assert relation_selectors.partners_page(org["rep3"], customer).items == []  # rep3 sees neither
 
     with pytest.raises(ValidationFailed) as exc:  # a partner with customers stays a partner
         services.account_update(actor=rep, account=fresh(agent), data={"partner_type": ""}, version=None)

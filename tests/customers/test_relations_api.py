@@ -18,7 +18,8 @@ CONTACTS = "/api/v1/contacts"
 
 
 def test_links_to_records_the_reader_cannot_see_are_not_listed(api, org):
-    from guanxi.customers import relations, services
+    from guanxi.customers.directory import services
+    from guanxi.customers.relations import services as relations
 
     rep1, rep3, director = org["rep1"], org["rep3"], org["director"]
     mine = services.account_create(actor=rep1, data={"name": "我的集团"})
@@ -67,7 +68,7 @@ def test_links_to_records_the_reader_cannot_see_are_not_listed(api, org):
 
 
 def test_account_parent_and_partner_type_in_and_out(api, org):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
     from guanxi.customers.models import Account
 
     rep1 = api("rep1")
@@ -169,7 +170,7 @@ BAD_LINKS = [
     ("payload", "field"), BAD_LINKS, ids=[f"{f}-{i}" for i, (_p, f) in enumerate(BAD_LINKS)]
 )
 def test_bad_link_input_is_400_naming_the_field(api, org, payload, field):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
 
     account = services.account_create(actor=org["rep1"], data={"name": "链接公司"})
     spare = services.account_create(actor=org["rep1"], data={"name": "备用公司"})
@@ -184,7 +185,7 @@ def test_bad_link_input_is_400_naming_the_field(api, org, payload, field):
 
 
 def test_bad_bodies_and_missing_or_stale_if_match(api, org):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
 
     account = services.account_create(actor=org["rep1"], data={"name": "版本公司"})
     agent = services.account_create(actor=org["rep1"], data={"name": "版本代理", "partner_type": "agent"})
@@ -236,7 +237,7 @@ def test_bad_bodies_and_missing_or_stale_if_match(api, org):
 
 
 def test_link_lifecycle_make_primary_and_idempotent_create(api, org):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
     from guanxi.customers.models import Contact, ContactAccount
 
     a = services.account_create(actor=org["rep1"], data={"name": "甲方公司"})
@@ -261,8 +262,9 @@ def test_link_lifecycle_make_primary_and_idempotent_create(api, org):
 
 
 def test_relation_lists_use_a_fixed_number_of_queries(api, org, django_assert_max_num_queries):
-    from guanxi.customers import relations, services
+    from guanxi.customers.directory import services
     from guanxi.customers.models import Account, Contact
+    from guanxi.customers.relations import services as relations
 
     rep = org["rep1"]
     group = services.account_create(actor=rep, data={"name": "查询集团"})

@@ -2,7 +2,7 @@
 
 import json
 
-from guanxi.customers import selectors
+from guanxi.customers.directory import selectors
 from guanxi.customers.models import Account
 from tests.factories import AccountFactory
 

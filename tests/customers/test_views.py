@@ -152,7 +152,7 @@ def test_contact_form_offers_only_visible_accounts(web, org):
 def test_contact_list_hides_names_of_accounts_the_viewer_cannot_see(web, org):
     theirs = AccountFactory(owner=org["rep3"], name="看不见的客户有限公司")
     contact = ContactFactory(owner=org["rep3"], name="赵六", account=theirs.pk)
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
 
     services.contact_transfer(actor=org["director"], contact=contact, owner="rep1")
     html = web("rep1").get("/customers/contacts/").content.decode()
@@ -228,7 +228,7 @@ def test_formula_names_are_kept_but_neutralized_in_csv(web, org):
 
 
 def test_contact_history_hides_names_of_accounts_the_viewer_cannot_see(web, org):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
 
     theirs = AccountFactory(owner=org["rep3"], name="保密客户有限公司")
     contact = ContactFactory(owner=org["rep3"], name="钱七", account=theirs.pk)

@@ -13,12 +13,12 @@ from django.db import connection
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from guanxi.custom_fields.models import CustomFieldDef
 from guanxi.customers.models import (
     Account,
     Contact,
     ContactAccount,
     CustomerSettings,
-    CustomFieldDef,
     Health,
     Lifecycle,
     PartnerLink,
@@ -133,7 +133,7 @@ def test_demo_has_follow_ups_tasks_custom_fields_and_drifting_and_dormant_custom
         if "region" in a.custom_fields
     )
     assert Contact.objects.exclude(custom_fields={}).count() > 0.5 * 600
-    from guanxi.customers.custom_fields import clean_value  # the values are in their stored form
+    from guanxi.custom_fields.values import clean_value  # the values are in their stored form
 
     for record in [*accounts[:60], *Contact.objects.all()[:60]]:
         for key, value in record.custom_fields.items():

@@ -76,7 +76,7 @@ def full_snapshot() -> tuple:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.demo.org import ensure_demo_org
     from guanxi.engagement.followups import services
     from guanxi.org.models import ApiToken, User

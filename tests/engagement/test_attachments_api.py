@@ -384,7 +384,7 @@ def test_uploader_may_delete_own_file_without_update_rights(api, org, world, med
 
 
 def test_attachments_of_a_binned_record_are_invisible(api, org, world, media):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
 
     client = api("rep1")
     att = post_file(client, PDF, "a.pdf", account=str(world["account"].pk)).json()["id"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from guanxi.customers.models import Account, Contact
 from guanxi.engagement.models import Activity
-from guanxi.engagement.todos import selectors, services
+from guanxi.engagement.tasks import selectors, services
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db

@@ -224,7 +224,7 @@ def test_recent_contact_makes_active_again_without_stage_move(org):
 
 @pytest.mark.django_db
 def test_deleted_accounts_untouched(org):
-    from guanxi.customers import services as customer_services
+    from guanxi.customers.directory import services as customer_services
 
     account = make(org["rep1"], ref=AT - days(200))
     customer_services.account_delete(actor=org["rep1"], account=account, version=account.version)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from guanxi.engagement.models import Activity, CalendarFeed
-from guanxi.engagement.todos import services
+from guanxi.engagement.tasks import services
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from guanxi.core import jobs
+from guanxi.engagement.background import send_notification_email
 from guanxi.engagement.models import Notification, Task
-from guanxi.engagement.tasks import send_notification_email
-from guanxi.engagement.todos import services
-from guanxi.engagement.todos.jobs import send_due_reminders
+from guanxi.engagement.tasks import services
+from guanxi.engagement.tasks.jobs import send_due_reminders
 
 pytestmark = pytest.mark.django_db
 

@@ -103,9 +103,9 @@ def snapshot() -> tuple:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.demo.org import ensure_demo_org
-    from guanxi.engagement.todos import services
+    from guanxi.engagement.tasks import services
     from guanxi.org.models import ApiToken, User
 
     with module_transaction(django_db_blocker):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from guanxi.audit.models import AuditEvent
 from guanxi.core.errors import PermissionDenied, ValidationFailed, VersionConflict
 from guanxi.engagement.models import Notification, Task
-from guanxi.engagement.todos import services
+from guanxi.engagement.tasks import services
 from tests.factories import AccountFactory, ContactFactory
 from tests.helpers import assert_error, patch_json, post_json
 

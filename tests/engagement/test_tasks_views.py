@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from guanxi.engagement.models import Notification, Task
-from guanxi.engagement.todos import services
+from guanxi.engagement.tasks import services
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db

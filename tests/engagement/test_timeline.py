@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from guanxi.audit.models import AuditEvent
 from guanxi.core.errors import ValidationFailed
-from guanxi.customers import services as customer_services
+from guanxi.customers.directory import services as customer_services
 from guanxi.customers.models import Account, StageChange
 from guanxi.engagement.followups import services, timeline
 from guanxi.engagement.models import Activity, ActivityContact, Attachment, Task

@@ -20,14 +20,14 @@ HIDDEN = "隐秘"  # every record rep1 must not see has it in its name
 def world(django_db_setup, django_db_blocker):
     from django.test import override_settings
 
-    from guanxi.customers import relations
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account, Contact
+    from guanxi.customers.relations import services as relations
     from guanxi.demo.org import ensure_demo_org
     from guanxi.demo.sales import ensure_pipelines
     from guanxi.engagement.followups import services as followups
     from guanxi.engagement.models import Activity
-    from guanxi.engagement.todos import services as tasks
+    from guanxi.engagement.tasks import services as tasks
     from guanxi.org.models import ApiToken
     from guanxi.sales.leads import conversion
     from guanxi.sales.leads import services as leads

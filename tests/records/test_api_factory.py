@@ -43,7 +43,7 @@ def test_operations_declare_if_match(api):
 
 
 def test_history_names_only_readable_records(api, org):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Contact
     from guanxi.sales.pipelines import services
 

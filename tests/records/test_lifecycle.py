@@ -128,7 +128,7 @@ def test_permission_is_checked_before_anything_is_written(customer, org):
 
 def test_a_protecting_parent_cannot_go_to_the_bin_while_records_point_at_it(org):
     from guanxi.sales.models import Pool
-    from guanxi.sales.pools import services as pools
+    from guanxi.sales.pools import services_admin as pools
 
     pool = pools.pool_create(actor=org["admin"], data={"name": "线索公海", "kind": "lead"})
     lead = Lead.objects.create(name="公海线索", pool=pool)

@@ -91,8 +91,8 @@ def test_records_not_yet_due_stay_and_hold_what_they_depend_on(customer):
 
 
 def test_every_kind_with_a_recycle_bin_is_purged_after_30_days(customer, org, media):
-    from guanxi.sales.pipelines.services import pipeline_create
-    from guanxi.sales.pools.services import pool_create
+    from guanxi.sales.pipelines.services_admin import pipeline_create
+    from guanxi.sales.pools.services_admin import pool_create
     from guanxi.sales.webforms.services import lead_form_create
 
     admin = org["admin"]

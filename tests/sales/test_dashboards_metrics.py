@@ -16,6 +16,7 @@ from guanxi.customers.models import Account
 from guanxi.engagement.models import Activity, ActivityKind
 from guanxi.org.models import Department
 from guanxi.sales.dashboards import selectors as s
+from guanxi.sales.dashboards.filters import parse_filters, parse_period, view_of, visible_departments
 from guanxi.sales.models import (
     Lead,
     LeadSource,
@@ -164,7 +165,7 @@ def world(org):
 
 
 def filters_for(user, world, **extra):
-    return s.parse_filters(user, {**Q1, "pipeline": str(world["pipeline"].pk), **extra})
+    return parse_filters(user, {**Q1, "pipeline": str(world["pipeline"].pk), **extra})
 
 
 def counts_of(funnel):
@@ -370,8 +371,8 @@ def test_department_filter(org, world):
         filters_for(org["rep1"], world, department=str(east.pk))
     with pytest.raises(NotFound):
         filters_for(org["director"], world, department="999999")
-    assert [d.pk for d in s.visible_departments(org["manager1"])] == [east.pk]
-    assert s.visible_departments(org["rep1"]) == []
+    assert [d.pk for d in visible_departments(org["manager1"])] == [east.pk]
+    assert visible_departments(org["rep1"]) == []
 
 
 @pytest.mark.parametrize(
@@ -391,21 +392,21 @@ def test_department_filter(org, world):
 )
 def test_bad_filters_are_field_errors(org, world, params, field):
     with pytest.raises(ValidationFailed) as exc:
-        s.parse_filters(org["director"], params)
+        parse_filters(org["director"], params)
     assert field in exc.value.fields
 
 
 def test_periods(org):
     today = dt.date(2026, 11, 17)
-    p = s.parse_period(org["rep1"], "month", today=today)
+    p = parse_period(org["rep1"], "month", today=today)
     assert (p.start, p.end, p.target_period) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30), "2026-11")
-    p = s.parse_period(org["rep1"], "quarter", today=today)
+    p = parse_period(org["rep1"], "quarter", today=today)
     assert (p.start, p.end, p.target_period) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31), "2026-Q4")
-    p = s.parse_period(org["rep1"], "last_quarter", today=dt.date(2026, 2, 3))
+    p = parse_period(org["rep1"], "last_quarter", today=dt.date(2026, 2, 3))
     assert (p.start, p.end) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
-    p = s.parse_period(org["rep1"], "year", today=today)
+    p = parse_period(org["rep1"], "year", today=today)
     assert (p.start, p.end, p.target_period) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31), None)
-    p = s.parse_period(org["rep1"], None, today=today)
+    p = parse_period(org["rep1"], None, today=today)
     assert p.key == "quarter"
     # the period's bounds are the viewer's local midnights
     assert p.start_at.utcoffset() == dt.timedelta(hours=8)
@@ -423,7 +424,7 @@ def test_page_and_every_panel_render_per_persona(web, org, world, username):
     page = client.get("/sales/dashboard/", query)
     assert page.status_code == 200
     html = page.content.decode()
-    view = s.view_of(org[username])
+    view = view_of(org[username])
     for name, _col in [
         *__import__("guanxi.sales.dashboards.views", fromlist=["PANELS"]).PANELS[view],
         *__import__("guanxi.sales.dashboards.views", fromlist=["ANALYTICS"]).ANALYTICS,

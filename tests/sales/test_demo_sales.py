@@ -1,4 +1,4 @@
-"""The sales demo data (guanxi/demo/sales.py) and the sales volumes of the scale generator
+"""The sales demo data (guanxi/demo/sales/) and the sales volumes of the scale generator
 (guanxi/demo/sales_scale.py): made once, consistent with what the services keep."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from django.utils import timezone
 from guanxi.customers.models import Account, Contact
 from guanxi.demo.generate import generate
 from guanxi.demo.org import ensure_demo_org
-from guanxi.demo.sales import RATES, make_sales_demo, month_bounds, quarter_bounds
+from guanxi.demo.sales import make_sales_demo
+from guanxi.demo.sales.data import RATES, month_bounds, quarter_bounds
 from guanxi.engagement.models import Activity
 from guanxi.sales.models import (
     AssignmentRule,

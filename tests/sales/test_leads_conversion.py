@@ -99,7 +99,7 @@ def test_new_account_contact_and_opportunity(org, lead, pipeline):
 
 
 def test_link_existing_account_and_reuse_contact(org, lead):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account, Contact
 
     account = customers.account_create(actor=org["rep1"], data={"name": "西湖科技"})
@@ -113,7 +113,7 @@ def test_link_existing_account_and_reuse_contact(org, lead):
 
 
 def test_invisible_or_absent_account_is_a_field_error(org, lead):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
 
     other = customers.account_create(actor=org["rep3"], data={"name": "华南公司"})
     before = state()
@@ -125,7 +125,7 @@ def test_invisible_or_absent_account_is_a_field_error(org, lead):
 
 
 def test_duplicate_block_mode_refuses_and_writes_nothing(org, lead):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import CustomerSettings
 
     customers.account_create(actor=org["rep3"], data={"name": "另一家", "phone": "0571-88888000"})

@@ -239,7 +239,7 @@ def test_capture_rejects_bad_submissions(org, svc, data):
 
 def test_followups_on_a_lead(org, svc):
     from guanxi.engagement.followups import services as followups
-    from guanxi.engagement.todos import services as todos
+    from guanxi.engagement.tasks import services as task_services
 
     lead = make(svc, org["rep1"])
     with mock.patch("guanxi.sales.scoring.services.rescore") as rescore:
@@ -272,10 +272,10 @@ def test_followups_on_a_lead(org, svc):
     from guanxi.policies import access
 
     assert not access.scope(org["rep3"], Activity).filter(pk=a.pk).exists()
-    task = todos.task_create(actor=org["rep1"], data={"title": "回电", "lead": lead.pk})
+    task = task_services.task_create(actor=org["rep1"], data={"title": "回电", "lead": lead.pk})
     assert task.lead == lead
     with pytest.raises(ValidationFailed):
-        todos.task_create(actor=org["rep2"], data={"title": "回电", "lead": lead.pk})
+        task_services.task_create(actor=org["rep2"], data={"title": "回电", "lead": lead.pk})
 
 
 def test_list_filters_and_search(org, svc):

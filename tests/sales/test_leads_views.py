@@ -92,7 +92,7 @@ def test_detail_status_followup_and_404(org, web, leads, django_assert_max_num_q
 
 
 def test_convert_page_offers_duplicates_and_converts(org, web, leads):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
 
     lead = leads[1]
     account = customers.account_create(actor=org["rep1"], data={"name": "公司1"})

@@ -112,11 +112,11 @@ def full_snapshot() -> tuple:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.demo.org import ensure_demo_org
     from guanxi.org.models import ApiToken, User
     from guanxi.sales.models import ExchangeRate, Pipeline
-    from guanxi.sales.pipelines import services
+    from guanxi.sales.pipelines import services, services_admin
 
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
@@ -142,7 +142,7 @@ def world(django_db_setup, django_db_blocker):
                 )
                 services.opportunity_delete(actor=actor, opportunity=old, version=None)
                 binned[owner] = old.pk
-            spare = services.pipeline_create(
+            spare = services_admin.pipeline_create(
                 actor=users["admin"],
                 data={
                     "name": "矩阵管道",
@@ -358,13 +358,13 @@ READS = {"pipeline_list", "pipeline_get", "exchange_rate_list"}
 )
 def test_configuration(world, db, op, persona):
     from guanxi.sales.models import Pipeline
-    from guanxi.sales.pipelines import services
+    from guanxi.sales.pipelines import services_admin
 
     client = client_for(world, persona)
     spare = world["spare"]
     if op == "pipeline_restore":  # a binned pipeline to restore
         pipeline = Pipeline.objects.get(pk=spare)
-        services.pipeline_delete(actor=world["users"]["admin"], pipeline=pipeline, version=None)
+        services_admin.pipeline_delete(actor=world["users"]["admin"], pipeline=pipeline, version=None)
     version = Pipeline.objects.get(pk=spare).version
     before = full_snapshot()
     stages = world["spare_stages"]

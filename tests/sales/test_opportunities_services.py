@@ -15,7 +15,7 @@ from tests.helpers import assert_error, post_json
 
 @pytest.fixture
 def world(org):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.sales.models import Pipeline
 
     pipeline = Pipeline.objects.get(is_default=True)
@@ -150,9 +150,9 @@ def test_bad_input_names_the_field(world, data, field):
 
 
 def test_a_stage_of_another_pipeline_is_refused(world):
-    from guanxi.sales.pipelines import services
+    from guanxi.sales.pipelines import services, services_admin
 
-    other = services.pipeline_create(
+    other = services_admin.pipeline_create(
         actor=world["org"]["admin"],
         data={
             "name": "Other",
@@ -176,7 +176,7 @@ def test_a_stage_of_another_pipeline_is_refused(world):
 
 
 def test_an_invisible_account_is_refused_like_an_absent_one(world):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
 
     theirs = customers.account_create(actor=world["org"]["rep3"], data={"name": "别人的公司"})
     with pytest.raises(ValidationFailed) as exc:
@@ -320,7 +320,7 @@ def test_won_and_lost_notify_the_owner_and_collaborators(world):
 
 
 def test_update_contacts_and_transfer(world):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.sales.models import OpportunityContact
     from guanxi.sales.pipelines import services
 
@@ -344,7 +344,7 @@ def test_update_contacts_and_transfer(world):
 
 
 def test_a_pipeline_needs_open_won_and_lost_stages(org):
-    from guanxi.sales.pipelines import services
+    from guanxi.sales.pipelines import services_admin
 
     admin = org["admin"]
     for stages in (
@@ -353,15 +353,15 @@ def test_a_pipeline_needs_open_won_and_lost_stages(org):
         [],
     ):
         with pytest.raises(ValidationFailed) as exc:
-            services.pipeline_create(actor=admin, data={"name": "P", "stages": stages})
+            services_admin.pipeline_create(actor=admin, data={"name": "P", "stages": stages})
         assert "stages" in errors_of(exc)
     with pytest.raises(PermissionDenied):
-        services.pipeline_create(actor=org["director"], data={"name": "P", "stages": []})
+        services_admin.pipeline_create(actor=org["director"], data={"name": "P", "stages": []})
 
 
 def test_a_stage_with_deals_cannot_be_removed_only_moved_or_deactivated(world):
     from guanxi.sales.models import Opportunity, OpportunityStageChange, Stage
-    from guanxi.sales.pipelines import selectors, services
+    from guanxi.sales.pipelines import selectors, services, services_admin
 
     admin, s, pipeline = world["org"]["admin"], world["stages"], world["pipeline"]
     opp = create(world)
@@ -372,16 +372,18 @@ def test_a_stage_with_deals_cannot_be_removed_only_moved_or_deactivated(world):
         if st.name_en != "Needs analysis"
     ]
     with pytest.raises(ValidationFailed) as exc:
-        services.pipeline_update(
+        services_admin.pipeline_update(
             actor=admin, pipeline=pipeline, data={"stages": listed}, version=pipeline.version
         )
     assert "Needs analysis" in errors_of(exc)["stages"][0]
     with pytest.raises(ValidationFailed) as exc:
-        services.stage_delete(actor=admin, stage=s["Needs analysis"])
+        services_admin.stage_delete(actor=admin, stage=s["Needs analysis"])
     assert "move_to" in errors_of(exc)
     with pytest.raises(ValidationFailed):
-        services.stage_delete(actor=admin, stage=s["Needs analysis"], move_to=s["Won"].pk)  # another type
-    services.stage_delete(actor=admin, stage=s["Needs analysis"], move_to=s["Proposal"].pk)
+        services_admin.stage_delete(
+            actor=admin, stage=s["Needs analysis"], move_to=s["Won"].pk
+        )  # another type
+    services_admin.stage_delete(actor=admin, stage=s["Needs analysis"], move_to=s["Proposal"].pk)
     opp = Opportunity.objects.get(pk=opp.pk)
     assert opp.stage == s["Proposal"] and opp.probability == 50
     assert OpportunityStageChange.objects.filter(opportunity=opp, to_stage=s["Proposal"]).exists()
@@ -390,7 +392,7 @@ def test_a_stage_with_deals_cannot_be_removed_only_moved_or_deactivated(world):
 
 
 def test_pipeline_update_renames_reorders_and_adds_stages(world):
-    from guanxi.sales.pipelines import services
+    from guanxi.sales.pipelines import services_admin
 
     admin, pipeline = world["org"]["admin"], world["pipeline"]
     stages = [
@@ -405,13 +407,13 @@ def test_pipeline_update_renames_reorders_and_adds_stages(world):
     ]
     stages[0]["names"] = {"en": "First contact", "zh-hans": "初次接触", "zh-hant": "初次接觸"}
     stages.append({"name": "Contract", "type": "open", "probability": 90, "order": 0})
-    pipeline = services.pipeline_update(
+    pipeline = services_admin.pipeline_update(
         actor=admin, pipeline=pipeline, data={"stages": stages, "name": "Main"}, version=pipeline.version
     )
     names = [st.name_en for st in pipeline.stages.order_by("order", "id")]
     assert names[0] == "Contract" and names[-1] == "First contact" and pipeline.name_en == "Main"
     with pytest.raises(VersionConflict):
-        services.pipeline_update(actor=admin, pipeline=pipeline, data={"name": "X"}, version=1)
+        services_admin.pipeline_update(actor=admin, pipeline=pipeline, data={"name": "X"}, version=1)
 
 
 # --- the API: shapes, bad input and query counts ----------------------------------------------
@@ -523,7 +525,7 @@ def test_list_filters_orderings_and_pages(world, api):
 
 
 def test_list_and_move_cost_few_queries(world, api, django_assert_max_num_queries):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
 
     contact = customers.contact_create(
         actor=world["rep"], data={"name": "李工", "account": world["account"].pk}

@@ -102,7 +102,7 @@ def test_a_pipeline_without_a_lost_stage_is_refused_beside_the_form(web, db):
 
 
 def test_rename_and_move_a_stage_and_empty_a_stage_into_another(web, org):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.sales.models import Opportunity, Pipeline
     from guanxi.sales.pipelines import services
 

@@ -77,11 +77,11 @@ def full_snapshot() -> tuple:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account
     from guanxi.demo.org import ensure_demo_org
     from guanxi.org.models import ApiToken, User
-    from guanxi.sales.pools import services
+    from guanxi.sales.pools import services_admin
 
     with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
@@ -90,7 +90,7 @@ def world(django_db_setup, django_db_blocker):
             tokens = {name: ApiToken.issue(user)[1] for name, user in users.items()}
             tokens["forged"] = "gx_" + "z" * 43
             admin = users["admin"]
-            pool = services.pool_create(
+            pool = services_admin.pool_create(
                 actor=admin,
                 data={
                     "name": "矩阵公海",
@@ -100,8 +100,8 @@ def world(django_db_setup, django_db_blocker):
                     "rules": [{"kind": "no_followup", "days": 30, "tier": None}],
                 },
             )
-            binned = services.pool_create(actor=admin, data={"name": "回收站里的公海", "kind": "lead"})
-            services.pool_delete(actor=admin, pool=binned, version=binned.version)
+            binned = services_admin.pool_create(actor=admin, data={"name": "回收站里的公海", "kind": "lead"})
+            services_admin.pool_delete(actor=admin, pool=binned, version=binned.version)
             pooled = customers.account_create(
                 actor=users["rep3"], data={"name": "矩阵池中客户", "phone": "13812345678"}
             )

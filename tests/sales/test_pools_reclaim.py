@@ -26,15 +26,15 @@ def at(days_before: int) -> dt.datetime:
 
 
 def make_pool(admin, **data):
-    from guanxi.sales.pools import services
+    from guanxi.sales.pools import services_admin
 
     payload = {"name": "华东公海", "kind": "customer", "members": ["rep1", "rep2"]}
     payload.update(data)
-    return services.pool_create(actor=admin, data=payload)
+    return services_admin.pool_create(actor=admin, data=payload)
 
 
 def account(org, owner, name, *, since_days, contact_days=None, tier="", created_days=None):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account
 
     a = customers.account_create(actor=org[owner], data={"name": name, "tier": tier})
@@ -63,7 +63,7 @@ def owner_of(pk):
 
 def test_no_followup_per_tier_and_locked_exempt(org):
     from guanxi.audit.models import AuditEvent
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account, Contact
     from guanxi.engagement.models import Notification
     from guanxi.sales.models import PoolEvent

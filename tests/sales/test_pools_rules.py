@@ -16,16 +16,16 @@ URL = "/api/v1/pools"
 
 
 def make_pool(admin, **data):
-    from guanxi.sales.pools import services
+    from guanxi.sales.pools import services_admin
 
     payload = {"name": "华东公海", "kind": "customer", "members": ["rep1", "rep2"], "admins": ["manager1"]}
     payload.update(data)
-    return services.pool_create(actor=admin, data=payload)
+    return services_admin.pool_create(actor=admin, data=payload)
 
 
 def pooled_accounts(org, pool, n, *, owner="rep3", **extra):
     """n accounts created by `owner`, then returned to the pool (owner NULL, pool set)."""
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account
     from guanxi.sales.models import PoolEvent
 
@@ -110,7 +110,7 @@ def test_daily_claim_limit_names_the_rule_and_its_numbers_and_is_all_or_nothing(
 
 
 def test_ownership_cap_with_and_without_won_customers(org, api):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.sales.models import Opportunity, Pipeline, Stage
 
     pool = make_pool(org["admin"], ownership_cap=2)
@@ -132,9 +132,11 @@ def test_ownership_cap_with_and_without_won_customers(org, api):
         probability=100,
         owner=org["rep1"],
     )
-    from guanxi.sales.pools import services
+    from guanxi.sales.pools import services_admin
 
-    services.pool_update(actor=org["admin"], pool=pool, data={"cap_counts_won": False}, version=pool.version)
+    services_admin.pool_update(
+        actor=org["admin"], pool=pool, data={"cap_counts_won": False}, version=pool.version
+    )
     assert post_json(api("rep1"), f"{URL}/{pool.pk}/claim", {"ids": ids[:1]}).status_code == 200
     error = assert_error(post_json(api("rep1"), f"{URL}/{pool.pk}/claim", {"ids": ids[1:]}), 400, "ids")
     assert "you own 2 of at most 2" in error["message"]
@@ -146,7 +148,7 @@ def test_ownership_cap_with_and_without_won_customers(org, api):
 
 
 def test_return_needs_a_reason_and_the_former_owner_waits(org, api):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account, Contact
     from guanxi.sales.models import PoolEvent
 
@@ -182,7 +184,7 @@ def test_return_needs_a_reason_and_the_former_owner_waits(org, api):
 
 
 def test_lock_limit_from_the_reclaiming_pool(org, api):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account
 
     make_pool(org["admin"], lock_limit=1)
@@ -226,9 +228,9 @@ def test_records_are_masked_until_claimed(org, api):
         item["contacts"][0]["mobile"] == "139****1111" and item["contacts"][0]["email"] == "z***@example.com"
     )
     assert "13812345678" not in str(body)
-    from guanxi.sales.pools import services
+    from guanxi.sales.pools import services_admin
 
-    services.pool_update(
+    services_admin.pool_update(
         actor=org["admin"], pool=pool, data={"mask_contact_info": False}, version=pool.version
     )
     item = api("rep1").get(f"{URL}/{pool.pk}/records").json()["items"][0]

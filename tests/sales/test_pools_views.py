@@ -48,7 +48,7 @@ def test_assign_by_pool_admin(org, web):
 
 
 def test_return_and_lock_from_the_account_page(org, web):
-    from guanxi.customers import services as customers
+    from guanxi.customers.directory import services as customers
     from guanxi.customers.models import Account
 
     pool = make_pool(org["admin"])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from guanxi.customers import selectors
+from guanxi.customers.directory import selectors
 from guanxi.search import selectors as search_selectors
 from tests.factories import AccountFactory, ContactFactory
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from guanxi.customers import selectors
+from guanxi.customers.directory import selectors
 from tests.factories import AccountFactory, ContactFactory
 
 
@@ -59,7 +59,7 @@ def test_hostile_queries_are_harmless(org, records):
 
 
 def test_index_follows_updates_deletes_and_transfers(org, records):
-    from guanxi.customers import services
+    from guanxi.customers.directory import services
 
     a = records["a"]
     services.account_update(

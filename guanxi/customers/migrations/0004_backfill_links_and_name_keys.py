@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from guanxi.customers.names import company_key, person_key
+    from guanxi.customers.directory.names import company_key, person_key
 
     Account = apps.get_model("customers", "Account")
     Contact = apps.get_model("customers", "Contact")

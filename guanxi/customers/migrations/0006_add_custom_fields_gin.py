@@ -1,6 +1,6 @@
 """GIN indexes (jsonb_path_ops) on the accounts' and contacts' custom_fields, on PostgreSQL only.
 
-They serve the lists' custom field filters, which customers/custom_fields.py writes as jsonb
+They serve the lists' custom field filters, which custom_fields/filters.py writes as jsonb
 containment (`custom_fields @> '{"region": "east"}'`). SQLite has no such index; there the
 filters use its JSON functions on the embedded (small) database, so this is a no-op."""
 

@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from guanxi.customers import lifecycle
+from guanxi.customers.lifecycle import services as lifecycle
 from guanxi.customers.models import Account, CustomerSettings, Health, Lifecycle, StageChange
 from guanxi.engagement.models import Notification
 from guanxi.org.models import User

@@ -13,7 +13,7 @@ from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
-from guanxi.customers.schemas import ErrorOut
+from guanxi.core.schemas import ErrorOut
 
 from . import selectors, services, uploads
 from .schemas import AttachmentList, AttachmentOut

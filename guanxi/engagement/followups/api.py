@@ -8,7 +8,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
-from guanxi.customers.schemas import ErrorOut
+from guanxi.core.schemas import ErrorOut
 
 from . import selectors, services
 from .schemas import ActivityIn, ActivityList, ActivityOut, ActivityPatch, ActivityTransferIn

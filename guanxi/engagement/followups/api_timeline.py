@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from guanxi.customers import selectors as customer_selectors
-from guanxi.customers.api import ERRORS, accounts_router, contacts_router
+from guanxi.customers.directory import selectors as customer_selectors
+from guanxi.customers.directory.api import ERRORS, accounts_router, contacts_router
 
 from . import timeline
 from .schemas import TimelineOut

@@ -10,7 +10,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from guanxi.customers.schemas import OwnerOut, Strict
+from guanxi.customers.directory.schemas import OwnerOut, Strict
 
 MOMENT = {"format": "date-time", "example": "2026-03-01T14:30:00+08:00"}
 

@@ -8,8 +8,14 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import Page, paginate, parse_limit
+from guanxi.customers.directory.selectors import (
+    ListParams,
+    _apply_filters,
+    _choice_filter,
+    _id_filter,
+    _owner_filter,
+)
 from guanxi.customers.models import Account, Contact
-from guanxi.customers.selectors import ListParams, _apply_filters, _choice_filter, _id_filter, _owner_filter
 from guanxi.org.models import Action
 from guanxi.policies import access
 

@@ -30,7 +30,7 @@ from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.services import check_version, model_update
-from guanxi.customers import lifecycle
+from guanxi.customers.lifecycle import services as lifecycle
 from guanxi.customers.models import Account, Contact
 from guanxi.org.models import Action, User
 from guanxi.policies import access

@@ -379,7 +379,7 @@ def _change_entries(actor, events, model) -> list[Entry]:
 
 
 def _reason(change) -> str:
-    from guanxi.customers import lifecycle
+    from guanxi.customers.lifecycle import services as lifecycle
 
     translate = getattr(lifecycle, "reason_text", None)  # automatic reasons are message ids
     return str(translate(change)) if translate else change.reason

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
-from guanxi.customers import selectors as customer_selectors
+from guanxi.customers.directory import selectors as customer_selectors
 from guanxi.customers.models import Account, Contact
 from guanxi.org.models import Action
 from guanxi.org.selectors import active_users

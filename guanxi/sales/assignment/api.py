@@ -11,7 +11,7 @@ from ninja.responses import NinjaJSONEncoder, Status
 from pydantic import ConfigDict
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
-from guanxi.customers.schemas import ErrorOut
+from guanxi.core.schemas import ErrorOut
 from guanxi.sales.models import AssignmentRule
 
 from . import services

@@ -19,18 +19,19 @@ from guanxi.core.errors import ValidationFailed
 
 from ..models import Stage
 from . import selectors as s
+from .filters import DIRECTOR, MANAGER, PERIODS, REP, parse_filters, view_of, visible_departments
 
 # Which panels each kind of viewer sees, in order: (name, column class).
 PANELS = {
-    s.REP: [("mine", "col-12"), ("my_pipeline", "col-lg-7"), ("my_target", "col-lg-5")],
-    s.MANAGER: [
+    REP: [("mine", "col-12"), ("my_pipeline", "col-lg-7"), ("my_target", "col-lg-5")],
+    MANAGER: [
         ("team_pipeline", "col-12"),
         ("forecast", "col-lg-7"),
         ("pools", "col-lg-5"),
         ("activity", "col-12"),
     ],
 }
-PANELS[s.DIRECTOR] = PANELS[s.MANAGER]
+PANELS[DIRECTOR] = PANELS[MANAGER]
 ANALYTICS = [("wins", "col-12"), ("funnel", "col-lg-6"), ("leads", "col-lg-6"), ("followups", "col-12")]
 ALL_PANELS = {name for rows in (*PANELS.values(), ANALYTICS) for name, _col in rows}
 
@@ -44,20 +45,20 @@ def _error_message(exc: ValidationFailed) -> str:
 @require_GET
 def dashboard(request):
     try:
-        filters = s.parse_filters(request.user, request.GET)
+        filters = parse_filters(request.user, request.GET)
         error = None
     except ValidationFailed as exc:
         filters, error = None, _error_message(exc)
-    view = s.view_of(request.user)
+    view = view_of(request.user)
     ctx = {
         "filters": filters,
         "error": error,
         "view": view,
-        "periods": list(s.PERIODS.items()),
+        "periods": list(PERIODS.items()),
         "raw": {k: request.GET.get(k, "")[:40] for k in ("period", "start", "end", "department", "pipeline")},
         "panels": PANELS[view],
         "analytics": ANALYTICS,
-        "departments": s.visible_departments(request.user) if filters is None else filters.departments,
+        "departments": visible_departments(request.user) if filters is None else filters.departments,
     }
     return render(request, "sales/dashboards/dashboard.html", ctx, status=400 if error else 200)
 
@@ -68,7 +69,7 @@ def panel(request, panel: str):
     if panel not in ALL_PANELS:
         raise Http404()
     try:
-        filters = s.parse_filters(request.user, request.GET)
+        filters = parse_filters(request.user, request.GET)
     except ValidationFailed as exc:
         return render(
             request, "sales/dashboards/panels.html#error", {"error": _error_message(exc)}, status=400
@@ -86,7 +87,7 @@ def panel(request, panel: str):
 @require_GET
 def home_widget(request):
     """The home page's "My sales" card: my open pipeline and this month's target."""
-    filters = s.parse_filters(request.user, {})
+    filters = parse_filters(request.user, {})
     ctx = {
         "pipeline": s.pipeline_by_stage(request.user, filters, mine=True),
         "targets": s.my_target(request.user, filters),

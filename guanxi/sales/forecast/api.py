@@ -8,9 +8,9 @@ from ninja import Router
 from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
-from guanxi.customers.schemas import ErrorOut
+from guanxi.core.schemas import ErrorOut
 
-from . import selectors, services
+from . import selectors, selectors_targets, services
 from .schemas import BreakdownOut, ForecastOut, LeaderboardOut, TargetIn, TargetList, TargetOut, TargetPatch
 
 targets_router = Router(tags=["targets"])
@@ -78,9 +78,9 @@ def target_list(
     limit: int | None = None,
 ):
     """Targets the caller may see (their own, and those of the people and departments in their scope)."""
-    page = selectors.target_list(
+    page = selectors_targets.target_list(
         request.auth,
-        selectors.TargetFilters(
+        selectors_targets.TargetFilters(
             period=period, user=user, department=department, ordering=ordering, cursor=cursor, limit=limit
         ),
     )
@@ -110,7 +110,7 @@ def target_set(request, payload: TargetIn):
 
 @targets_router.get("/{int:target_id}", response={200: TargetOut, **ERRORS}, operation_id="target_get")
 def target_get(request, target_id: int):
-    return _detail(selectors.target_get(request.auth, target_id))
+    return _detail(selectors_targets.target_get(request.auth, target_id))
 
 
 @targets_router.patch(
@@ -120,7 +120,7 @@ def target_get(request, target_id: int):
     openapi_extra=IF_MATCH,
 )
 def target_update(request, target_id: int, payload: TargetPatch):
-    target = selectors.target_get(request.auth, target_id)
+    target = selectors_targets.target_get(request.auth, target_id)
     target = services.target_update(
         actor=request.auth, target=target, amount=payload.amount, version=if_match(request)
     )
@@ -131,7 +131,7 @@ def target_update(request, target_id: int, payload: TargetPatch):
     "/{int:target_id}", response={204: None, **ERRORS}, operation_id="target_delete", openapi_extra=IF_MATCH
 )
 def target_delete(request, target_id: int):
-    target = selectors.target_get(request.auth, target_id)
+    target = selectors_targets.target_get(request.auth, target_id)
     services.target_delete(actor=request.auth, target=target, version=if_match(request))
     return Status(204, None)
 

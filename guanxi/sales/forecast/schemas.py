@@ -10,7 +10,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field, StrictInt
 
-from guanxi.customers.schemas import OwnerOut, Strict
+from guanxi.customers.directory.schemas import OwnerOut, Strict
 
 AMOUNT = {"example": "150000.00"}
 

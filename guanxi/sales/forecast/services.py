@@ -20,7 +20,7 @@ from guanxi.core.services import check_version, model_update
 from guanxi.org.models import Department, User
 from guanxi.sales.models import Target
 
-from . import periods, selectors
+from . import periods, selectors, selectors_targets
 
 
 def clean_amount(value, *, field: str = "amount") -> Decimal:
@@ -29,7 +29,7 @@ def clean_amount(value, *, field: str = "amount") -> Decimal:
 
 
 def _require_manage(actor, *, user=None, department=None) -> None:
-    if not selectors.may_manage(actor, user=user, department=department):
+    if not selectors_targets.may_manage(actor, user=user, department=department):
         raise PermissionDenied(
             _("You may set targets only for the people and departments you manage, and not your own.")
         )

@@ -16,7 +16,7 @@ from guanxi.core.errors import PermissionDenied, ValidationFailed
 from guanxi.org.models import Department, User
 from guanxi.org.selectors import tree_sorted
 
-from . import periods, selectors, services
+from . import periods, selectors, selectors_targets, services
 
 OPPORTUNITIES = "/sales/opportunities/"  # the opportunity list (pipelines): linked by path
 
@@ -138,7 +138,7 @@ def forecast_page(request):
             (periods.YEAR, _("Year"), periods.containing(period.start, periods.YEAR).code),
         ],
         "keep": keep,
-        "can_set_targets": selectors.may_set_any(actor),
+        "can_set_targets": selectors_targets.may_set_any(actor),
     }
     return render(request, "sales/forecast/forecast.html", context)
 
@@ -163,8 +163,8 @@ def targets_page(request):
     year, kind = _grid_params(request)
     # Everyone reaches the page from the sidebar; those who manage nobody see the empty state.
     grid = (
-        selectors.target_grid(actor, year=year, kind=kind)
-        if selectors.may_set_any(actor)
+        selectors_targets.target_grid(actor, year=year, kind=kind)
+        if selectors_targets.may_set_any(actor)
         else {"year": year, "kind": kind, "columns": [], "rows": []}
     )
     return render(
@@ -204,12 +204,12 @@ def target_cell(request):
         if amount:
             target, _created = services.target_set(actor=actor, **who, period=period.code, amount=amount)
         else:
-            existing = selectors.target_queryset(actor).filter(**who, period=period.code).first()
+            existing = selectors_targets.target_queryset(actor).filter(**who, period=period.code).first()
             if existing is not None:
                 services.target_delete(actor=actor, target=existing, version=None)
     except (ValidationFailed, PermissionDenied) as exc:
         error = exc
-        target = selectors.target_queryset(actor).filter(**who, period=period.code).first()
+        target = selectors_targets.target_queryset(actor).filter(**who, period=period.code).first()
     row = {"kind": entity.kind, "obj": entity.user or entity.department}
     return render(
         request,

@@ -1,6 +1,6 @@
 """Lead conversion: a qualified lead becomes an account, a contact and optionally an opportunity.
 
-One transaction: the account (linked, or created through customers.services.account_create, so
+One transaction: the account (linked, or created through customers.directory.services.account_create, so
 the duplicate check and its block mode apply), the contact (a visible contact of that account
 with the lead's mobile or email is reused, else contact_create), the opportunity
 (pipelines.services.opportunity_create), the lead's own row (status converted, what it became)
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
 from guanxi.core.errors import ValidationFailed
-from guanxi.customers import services as customers
+from guanxi.customers.directory import services as customers
 from guanxi.customers.models import Account, Contact
 from guanxi.org.models import Action
 from guanxi.policies import access

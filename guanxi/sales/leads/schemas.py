@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field, StrictInt
 
-from guanxi.customers.schemas import OwnerOut, Strict
+from guanxi.customers.directory.schemas import OwnerOut, Strict
 
 
 class LeadIn(Strict):

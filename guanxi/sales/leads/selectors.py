@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import PermissionDenied, Throttled, ValidationFailed
 from guanxi.core.pagination import Page
-from guanxi.customers.models import Account, Contact, Industry
-from guanxi.customers.selectors import (
+from guanxi.customers.directory.selectors import (
     DEFAULT_ORDERING,
     ListParams,
     _apply_filters,
@@ -19,6 +18,7 @@ from guanxi.customers.selectors import (
     _page,
     _search,
 )
+from guanxi.customers.models import Account, Contact, Industry
 from guanxi.org.models import Action
 from guanxi.policies import access
 
@@ -101,8 +101,8 @@ def convert_choices(actor, lead: Lead, *, q: str = "") -> dict:
     """For the convert page: the accounts the duplicate check matches (those the actor may see
     can be linked; the others are named so the rep knows why a create may be refused), accounts
     found by `q`, and the pipelines an opportunity may go in."""
-    from guanxi.customers import duplicates
-    from guanxi.customers.selectors import account_queryset
+    from guanxi.customers.directory.selectors import account_queryset
+    from guanxi.customers.duplicates import selectors as duplicates
 
     from ..models import Pipeline
     from .conversion import account_data

@@ -19,7 +19,7 @@ from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.services import full_clean, model_update
-from guanxi.customers import services as customers
+from guanxi.customers.directory import services as customers
 from guanxi.customers.models import Industry
 from guanxi.org.models import Action, User
 from guanxi.policies import access
@@ -93,7 +93,7 @@ def _check_status(cleaned: dict, lead: Lead | None) -> None:
 def _notify_owner(actor, lead: Lead) -> None:
     if lead.owner_id and lead.owner_id != getattr(actor, "pk", None):
         from guanxi.engagement.models import Notification
-        from guanxi.engagement.todos.services import notify
+        from guanxi.engagement.tasks.services import notify
 
         with translation.override(lead.owner.language or None):  # in the new owner's language
             notify(

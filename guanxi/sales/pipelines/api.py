@@ -10,7 +10,7 @@ from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.errors import ValidationFailed
-from guanxi.customers.selectors import visible_account_ids
+from guanxi.customers.directory.selectors import visible_account_ids
 from guanxi.org.models import Collaborator, User
 from guanxi.records import sharing
 

@@ -10,7 +10,7 @@ from ninja.responses import Status
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 
 from ..models import localized
-from . import rates, selectors, services
+from . import rates, selectors, services_admin
 from .schemas import (
     ErrorOut,
     PipelineIn,
@@ -72,7 +72,7 @@ def pipeline_list(request, include_inactive: bool = False):
     """Active pipelines with their active stages, the default first; `include_inactive` (administrators)
     adds inactive pipelines and stages. Not paginated: `next_cursor` is always null."""
     if include_inactive:
-        services.require_admin(request.auth)
+        services_admin.require_admin(request.auth)
     return {
         "items": [pipeline_out(p) for p in selectors.pipeline_list(include_inactive=include_inactive)],
         "next_cursor": None,
@@ -84,7 +84,7 @@ def pipeline_list(request, include_inactive: bool = False):
 )
 @idempotent
 def pipeline_create(request, payload: PipelineIn):
-    pipeline = services.pipeline_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
+    pipeline = services_admin.pipeline_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
     return Status(201, pipeline_out(_fresh(pipeline.pk)))
 
 
@@ -104,9 +104,11 @@ def pipeline_get(request, pipeline_id: int):
 def pipeline_update(request, pipeline_id: int, payload: PipelinePatch):
     """`stages`, when sent, is the whole list: with `id` changed, without added, left out removed
     (refused for stages that hold opportunities: deactivate them, or DELETE …/stages/{id}?move_to=)."""
-    services.require_admin(request.auth)  # before If-Match: a 403 says more than a 428 to someone who may not
+    services_admin.require_admin(
+        request.auth
+    )  # before If-Match: a 403 says more than a 428 to someone who may not
     pipeline = selectors.pipeline_get(pipeline_id)
-    services.pipeline_update(
+    services_admin.pipeline_update(
         actor=request.auth,
         pipeline=pipeline,
         version=if_match(request),
@@ -122,9 +124,9 @@ def pipeline_update(request, pipeline_id: int, payload: PipelinePatch):
     openapi_extra=IF_MATCH,
 )
 def pipeline_delete(request, pipeline_id: int):
-    services.require_admin(request.auth)
+    services_admin.require_admin(request.auth)
     pipeline = selectors.pipeline_get(pipeline_id)
-    services.pipeline_delete(actor=request.auth, pipeline=pipeline, version=if_match(request))
+    services_admin.pipeline_delete(actor=request.auth, pipeline=pipeline, version=if_match(request))
     return Status(204, None)
 
 
@@ -132,9 +134,9 @@ def pipeline_delete(request, pipeline_id: int):
     "/{int:pipeline_id}/restore", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_restore"
 )
 def pipeline_restore(request, pipeline_id: int):
-    services.require_admin(request.auth)
+    services_admin.require_admin(request.auth)
     pipeline = selectors.pipeline_get(pipeline_id, deleted=True)
-    services.pipeline_restore(actor=request.auth, pipeline=pipeline)
+    services_admin.pipeline_restore(actor=request.auth, pipeline=pipeline)
     return _detail(_fresh(pipeline_id))
 
 
@@ -145,13 +147,13 @@ def pipeline_restore(request, pipeline_id: int):
 )
 def stage_delete(request, pipeline_id: int, stage_id: int, move_to: int | None = None):
     """Remove a stage; `move_to` (a stage of the same pipeline and type) takes its opportunities first."""
-    services.require_admin(request.auth)
+    services_admin.require_admin(request.auth)
     stage = selectors.stage_get(stage_id)
     if stage.pipeline_id != pipeline_id:
         from guanxi.core.errors import NotFound
 
         raise NotFound()
-    services.stage_delete(actor=request.auth, stage=stage, move_to=move_to)
+    services_admin.stage_delete(actor=request.auth, stage=stage, move_to=move_to)
     return _detail(_fresh(pipeline_id))
 
 

@@ -9,7 +9,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import StrictBool, StrictFloat, StrictInt, StrictStr
 
-from guanxi.customers.schemas import ErrorOut, OwnerOut, Strict  # noqa: F401  (ErrorOut: the routers' errors)
+from guanxi.core.schemas import ErrorOut  # noqa: F401  (the routers' errors)
+from guanxi.customers.directory.schemas import OwnerOut, Strict
 
 # Money in: "12500.00" (preferred), or a JSON number; the service refuses more than two decimals.
 Money = StrictStr | StrictInt | StrictFloat

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import MAX_CURSOR_LENGTH, MAX_PK, Page, paginate, parse_limit, parse_ordering
+from guanxi.customers.directory.selectors import ListParams, _owner_filter  # noqa: F401  (ListParams: the callers' type)
 from guanxi.customers.models import Contact
-from guanxi.customers.selectors import ListParams, _owner_filter  # noqa: F401  (ListParams: the callers' type)
 from guanxi.org.models import Action
 from guanxi.policies import access
 from guanxi.search.selectors import matching
@@ -53,7 +53,7 @@ def _date(field: str, value) -> dt.date:
 
 
 def _amount(field: str, value):
-    from .services import clean_amount
+    from .cleaning import clean_amount
 
     return clean_amount(value, field=field)
 
@@ -230,7 +230,7 @@ def opportunity_for_move(actor, pk) -> Opportunity:
 
 
 def account_visible(actor, opportunity: Opportunity) -> bool:
-    """Whether the actor may see the deal's account (what customers.selectors.visible_account_ids
+    """Whether the actor may see the deal's account (what customers.directory.selectors.visible_account_ids
     answers: a live account in the actor's read scope), from the account row already read."""
     account = opportunity.account if opportunity.account_id else None
     return account is not None and account.deleted_at is None and access.can(actor, Action.READ, account)
@@ -309,7 +309,7 @@ def stage_get(pk) -> Stage:
 
 
 def default_pipeline() -> Pipeline | None:
-    from .services import default_pipeline as default
+    from .cleaning import default_pipeline as default
 
     return default()
 

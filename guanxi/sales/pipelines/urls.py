@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import views, views_board
 
 urlpatterns = [
-    path("sales/pipelines/board/", views.pipeline_board, name="pipeline_board"),
-    path("sales/pipelines/<int:pk>/board/", views.pipeline_board, name="pipeline_board_for"),
+    path("sales/pipelines/board/", views_board.pipeline_board, name="pipeline_board"),
+    path("sales/pipelines/<int:pk>/board/", views_board.pipeline_board, name="pipeline_board_for"),
     path(
         "sales/pipelines/<int:pk>/board/column/<int:stage_pk>/",
-        views.board_column,
+        views_board.board_column,
         name="pipeline_board_column",
     ),
     path("sales/opportunities/", views.opportunity_list, name="opportunity_list"),
@@ -17,10 +17,10 @@ urlpatterns = [
     path("sales/opportunities/<int:pk>/edit/", views.opportunity_edit, name="opportunity_edit"),
     path(
         "sales/opportunities/<int:pk>/quick-edit/",
-        views.opportunity_quick_edit,
+        views_board.opportunity_quick_edit,
         name="opportunity_quick_edit",
     ),
-    path("sales/opportunities/<int:pk>/move/", views.opportunity_move_view, name="opportunity_move"),
+    path("sales/opportunities/<int:pk>/move/", views_board.opportunity_move_view, name="opportunity_move"),
     path("sales/opportunities/<int:pk>/contacts/", views.opportunity_contacts, name="opportunity_contacts"),
     path("sales/opportunities/<int:pk>/delete/", views.opportunity_delete, name="opportunity_delete"),
     path("sales/opportunities/<int:pk>/restore/", views.opportunity_restore, name="opportunity_restore"),

@@ -1,5 +1,5 @@
 """Administrators' screens for pipelines (with their stages) and exchange rates. Thin: the rules
-live in pipelines/services.py and rates.py, shared with the API."""
+live in pipelines/services_admin.py and rates.py, shared with the API."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
 
 from ..models import Stage
-from . import rates, selectors, services
+from . import rates, selectors, services_admin
 
 
 class PipelineForm(forms.Form):
@@ -52,7 +52,7 @@ class StageForm(forms.Form):
 
 
 StageFormSet = forms.formset_factory(
-    StageForm, extra=2, max_num=services.MAX_STAGES, absolute_max=services.MAX_STAGES
+    StageForm, extra=2, max_num=services_admin.MAX_STAGES, absolute_max=services_admin.MAX_STAGES
 )
 
 
@@ -77,7 +77,7 @@ def _stage_payload(formset) -> list[dict]:
 
 @login_required
 def pipeline_admin_list(request):
-    services.require_admin(request.user)
+    services_admin.require_admin(request.user)
     pipelines = selectors.pipeline_list(include_inactive=True)
     counts = selectors.open_deals_per_pipeline()
     return render(
@@ -94,7 +94,7 @@ def pipeline_admin_list(request):
 
 @login_required
 def pipeline_admin_edit(request, pk: int | None = None):
-    services.require_admin(request.user)
+    services_admin.require_admin(request.user)
     pipeline = selectors.pipeline_get(pk) if pk else None
     if pipeline:
         initial = {
@@ -141,11 +141,11 @@ def pipeline_admin_edit(request, pk: int | None = None):
             data["order"] = d["order"]
         try:
             if pipeline:
-                saved = services.pipeline_update(
+                saved = services_admin.pipeline_update(
                     actor=request.user, pipeline=pipeline, data=data, version=d.get("version")
                 )
             else:
-                saved = services.pipeline_create(actor=request.user, data=data)
+                saved = services_admin.pipeline_create(actor=request.user, data=data)
         except ApplicationError as exc:
             errors_to_form(
                 form,
@@ -180,10 +180,10 @@ def pipeline_admin_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def pipeline_admin_delete(request, pk: int):
-    services.require_admin(request.user)
+    services_admin.require_admin(request.user)
     pipeline = selectors.pipeline_get(pk)
     try:
-        services.pipeline_delete(
+        services_admin.pipeline_delete(
             actor=request.user, pipeline=pipeline, version=_int(request.POST.get("version"))
         )
     except ApplicationError as exc:
@@ -197,14 +197,16 @@ def pipeline_admin_delete(request, pk: int):
 @require_POST
 def stage_admin_delete(request, pk: int, stage_pk: int):
     """Remove a stage that holds deals, moving them to another stage of the same type first."""
-    services.require_admin(request.user)
+    services_admin.require_admin(request.user)
     stage = selectors.stage_get(stage_pk)
     if stage.pipeline_id != pk:
         from guanxi.core.errors import NotFound
 
         raise NotFound()
     try:
-        services.stage_delete(actor=request.user, stage=stage, move_to=request.POST.get("move_to") or None)
+        services_admin.stage_delete(
+            actor=request.user, stage=stage, move_to=request.POST.get("move_to") or None
+        )
     except ApplicationError as exc:
         messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
     else:
@@ -227,7 +229,7 @@ class RateForm(forms.Form):
 
 @login_required
 def exchange_rate_admin(request):
-    services.require_admin(request.user)
+    services_admin.require_admin(request.user)
     form = RateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -249,7 +251,7 @@ def exchange_rate_admin(request):
 @login_required
 @require_POST
 def exchange_rate_admin_delete(request, currency: str):
-    services.require_admin(request.user)
+    services_admin.require_admin(request.user)
     try:
         rates.rate_delete(actor=request.user, currency=currency)
     except ApplicationError as exc:

@@ -11,10 +11,10 @@ from ninja import Router
 from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
-from guanxi.customers.schemas import ErrorOut
+from guanxi.core.schemas import ErrorOut
 
 from ..models import Pool
-from . import selectors, services
+from . import selectors, services, services_admin
 from .schemas import (
     AssignIn,
     EventList,
@@ -122,7 +122,7 @@ def pool_recycle_bin(request):
 @router.post("", response={201: PoolOut, **ERRORS}, operation_id="pool_create", openapi_extra=IDEMPOTENCY_KEY)
 @idempotent
 def pool_create(request, payload: PoolIn):
-    pool = services.pool_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
+    pool = services_admin.pool_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
     return Status(201, pool_out(pool))
 
 
@@ -143,7 +143,7 @@ def pool_get(request, pool_id: int):
 )
 def pool_update(request, pool_id: int, payload: PoolIn):
     pool = selectors.pool_get(request.auth, pool_id)
-    pool = services.pool_update(
+    pool = services_admin.pool_update(
         actor=request.auth, pool=pool, data=payload.model_dump(exclude_unset=True), version=if_match(request)
     )
     return _detail(200, pool)
@@ -154,14 +154,14 @@ def pool_update(request, pool_id: int, payload: PoolIn):
 )
 def pool_delete(request, pool_id: int):
     pool = selectors.pool_get(request.auth, pool_id)
-    services.pool_delete(actor=request.auth, pool=pool, version=if_match(request))
+    services_admin.pool_delete(actor=request.auth, pool=pool, version=if_match(request))
     return Status(204, None)
 
 
 @router.post("/{int:pool_id}/restore", response={200: PoolOut, **ERRORS}, operation_id="pool_restore")
 def pool_restore(request, pool_id: int):
     pool = selectors.pool_get(request.auth, pool_id, deleted=True)
-    return _detail(200, services.pool_restore(actor=request.auth, pool=pool))
+    return _detail(200, services_admin.pool_restore(actor=request.auth, pool=pool))
 
 
 @router.post("/{int:pool_id}/claim", response={200: MovedOut, **ERRORS}, operation_id="pool_claim")

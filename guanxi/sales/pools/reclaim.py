@@ -285,7 +285,7 @@ def _languages(owner_ids) -> dict[int, str]:
 
 def _notify_reclaimed(per_owner: dict[int, int], *, now: dt.datetime) -> int:
     from guanxi.engagement.models import Notification
-    from guanxi.engagement.todos.services import notify_many
+    from guanxi.engagement.tasks.services import notify_many
 
     languages = _languages(per_owner)
     rows = []
@@ -327,7 +327,7 @@ def _not_reminded(object_type: str):
 
 def _remind(pool: Pool, members: set[int], *, at: dt.datetime, now: dt.datetime, result: Result) -> None:
     from guanxi.engagement.models import Notification, Task
-    from guanxi.engagement.todos.services import notify_many
+    from guanxi.engagement.tasks.services import notify_many
 
     reasons = _conditions(pool, at + dt.timedelta(days=pool.reminder_days))
     if not reasons:

@@ -17,7 +17,7 @@ from guanxi.customers.models import Industry, Tier
 from guanxi.org.models import Department
 
 from ..models import LeadSource, Pool, PoolRule
-from . import reclaim, selectors, services
+from . import reclaim, selectors, services, services_admin
 
 
 def _back(request, fallback: str):
@@ -230,11 +230,11 @@ def admin_pool_edit(request, pk: int | None = None):
         data = _form_payload(request.POST)
         try:
             if pool is None:
-                pool = services.pool_create(actor=request.user, data=data)
+                pool = services_admin.pool_create(actor=request.user, data=data)
             else:
                 version = request.POST.get("version", "")
                 data.pop("kind", None)
-                services.pool_update(
+                services_admin.pool_update(
                     actor=request.user,
                     pool=pool,
                     data=data,

@@ -231,8 +231,8 @@ def rescore_open_leads() -> int:
 def start_rescore_all() -> None:
     """After a rule change has committed. With a broker a Celery worker rescores; in embedded
     mode (tasks eager, i.e. inside the request) a daemon thread does, so saving a rule does not
-    wait for half a million leads (as customers/tasks.start_export does for exports)."""
-    from .tasks import rescore_open_leads_task
+    wait for half a million leads (as customers/background.start_export does for exports)."""
+    from .background import rescore_open_leads_task
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
 

@@ -12,7 +12,7 @@ from ninja.responses import NinjaJSONEncoder, Status
 from pydantic import ConfigDict, StrictBool, StrictInt
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
-from guanxi.customers.schemas import ErrorOut, OwnerOut
+from guanxi.core.schemas import ErrorOut, OwnerOut
 from guanxi.sales.models import LeadForm
 
 from . import common as c

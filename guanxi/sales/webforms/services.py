@@ -152,7 +152,7 @@ def clean_fields(value) -> list[dict]:
 
 def field_label(spec: dict) -> str:
     """The label a visitor sees, in the active language (the form's own, else the field's)."""
-    from guanxi.customers.custom_fields import current_lang
+    from guanxi.custom_fields.labels import current_lang
 
     own = spec.get(f"label_{c.SUFFIX[current_lang()]}") or spec.get("label_en")
     return own or str(FORM_FIELDS.get(spec["name"], spec["name"]))
@@ -459,7 +459,7 @@ def html_snippet(form: LeadForm, url: str) -> str:
     honeypot input uses the `hidden` attribute, so it needs no stylesheet of ours."""
     from django.utils.html import escape
 
-    from guanxi.customers.custom_fields import current_lang
+    from guanxi.custom_fields.labels import current_lang
 
     # the language the labels and the consent text are in, so the lead records the text shown
     lines = [

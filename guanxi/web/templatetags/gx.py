@@ -20,8 +20,8 @@ def field_label(name: str, model) -> str:
     if name in CHANGE_LABELS:
         return str(CHANGE_LABELS[name])
     if name.startswith("custom_fields."):
-        from guanxi.customers.custom_fields import label_of
-        from guanxi.customers.models import CustomFieldDef
+        from guanxi.custom_fields.labels import label_of
+        from guanxi.custom_fields.models import CustomFieldDef
 
         defn = CustomFieldDef.objects.filter(
             object_type=getattr(model, "POLICY_OBJECT_TYPE", ""), key=name.split(".", 1)[1]

@@ -76,7 +76,7 @@
   });
 })();
 
-// --- tasks, notifications, calendar (engagement/todos) ---------------------------------------
+// --- tasks, notifications, calendar (engagement/tasks) ---------------------------------------
 // <button data-gx-copy="#selector" data-gx-copied="Copied"> copies that element's text.
 (function () {
   "use strict";

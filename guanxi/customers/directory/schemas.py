@@ -1,0 +1,145 @@
+"""API shapes. Inputs forbid unknown fields (owner, version, … are rejected, not ignored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, StrictInt
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OwnerOut(Schema):
+    id: int
+    username: str
+
+
+class AccountIn(Strict):
+    name: str
+    uscc: str | None = None
+    industry: str | None = None
+    tier: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    tags: list[str] | None = None
+    description: str | None = None
+    custom_fields: dict[str, Any] | None = None
+    parent: StrictInt | None = None  # an id: true or "7" is a 400, not account 1 or 7
+    partner_type: str | None = None
+
+
+class AccountPatch(Strict):
+    name: str | None = None
+    uscc: str | None = None
+    industry: str | None = None
+    tier: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    tags: list[str] | None = None
+    description: str | None = None
+    custom_fields: dict[str, Any] | None = None
+    parent: StrictInt | None = None  # an id: true or "7" is a 400, not account 1 or 7
+    partner_type: str | None = None
+
+
+class AccountOut(Schema):
+    id: int
+    version: int
+    name: str
+    uscc: str
+    industry: str
+    tier: str
+    phone: str
+    website: str
+    address: str
+    tags: list[str]
+    description: str
+    custom_fields: dict[str, Any]
+    owner: OwnerOut | None  # None while the record sits in a shared pool
+    parent: int | None = None  # null when there is none or the reader cannot see it
+    partner_type: str = ""
+    # read-only: health from the dormancy job, stage and level from POST …/stage and follow-ups
+    health: str = "active"
+    health_since: dt.datetime | None = None
+    lifecycle_stage: str = "prospect"
+    relationship_level: str = "basic"
+    last_contact_at: dt.datetime | None = None
+    last_followup_summary: str = ""
+    next_contact_at: dt.datetime | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None = None
+
+
+class AccountList(Schema):
+    items: list[AccountOut]
+    next_cursor: str | None
+
+
+class ContactIn(Strict):
+    name: str
+    family_name: str | None = None
+    given_name: str | None = None
+    account: int | None = None
+    title: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    notes: str | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class ContactPatch(Strict):
+    name: str | None = None
+    family_name: str | None = None
+    given_name: str | None = None
+    account: int | None = None
+    title: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    notes: str | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    version: int
+    name: str
+    display_name: str
+    family_name: str
+    given_name: str
+    account: int | None
+    title: str
+    mobile: str
+    phone: str
+    email: str
+    wechat: str
+    notes: str
+    custom_fields: dict[str, Any]
+    owner: OwnerOut | None  # None while the record sits in a shared pool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None = None
+
+
+class ContactList(Schema):
+    items: list[ContactOut]
+    next_cursor: str | None
+
+
+class TransferIn(Strict):
+    owner: str
+    with_contacts: bool = False
+
+
+class ContactTransferIn(Strict):
+    owner: str

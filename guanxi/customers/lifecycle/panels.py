@@ -1,0 +1,40 @@
+"""The lifecycle panel of the account 360° page (customers/panels.py): stage, level, history."""
+
+from __future__ import annotations
+
+from guanxi.org.models import Action
+from guanxi.policies import access
+
+from .. import panels
+from ..models import Lifecycle, RelationshipLevel, StageChange
+from . import services
+
+HISTORY_SHOWN = 10
+LABELS = {
+    StageChange.Field.LIFECYCLE: dict(Lifecycle.choices),
+    StageChange.Field.LEVEL: dict(RelationshipLevel.choices),
+}
+
+
+@panels.provider("account")
+def lifecycle_panel(request, account) -> dict:
+    """One query: the latest stage changes (with their actors)."""
+    changes = services.history(account, limit=HISTORY_SHOWN)
+    rows = [
+        {
+            "change": c,
+            "field": StageChange.Field(c.field).label,
+            "old": LABELS[c.field].get(c.old, c.old),
+            "new": LABELS[c.field].get(c.new, c.new),
+            "reason": services.reason_text(c),
+        }
+        for c in changes
+    ]
+    return {
+        "lifecycle_panel": {
+            "history": rows,
+            "can_change": access.can(request.user, Action.UPDATE, account),
+            "stages": Lifecycle.choices,
+            "levels": RelationshipLevel.choices,
+        }
+    }
