@@ -84,7 +84,7 @@ def _custom_terms(record) -> tuple[list[str], list[str], list[str]]:
 
 class Account(CustomerRecord):
     POLICY_OBJECT_TYPE = "account"
-    # Audit keys that are not fields, and the records their values name (audit.visible_history).
+    # Audit keys that are not fields, and the records their values name (records.history).
     AUDIT_REFS = {"partner_links": "customers.Account"}
 
     # NULL while the account sits in a customer pool (公海, sales/pools): see sales/models/pools.py.

@@ -40,13 +40,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from guanxi.audit.selectors import history_for, visible_history
+from guanxi.audit.selectors import history_for
 from guanxi.core.api import IF_MATCH, IF_MATCH_OPTIONAL, if_match, with_etag
 from guanxi.core.lists import ListParams
 from guanxi.core.pagination import Page
 from guanxi.core.schemas import ERRORS, ErrorOut, Strict
 
 from . import sharing
+from .history import visible_history
 
 
 class CollaboratorIn(Strict):

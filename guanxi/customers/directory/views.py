@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from guanxi.audit.selectors import history_for, visible_history
+from guanxi.audit.selectors import history_for
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.custom_fields import display as custom_field_display
@@ -20,6 +20,7 @@ from guanxi.custom_fields import selectors as custom_field_selectors
 from guanxi.org.models import Action, User
 from guanxi.org.selectors import active_users
 from guanxi.policies import access
+from guanxi.records.history import visible_history
 from guanxi.records.sharing import collaborators_of
 
 from .. import panels

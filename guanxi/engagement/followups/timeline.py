@@ -12,7 +12,7 @@ the customer has 5 entries or 10,000.
 Visibility: the timeline is only built for a record the viewer may read (callers use
 access.get first). Its entries belong to that record and follow its visibility; what they name
 of other records (a follow-up's contacts, a task's contact, a contact's account, a changed
-parent company or a deal's contacts in the field history: audit.selectors.visible_history) is
+parent company or a deal's contacts in the field history: records.history.visible_history) is
 shown only if the viewer may read those records too.
 """
 
@@ -33,12 +33,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.audit.models import AuditEvent
-from guanxi.audit.selectors import HISTORY_LIMIT, visible_history
+from guanxi.audit.selectors import HISTORY_LIMIT
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import MAX_PK
 from guanxi.customers import panels
 from guanxi.customers.models import Account, Contact, Lifecycle, RelationshipLevel, StageChange
 from guanxi.policies import access
+from guanxi.records.history import visible_history
 
 from ..files.panels import READ_SIZE as FILES_READ
 from ..models import Activity, ActivityContact, ActivityKind, Attachment, Task

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from guanxi.audit.selectors import history_for, visible_history
+from guanxi.audit.selectors import history_for
 from guanxi.core.errors import ApplicationError, VersionConflict
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.customers.directory.forms import TransferForm
@@ -22,6 +22,7 @@ from guanxi.customers.models import Account, Contact, ContactRole
 from guanxi.org.models import Action
 from guanxi.org.selectors import active_users
 from guanxi.policies import access
+from guanxi.records.history import visible_history
 from guanxi.records.sharing import collaborators_of
 
 from ..models import Opportunity, Stage

@@ -17,13 +17,16 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, host, port, threads, **options):
+        from django.core.servers.basehttp import get_internal_wsgi_application
         from waitress import serve
 
-        from guanxi.config.wsgi import application
         from guanxi.core.jobs import start_embedded_scheduler
 
         if settings.EMBEDDED_SCHEDULER:
             start_embedded_scheduler()
             self.stdout.write("Embedded mode: background and periodic jobs run in this process.")
         self.stdout.write(f"Guanxi is serving on http://{host}:{port}/")
+        # settings.WSGI_APPLICATION, loaded by name as runserver does: core does not import
+        # config, the layer above every app.
+        application = get_internal_wsgi_application()
         serve(application, host=host, port=port, threads=threads, ident="guanxi")
