@@ -7,16 +7,18 @@ through the access layer, which is above audit."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from guanxi.core import registry
+from guanxi.core.types import Actor
 from guanxi.policies import access
 
 
-def _related(model, key: str):
+def _related(model: Any, key: str) -> Any:
     """The kind of record (guarded by the access layer) that a change of `key` names, if any:
     a relation field's, or for a key that is not a field the model's AUDIT_REFS {key: "app.Model"}."""
     refs = getattr(model, "AUDIT_REFS", {})
@@ -31,7 +33,7 @@ def _related(model, key: str):
     return related if kind is not None and kind.grants else None
 
 
-def _ids(value, out: set) -> None:
+def _ids(value: Any, out: set[Any]) -> None:
     """Ids a recorded change of a relation holds: {"id", "label"}, an id, lists of either (a
     deal's contacts are [[id, role], …])."""
     if isinstance(value, bool):
@@ -45,7 +47,7 @@ def _ids(value, out: set) -> None:
             _ids(item, out)
 
 
-def _shown(value, labels: dict[int, str], hidden: str):
+def _shown(value: Any, labels: dict[int, str], hidden: str) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -57,7 +59,7 @@ def _shown(value, labels: dict[int, str], hidden: str):
     return value
 
 
-def visible_history(actor, model, events) -> list:
+def visible_history(actor: Actor, model: Any, events: Any) -> list[Any]:
     """Copies of `events` (of records of `model`) whose changes name only records the actor may
     read: a related record ({"id", "label"} or an id, alone or in lists) that the actor may not
     read shows as "(a record you cannot see)", one the actor may read by its name. One query
