@@ -375,7 +375,7 @@ def export_job_get(actor, pk) -> ExportJob:
     except (TypeError, ValueError):
         raise NotFound() from None
     job = (
-        ExportJob.objects.filter(pk=pk, user_id=getattr(actor, "pk", None)).first()
+        ExportJob.objects.filter(pk=pk, user_id=getattr(actor, "pk", None)).first()  # type: ignore[misc]
         if 0 < pk < 2**63
         else None
     )
@@ -420,8 +420,10 @@ def run_export(job_id: int) -> str:
             else:
                 n = write_xlsx(export, path, progress)
             file_name = f"{export.filename}.{job.format}"
-            with open(path, "rb") as fh:
-                stored = default_storage.save(f"exports/{job.pk}-{uuid.uuid4().hex}/{file_name}", File(fh))
+            with open(path, "rb") as written:
+                stored = default_storage.save(
+                    f"exports/{job.pk}-{uuid.uuid4().hex}/{file_name}", File(written)
+                )
             ExportJob.objects.filter(pk=job_id).update(
                 status=ExportJob.Status.DONE,
                 done_rows=n,

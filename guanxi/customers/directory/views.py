@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -450,6 +452,7 @@ def recycle_bin(request):
 @login_required
 @require_POST
 def restore(request, kind: str, pk: int):
+    obj: Any
     if kind == "account":
         obj = selectors.account_get(request.user, pk, deleted=True)
         services.account_restore(actor=request.user, account=obj)

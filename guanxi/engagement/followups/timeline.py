@@ -23,9 +23,10 @@ import binascii
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -310,7 +311,7 @@ def _task_entries(actor, tasks, *, on_contact: bool) -> list[Entry]:
     return entries
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB"):
         if n < 1024:
             return f"{n:.0f} {unit}"
@@ -445,6 +446,7 @@ def account_timeline(
     ids = [account.pk, *(subsidiary_ids(actor, account) if subsidiaries else [])]
     n = limit + 1
     entries: list[Entry] = []
+    qs: QuerySet[Any]
     if "activity" in flt.sources:
         qs = Activity._base_manager.filter(deleted_at__isnull=True, account_id__in=ids)
         if flt.kinds:
@@ -508,6 +510,7 @@ def contact_timeline(
     flt, key, limit = parse_kind(kind), decode_cursor(cursor), _parse_limit(limit)
     n = limit + 1
     entries: list[Entry] = []
+    qs: QuerySet[Any]
     if "activity" in flt.sources:
         qs = ActivityContact.objects.filter(
             contact=contact, activity__deleted_at__isnull=True
