@@ -169,7 +169,7 @@ def opportunity_detail(request, pk: int):
         lead_visible = access.scope(actor, Lead).filter(pk=opportunity.lead_id).exists()
     history = selectors.stage_history(actor, opportunity)
     for change in history:
-        change.duration = duration_text(change.seconds_in_stage)
+        change.duration = duration_text(change.seconds_in_stage)  # type: ignore[attr-defined]  # for the page
     current_index = next((i for i, s in enumerate(stages) if s.pk == opportunity.stage_id), -1)
     return render(
         request,
