@@ -158,6 +158,10 @@ class Label:
 
 @dataclass(frozen=True, kw_only=True)
 class ApiRoute:
+    """A router of the API root (config/api.py). Several routers may share a prefix (e.g. the
+    timeline's /accounts/{id}/timeline beside the accounts' own routes) as long as no two of them
+    declare the same path: Django would send every method of that path to the first one."""
+
     prefix: str  # "/accounts"
     router: str  # "module.path:attribute", imported when the API is built
     order: int = 100
@@ -232,7 +236,9 @@ def event(name: str, label: Text) -> None:
 
 
 def api_route(prefix: str, router: str, *, order: int = 100) -> None:
-    _add(_REGISTRY.api_routes, prefix, ApiRoute(prefix=prefix, router=router, order=order))
+    """Mount `router` ("module.path:attribute", imported when config/api.py builds the API) under
+    /api/v1`prefix`."""
+    _add(_REGISTRY.api_routes, f"{prefix} {router}", ApiRoute(prefix=prefix, router=router, order=order))
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -336,4 +342,4 @@ def events() -> dict[str, Text]:
 
 def api_routes() -> list[ApiRoute]:
     discover()
-    return sorted(_REGISTRY.api_routes.values(), key=lambda r: (r.order, r.prefix))
+    return sorted(_REGISTRY.api_routes.values(), key=lambda r: (r.order, r.prefix, r.router))

@@ -32,3 +32,4 @@ registry.nav(
         order=840,
     )
 )
+registry.api_route("/custom-fields", "guanxi.custom_fields.api:router", order=90)

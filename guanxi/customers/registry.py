@@ -127,3 +127,10 @@ registry.widget(
         name="recent_customers", template="customers/home/recent.html", provider=widgets.recent, order=50
     )
 )
+
+# The API root (config/api.py) mounts these; the order is the OpenAPI document's.
+registry.api_route("/accounts", "guanxi.customers.api:accounts_router", order=30)
+registry.api_route("/contacts", "guanxi.customers.api:contacts_router", order=40)
+registry.api_route("/duplicates", "guanxi.customers.duplicates.api:router", order=100)
+registry.api_route("/export-jobs", "guanxi.customers.api_exports:router", order=110)
+registry.api_route("/settings", "guanxi.customers.customer_settings.api:router", order=130)

@@ -104,3 +104,11 @@ def _followup_summaries(event) -> None:
     """The recycle bin page restores through records.lifecycle, not the follow-up services: the
     customers' last contact, summary and next contact follow all the same, in the same transaction."""
     followups.refresh_for(event.obj)
+
+
+registry.api_route("/accounts", "guanxi.engagement.followups.api_timeline:accounts_router", order=31)
+registry.api_route("/contacts", "guanxi.engagement.followups.api_timeline:contacts_router", order=41)
+registry.api_route("/activities", "guanxi.engagement.followups.api:router", order=50)
+registry.api_route("/tasks", "guanxi.engagement.tasks.api:router", order=60)
+registry.api_route("/notifications", "guanxi.engagement.tasks.api:notifications_router", order=70)
+registry.api_route("/attachments", "guanxi.engagement.files.api:router", order=80)

@@ -30,3 +30,5 @@ registry.nav(
         order=190,
     )
 )
+
+registry.api_route("/saved-views", "guanxi.core.api_saved_views:router", order=120)

@@ -1,0 +1,39 @@
+"""Central modules iterate the registry (guanxi/core/registry.py): none of them names a domain app,
+so that a new kind of record is added by declaring it in its own app (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from guanxi.core import registry
+
+ROOT = Path(__file__).resolve().parents[2] / "guanxi"
+DOMAINS = ("guanxi.customers", "guanxi.engagement", "guanxi.sales", "guanxi.custom_fields", "guanxi.org")
+
+
+def imported_modules(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("module", ["config/api.py"])
+def test_central_module_imports_no_domain(module):
+    domains = sorted(m for m in imported_modules(ROOT / module) if m.startswith(DOMAINS))
+    assert domains == []
+
+
+def test_every_declared_router_is_mounted(client):
+    """Each router an app declares answers under its prefix in the OpenAPI document."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for route in registry.api_routes():
+        assert any(p.startswith(f"/api/v1{route.prefix}") for p in paths), route
+    prefixes = [r.prefix for r in registry.api_routes()]
+    assert prefixes.count("/accounts") == 2  # the customers' routes and the timeline's, side by side
