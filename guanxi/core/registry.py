@@ -125,12 +125,16 @@ class NavEntry:
 
 @dataclass(frozen=True, kw_only=True)
 class Panel:
-    """A part of a record's detail page: a template included in a slot, with the context its
-    provider returns. Providers read through the access layer and cost a fixed number of queries."""
+    """A part of a record's detail page: a template rendered in a slot (`{% panels record "side" %}`,
+    with `record` in its context), with the context its provider(request, record) returns.
+    Providers run once per page in `order` across all slots (core/panels.py), read through the
+    access layer and cost a fixed number of queries."""
 
     name: str
-    kinds: tuple[str, ...]
-    slot: str  # "header", "actions", "facts", "main", "side"
+    # The kinds whose pages show it; `applies(kind)` adds every kind it holds for (e.g. custom_fields).
+    kinds: tuple[str, ...] = ()
+    applies: Callable[[Kind], bool] | None = None
+    slot: str  # "actions", "facts", "more_facts", "main", "side"
     template: str
     provider: Callable[[Any, Any], dict[str, Any]] | None = None
     order: int = 100
@@ -312,10 +316,14 @@ def nav_entries() -> list[NavEntry]:
 
 
 def panels(kind_name: str, slot: str | None = None) -> list[Panel]:
+    """The panels of a kind's detail page (of one slot, or all), in order."""
     discover()
-    found = [
-        p for p in _REGISTRY.panels.values() if kind_name in p.kinds and (slot is None or p.slot == slot)
-    ]
+    declared = _REGISTRY.kinds.get(kind_name)
+
+    def shown(p: Panel) -> bool:
+        return kind_name in p.kinds or bool(p.applies and declared and p.applies(declared))
+
+    found = [p for p in _REGISTRY.panels.values() if (slot is None or p.slot == slot) and shown(p)]
     return sorted(found, key=lambda p: (p.order, p.name))
 
 

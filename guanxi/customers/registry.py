@@ -3,9 +3,11 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import HomeWidget, Kind, NavEntry, Permission, Section
+from guanxi.core.registry import HomeWidget, Kind, NavEntry, Panel, Permission, Section
 
 from . import widgets
+from .lifecycle import panels as lifecycle_panels
+from .relations import panels as relations_panels
 
 ALL_ACTIONS = registry.ACTIONS
 
@@ -125,6 +127,38 @@ registry.widget(
 registry.widget(
     HomeWidget(
         name="recent_customers", template="customers/home/recent.html", provider=widgets.recent, order=50
+    )
+)
+
+# Panels of the detail pages (core/panels.py); the order is also the order their providers run in.
+registry.panel(
+    Panel(
+        name="lifecycle",
+        kinds=("account",),
+        slot="side",
+        template="customers/partials/account_lifecycle.html",
+        provider=lifecycle_panels.lifecycle_panel,
+        order=20,
+    )
+)
+registry.panel(  # before the timeline, which reuses its subsidiaries (panels.shared)
+    Panel(
+        name="account_relations",
+        kinds=("account",),
+        slot="side",
+        template="customers/partials/account_relations.html",
+        provider=relations_panels.account_relations,
+        order=40,
+    )
+)
+registry.panel(
+    Panel(
+        name="contact_relations",
+        kinds=("contact",),
+        slot="side",
+        template="customers/partials/contact_relations.html",
+        provider=relations_panels.contact_relations,
+        order=40,
     )
 )
 

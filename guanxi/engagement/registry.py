@@ -3,12 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Parent
+from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Panel, Parent
 from guanxi.records import events
 
+from .files import panels as files_panels
 from .files import selectors as file_selectors
 from .files import services as files
+from .followups import panels as followups_panels
 from .followups import services as followups
+from .tasks import panels as tasks_panels
 
 registry.kind(
     Kind(
@@ -96,6 +99,59 @@ registry.nav(
 
 # loaded over htmx (engagement/tasks views.my_day_summary): the home page pays no query for it
 registry.widget(HomeWidget(name="my_day", template="engagement/tasks/home_widget.html", order=10))
+
+# Panels of the customers' detail pages (core/panels.py); providers run in this order, page-wide.
+CUSTOMERS = ("account", "contact")
+registry.panel(
+    Panel(
+        name="followup_actions",
+        kinds=CUSTOMERS,
+        slot="actions",
+        template="engagement/partials/quick_actions.html",
+        provider=followups_panels.quick_actions_context,
+        order=10,
+    )
+)
+registry.panel(
+    Panel(
+        name="followup_facts",
+        kinds=CUSTOMERS,
+        slot="facts",
+        template="engagement/followups/key_facts.html",
+        provider=followups_panels.facts_panel,
+        order=10,
+    )
+)
+registry.panel(
+    Panel(
+        name="tasks",
+        kinds=CUSTOMERS,
+        slot="side",
+        template="engagement/partials/record_tasks.html",
+        provider=tasks_panels.record_tasks_panel,
+        order=30,
+    )
+)
+registry.panel(  # before the timeline, whose first page shows the same newest files
+    Panel(
+        name="attachments",
+        kinds=CUSTOMERS,
+        slot="side",
+        template="engagement/partials/record_attachments.html",
+        provider=files_panels.record_attachments_panel,
+        order=50,
+    )
+)
+registry.panel(  # last: it reuses what the relations, files and history panels read
+    Panel(
+        name="timeline",
+        kinds=CUSTOMERS,
+        slot="main",
+        template="engagement/partials/timeline.html",
+        provider=followups_panels.timeline_panel,
+        order=100,
+    )
+)
 
 
 @events.on("record_deleted", kind="activity", atomic=True)

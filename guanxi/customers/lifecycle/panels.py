@@ -1,11 +1,10 @@
-"""The lifecycle panel of the account 360° page (customers/panels.py): stage, level, history."""
+"""The lifecycle panel of the account 360° page (declared in customers/registry.py): stage, level, history."""
 
 from __future__ import annotations
 
 from guanxi.org.models import Action
 from guanxi.policies import access
 
-from .. import panels
 from ..models import Lifecycle, RelationshipLevel, StageChange
 from . import services
 
@@ -16,7 +15,6 @@ LABELS = {
 }
 
 
-@panels.provider("account")
 def lifecycle_panel(request, account) -> dict:
     """One query: the latest stage changes (with their actors)."""
     changes = services.history(account, limit=HISTORY_SHOWN)

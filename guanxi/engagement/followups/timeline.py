@@ -34,9 +34,9 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.audit.models import AuditEvent
 from guanxi.audit.selectors import HISTORY_LIMIT, visible_history
+from guanxi.core import panels
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import MAX_PK
-from guanxi.customers import panels
 from guanxi.customers.models import Account, Contact, Lifecycle, RelationshipLevel, StageChange
 from guanxi.policies import access
 
