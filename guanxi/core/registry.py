@@ -141,6 +141,27 @@ class Panel:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TimelineSource:
+    """Entries of a record's timeline (records/timeline.py): `read(query)` returns the first
+    `query.n` entries of this source strictly after `query.key`, newest first (records.timeline
+    builds the page, the cursor and the filter chips). A kind whose records show on another kind's
+    timeline declares its source here; nothing central names it."""
+
+    name: str  # the entries' `type` ("activity", "task", "stage"…)
+    kinds: tuple[str, ...] = ()  # the timelines it feeds; `applies(kind)` adds every kind it holds for
+    applies: Callable[[Kind], bool] | None = None
+    # Order of entries at the same instant (higher first). It is part of the cursor: never reuse one.
+    rank: int
+    filter: str  # the ?kind= token that selects it ("followups", "tasks"; several sources may share one)
+    label: Text  # the filter chip's label
+    # Further ?kind= tokens selecting part of the source (a follow-up's kind), and their chips.
+    subkinds: tuple[str, ...] = ()
+    chips: tuple[tuple[str, Text], ...] = ()
+    read: Callable[[Any], list[Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True, kw_only=True)
 class HomeWidget:
     """A part of the home page: a template with the context its provider returns for the request.
     Slot "actions" holds the buttons beside the greeting, "main" the widgets below it."""
@@ -183,6 +204,7 @@ class _Registry:
     notification_kinds: dict[str, Label] = field(default_factory=dict)
     events: dict[str, Label] = field(default_factory=dict)
     api_routes: dict[str, ApiRoute] = field(default_factory=dict)
+    timeline_sources: dict[str, TimelineSource] = field(default_factory=dict)
 
 
 _REGISTRY = _Registry()
@@ -223,6 +245,11 @@ def panel(item: Panel) -> Panel:
 
 def widget(item: HomeWidget) -> HomeWidget:
     _add(_REGISTRY.widgets, item.name, item)
+    return item
+
+
+def timeline_source(item: TimelineSource) -> TimelineSource:
+    _add(_REGISTRY.timeline_sources, item.name, item)
     return item
 
 
@@ -325,6 +352,19 @@ def panels(kind_name: str, slot: str | None = None) -> list[Panel]:
 
     found = [p for p in _REGISTRY.panels.values() if (slot is None or p.slot == slot) and shown(p)]
     return sorted(found, key=lambda p: (p.order, p.name))
+
+
+def timeline_sources(kind_name: str | None = None) -> list[TimelineSource]:
+    """The sources of a kind's timeline (every source when None), in order."""
+    discover()
+    declared = _REGISTRY.kinds.get(kind_name or "")
+
+    def feeds(s: TimelineSource) -> bool:
+        return (
+            kind_name is None or kind_name in s.kinds or bool(s.applies and declared and s.applies(declared))
+        )
+
+    return sorted(filter(feeds, _REGISTRY.timeline_sources.values()), key=lambda s: (s.order, s.name))
 
 
 def widgets(slot: str | None = None) -> list[HomeWidget]:

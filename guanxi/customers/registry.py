@@ -3,10 +3,11 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import HomeWidget, Kind, NavEntry, Panel, Permission, Section
+from guanxi.core.registry import HomeWidget, Kind, NavEntry, Panel, Permission, Section, TimelineSource
 
 from . import widgets
 from .lifecycle import panels as lifecycle_panels
+from .lifecycle import timeline as lifecycle_timeline
 from .relations import panels as relations_panels
 
 ALL_ACTIONS = registry.ACTIONS
@@ -159,6 +160,19 @@ registry.panel(
         template="customers/partials/contact_relations.html",
         provider=relations_panels.contact_relations,
         order=40,
+    )
+)
+
+# Automatic lifecycle moves on the account's timeline (with the field changes under "Changes").
+registry.timeline_source(
+    TimelineSource(
+        name="stage",
+        kinds=("account",),
+        rank=0,
+        filter="changes",
+        label=_("Changes"),
+        read=lifecycle_timeline.stage_source,
+        order=50,
     )
 )
 

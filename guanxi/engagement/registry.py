@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Panel, Parent
+from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Panel, Parent, TimelineSource
 from guanxi.records import events
 
 from .files import panels as files_panels
@@ -11,6 +11,7 @@ from .files import selectors as file_selectors
 from .files import services as files
 from .followups import panels as followups_panels
 from .followups import services as followups
+from .followups import timeline
 from .tasks import panels as tasks_panels
 
 registry.kind(
@@ -150,6 +151,44 @@ registry.panel(  # last: it reuses what the relations, files and history panels 
         template="engagement/partials/timeline.html",
         provider=followups_panels.timeline_panel,
         order=100,
+    )
+)
+
+# What the engagement puts on the customers' timelines (records/timeline.py). Ranks order entries
+# at the same instant (higher first) and are part of the cursors: never reuse one.
+registry.timeline_source(
+    TimelineSource(
+        name="activity",
+        kinds=CUSTOMERS,
+        rank=4,
+        filter="followups",
+        label=_("Follow-ups"),
+        subkinds=timeline.FOLLOWUP_KINDS,
+        chips=timeline.FOLLOWUP_CHIPS,
+        read=timeline.followups_source,
+        order=10,
+    )
+)
+registry.timeline_source(
+    TimelineSource(
+        name="task",
+        kinds=CUSTOMERS,
+        rank=3,
+        filter="tasks",
+        label=_("Tasks"),
+        read=timeline.tasks_source,
+        order=20,
+    )
+)
+registry.timeline_source(
+    TimelineSource(
+        name="attachment",
+        kinds=CUSTOMERS,
+        rank=2,
+        filter="files",
+        label=_("Files"),
+        read=timeline.files_source,
+        order=30,
     )
 )
 

@@ -24,7 +24,7 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["config/api.py"])
+@pytest.mark.parametrize("module", ["config/api.py", "core/panels.py", "records/timeline.py"])
 def test_central_module_imports_no_domain(module):
     domains = sorted(m for m in imported_modules(ROOT / module) if m.startswith(DOMAINS))
     assert domains == []
@@ -37,3 +37,27 @@ def test_every_declared_router_is_mounted(client):
         assert any(p.startswith(f"/api/v1{route.prefix}") for p in paths), route
     prefixes = [r.prefix for r in registry.api_routes()]
     assert prefixes.count("/accounts") == 2  # the customers' routes and the timeline's, side by side
+
+
+def test_a_declared_timeline_source_feeds_the_timeline_and_its_chips(org, monkeypatch):
+    """A new kind puts its records on a customer's timeline by declaring a source, nothing else."""
+    import datetime as dt
+
+    from guanxi.records import timeline
+    from tests.factories import ContactFactory
+
+    contact = ContactFactory(owner=org["rep1"])
+    moment = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+
+    def read(query):
+        return [timeline.Entry(type="survey", at=moment, id=1, title=f"survey of {query.record.pk}")]
+
+    source = registry.TimelineSource(
+        name="survey", kinds=("contact",), rank=9, filter="surveys", label="Surveys", read=read
+    )
+    monkeypatch.setitem(registry._REGISTRY.timeline_sources, "survey", source)
+    page = timeline.timeline(org["rep1"], contact)
+    assert page.entries[0].title == f"survey of {contact.pk}"
+    assert ("surveys", "Surveys") in timeline.chips("contact")
+    assert [e.type for e in timeline.timeline(org["rep1"], contact, kind="surveys").entries] == ["survey"]
+    assert "surveys" not in dict(timeline.chips("account"))

@@ -83,7 +83,7 @@ def timeline_fragment_context(actor, record, page: timeline.TimelinePage) -> dic
             "active": v == page.kind,
             "href": page_link(kind=v, subsidiaries=subs),
         }
-        for v, label in timeline.CHIPS
+        for v, label in timeline.chips(record.POLICY_OBJECT_TYPE)
     ]
     return {
         "timeline": page,
