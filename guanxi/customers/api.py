@@ -2,7 +2,10 @@
 customers' feature packages add to them (stage, relations, collaborators). Importing the
 packages' api modules is what adds their routes; customers/registry.py mounts the two routers."""
 
-from . import api_sharing  # noqa: F401  (collaborators)
+from . import (
+    api_exports,  # noqa: F401  (POST …/export-jobs)
+    api_sharing,  # noqa: F401  (collaborators)
+)
 from .directory.api import accounts_router, contacts_router
 from .lifecycle import api as lifecycle_api  # noqa: F401  (stage and level)
 from .relations import api as relations_api  # noqa: F401  (hierarchy, partners, contact links)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core import registry
 from guanxi.core.registry import HomeWidget, Kind, NavEntry, Panel, Permission, Section, TimelineSource
 
-from . import widgets
+from . import exports, widgets
 from .lifecycle import panels as lifecycle_panels
 from .lifecycle import timeline as lifecycle_timeline
 from .relations import panels as relations_panels
@@ -27,6 +27,7 @@ registry.kind(
             filter(None, [a.get_industry_display() if a.industry else "", a.phone_display])
         ),
         recycle_bin=True,
+        export=exports.account_export,
         custom_fields=True,
         order=10,
     )
@@ -45,6 +46,7 @@ registry.kind(
         search_detail=lambda c: " ".join(filter(None, [c.title, c.mobile_display, c.email])),
         recycle_bin=True,
         parents=(registry.Parent(field="account", on_delete=registry.OnParentDelete.DETACH),),
+        export=exports.contact_export,
         custom_fields=True,
         order=20,
     )
@@ -180,5 +182,4 @@ registry.timeline_source(
 registry.api_route("/accounts", "guanxi.customers.api:accounts_router", order=30)
 registry.api_route("/contacts", "guanxi.customers.api:contacts_router", order=40)
 registry.api_route("/duplicates", "guanxi.customers.duplicates.api:router", order=100)
-registry.api_route("/export-jobs", "guanxi.customers.api_exports:router", order=110)
 registry.api_route("/settings", "guanxi.customers.customer_settings.api:router", order=130)

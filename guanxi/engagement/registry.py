@@ -193,6 +193,22 @@ registry.timeline_source(
 )
 
 
+@events.on("export_ready", atomic=True)
+def _export_ready(event) -> None:
+    """Tell the user their export is ready (records/exports.py wrote the text in their language)."""
+    from .models import Notification
+
+    Notification.objects.create(
+        user=event.actor,
+        kind=Notification.Kind.EXPORT_READY,
+        title=event.payload["title"],
+        body=event.payload["body"],
+        url=event.payload["url"],
+        object_type=event.object_type,
+        object_id=event.object_id,
+    )
+
+
 @events.on("record_deleted", kind="activity", atomic=True)
 @events.on("record_restored", kind="activity", atomic=True)
 def _followup_summaries(event) -> None:

@@ -10,6 +10,7 @@ from . import timeline
 registry.event("record_deleted", _("A record went to the recycle bin"))
 registry.event("record_restored", _("A record came back from the recycle bin"))
 registry.event("record_transferred", _("A record has a new owner"))
+registry.event("export_ready", _("An export is ready to download"))
 
 registry.kind(
     registry.Kind(
@@ -33,6 +34,7 @@ registry.nav(
     )
 )
 
+registry.api_route("/export-jobs", "guanxi.records.api_exports:router", order=110)
 registry.api_route("/saved-views", "guanxi.core.api_saved_views:router", order=120)
 
 # Every kind's timeline shows its own field changes (its audit rows).

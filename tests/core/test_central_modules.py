@@ -24,7 +24,17 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["config/api.py", "core/panels.py", "records/timeline.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "config/api.py",
+        "core/panels.py",
+        "records/timeline.py",
+        "records/exports.py",
+        "records/views_exports.py",
+        "records/api_exports.py",
+    ],
+)
 def test_central_module_imports_no_domain(module):
     domains = sorted(m for m in imported_modules(ROOT / module) if m.startswith(DOMAINS))
     assert domains == []
@@ -61,3 +71,17 @@ def test_a_declared_timeline_source_feeds_the_timeline_and_its_chips(org, monkey
     assert ("surveys", "Surveys") in timeline.chips("contact")
     assert [e.type for e in timeline.timeline(org["rep1"], contact, kind="surveys").entries] == ["survey"]
     assert "surveys" not in dict(timeline.chips("account"))
+
+
+def test_exports_serve_the_kinds_that_declare_them(org):
+    """records.exports builds what a kind declares; a kind without `export` is absent (404)."""
+    from guanxi.core.errors import NotFound
+    from guanxi.records import exports
+
+    declared = [k.name for k in registry.kinds() if k.export is not None]
+    assert declared == [k.name for k in exports.exportable()] and "account" in declared
+    export = exports.build(org["director"], "account")
+    assert export.object_type == "account" and export.header[:2] == ["id", "name"]
+    not_exportable = next(k.name for k in registry.kinds() if k.export is None)
+    with pytest.raises(NotFound):
+        exports.build(org["director"], not_exportable)
