@@ -107,3 +107,12 @@ def test_the_token_endpoint_documents_its_errors():
 def test_unknown_api_paths_answer_the_json_404(db, path):
     for client in (Client(), Client(HTTP_AUTHORIZATION="Bearer whatever")):
         assert assert_error(client.get(path), 404)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("method", ["post", "patch", "put", "delete"])
+def test_writes_to_unknown_api_paths_answer_the_json_404_without_csrf(db, method):
+    """A client of the API sends no CSRF token: a write to /api/v1/accounts/abc was Django's HTML 403
+    "CSRF verification failed" (schemathesis, on every operation with an id), not the API's 404."""
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION="Bearer whatever")
+    response = getattr(client, method)("/api/v1/accounts/abc", "{}", content_type="application/json")
+    assert assert_error(response, 404)["code"] == "not_found"

@@ -125,14 +125,39 @@ class NavEntry:
 
 @dataclass(frozen=True, kw_only=True)
 class Panel:
-    """A part of a record's detail page: a template included in a slot, with the context its
-    provider returns. Providers read through the access layer and cost a fixed number of queries."""
+    """A part of a record's detail page: a template rendered in a slot (`{% panels record "side" %}`,
+    with `record` in its context), with the context its provider(request, record) returns.
+    Providers run once per page in `order` across all slots (core/panels.py), read through the
+    access layer and cost a fixed number of queries."""
 
     name: str
-    kinds: tuple[str, ...]
-    slot: str  # "header", "actions", "facts", "main", "side"
+    # The kinds whose pages show it; `applies(kind)` adds every kind it holds for (e.g. custom_fields).
+    kinds: tuple[str, ...] = ()
+    applies: Callable[[Kind], bool] | None = None
+    slot: str  # "actions", "facts", "more_facts", "main", "side"
     template: str
     provider: Callable[[Any, Any], dict[str, Any]] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimelineSource:
+    """Entries of a record's timeline (records/timeline.py): `read(query)` returns the first
+    `query.n` entries of this source strictly after `query.key`, newest first (records.timeline
+    builds the page, the cursor and the filter chips). A kind whose records show on another kind's
+    timeline declares its source here; nothing central names it."""
+
+    name: str  # the entries' `type` ("activity", "task", "stage"…)
+    kinds: tuple[str, ...] = ()  # the timelines it feeds; `applies(kind)` adds every kind it holds for
+    applies: Callable[[Kind], bool] | None = None
+    # Order of entries at the same instant (higher first). It is part of the cursor: never reuse one.
+    rank: int
+    filter: str  # the ?kind= token that selects it ("followups", "tasks"; several sources may share one)
+    label: Text  # the filter chip's label
+    # Further ?kind= tokens selecting part of the source (a follow-up's kind), and their chips.
+    subkinds: tuple[str, ...] = ()
+    chips: tuple[tuple[str, Text], ...] = ()
+    read: Callable[[Any], list[Any]]
     order: int = 100
 
 
@@ -158,6 +183,10 @@ class Label:
 
 @dataclass(frozen=True, kw_only=True)
 class ApiRoute:
+    """A router of the API root (config/api.py). Several routers may share a prefix (e.g. the
+    timeline's /accounts/{id}/timeline beside the accounts' own routes) as long as no two of them
+    declare the same path: Django would send every method of that path to the first one."""
+
     prefix: str  # "/accounts"
     router: str  # "module.path:attribute", imported when the API is built
     order: int = 100
@@ -175,6 +204,7 @@ class _Registry:
     notification_kinds: dict[str, Label] = field(default_factory=dict)
     events: dict[str, Label] = field(default_factory=dict)
     api_routes: dict[str, ApiRoute] = field(default_factory=dict)
+    timeline_sources: dict[str, TimelineSource] = field(default_factory=dict)
 
 
 _REGISTRY = _Registry()
@@ -218,6 +248,11 @@ def widget(item: HomeWidget) -> HomeWidget:
     return item
 
 
+def timeline_source(item: TimelineSource) -> TimelineSource:
+    _add(_REGISTRY.timeline_sources, item.name, item)
+    return item
+
+
 def verb(name: str, label: Text) -> None:
     _add(_REGISTRY.verbs, name, Label(name=name, label=label))
 
@@ -232,7 +267,9 @@ def event(name: str, label: Text) -> None:
 
 
 def api_route(prefix: str, router: str, *, order: int = 100) -> None:
-    _add(_REGISTRY.api_routes, prefix, ApiRoute(prefix=prefix, router=router, order=order))
+    """Mount `router` ("module.path:attribute", imported when config/api.py builds the API) under
+    /api/v1`prefix`."""
+    _add(_REGISTRY.api_routes, f"{prefix} {router}", ApiRoute(prefix=prefix, router=router, order=order))
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -306,11 +343,28 @@ def nav_entries() -> list[NavEntry]:
 
 
 def panels(kind_name: str, slot: str | None = None) -> list[Panel]:
+    """The panels of a kind's detail page (of one slot, or all), in order."""
     discover()
-    found = [
-        p for p in _REGISTRY.panels.values() if kind_name in p.kinds and (slot is None or p.slot == slot)
-    ]
+    declared = _REGISTRY.kinds.get(kind_name)
+
+    def shown(p: Panel) -> bool:
+        return kind_name in p.kinds or bool(p.applies and declared and p.applies(declared))
+
+    found = [p for p in _REGISTRY.panels.values() if (slot is None or p.slot == slot) and shown(p)]
     return sorted(found, key=lambda p: (p.order, p.name))
+
+
+def timeline_sources(kind_name: str | None = None) -> list[TimelineSource]:
+    """The sources of a kind's timeline (every source when None), in order."""
+    discover()
+    declared = _REGISTRY.kinds.get(kind_name or "")
+
+    def feeds(s: TimelineSource) -> bool:
+        return (
+            kind_name is None or kind_name in s.kinds or bool(s.applies and declared and s.applies(declared))
+        )
+
+    return sorted(filter(feeds, _REGISTRY.timeline_sources.values()), key=lambda s: (s.order, s.name))
 
 
 def widgets(slot: str | None = None) -> list[HomeWidget]:
@@ -336,4 +390,4 @@ def events() -> dict[str, Text]:
 
 def api_routes() -> list[ApiRoute]:
     discover()
-    return sorted(_REGISTRY.api_routes.values(), key=lambda r: (r.order, r.prefix))
+    return sorted(_REGISTRY.api_routes.values(), key=lambda r: (r.order, r.prefix, r.router))

@@ -5,7 +5,7 @@ take custom fields is each kind's own declaration (`custom_fields=True`)."""
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import Kind, NavEntry, Permission
+from guanxi.core.registry import Kind, NavEntry, Panel, Permission
 
 registry.permission(Permission(code="manage_custom_fields", label=_("Manage custom fields"), order=30))
 registry.kind(
@@ -30,5 +30,17 @@ registry.nav(
         icon="bi-ui-checks",
         permission="manage_custom_fields",
         order=840,
+    )
+)
+registry.api_route("/custom-fields", "guanxi.custom_fields.api:router", order=90)
+
+# The values on the detail page of every kind that takes custom fields (its `custom_fields=True`).
+registry.panel(
+    Panel(
+        name="custom_field_values",
+        applies=lambda kind: kind.custom_fields,
+        slot="more_facts",
+        template="custom_fields/partials/values.html",
+        order=90,
     )
 )

@@ -1,63 +1,11 @@
-"""Export jobs: POST /api/v1/{accounts|contacts}/export-jobs, GET /api/v1/export-jobs/{id}[/download]."""
+"""POST /api/v1/{accounts|contacts}/export-jobs (the jobs themselves: records/api_exports.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.http import FileResponse
-from ninja import Router, Schema
-from ninja.responses import Status
-
 from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
+from guanxi.records.api_exports import ExportJobIn, ExportJobOut, create
 
-from . import exports
 from .directory.api import ERRORS, accounts_router, contacts_router
-from .directory.schemas import Strict
-
-router = Router(tags=["exports"])
-
-
-class ExportJobIn(Strict):
-    format: str = "csv"
-    q: str = ""
-    filters: dict[str, str] = {}
-
-
-class ExportJobOut(Schema):
-    id: int
-    object: str
-    format: str
-    status: str  # pending, running, done, failed
-    percent: int
-    total: int
-    done_rows: int
-    error: str
-    download: str | None  # the file's URL once done
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
-
-
-def _out(job) -> dict:
-    return {
-        "id": job.pk,
-        "object": job.object_type,
-        "format": job.format,
-        "status": job.status,
-        "percent": job.percent,
-        "total": job.total,
-        "done_rows": job.done_rows,
-        "error": job.error,
-        "download": f"/api/v1/export-jobs/{job.pk}/download" if job.status == "done" else None,
-        "created_at": job.created_at,
-        "finished_at": job.finished_at,
-    }
-
-
-def _create(request, object_type: str, payload: ExportJobIn):
-    job = exports.export_job_create(
-        actor=request.auth, object_type=object_type, fmt=payload.format, q=payload.q, filters=payload.filters
-    )
-    return Status(202, _out(job))
 
 
 @accounts_router.post(
@@ -69,7 +17,7 @@ def _create(request, object_type: str, payload: ExportJobIn):
 @idempotent
 def account_export_job_create(request, payload: ExportJobIn):
     """Export the accounts the list's `filters` select, in the background; poll GET /api/v1/export-jobs/{id}."""
-    return _create(request, "account", payload)
+    return create(request, "account", payload)
 
 
 @contacts_router.post(
@@ -80,17 +28,4 @@ def account_export_job_create(request, payload: ExportJobIn):
 )
 @idempotent
 def contact_export_job_create(request, payload: ExportJobIn):
-    return _create(request, "contact", payload)
-
-
-@router.get("/{int:job_id}", response={200: ExportJobOut, **ERRORS}, operation_id="export_job_get")
-def export_job_get(request, job_id: int):
-    """One of the caller's own export jobs (anyone else's: 404)."""
-    return _out(exports.export_job_get(request.auth, job_id))
-
-
-@router.get("/{int:job_id}/download", response={200: None, **ERRORS}, operation_id="export_job_download")
-def export_job_download(request, job_id: int):
-    fh, name = exports.export_job_file(request.auth, job_id)
-    content_type = exports.CONTENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
-    return FileResponse(fh, as_attachment=True, filename=name, content_type=content_type)
+    return create(request, "contact", payload)

@@ -1,131 +1,27 @@
-"""Exports of the account and contact lists to CSV and XLSX, and export jobs for large ones.
-
-- What is exported: the list's records within the actor's *export* scope (access layer), with
-  every filter the list accepts (list_filters() passes the query string through; the
-  selectors refuse unknown keys), in id order, read with a server-side iterator in chunks of
-  CHUNK rows, so memory stays flat however many rows there are.
-- Cells that a spreadsheet would run as a formula (leading = + - @ tab CR) get a leading
-  apostrophe, in CSV and XLSX alike, and so does a formula after any separator a spreadsheet
-  may split a line on (, ; tab | and line breaks: Excel in many locales splits on ";" and some
-  programs ignore quotes), so "x;=1+1;" is exported as "x;'=1+1;". Every CSV field is quoted.
-  XLSX cells are written with write_string, so nothing becomes a formula, a number or a link
-  by accident. XlsxWriter runs in constant_memory mode
-  (each row is flushed to disk as it is written).
-- Large exports (more than EXPORT_SYNC_MAX_ROWS in the UI, or on request through the API)
-  run as an ExportJob in the background (customers/background.py): the job counts done_rows every
-  chunk for the progress bar, stores the file under exports/ in the default storage, and
-  notifies its user (engagement.Notification, kind export_ready). Only that user may see the
-  job or download the file; purge_exports() deletes old ones (jobs.py).
-"""
+"""What the account and contact lists export (declared as `Kind.export` in customers/registry.py;
+the engine, formats, jobs and downloads are records/exports.py)."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import logging
-import os
-import re
-import tempfile
-import uuid
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-import xlsxwriter
-from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import QuerySet
-from django.http import FileResponse, StreamingHttpResponse
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-
-from guanxi.core.errors import NotFound, ValidationFailed
-from guanxi.core.models import ExportJob
 from guanxi.custom_fields import exports as custom_fields
 from guanxi.org.models import Action
 from guanxi.policies import access
+from guanxi.records.exports import CHUNK, Export, clean_params
+from guanxi.records.exports import iso as _iso
 
 from .directory import selectors
 from .models import Account, Contact
-
-log = logging.getLogger(__name__)
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# A separator a spreadsheet may split a CSV line on, blanks, then what would start a formula.
-_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;|\t\r\n][ \t]*)(?=[=+\-@])")
-FORMATS = ("csv", "xlsx")
-CHUNK = 2000
-# Query parameters of a list page that are not filters.
-NOT_FILTERS = frozenset({"format", "q", "ordering", "cursor", "limit", "cols"})
-KEEP_DAYS = 7  # settings.EXPORT_KEEP_DAYS overrides: export files are deleted after this many days
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def neutralize(value) -> str:
-    """A cell that a spreadsheet would run as a formula gets a leading apostrophe, and so does
-    each part after a separator that would start a formula if the line were split there."""
-    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", "" if value is None else str(value))
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def check_format(fmt) -> str:
-    if fmt not in FORMATS:
-        raise ValidationFailed(
-            fields={"format": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}]}
-        )
-    return fmt
-
-
-def list_filters(query) -> dict[str, str]:
-    """The filters of a list request (a QueryDict or dict): every parameter but q, ordering,
-    paging, columns and format. Unknown ones reach the selectors, which refuse them (400)."""
-    return {k: query.get(k, "") for k in query if k not in NOT_FILTERS}
-
-
-@dataclass
-class Export:
-    object_type: str
-    header: list[str]
-    queryset: QuerySet
-    rows: Callable[[], Iterator[list]]  # data rows, no header
-
-    @property
-    def filename(self) -> str:
-        return f"{'accounts' if self.object_type == 'account' else 'contacts'}-{timezone.localdate():%Y%m%d}"
-
-
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
 
 
 def _custom(object_type: str) -> list:
     return custom_fields.export_definitions(object_type)
 
 
-def _clean_params(q, filters) -> tuple[str, dict]:
-    if not isinstance(q, str) or "\x00" in q:
-        raise ValidationFailed(fields={"q": [_("Enter text.")]})
-    if not isinstance(filters, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in filters.items()
-    ):
-        raise ValidationFailed(fields={"filters": [_("Filters are names with text values.")]})
-    for key, value in filters.items():
-        if "\x00" in key or "\x00" in value or len(value) > 200:
-            raise ValidationFailed(
-                fields={key if "\x00" not in key else "filters": [_("This value is not valid.")]}
-            )
-    return q[:200], filters
-
-
 def account_export(actor, *, q: str = "", filters: dict | None = None) -> Export:
     access.require_type(actor, Action.EXPORT, Account)
-    q, filters = _clean_params(q, filters or {})
+    q, filters = clean_params(q, filters or {})
     qs = selectors.account_queryset(actor, q=q, filters=filters, action=Action.EXPORT).order_by("id")
     defs = _custom("account")
     header = [
@@ -172,12 +68,12 @@ def account_export(actor, *, q: str = "", filters: dict | None = None) -> Export
                 *[custom_fields.export_value(d, a.custom_fields.get(d.key)) for d in defs],
             ]
 
-    return Export("account", header, qs, rows)
+    return Export("account", header, qs, rows, name="accounts")
 
 
 def contact_export(actor, *, q: str = "", filters: dict | None = None) -> Export:
     access.require_type(actor, Action.EXPORT, Contact)
-    q, filters = _clean_params(q, filters or {})
+    q, filters = clean_params(q, filters or {})
     qs = selectors.contact_queryset(actor, q=q, filters=filters, action=Action.EXPORT).order_by("id")
     defs = _custom("contact")
     header = [
@@ -204,7 +100,7 @@ def contact_export(actor, *, q: str = "", filters: dict | None = None) -> Export
                 batch = []
         yield from _contact_batch(actor, batch, defs)
 
-    return Export("contact", header, qs, rows)
+    return Export("contact", header, qs, rows, name="contacts")
 
 
 def _contact_batch(actor, contacts: list, defs) -> Iterator[list]:
@@ -225,252 +121,3 @@ def _contact_batch(actor, contacts: list, defs) -> Iterator[list]:
             _iso(c.updated_at),
             *[custom_fields.export_value(d, c.custom_fields.get(d.key)) for d in defs],
         ]
-
-
-BUILDERS = {"account": account_export, "contact": contact_export}
-
-
-def build(actor, object_type: str, *, q: str = "", filters: dict | None = None) -> Export:
-    builder = BUILDERS.get(object_type)
-    if builder is None:
-        raise NotFound()
-    return builder(actor, q=q, filters=filters)
-
-
-def count_up_to(export: Export, limit: int) -> int:
-    """How many rows, counting no further than `limit` (a bounded count, cheap on big tables)."""
-    return export.queryset[:limit].count()
-
-
-# --- writers ------------------------------------------------------------------------------------
-
-
-def _cells(row: list) -> list:
-    return [neutralize(v) if isinstance(v, str) else v for v in row]
-
-
-def write_csv(export: Export, fh, progress: Callable[[int], None] | None = None) -> int:
-    """UTF-8 with BOM (Excel opens Chinese correctly) into a binary file; returns the row count."""
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text, quoting=csv.QUOTE_ALL)
-    writer.writerow(export.header)
-    n = 0
-    for row in export.rows():
-        writer.writerow(_cells(row))
-        n += 1
-        if progress and n % CHUNK == 0:
-            progress(n)
-    text.flush()
-    text.detach()
-    return n
-
-
-def write_xlsx(export: Export, path: str, progress: Callable[[int], None] | None = None) -> int:
-    """An XLSX file at `path`, row by row in constant memory; returns the row count."""
-    workbook = xlsxwriter.Workbook(
-        path,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-            "tmpdir": tempfile.gettempdir(),
-        },
-    )
-    sheet = workbook.add_worksheet("accounts" if export.object_type == "account" else "contacts")
-    bold = workbook.add_format({"bold": True})
-    for col, name in enumerate(export.header):
-        sheet.write_string(0, col, name, bold)
-    n = 0
-    for n, row in enumerate(export.rows(), start=1):
-        for col, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            if isinstance(value, bool):
-                sheet.write_boolean(n, col, value)
-            elif isinstance(value, int | float):
-                sheet.write_number(n, col, value)
-            else:  # write_string: never a formula, a number or a link, whatever the text
-                sheet.write_string(n, col, neutralize(value))
-        if progress and n % CHUNK == 0:
-            progress(n)
-    workbook.close()
-    return n
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def csv_response(export: Export) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
-
-    def stream():
-        yield "\ufeff"  # BOM: Excel opens UTF-8 Chinese correctly
-        yield writer.writerow(export.header)
-        for row in export.rows():
-            yield writer.writerow(_cells(row))
-
-    response = StreamingHttpResponse(stream(), content_type=CONTENT_TYPES["csv"])
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}.csv"'
-    return response
-
-
-def xlsx_response(export: Export) -> FileResponse:
-    """Written to a temporary file first (a zip is not streamable row by row), then sent from
-    disk; the file is unlinked at once and disappears when the response closes it."""
-    fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="gx-export-")
-    os.close(fd)
-    try:
-        write_xlsx(export, path)
-        fh = open(path, "rb")  # noqa: SIM115  (closed by FileResponse)
-    finally:
-        os.unlink(path)
-    return FileResponse(
-        fh, as_attachment=True, filename=f"{export.filename}.xlsx", content_type=CONTENT_TYPES["xlsx"]
-    )
-
-
-def response(export: Export, fmt: str):
-    check_format(fmt)
-    return csv_response(export) if fmt == "csv" else xlsx_response(export)
-
-
-def export_rows(export: Export) -> Iterable[list]:
-    """Header and rows, as the spreadsheet shows them (for tests and callers of their own)."""
-    yield export.header
-    for row in export.rows():
-        yield _cells(row)
-
-
-# --- export jobs ----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def export_job_create(
-    *, actor, object_type: str, fmt: str, q: str = "", filters: dict | None = None
-) -> ExportJob:
-    """Queue an export of a list; checks the export permission and the filters now, runs later."""
-    check_format(fmt)
-    export = build(actor, object_type, q=q, filters=filters)  # PermissionDenied, ValidationFailed
-    q, filters = _clean_params(q, filters or {})
-    job = ExportJob.objects.create(
-        user=actor,
-        object_type=object_type,
-        format=fmt,
-        params={"q": q, "filters": filters},
-        total=export.queryset.count(),
-    )
-    from .background import start_export
-
-    transaction.on_commit(lambda: start_export(job.pk))
-    return job
-
-
-def export_job_get(actor, pk) -> ExportJob:
-    """A job of the actor's own; anyone else's is absent (404)."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    job = (
-        ExportJob.objects.filter(pk=pk, user_id=getattr(actor, "pk", None)).first()  # type: ignore[misc]
-        if 0 < pk < 2**63
-        else None
-    )
-    if job is None or not actor.is_active:
-        raise NotFound()
-    return job
-
-
-def export_job_file(actor, pk):
-    """(open file, file name) of a finished job of the actor's own."""
-    job = export_job_get(actor, pk)
-    if job.status != ExportJob.Status.DONE or not job.file:
-        raise NotFound(_("The export is not ready."))
-    return default_storage.open(job.file.name, "rb"), job.file_name
-
-
-def run_export(job_id: int) -> str:
-    """Run a pending job (safe to run twice: only one run claims it). As the job's user, with
-    their permissions of now: a user who lost the export right gets a failed job, no file."""
-    from guanxi.engagement.models import Notification
-
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
-        status=ExportJob.Status.RUNNING
-    )
-    if not claimed:
-        return "not pending"
-    job = ExportJob.objects.select_related("user").get(pk=job_id)
-
-    def progress(n: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(done_rows=n)
-
-    fd, path = tempfile.mkstemp(suffix=f".{job.format}", prefix="gx-export-")
-    os.close(fd)
-    try:
-        with translation.override(job.user.language or None):
-            export = build(
-                job.user, job.object_type, q=job.params.get("q", ""), filters=job.params.get("filters") or {}
-            )
-            if job.format == "csv":
-                with open(path, "wb") as fh:
-                    n = write_csv(export, fh, progress)
-            else:
-                n = write_xlsx(export, path, progress)
-            file_name = f"{export.filename}.{job.format}"
-            with open(path, "rb") as written:
-                stored = default_storage.save(
-                    f"exports/{job.pk}-{uuid.uuid4().hex}/{file_name}", File(written)
-                )
-            ExportJob.objects.filter(pk=job_id).update(
-                status=ExportJob.Status.DONE,
-                done_rows=n,
-                total=n,
-                file=stored,
-                file_name=file_name,
-                finished_at=timezone.now(),
-            )
-            Notification.objects.create(
-                user=job.user,
-                kind=Notification.Kind.EXPORT_READY,
-                title=_("Your export is ready")[:200],
-                body=_("%(file)s, %(rows)d rows.") % {"file": file_name, "rows": n},
-                url=reverse("export_job_detail", args=[job.pk]),
-                object_type="export_job",
-                object_id=job.pk,
-            )
-        return f"done: {n} rows"
-    except Exception as exc:  # a failed export must show as failed, whatever went wrong
-        log.exception("export job %s failed", job_id)
-        message = str(getattr(exc, "message", "") or exc.__class__.__name__)
-        ExportJob.objects.filter(pk=job_id).update(
-            status=ExportJob.Status.FAILED, error=message[:500], finished_at=timezone.now()
-        )
-        return f"failed: {message}"
-    finally:
-        os.unlink(path)
-
-
-def purge_exports(*, older_than: dt.datetime) -> int:
-    """Delete export jobs created before `older_than`, and their files (a job)."""
-    count = 0
-    while True:
-        jobs = list(
-            ExportJob.objects.filter(created_at__lt=older_than).order_by("id").values_list("id", "file")[:500]
-        )
-        if not jobs:
-            return count
-        for _pk, name in jobs:
-            if name:
-                try:
-                    default_storage.delete(name)
-                except OSError:
-                    log.warning("could not delete export file %s", name)
-        ExportJob.objects.filter(pk__in=[pk for pk, _name in jobs]).delete()
-        count += len(jobs)
-
-
-def keep_days() -> int:
-    return int(getattr(settings, "EXPORT_KEEP_DAYS", KEEP_DAYS))

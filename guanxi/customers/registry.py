@@ -3,9 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import HomeWidget, Kind, NavEntry, Permission, Section
+from guanxi.core.registry import HomeWidget, Kind, NavEntry, Panel, Permission, Section, TimelineSource
 
-from . import widgets
+from . import exports, widgets
+from .lifecycle import panels as lifecycle_panels
+from .lifecycle import timeline as lifecycle_timeline
+from .relations import panels as relations_panels
 
 ALL_ACTIONS = registry.ACTIONS
 
@@ -24,6 +27,7 @@ registry.kind(
             filter(None, [a.get_industry_display() if a.industry else "", a.phone_display])
         ),
         recycle_bin=True,
+        export=exports.account_export,
         custom_fields=True,
         order=10,
     )
@@ -42,6 +46,7 @@ registry.kind(
         search_detail=lambda c: " ".join(filter(None, [c.title, c.mobile_display, c.email])),
         recycle_bin=True,
         parents=(registry.Parent(field="account", on_delete=registry.OnParentDelete.DETACH),),
+        export=exports.contact_export,
         custom_fields=True,
         order=20,
     )
@@ -127,3 +132,54 @@ registry.widget(
         name="recent_customers", template="customers/home/recent.html", provider=widgets.recent, order=50
     )
 )
+
+# Panels of the detail pages (core/panels.py); the order is also the order their providers run in.
+registry.panel(
+    Panel(
+        name="lifecycle",
+        kinds=("account",),
+        slot="side",
+        template="customers/partials/account_lifecycle.html",
+        provider=lifecycle_panels.lifecycle_panel,
+        order=20,
+    )
+)
+registry.panel(  # before the timeline, which reuses its subsidiaries (panels.shared)
+    Panel(
+        name="account_relations",
+        kinds=("account",),
+        slot="side",
+        template="customers/partials/account_relations.html",
+        provider=relations_panels.account_relations,
+        order=40,
+    )
+)
+registry.panel(
+    Panel(
+        name="contact_relations",
+        kinds=("contact",),
+        slot="side",
+        template="customers/partials/contact_relations.html",
+        provider=relations_panels.contact_relations,
+        order=40,
+    )
+)
+
+# Automatic lifecycle moves on the account's timeline (with the field changes under "Changes").
+registry.timeline_source(
+    TimelineSource(
+        name="stage",
+        kinds=("account",),
+        rank=0,
+        filter="changes",
+        label=_("Changes"),
+        read=lifecycle_timeline.stage_source,
+        order=50,
+    )
+)
+
+# The API root (config/api.py) mounts these; the order is the OpenAPI document's.
+registry.api_route("/accounts", "guanxi.customers.api:accounts_router", order=30)
+registry.api_route("/contacts", "guanxi.customers.api:contacts_router", order=40)
+registry.api_route("/duplicates", "guanxi.customers.duplicates.api:router", order=100)
+registry.api_route("/settings", "guanxi.customers.customer_settings.api:router", order=130)

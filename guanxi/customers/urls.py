@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views_exports, views_saved
+from guanxi.records import views_exports
+
+from . import views_saved
 from .customer_settings import views as settings_views
 from .directory import views
 from .duplicates import views as duplicate_views
@@ -58,8 +60,6 @@ urlpatterns = [
     ),
     path("customers/recycle-bin/", views.recycle_bin, name="recycle_bin"),
     path("customers/duplicates/check/", duplicate_views.duplicate_check, name="duplicate_check"),
-    path("exports/<int:pk>/", views_exports.export_job_detail, name="export_job_detail"),
-    path("exports/<int:pk>/download/", views_exports.export_job_download, name="export_job_download"),
     path("saved-views/", views_saved.saved_view_create, name="saved_view_create"),
     path("saved-views/<int:pk>/", views_saved.saved_view_apply, name="saved_view_apply"),
     path("saved-views/<int:pk>/delete/", views_saved.saved_view_delete, name="saved_view_delete"),

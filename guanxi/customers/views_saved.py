@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core import saved_views
 from guanxi.core.errors import ApplicationError, NotFound
-
-from .exports import NOT_FILTERS
+from guanxi.records.exports import NOT_FILTERS
 
 
 def _list_url(object_type: str) -> str:

@@ -44,3 +44,6 @@ registry.nav(
         order=830,
     )
 )
+
+registry.api_route("/auth", "guanxi.org.api:router", order=10)
+registry.api_route("/roles", "guanxi.org.api_roles:router", order=20)

@@ -4,7 +4,19 @@ forms, pipelines, scoring and assignment rules, targets; its administration righ
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
-from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Parent, Permission, Section
+from guanxi.core.registry import (
+    HomeWidget,
+    Kind,
+    NavEntry,
+    OnParentDelete,
+    Panel,
+    Parent,
+    Permission,
+    Section,
+)
+
+from .pipelines import panels as pipeline_panels
+from .pools import panels as pool_panels
 
 registry.permission(Permission(code="manage_pipelines", label=_("Manage pipelines and stages"), order=40))
 registry.permission(Permission(code="manage_exchange_rates", label=_("Manage exchange rates"), order=41))
@@ -262,3 +274,37 @@ for entry in (
 
 # loaded over htmx (dashboards views.home_widget): the home page pays no query for it
 registry.widget(HomeWidget(name="my_sales", template="sales/dashboards/home_widget.html", order=20))
+
+# Sales' panels on the account's detail page (core/panels.py).
+registry.panel(
+    Panel(
+        name="pool_actions",
+        kinds=("account",),
+        slot="actions",
+        template="sales/pools/record_actions.html",
+        provider=pool_panels.pool_actions_panel,
+        order=20,
+    )
+)
+registry.panel(
+    Panel(
+        name="opportunities",
+        kinds=("account",),
+        slot="side",
+        template="sales/opportunities/account_panel.html",
+        provider=pipeline_panels.account_opportunities,
+        order=10,
+    )
+)
+
+registry.api_route("/leads", "guanxi.sales.leads.api:router", order=140)
+registry.api_route("/pools", "guanxi.sales.pools.api:router", order=150)
+registry.api_route("/opportunities", "guanxi.sales.pipelines.api:router", order=160)
+registry.api_route("/pipelines", "guanxi.sales.pipelines.api_pipelines:pipelines_router", order=170)
+registry.api_route("/exchange-rates", "guanxi.sales.pipelines.api_pipelines:rates_router", order=180)
+registry.api_route("/lead-forms", "guanxi.sales.webforms.api:router", order=190)
+registry.api_route("/scoring-rules", "guanxi.sales.scoring.api:router", order=200)
+registry.api_route("/assignment-rules", "guanxi.sales.assignment.api:router", order=210)
+registry.api_route("/targets", "guanxi.sales.forecast.api:targets_router", order=220)
+registry.api_route("/forecast", "guanxi.sales.forecast.api:forecast_router", order=230)
+registry.api_route("/leaderboard", "guanxi.sales.forecast.api:leaderboard_router", order=240)

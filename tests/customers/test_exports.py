@@ -1,4 +1,4 @@
-"""Exports to CSV and XLSX (customers/exports.py): scope, filters, formulas, jobs and downloads."""
+"""Exports to CSV and XLSX (records/exports.py, customers/exports.py): scope, filters, formulas, jobs and downloads."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from guanxi.core.models import ExportJob
 from guanxi.custom_fields.models import CustomFieldDef
-from guanxi.customers import background, exports
 from guanxi.customers.directory import services
 from guanxi.customers.models import Account
 from guanxi.engagement.models import Notification
+from guanxi.records import background, exports
 from tests.helpers import assert_error, post_json, snapshot
 
 # The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).

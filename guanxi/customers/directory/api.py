@@ -9,8 +9,8 @@ from ninja.responses import Status
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
 from guanxi.custom_fields import filters as custom_field_filters
+from guanxi.records import exports
 
-from .. import exports
 from . import selectors, services
 from .schemas import (
     AccountIn,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.audit.selectors import history_for
+from guanxi.core import panels
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.custom_fields import display as custom_field_display
@@ -25,7 +26,6 @@ from guanxi.policies import access
 from guanxi.records.history import visible_history
 from guanxi.records.sharing import collaborators_of
 
-from .. import panels
 from ..models import Account, Contact, Health, Industry, Tier
 from ..relations import selectors as relation_selectors
 from . import selectors, services
@@ -186,17 +186,10 @@ def account_detail(request, pk: int):
             "can_delete": access.can(request.user, Action.DELETE, account),
             "can_transfer": access.can(request.user, Action.TRANSFER, account),
             "can_create_contact": access.scope_level(request.user, "contact", Action.CREATE) > 0,
-            "pool_actions": _pool_actions(request.user, account),
             **_sharing_context(request, account, "account"),
             **panels.context_for(request, account),
         },
     )
-
-
-def _pool_actions(actor, account):
-    from guanxi.sales.pools.selectors import record_actions  # sales builds on customers, not the reverse
-
-    return record_actions(actor, account)
 
 
 @login_required

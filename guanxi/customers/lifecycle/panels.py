@@ -1,4 +1,4 @@
-"""The lifecycle panel of the account 360° page (customers/panels.py): stage, level, history."""
+"""The lifecycle panel of the account 360° page (declared in customers/registry.py): stage, level, history."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 from guanxi.org.models import Action
 from guanxi.policies import access
 
-from .. import panels
 from ..models import Lifecycle, RelationshipLevel, StageChange
 from . import services
 
@@ -18,7 +17,6 @@ LABELS: dict[str, dict[str, Any]] = {
 }
 
 
-@panels.provider("account")
 def lifecycle_panel(request, account) -> dict:
     """One query: the latest stage changes (with their actors)."""
     changes = services.history(account, limit=HISTORY_SHOWN)

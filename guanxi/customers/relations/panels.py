@@ -4,10 +4,10 @@ a fixed number of queries whatever the size of the group."""
 
 from __future__ import annotations
 
+from guanxi.core import panels
 from guanxi.org.models import Action
 from guanxi.policies import access
 
-from .. import panels
 from ..models import Account, Contact, ContactAccount, ContactRole, PartnerLink
 from . import selectors
 
@@ -15,7 +15,6 @@ PANEL_LIMIT = 10  # subsidiaries, partners, customers listed on the page; the re
 CHOICES_LIMIT = 200  # options in the panels' selects
 
 
-@panels.provider("account")
 def account_relations(request, account: Account) -> dict:
     actor = request.user
     can_update = access.can(actor, Action.UPDATE, account)
@@ -65,7 +64,6 @@ def account_relations(request, account: Account) -> dict:
     }
 
 
-@panels.provider("contact")
 def contact_relations(request, contact: Contact) -> dict:
     actor = request.user
     can_update = access.can(actor, Action.UPDATE, contact)

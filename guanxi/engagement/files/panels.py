@@ -4,7 +4,7 @@ attachments with their uploaders, and the permission lookups (cached per request
 
 from __future__ import annotations
 
-from guanxi.customers import panels
+from guanxi.core import panels
 from guanxi.engagement.models import Attachment
 
 from . import selectors
@@ -59,11 +59,6 @@ def panel_context(request, parent, field: str, **extra) -> dict:
     }
 
 
-@panels.provider("account")
-def account_attachments(request, account) -> dict:
-    return {"record_attachments": panel_context(request, account, "account")}
-
-
-@panels.provider("contact")
-def contact_attachments(request, contact) -> dict:
-    return {"record_attachments": panel_context(request, contact, "contact")}
+def record_attachments_panel(request, record) -> dict:
+    field = record.POLICY_OBJECT_TYPE  # the attachment's link to it: account or contact
+    return {"record_attachments": panel_context(request, record, field)}

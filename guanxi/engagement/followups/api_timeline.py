@@ -1,12 +1,18 @@
-"""GET /api/v1/accounts/{id}/timeline and /api/v1/contacts/{id}/timeline (added to the customers' routers)."""
+"""GET /api/v1/accounts/{id}/timeline and /api/v1/contacts/{id}/timeline: routers of their own,
+mounted under the customers' prefixes by engagement/registry.py."""
 
 from __future__ import annotations
 
+from ninja import Router
+
+from guanxi.core.schemas import ERRORS
 from guanxi.customers.directory import selectors as customer_selectors
-from guanxi.customers.directory.api import ERRORS, accounts_router, contacts_router
 
 from . import timeline
 from .schemas import TimelineOut
+
+accounts_router = Router(tags=["accounts"])
+contacts_router = Router(tags=["contacts"])
 
 
 def timeline_out(page: timeline.TimelinePage) -> dict:

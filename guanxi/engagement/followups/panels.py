@@ -1,6 +1,6 @@
 """The follow-ups' parts of the 360° pages: the timeline and the quick "log a follow-up" form.
 
-Registered with customers.panels in EngagementConfig.ready(). Fixed query count: the timeline's
+Declared in engagement/registry.py. Fixed query count: the timeline's
 first page (one query per source + a few, see timeline.py) and the record's visible contacts."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from guanxi.core import panels
 from guanxi.core.errors import ApplicationError
-from guanxi.customers import panels
 from guanxi.customers.models import Account, Contact
 from guanxi.org.models import Action
 from guanxi.policies import access
@@ -83,7 +83,7 @@ def timeline_fragment_context(actor, record, page: timeline.TimelinePage) -> dic
             "active": v == page.kind,
             "href": page_link(kind=v, subsidiaries=subs),
         }
-        for v, label in timeline.CHIPS
+        for v, label in timeline.chips(record.POLICY_OBJECT_TYPE)
     ]
     return {
         "timeline": page,
@@ -125,20 +125,12 @@ def quick_actions_context(request, record) -> dict:
     return ctx
 
 
-@panels.provider("account")
-def account_panels(request, account) -> dict:
-    subsidiaries = request.GET.get("subsidiaries") == "1"
-    return {
-        **timeline_context(request, account, subsidiaries=subsidiaries),
-        **quick_actions_context(request, account),
-        "now_for_facts": timezone.now(),
-    }
+def timeline_panel(request, record) -> dict:
+    """The timeline's first page (slot "main"); on an account, ?subsidiaries=1 adds theirs."""
+    subsidiaries = record.POLICY_OBJECT_TYPE == "account" and request.GET.get("subsidiaries") == "1"
+    return timeline_context(request, record, subsidiaries=subsidiaries)
 
 
-@panels.provider("contact")
-def contact_panels(request, contact) -> dict:
-    return {
-        **timeline_context(request, contact),
-        **quick_actions_context(request, contact),
-        "now_for_facts": timezone.now(),
-    }
+def facts_panel(request, record) -> dict:
+    """The follow-up services' key facts (slot "facts"): overdue is relative to now."""
+    return {"now_for_facts": timezone.now()}

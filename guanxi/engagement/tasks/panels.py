@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from guanxi.customers import panels
 from guanxi.engagement.models import Task
 from guanxi.org.models import Action
 from guanxi.policies import access
@@ -24,11 +23,5 @@ def _panel(request, record) -> dict:
     }
 
 
-@panels.provider("account")
-def account_tasks(request, account) -> dict:
-    return _panel(request, account)
-
-
-@panels.provider("contact")
-def contact_tasks(request, contact) -> dict:
-    return _panel(request, contact)
+def record_tasks_panel(request, record) -> dict:
+    return _panel(request, record)

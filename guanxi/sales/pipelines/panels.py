@@ -1,4 +1,4 @@
-"""The account's opportunities on its 360° page (customers/panels.py registry): open ones first,
+"""The account's opportunities on its 360° page (declared in sales/registry.py): open ones first,
 the open pipeline's total, and "New opportunity" with the account prefilled. Two queries
 whatever the number of deals: the first PANEL_LIMIT opportunities and one aggregate."""
 
@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Sum
 
-from guanxi.customers import panels
 from guanxi.org.models import Action
 from guanxi.policies import access
 
@@ -19,7 +18,6 @@ from . import selectors
 PANEL_LIMIT = 8
 
 
-@panels.provider("account")
 def account_opportunities(request, account) -> dict:
     actor = request.user
     items = selectors.account_opportunities(actor, account, limit=PANEL_LIMIT + 1)

@@ -95,3 +95,21 @@ def sidebar(context):
 
     request = context["request"]
     return {"sections": sections(request.user, request.path)}
+
+
+@register.simple_tag(takes_context=True)
+def panels(context, record, slot: str):
+    """Render the panels that apps declare for this kind's detail page in `slot` (core.registry.Panel),
+    in order, each with the page's context and `record`. Their providers ran in the view
+    (core.panels.context_for), so rendering reads nothing more."""
+    from django.utils.safestring import mark_safe
+
+    from guanxi.core import registry
+
+    html = []
+    engine = context.template.engine
+    for panel in registry.panels(record.POLICY_OBJECT_TYPE, slot):
+        tpl = engine.get_template(panel.template)
+        with context.render_context.push_state(tpl, isolated_context=False), context.push(record=record):
+            html.append(tpl.render(context))
+    return mark_safe("".join(html))

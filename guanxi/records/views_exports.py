@@ -1,4 +1,5 @@
-"""Export of the account and contact lists from the UI, and the export job pages."""
+"""Export of a list from the UI (every kind whose registry declaration has `export`; its app's
+urls route its list's export address here with the kind), and the export job pages."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
+from guanxi.core import registry
 from guanxi.core.errors import ApplicationError, NotFound
 from guanxi.core.htmx import is_htmx
 
 from . import exports
 
-LISTS = {"account": "account_list", "contact": "contact_list"}
+
+def _list_url(kind: str) -> str:
+    declared = registry.find(kind)
+    return declared.list_url if declared and declared.list_url else "home"
 
 
 @login_required
@@ -25,7 +30,7 @@ def export(request, kind: str):
         job_or_export = _start(request, kind, fmt)
     except ApplicationError as exc:
         messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
-        return redirect(LISTS[kind])
+        return redirect(_list_url(kind))
     if isinstance(job_or_export, exports.Export):
         return exports.response(job_or_export, fmt)
     return redirect("export_job_detail", pk=job_or_export.pk)
@@ -49,11 +54,18 @@ def export_job_detail(request, pk: int):
     except NotFound:
         raise Http404() from None
     template = (
-        "customers/exports/job_detail.html#progress"
-        if is_htmx(request)
-        else "customers/exports/job_detail.html"
+        "records/exports/job_detail.html#progress" if is_htmx(request) else "records/exports/job_detail.html"
     )
-    return render(request, template, {"job": job, "list_url": LISTS.get(job.object_type, "account_list")})
+    declared = registry.find(job.object_type)
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "list_url": _list_url(job.object_type),
+            "kind_plural": declared.plural if declared else "",
+        },
+    )
 
 
 @login_required
