@@ -4,8 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
 from guanxi.core.registry import HomeWidget, Kind, NavEntry, Permission, Section
+from guanxi.records import events
 
 from . import widgets
+from .background import notify_new_owner
 
 ALL_ACTIONS = registry.ACTIONS
 
@@ -127,3 +129,7 @@ registry.widget(
         name="recent_customers", template="customers/home/recent.html", provider=widgets.recent, order=50
     )
 )
+
+# the new owner of an account or a contact is told by mail (records.lifecycle.transfer emits this)
+events.on("record_transferred", kind="account")(notify_new_owner)
+events.on("record_transferred", kind="contact")(notify_new_owner)

@@ -32,8 +32,9 @@ from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.services import check_version, model_update
 from guanxi.customers.lifecycle import services as lifecycle
 from guanxi.customers.models import Account, Contact
-from guanxi.org.models import Action, User
+from guanxi.org.models import Action
 from guanxi.policies import access
+from guanxi.records import lifecycle as record_lifecycle
 
 from ..models import Activity, ActivityContact, ActivityKind, Direction
 
@@ -471,49 +472,25 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
     return activity
 
 
+# Delete, restore and transfer are the record lifecycle's (records/lifecycle.py); the customers'
+# summaries follow through the atomic `record_deleted/restored` handler in engagement/registry.py.
+# The audit row keeps the follow-up's label, whose date (no subject) is the actor's day.
+
+
 @transaction.atomic
 def activity_delete(*, actor, activity: Activity, version: int | None) -> None:
-    access.require(actor, Action.DELETE, activity)
-    check_version(activity, version)
-    now = timezone.now()
-    if not Activity._base_manager.filter(
-        pk=activity.pk, version=activity.version, deleted_at__isnull=True
-    ).update(deleted_at=now, deleted_by=actor, version=activity.version + 1, updated_at=now):
-        raise VersionConflict()
-    activity.deleted_at, activity.deleted_by, activity.version = now, actor, activity.version + 1
-    _audit(actor=actor, verb="delete", activity=activity)
-    refresh_for(activity)
+    with timezone.override(actor_zone(actor)):
+        record_lifecycle.delete(actor=actor, obj=activity, version=version)
 
 
 @transaction.atomic
-def activity_restore(*, actor, activity: Activity) -> Activity:
-    access.require(actor, Action.DELETE, activity)
-    now = timezone.now()
-    Activity._base_manager.filter(pk=activity.pk).update(
-        deleted_at=None, deleted_by=None, version=activity.version + 1, updated_at=now
-    )
-    activity.deleted_at, activity.deleted_by, activity.version = None, None, activity.version + 1
-    activity.updated_at = now
-    _audit(actor=actor, verb="restore", activity=activity)
-    refresh_for(activity)
-    return activity
+def activity_restore(*, actor, activity: Activity, version: int | None = None) -> Activity:
+    with timezone.override(actor_zone(actor)):
+        return record_lifecycle.restore(actor=actor, obj=activity, version=version)
 
 
 @transaction.atomic
-def activity_transfer(*, actor, activity: Activity, owner) -> Activity:
+def activity_transfer(*, actor, activity: Activity, owner, version: int | None = None) -> Activity:
     """Hand a follow-up to another user (its own permission; owners are never PATCHed)."""
-    access.require(actor, Action.TRANSFER, activity)
-    if isinstance(owner, str):
-        owner = User.objects.filter(username=owner, is_active=True).first() if "\x00" not in owner else None
-    if owner is None or not owner.is_active:
-        raise ValidationFailed(fields={"owner": [_("Choose an active user.")]})
-    if owner.pk == activity.owner_id:
-        return activity
-    old = activity.owner
-    now = timezone.now()
-    Activity._base_manager.filter(pk=activity.pk).update(
-        owner=owner, version=activity.version + 1, updated_at=now
-    )
-    activity.owner, activity.version, activity.updated_at = owner, activity.version + 1, now
-    _audit(actor=actor, verb="transfer", activity=activity, changes={"owner": (old.username, owner.username)})
-    return activity
+    with timezone.override(actor_zone(actor)):
+        return record_lifecycle.transfer(actor=actor, obj=activity, owner=owner, version=version)
