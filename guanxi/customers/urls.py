@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views_exports, views_saved
 from .customer_settings import views as settings_views
@@ -56,7 +57,12 @@ urlpatterns = [
     path(
         "customers/accounts/<int:pk>/subsidiaries/", relation_views.subsidiaries, name="account_subsidiaries"
     ),
-    path("customers/recycle-bin/", views.recycle_bin, name="recycle_bin"),
+    # the old customers' bin: the records bin (records/urls.py) holds every kind now; bookmarks follow
+    path(
+        "customers/recycle-bin/",
+        RedirectView.as_view(pattern_name="records_bin", query_string=True),
+        name="recycle_bin",
+    ),
     path("customers/duplicates/check/", duplicate_views.duplicate_check, name="duplicate_check"),
     path("exports/<int:pk>/", views_exports.export_job_detail, name="export_job_detail"),
     path("exports/<int:pk>/download/", views_exports.export_job_download, name="export_job_download"),
@@ -66,5 +72,4 @@ urlpatterns = [
     path("customers/drifting/", lifecycle_views.drifting_list, name="drifting_list"),
     path("customers/accounts/<int:pk>/stage/", lifecycle_views.account_stage_set, name="account_stage_set"),
     path("admin/customer-settings/", settings_views.customer_settings, name="customer_settings"),
-    path("customers/recycle-bin/<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
 ]
