@@ -28,9 +28,6 @@ install_error_handlers(api)
 
 from guanxi.core.api_saved_views import router as saved_views_router  # noqa: E402
 from guanxi.custom_fields.api import router as custom_fields_router  # noqa: E402
-
-# add the stage, relation and collaborator routes
-from guanxi.customers import api_sharing  # noqa: E402,F401
 from guanxi.customers.api_exports import router as export_jobs_router  # noqa: E402
 from guanxi.customers.customer_settings.api import router as settings_router  # noqa: E402
 from guanxi.customers.directory.api import accounts_router, contacts_router  # noqa: E402

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -49,14 +49,15 @@ from guanxi.core.schemas import ERRORS, ErrorOut, Strict
 from . import sharing
 
 
-class CollaboratorIn(Strict):
+# Named apart from any resource's own collaborator schemas: the OpenAPI document needs unique names.
+class ShareIn(Strict):
     user: str
-    access: str  # "read" or "write": checked by the service, with its message
+    access: Literal["read", "write"]
 
 
-class CollaboratorOut(Schema):
+class ShareOut(Schema):
     user: str
-    access: str
+    access: Literal["read", "write"]
 
 
 class HistoryEntry(Schema):
@@ -108,13 +109,21 @@ def record_routes(
     history: bool = False,
     param: str | None = None,
     id_name: str | None = None,
+    versioned: bool = True,
 ) -> None:
-    """Add the standard endpoints of `kind` to `router` (see the module's docstring)."""
+    """Add the standard endpoints of `kind` to `router` (see the module's docstring). A kind whose
+    records never change (`versioned=False`: attachments) answers without ETag, and its delete
+    and restore read no `If-Match` (its services take no `version`)."""
     param = param or kind
     id_name = id_name or f"{kind}_id"
+    must_match = IF_MATCH if versioned else None
+    may_match = IF_MATCH_OPTIONAL if versioned else None
 
     def one(request: HttpRequest, obj: Any) -> HttpResponse:
-        return detail(render(request.auth, [obj])[0])
+        body = render(request.auth, [obj])[0]
+        if not versioned:
+            return JsonResponse(body, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})
+        return detail(body)
 
     if bin is not None:
         assert page is not None, "a recycle bin answers pages"  # noqa: S101
@@ -154,18 +163,22 @@ def record_routes(
         )(_signature(patch, id_name, _body(schema)))
 
     if delete is not None:
-
+        # two bodies, so that each reads only the headers its operation documents (test_openapi)
         def remove(request, **kw):
             obj = read(request.auth, kw[id_name])
             delete(actor=request.auth, **{param: obj}, version=if_match(request))
+            return Status(204, None)
+
+        def remove_unversioned(request, **kw):
+            delete(actor=request.auth, **{param: read(request.auth, kw[id_name])})
             return Status(204, None)
 
         router.delete(
             "/{int:" + id_name + "}",
             response={204: None, 409: ErrorOut, **ERRORS},
             operation_id=f"{kind}_delete",
-            openapi_extra=IF_MATCH,
-        )(_signature(remove, id_name))
+            openapi_extra=must_match,
+        )(_signature(remove if versioned else remove_unversioned, id_name))
 
     if restore is not None:
 
@@ -176,12 +189,16 @@ def record_routes(
                 restore(actor=request.auth, **{param: obj}, version=if_match(request, required=False)),
             )
 
+        def back_unversioned(request, **kw):
+            obj = read(request.auth, kw[id_name], deleted=True)
+            return one(request, restore(actor=request.auth, **{param: obj}))
+
         router.post(
             "/{int:" + id_name + "}/restore",
             response={200: out, **ERRORS},
             operation_id=f"{kind}_restore",
-            openapi_extra=IF_MATCH_OPTIONAL,
-        )(_signature(back, id_name))
+            openapi_extra=may_match,
+        )(_signature(back if versioned else back_unversioned, id_name))
 
     if transfer is not None:
         schema_t, service_t = transfer
@@ -249,12 +266,12 @@ def _collaborator_routes(router: Router, kind: str, read: Callable[..., Any], id
         return listing(obj)
 
     path = "/{int:" + id_name + "}/collaborators"
-    answers = {200: list[CollaboratorOut], **ERRORS}
+    answers = {200: list[ShareOut], **ERRORS}
     router.get(path, response=answers, operation_id=f"{kind}_collaborators")(
         _signature(collaborators, id_name)
     )
     router.post(path, response=answers, operation_id=f"{kind}_share")(
-        _signature(share, id_name, _body(CollaboratorIn))
+        _signature(share, id_name, _body(ShareIn))
     )
     username = inspect.Parameter("username", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str)
     router.delete(path + "/{username}", response=answers, operation_id=f"{kind}_unshare")(

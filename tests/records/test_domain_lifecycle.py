@@ -87,3 +87,22 @@ def test_a_transfer_with_contacts_moves_the_contacts_too(records, org):
     customers.account_transfer(actor=org["manager1"], account=account, owner="rep2", with_contacts=True)
     contact.refresh_from_db()
     assert contact.owner == org["rep2"]
+
+
+@pytest.mark.parametrize("resource", ["accounts", "contacts"])
+def test_the_api_refuses_a_stale_transfer_or_restore_with_412(api, org, resource):
+    from tests.helpers import assert_error, post_json
+
+    factory = AccountFactory if resource == "accounts" else ContactFactory
+    record = factory(owner=org["rep1"], name="过期版本有限公司")
+    client = api("manager1")
+    path = f"/api/v1/{resource}/{record.pk}"
+    stale = f'"{record.version + 5}"'
+    assert_error(post_json(client, f"{path}/transfer", {"owner": "rep2"}, HTTP_IF_MATCH=stale), 412)
+    response = post_json(client, f"{path}/transfer", {"owner": "rep2"}, HTTP_IF_MATCH=f'"{record.version}"')
+    assert response.status_code == 200 and response.json()["owner"]["username"] == "rep2"
+    version = response.json()["version"]
+    assert client.delete(path, HTTP_IF_MATCH=f'"{version}"').status_code == 204
+    assert_error(client.post(f"{path}/restore", HTTP_IF_MATCH=f'"{version}"'), 412)  # the delete moved it
+    response = client.post(f"{path}/restore", HTTP_IF_MATCH=f'"{version + 1}"')
+    assert response.status_code == 200 and response["ETag"] == f'"{version + 2}"'
