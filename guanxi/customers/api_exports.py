@@ -9,16 +9,19 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
+from guanxi.core.schemas import Strict, choice
 
 from . import exports
 from .directory.api import ERRORS, accounts_router, contacts_router
-from .directory.schemas import Strict
 
 router = Router(tags=["exports"])
 
 
+FormatChoice = choice([(f, f) for f in exports.FORMATS], blank=False)
+
+
 class ExportJobIn(Strict):
-    format: str = "csv"
+    format: FormatChoice = "csv"
     q: str = ""
     filters: dict[str, str] = {}
 
