@@ -14,7 +14,7 @@
 - Large exports (more than EXPORT_SYNC_MAX_ROWS in the UI, or on request through the API)
   run as an ExportJob in the background (customers/background.py): the job counts done_rows every
   chunk for the progress bar, stores the file under exports/ in the default storage, and
-  notifies its user (engagement.Notification, kind export_ready). Only that user may see the
+  notifies its user (event `export_ready`: engagement rings the bell, kind export_ready). Only that user may see the
   job or download the file; purge_exports() deletes old ones (jobs.py).
 """
 
@@ -47,6 +47,7 @@ from guanxi.core.models import ExportJob
 from guanxi.custom_fields import exports as custom_fields
 from guanxi.org.models import Action
 from guanxi.policies import access
+from guanxi.records import events
 
 from .directory import selectors
 from .models import Account, Contact
@@ -395,8 +396,6 @@ def export_job_file(actor, pk):
 def run_export(job_id: int) -> str:
     """Run a pending job (safe to run twice: only one run claims it). As the job's user, with
     their permissions of now: a user who lost the export right gets a failed job, no file."""
-    from guanxi.engagement.models import Notification
-
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.PENDING).update(
         status=ExportJob.Status.RUNNING
     )
@@ -430,14 +429,16 @@ def run_export(job_id: int) -> str:
                 file_name=file_name,
                 finished_at=timezone.now(),
             )
-            Notification.objects.create(
-                user=job.user,
-                kind=Notification.Kind.EXPORT_READY,
-                title=_("Your export is ready")[:200],
-                body=_("%(file)s, %(rows)d rows.") % {"file": file_name, "rows": n},
-                url=reverse("export_job_detail", args=[job.pk]),
+            # the bell is engagement's: it hears this event (engagement/registry.py) in this transaction
+            events.emit(
+                "export_ready",
+                actor=job.user,
                 object_type="export_job",
                 object_id=job.pk,
+                user=job.user_id,
+                title=_("Your export is ready"),
+                body=_("%(file)s, %(rows)d rows.") % {"file": file_name, "rows": n},
+                url=reverse("export_job_detail", args=[job.pk]),
             )
         return f"done: {n} rows"
     except Exception as exc:  # a failed export must show as failed, whatever went wrong

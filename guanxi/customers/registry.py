@@ -130,6 +130,10 @@ registry.widget(
     )
 )
 
+# a background export's file is ready (customers/exports.py); engagement rings the user's bell.
+# Payload: user (id), title, body, url — already in the user's language.
+registry.event("export_ready", _("An export is ready"))
+
 # the new owner of an account or a contact is told by mail (records.lifecycle.transfer emits this)
 events.on("record_transferred", kind="account")(notify_new_owner)
 events.on("record_transferred", kind="contact")(notify_new_owner)

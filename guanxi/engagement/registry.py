@@ -10,6 +10,12 @@ from .files import selectors as file_selectors
 from .files import services as files
 from .followups import services as followups
 
+# after a follow-up is logged or changed: the apps that derive something from follow-ups listen
+# (sales rescores the lead: sales/registry.py). Payloads: the follow-up's account, contacts, lead;
+# for an update the changed fields and the leads before and after.
+registry.event("activity_logged", _("A follow-up was logged"))
+registry.event("activity_updated", _("A follow-up was changed"))
+
 registry.kind(
     Kind(
         name="activity",
@@ -104,3 +110,21 @@ def _followup_summaries(event) -> None:
     """The recycle bin page restores through records.lifecycle, not the follow-up services: the
     customers' last contact, summary and next contact follow all the same, in the same transaction."""
     followups.refresh_for(event.obj)
+
+
+@events.on("export_ready", atomic=True)
+def _export_ready_bell(event) -> None:
+    """The bell of the user whose export finished (customers/exports.py), with the job it names;
+    in the export's own transaction, so a ready job always has its notification."""
+    from .models import Notification
+
+    p = event.payload
+    Notification.objects.create(
+        user_id=p["user"],
+        kind=Notification.Kind.EXPORT_READY,
+        title=str(p["title"])[:200],
+        body=str(p["body"])[:1000],
+        url=p["url"],
+        object_type=event.object_type,
+        object_id=event.object_id,
+    )

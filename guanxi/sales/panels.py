@@ -4,3 +4,4 @@ Each feature package registers its own provider in its `panels` module; importin
 what registers them (SalesConfig.ready)."""
 
 from .pipelines import panels as pipeline_panels  # noqa: F401  (the account's opportunities)
+from .pools import panels as pool_panels  # noqa: F401  (claim, assign, return on the account page)

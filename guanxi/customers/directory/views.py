@@ -183,17 +183,10 @@ def account_detail(request, pk: int):
             "can_delete": access.can(request.user, Action.DELETE, account),
             "can_transfer": access.can(request.user, Action.TRANSFER, account),
             "can_create_contact": access.scope_level(request.user, "contact", Action.CREATE) > 0,
-            "pool_actions": _pool_actions(request.user, account),
             **_sharing_context(request, account, "account"),
             **panels.context_for(request, account),
         },
     )
-
-
-def _pool_actions(actor, account):
-    from guanxi.sales.pools.selectors import record_actions  # sales builds on customers, not the reverse
-
-    return record_actions(actor, account)
 
 
 @login_required

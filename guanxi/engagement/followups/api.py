@@ -7,6 +7,7 @@ from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
+from guanxi.policies import access
 from guanxi.records.api import record_routes
 
 from . import selectors, services
@@ -22,10 +23,7 @@ def _visible_leads(actor, activities) -> set[int]:
     ids = {a.lead_id for a in activities if a.lead_id}
     if not ids:
         return set()
-    from guanxi.policies import access
-    from guanxi.sales.models import Lead
-
-    return set(access.scope(actor, Lead).filter(pk__in=ids).values_list("pk", flat=True))
+    return set(access.scope(actor, services.lead_model()).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def activities_out(actor, activities, links: dict | None = None) -> list[dict]:

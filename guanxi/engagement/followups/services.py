@@ -28,12 +28,14 @@ from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
+from guanxi.core import registry
 from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.services import check_version, model_update
 from guanxi.customers.lifecycle import services as lifecycle
 from guanxi.customers.models import Account, Contact
 from guanxi.org.models import Action
 from guanxi.policies import access
+from guanxi.records import events
 from guanxi.records import lifecycle as record_lifecycle
 
 from ..models import Activity, ActivityContact, ActivityKind, Direction
@@ -126,12 +128,16 @@ def _resolve_account(actor, value) -> Account | None:
     )
 
 
-def _resolve_lead(actor, value):
-    from guanxi.sales.models import Lead
+def lead_model():
+    """The model of the lead kind (sales), found through the registry: engagement sits below sales
+    and names none of its modules; a follow-up's `lead` is a foreign key by name ("sales.Lead")."""
+    return registry.get("lead").model_class
 
+
+def _resolve_lead(actor, value):
     return access.resolve(
         actor,
-        Lead,
+        lead_model(),
         value,
         field="lead",
         invalid=_("Choose a lead."),
@@ -324,22 +330,18 @@ def _update(model, build, ids: list[int]) -> None:
 
 
 def refresh_leads(lead_ids=()) -> None:
-    """A lead's `last_contact_at` (the latest live follow-up on it, one UPDATE) and its score
-    (sales.scoring.rescore: activity rules count follow-ups)."""
+    """A lead's `last_contact_at`: the latest live follow-up on it, one UPDATE. (Its score is sales'
+    business: sales rescores on the events `activity_logged`, `activity_updated` and the
+    lifecycle's `record_deleted` / `record_restored` of follow-ups, after commit.)"""
     lead_ids = sorted({i for i in lead_ids if i})
     if not lead_ids:
         return
-    from guanxi.sales.models import Lead
-    from guanxi.sales.scoring.services import rescore
-
     latest = (
         Activity._base_manager.filter(deleted_at__isnull=True, lead_id=OuterRef("pk"))
         .order_by("-occurred_at", "-id")
         .values("occurred_at")[:1]
     )
-    leads = Lead._base_manager.filter(pk__in=lead_ids)
-    leads.update(last_contact_at=Subquery(latest))
-    rescore(leads)
+    lead_model()._base_manager.filter(pk__in=lead_ids).update(last_contact_at=Subquery(latest))
 
 
 def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
@@ -401,6 +403,14 @@ def activity_create(*, actor, data: dict) -> Activity:
         lifecycle.followup_logged(actor=actor, account=account, at=activity.occurred_at)
     refresh_customers(account_ids=[account.pk] if account else [], contact_ids=[ct.pk for ct in contacts])
     refresh_leads([activity.lead_id])
+    events.emit(
+        "activity_logged",
+        actor=actor,
+        obj=activity,
+        account=activity.account_id,
+        contacts=[ct.pk for ct in contacts],
+        lead=activity.lead_id,
+    )
     activity.visible_contacts = contacts
     return activity
 
@@ -469,6 +479,13 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
             account_ids=[old_account_id, activity.account_id], contact_ids=[*old_contacts, *now_contacts]
         )
         refresh_leads([old_lead_id, activity.lead_id])
+        events.emit(
+            "activity_updated",
+            actor=actor,
+            obj=activity,
+            fields=sorted(changes),
+            leads=sorted({i for i in (old_lead_id, activity.lead_id) if i}),
+        )
     return activity
 
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
+from guanxi.core import registry
 from guanxi.core.background import enqueue_after_commit
 from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.services import check_version, full_clean, model_update
@@ -140,9 +141,8 @@ def _clean(actor, data: dict, *, partial: bool) -> dict:
             for k, v in data.items()
             if k in ("account", "contact", "lead", "assignee") and k not in errors
         }
-    from guanxi.sales.models import Lead
-
-    for field, model in (("account", Account), ("contact", Contact), ("lead", Lead)):
+    lead_model = registry.get("lead").model_class  # sales' kind, by the registry (engagement is below sales)
+    for field, model in (("account", Account), ("contact", Contact), ("lead", lead_model)):
         if field in cleaned:
             try:
                 cleaned[field] = _resolve(actor, model, field, cleaned[field])
