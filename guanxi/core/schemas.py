@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 
 class Strict(Schema):
@@ -37,3 +38,17 @@ ERRORS: dict[int, Any] = {status: ErrorOut for status in (400, 401, 403, 404, 41
 def errors(*statuses: int) -> dict[int, Any]:
     """ERRORS plus the statuses an operation adds (409 protected, 413 too large, 422, 429…)."""
     return {**ERRORS, **{status: ErrorOut for status in statuses}}
+
+
+def choice(choices: Iterable[tuple[Any, Any]], *, blank: bool = True) -> Any:
+    """A text field documented as an enum of `choices` ("" too when `blank` clears it), for request
+    schemas. The service still checks the value (core.cleaning.choice) with its own message, and
+    reports it together with every other field's error; a `Literal` would refuse it first, alone,
+    with pydantic's generic message. A list or an object is refused by the schema (not a string).
+
+        IndustryChoice = choice(Industry.choices)
+        class AccountIn(Strict):
+            industry: IndustryChoice | None = None
+    """
+    values = [value for value, _label in choices] + ([""] if blank else [])
+    return Annotated[str, Field(json_schema_extra={"enum": values})]

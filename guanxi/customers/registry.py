@@ -4,8 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
 from guanxi.core.registry import HomeWidget, Kind, NavEntry, Panel, Permission, Section, TimelineSource
+from guanxi.records import events
 
 from . import exports, widgets
+from .background import notify_new_owner
 from .lifecycle import panels as lifecycle_panels
 from .lifecycle import timeline as lifecycle_timeline
 from .relations import panels as relations_panels
@@ -183,3 +185,7 @@ registry.api_route("/accounts", "guanxi.customers.api:accounts_router", order=30
 registry.api_route("/contacts", "guanxi.customers.api:contacts_router", order=40)
 registry.api_route("/duplicates", "guanxi.customers.duplicates.api:router", order=100)
 registry.api_route("/settings", "guanxi.customers.customer_settings.api:router", order=130)
+
+# the new owner of an account or a contact is told by mail (records.lifecycle.transfer emits this)
+events.on("record_transferred", kind="account")(notify_new_owner)
+events.on("record_transferred", kind="contact")(notify_new_owner)

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from guanxi.records import views_exports
 
@@ -58,7 +59,12 @@ urlpatterns = [
     path(
         "customers/accounts/<int:pk>/subsidiaries/", relation_views.subsidiaries, name="account_subsidiaries"
     ),
-    path("customers/recycle-bin/", views.recycle_bin, name="recycle_bin"),
+    # the old customers' bin: the records bin (records/urls.py) holds every kind now; bookmarks follow
+    path(
+        "customers/recycle-bin/",
+        RedirectView.as_view(pattern_name="records_bin", query_string=True),
+        name="recycle_bin",
+    ),
     path("customers/duplicates/check/", duplicate_views.duplicate_check, name="duplicate_check"),
     path("saved-views/", views_saved.saved_view_create, name="saved_view_create"),
     path("saved-views/<int:pk>/", views_saved.saved_view_apply, name="saved_view_apply"),
@@ -66,5 +72,4 @@ urlpatterns = [
     path("customers/drifting/", lifecycle_views.drifting_list, name="drifting_list"),
     path("customers/accounts/<int:pk>/stage/", lifecycle_views.account_stage_set, name="account_stage_set"),
     path("admin/customer-settings/", settings_views.customer_settings, name="customer_settings"),
-    path("customers/recycle-bin/<str:kind>/<int:pk>/restore/", views.restore, name="restore"),
 ]

@@ -14,6 +14,12 @@ from .followups import services as followups
 from .followups import timeline
 from .tasks import panels as tasks_panels
 
+# after a follow-up is logged or changed: the apps that derive something from follow-ups listen
+# (sales rescores the lead: sales/registry.py). Payloads: the follow-up's account, contacts, lead;
+# for an update the changed fields and the leads before and after.
+registry.event("activity_logged", _("A follow-up was logged"))
+registry.event("activity_updated", _("A follow-up was changed"))
+
 registry.kind(
     Kind(
         name="activity",

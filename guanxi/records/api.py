@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -45,20 +45,20 @@ from guanxi.core.api import IF_MATCH, IF_MATCH_OPTIONAL, if_match, with_etag
 from guanxi.core.lists import ListParams
 from guanxi.core.pagination import Page
 from guanxi.core.schemas import ERRORS, ErrorOut, Strict
-from guanxi.core.types import ApiRequest
 
 from . import sharing
 from .history import visible_history
 
 
-class CollaboratorIn(Strict):
+# Named apart from any resource's own collaborator schemas: the OpenAPI document needs unique names.
+class ShareIn(Strict):
     user: str
-    access: str  # "read" or "write": checked by the service, with its message
+    access: Literal["read", "write"]
 
 
-class CollaboratorOut(Schema):
+class ShareOut(Schema):
     user: str
-    access: str
+    access: Literal["read", "write"]
 
 
 class HistoryEntry(Schema):
@@ -110,25 +110,33 @@ def record_routes(
     history: bool = False,
     param: str | None = None,
     id_name: str | None = None,
+    versioned: bool = True,
 ) -> None:
-    """Add the standard endpoints of `kind` to `router` (see the module's docstring)."""
+    """Add the standard endpoints of `kind` to `router` (see the module's docstring). A kind whose
+    records never change (`versioned=False`: attachments) answers without ETag, and its delete
+    and restore read no `If-Match` (its services take no `version`)."""
     param = param or kind
     id_name = id_name or f"{kind}_id"
+    must_match = IF_MATCH if versioned else None
+    may_match = IF_MATCH_OPTIONAL if versioned else None
 
-    def one(request: ApiRequest, obj: Any) -> HttpResponse:
-        return detail(render(request.auth, [obj])[0])
+    def one(request: HttpRequest, obj: Any) -> HttpResponse:
+        body = render(request.auth, [obj])[0]
+        if not versioned:
+            return JsonResponse(body, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})
+        return detail(body)
 
     if bin is not None:
         assert page is not None, "a recycle bin answers pages"  # noqa: S101
 
         @router.get("/recycle-bin", response={200: page, **ERRORS}, operation_id=f"{kind}_recycle_bin")
-        def recycle_bin(request: ApiRequest, cursor: str | None = None, limit: int | None = None) -> Any:
+        def recycle_bin(request, cursor: str | None = None, limit: int | None = None):
             found = bin(request.auth, ListParams(cursor=cursor, limit=limit), deleted=True)
             return {"items": render(request.auth, found.items), "next_cursor": found.next_cursor}
 
         recycle_bin.__doc__ = f"The {kind} records in the recycle bin that the caller may restore."
 
-    def get(request: ApiRequest, **kw: Any) -> Any:
+    def get(request, **kw):
         return one(request, read(request.auth, kw[id_name]))
 
     router.get("/{int:" + id_name + "}", response={200: out, **ERRORS}, operation_id=f"{kind}_get")(
@@ -138,7 +146,7 @@ def record_routes(
     if update is not None:
         schema, service = update
 
-        def patch(request: ApiRequest, payload: Any, **kw: Any) -> Any:
+        def patch(request, payload, **kw):
             obj = read(request.auth, kw[id_name])
             obj = service(
                 actor=request.auth,
@@ -156,39 +164,47 @@ def record_routes(
         )(_signature(patch, id_name, _body(schema)))
 
     if delete is not None:
-
-        def remove(request: ApiRequest, **kw: Any) -> Any:
+        # two bodies, so that each reads only the headers its operation documents (test_openapi)
+        def remove(request, **kw):
             obj = read(request.auth, kw[id_name])
             delete(actor=request.auth, **{param: obj}, version=if_match(request))
+            return Status(204, None)
+
+        def remove_unversioned(request, **kw):
+            delete(actor=request.auth, **{param: read(request.auth, kw[id_name])})
             return Status(204, None)
 
         router.delete(
             "/{int:" + id_name + "}",
             response={204: None, 409: ErrorOut, **ERRORS},
             operation_id=f"{kind}_delete",
-            openapi_extra=IF_MATCH,
-        )(_signature(remove, id_name))
+            openapi_extra=must_match,
+        )(_signature(remove if versioned else remove_unversioned, id_name))
 
     if restore is not None:
 
-        def back(request: ApiRequest, **kw: Any) -> Any:
+        def back(request, **kw):
             obj = read(request.auth, kw[id_name], deleted=True)
             return one(
                 request,
                 restore(actor=request.auth, **{param: obj}, version=if_match(request, required=False)),
             )
 
+        def back_unversioned(request, **kw):
+            obj = read(request.auth, kw[id_name], deleted=True)
+            return one(request, restore(actor=request.auth, **{param: obj}))
+
         router.post(
             "/{int:" + id_name + "}/restore",
             response={200: out, **ERRORS},
             operation_id=f"{kind}_restore",
-            openapi_extra=IF_MATCH_OPTIONAL,
-        )(_signature(back, id_name))
+            openapi_extra=may_match,
+        )(_signature(back if versioned else back_unversioned, id_name))
 
     if transfer is not None:
         schema_t, service_t = transfer
 
-        def hand_over(request: ApiRequest, payload: Any, **kw: Any) -> Any:
+        def hand_over(request, payload, **kw):
             obj = read(request.auth, kw[id_name])
             obj = service_t(
                 actor=request.auth,
@@ -210,7 +226,7 @@ def record_routes(
 
     if history:
 
-        def trail(request: ApiRequest, **kw: Any) -> Any:
+        def trail(request, **kw):
             obj = read(request.auth, kw[id_name])
             return [
                 {
@@ -234,10 +250,10 @@ def _collaborator_routes(router: Router, kind: str, read: Callable[..., Any], id
     def listing(obj: Any) -> list[dict[str, str]]:
         return [{"user": c.user.username, "access": c.access} for c in sharing.collaborators_of(obj)]
 
-    def collaborators(request: ApiRequest, **kw: Any) -> Any:
+    def collaborators(request, **kw):
         return listing(read(request.auth, kw[id_name]))
 
-    def share(request: ApiRequest, payload: Any, **kw: Any) -> Any:
+    def share(request, payload, **kw):
         """Share with a user, read-only or read-write (needs update rights on the record)."""
         obj = read(request.auth, kw[id_name])
         sharing.collaborator_set(
@@ -245,18 +261,18 @@ def _collaborator_routes(router: Router, kind: str, read: Callable[..., Any], id
         )
         return listing(obj)
 
-    def unshare(request: ApiRequest, username: str, **kw: Any) -> Any:
+    def unshare(request, username: str, **kw):
         obj = read(request.auth, kw[id_name])
         sharing.collaborator_set(actor=request.auth, obj=obj, user=sharing.share_user(username), access=None)
         return listing(obj)
 
     path = "/{int:" + id_name + "}/collaborators"
-    answers = {200: list[CollaboratorOut], **ERRORS}
+    answers = {200: list[ShareOut], **ERRORS}
     router.get(path, response=answers, operation_id=f"{kind}_collaborators")(
         _signature(collaborators, id_name)
     )
     router.post(path, response=answers, operation_id=f"{kind}_share")(
-        _signature(share, id_name, _body(CollaboratorIn))
+        _signature(share, id_name, _body(ShareIn))
     )
     username = inspect.Parameter("username", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=str)
     router.delete(path + "/{username}", response=answers, operation_id=f"{kind}_unshare")(

@@ -9,15 +9,18 @@ from django.http import FileResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from guanxi.core.schemas import ERRORS, Strict
+from guanxi.core.schemas import ERRORS, Strict, choice
 
 from . import exports
 
 router = Router(tags=["exports"])
 
 
+FormatChoice = choice([(f, f) for f in exports.FORMATS], blank=False)
+
+
 class ExportJobIn(Strict):
-    format: str = "csv"
+    format: FormatChoice = "csv"
     q: str = ""
     filters: dict[str, str] = {}
 

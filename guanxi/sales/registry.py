@@ -14,6 +14,8 @@ from guanxi.core.registry import (
     Permission,
     Section,
 )
+from guanxi.customers.background import notify_new_owner
+from guanxi.records import events
 
 from .pipelines import panels as pipeline_panels
 from .pools import panels as pool_panels
@@ -55,6 +57,26 @@ registry.kind(
         order=60,
     )
 )
+# the new owner of a lead is told by mail, as for accounts and contacts
+events.on("record_transferred", kind="lead")(notify_new_owner)
+
+
+@events.on("activity_logged")
+@events.on("activity_updated")
+@events.on("record_deleted", kind="activity")
+@events.on("record_restored", kind="activity")
+def _rescore_leads_of_followups(event) -> None:
+    """Activity scoring rules count a lead's follow-ups: rescore the leads a follow-up was logged
+    on, moved between, binned or restored on (after commit: engagement does not import sales)."""
+    from guanxi.sales.models import Lead
+    from guanxi.sales.scoring import services as scoring
+
+    ids = event.payload.get("leads") or [event.payload.get("lead") or getattr(event.obj, "lead_id", None)]
+    ids = [i for i in ids if i]
+    if ids:
+        scoring.rescore(Lead._base_manager.filter(pk__in=ids))
+
+
 registry.kind(
     Kind(
         name="opportunity",

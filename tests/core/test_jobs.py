@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from guanxi.core import jobs
 from guanxi.core.models import JobRun
-from guanxi.customers.directory import services
 from guanxi.customers.models import Account, Contact
+from guanxi.records import lifecycle
 from guanxi.search.models import SearchDocument
 from tests.factories import AccountFactory, ContactFactory
 
@@ -28,7 +28,7 @@ def binned(org):
     alive = AccountFactory(owner=org["rep1"], name="在用客户有限公司")
     for obj, days in ((old, 31), (old_contact, 31), (recent, 1)):
         model = type(obj)
-        services._soft_delete(org["rep1"], obj, obj.version)
+        lifecycle.delete(actor=org["rep1"], obj=obj, version=obj.version)
         model._base_manager.filter(pk=obj.pk).update(deleted_at=timezone.now() - dt.timedelta(days=days))
     return old, old_contact, recent, alive
 

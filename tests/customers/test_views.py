@@ -1,6 +1,7 @@
 """The accounts and contacts UI: forms, errors beside fields, delete/restore, transfer, lists."""
 
 import pytest
+from django.urls import reverse
 
 from guanxi.audit.models import AuditEvent
 from guanxi.core.validators import uscc_check_char
@@ -76,10 +77,16 @@ def test_delete_goes_to_the_recycle_bin_and_restore_brings_it_back(web, org):
     r = client.post(f"/customers/accounts/{account.pk}/delete/", {"version": account.version})
     assert r.status_code == 302
     assert client.get(f"/customers/accounts/{account.pk}/").status_code == 404
-    assert "回收站测试有限公司" in client.get("/customers/recycle-bin/").content.decode()
+    assert "回收站测试有限公司" in client.get("/recycle-bin/?kind=account").content.decode()
     assert "回收站测试有限公司" not in client.get("/customers/accounts/").content.decode()
-    client.post(f"/customers/recycle-bin/account/{account.pk}/restore/")
+    client.post(f"/recycle-bin/account/{account.pk}/restore/")
     assert client.get(f"/customers/accounts/{account.pk}/").status_code == 200
+
+
+def test_the_old_recycle_bin_address_leads_to_the_records_bin(web, org):
+    r = web("rep1").get("/customers/recycle-bin/?kind=contact")
+    assert r.status_code == 302 and r["Location"] == "/recycle-bin/?kind=contact"
+    assert reverse("recycle_bin") == "/customers/recycle-bin/"
 
 
 def test_others_cannot_delete_or_restore(web, org):
@@ -87,8 +94,8 @@ def test_others_cannot_delete_or_restore(web, org):
     assert web("rep2").post(f"/customers/accounts/{account.pk}/delete/", {"version": 1}).status_code == 404
     assert Account.objects.get(pk=account.pk).deleted_at is None
     web("rep1").post(f"/customers/accounts/{account.pk}/delete/", {"version": account.version})
-    assert web("rep2").post(f"/customers/recycle-bin/account/{account.pk}/restore/").status_code == 404
-    assert "别人的客户有限公司" not in web("rep2").get("/customers/recycle-bin/").content.decode()
+    assert web("rep2").post(f"/recycle-bin/account/{account.pk}/restore/").status_code == 404
+    assert "别人的客户有限公司" not in web("rep2").get("/recycle-bin/?kind=account").content.decode()
 
 
 def test_transfer_with_contacts(web, org):

@@ -167,7 +167,7 @@ def test_main_pages_render_for_a_rep(open_session):
     _table_fits(page)
     s.screenshot("contacts.png")
 
-    s.goto("/customers/recycle-bin/")
+    s.goto("/recycle-bin/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     s.log.assert_clean()
 

@@ -237,12 +237,16 @@ def test_capture_rejects_bad_submissions(org, svc, data):
     assert not Lead._base_manager.exists()
 
 
-def test_followups_on_a_lead(org, svc):
+def test_followups_on_a_lead(org, svc, django_capture_on_commit_callbacks):
     from guanxi.engagement.followups import services as followups
     from guanxi.engagement.tasks import services as task_services
 
     lead = make(svc, org["rep1"])
-    with mock.patch("guanxi.sales.scoring.services.rescore") as rescore:
+    # sales rescores on the event `activity_logged`, after commit
+    with (
+        mock.patch("guanxi.sales.scoring.services.rescore") as rescore,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         a = followups.activity_create(
             actor=org["rep1"],
             data={

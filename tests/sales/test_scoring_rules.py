@@ -112,14 +112,16 @@ def test_activity_rules(org):
 
 
 @pytest.mark.django_db
-def test_a_follow_up_logged_through_the_service_rescores_the_lead(org):
+def test_a_follow_up_logged_through_the_service_rescores_the_lead(org, django_capture_on_commit_callbacks):
     from guanxi.engagement.followups.services import activity_create
 
     make_rule(org, name="Replied", kind="activity", operator="inbound_reply", value=2, points=20)
     lead = make_lead(org)
-    activity_create(
-        actor=org["rep1"], data={"kind": "call", "direction": "inbound", "lead": lead.pk, "subject": "回电"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # sales rescores on `activity_logged`
+        activity_create(
+            actor=org["rep1"],
+            data={"kind": "call", "direction": "inbound", "lead": lead.pk, "subject": "回电"},
+        )
     assert fresh(lead).score == 20
 
 

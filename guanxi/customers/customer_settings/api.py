@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.http import JsonResponse
 from ninja import Router, Schema
+from pydantic import StrictInt
 
 from guanxi.core.api import IF_MATCH, if_match, with_etag
 from guanxi.core.errors import PermissionDenied
+from guanxi.core.schemas import Strict, choice
 
 from ..directory.api import ERRORS
-from ..directory.schemas import Strict
+from ..models import CustomerSettings
 from . import services
 
 router = Router(tags=["settings"])
 
 
+DuplicateModeChoice = choice(CustomerSettings.DuplicateMode.choices, blank=False)
+
+
 class CustomerSettingsPatch(Strict):
-    # Any: the service checks each value and names the field (1–3650 days, warn|block)
-    dormancy_days_a: Any = None
-    dormancy_days_b: Any = None
-    dormancy_days_c: Any = None
-    dormancy_days_other: Any = None
-    duplicate_mode: Any = None
+    # The service checks each value and names the field (1–3650 days, warn|block), all at once;
+    # true is not a number of days (StrictInt), a list is not a mode. Absent: unchanged; null: refused.
+    dormancy_days_a: StrictInt = None  # type: ignore[assignment]
+    dormancy_days_b: StrictInt = None  # type: ignore[assignment]
+    dormancy_days_c: StrictInt = None  # type: ignore[assignment]
+    dormancy_days_other: StrictInt = None  # type: ignore[assignment]
+    duplicate_mode: DuplicateModeChoice = None
 
 
 class CustomerSettingsOut(Schema):

@@ -6,10 +6,11 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent, with_etag
 from guanxi.core.schemas import ErrorOut
 from guanxi.custom_fields import filters as custom_field_filters
 from guanxi.records import exports
+from guanxi.records.api import record_routes
 
 from . import selectors, services
 from .schemas import (
@@ -102,10 +103,6 @@ def contacts_out(actor, contacts) -> list[dict]:
     return [contact_out(c, visible) for c in contacts]
 
 
-def _contact_detail(actor, contact) -> HttpResponse:
-    return _detail(200, contacts_out(actor, [contact])[0])
-
-
 def _params(q, ordering, cursor, limit, filters) -> selectors.ListParams:
     return selectors.ListParams(
         q=q or "",
@@ -186,16 +183,6 @@ def account_export(request, format: str = "csv", q: str = ""):
     )
 
 
-@accounts_router.get(
-    "/recycle-bin", response={200: AccountList, **ERRORS}, operation_id="account_recycle_bin"
-)
-def account_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.account_list(
-        request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True
-    )
-    return {"items": accounts_out(request.auth, page.items), "next_cursor": page.next_cursor}
-
-
 @accounts_router.post(
     "", response={201: AccountOut, **ERRORS}, operation_id="account_create", openapi_extra=IDEMPOTENCY_KEY
 )
@@ -203,58 +190,6 @@ def account_recycle_bin(request, cursor: str | None = None, limit: int | None = 
 def account_create(request, payload: AccountIn):
     account = services.account_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
     return Status(201, accounts_out(request.auth, [account])[0])
-
-
-@accounts_router.get("/{int:account_id}", response={200: AccountOut, **ERRORS}, operation_id="account_get")
-def account_get(request, account_id: int):
-    return _detail(200, accounts_out(request.auth, [selectors.account_get(request.auth, account_id)])[0])
-
-
-@accounts_router.patch(
-    "/{int:account_id}",
-    response={200: AccountOut, **ERRORS},
-    operation_id="account_update",
-    openapi_extra=IF_MATCH,
-)
-def account_update(request, account_id: int, payload: AccountPatch):
-    account = selectors.account_get(request.auth, account_id)
-    account = services.account_update(
-        actor=request.auth,
-        account=account,
-        version=if_match(request),
-        data=payload.model_dump(exclude_unset=True),
-    )
-    return _detail(200, accounts_out(request.auth, [account])[0])
-
-
-@accounts_router.delete(
-    "/{int:account_id}", response={204: None, **ERRORS}, operation_id="account_delete", openapi_extra=IF_MATCH
-)
-def account_delete(request, account_id: int):
-    account = selectors.account_get(request.auth, account_id)
-    services.account_delete(actor=request.auth, account=account, version=if_match(request))
-    return Status(204, None)
-
-
-@accounts_router.post(
-    "/{int:account_id}/restore", response={200: AccountOut, **ERRORS}, operation_id="account_restore"
-)
-def account_restore(request, account_id: int):
-    account = selectors.account_get(request.auth, account_id, deleted=True)
-    return _detail(
-        200, accounts_out(request.auth, [services.account_restore(actor=request.auth, account=account)])[0]
-    )
-
-
-@accounts_router.post(
-    "/{int:account_id}/transfer", response={200: AccountOut, **ERRORS}, operation_id="account_transfer"
-)
-def account_transfer(request, account_id: int, payload: TransferIn):
-    account = selectors.account_get(request.auth, account_id)
-    account = services.account_transfer(
-        actor=request.auth, account=account, owner=payload.owner, with_contacts=payload.with_contacts
-    )
-    return _detail(200, accounts_out(request.auth, [account])[0])
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -294,16 +229,6 @@ def contact_export(request, format: str = "csv", q: str = ""):
     )
 
 
-@contacts_router.get(
-    "/recycle-bin", response={200: ContactList, **ERRORS}, operation_id="contact_recycle_bin"
-)
-def contact_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.contact_list(
-        request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True
-    )
-    return {"items": contacts_out(request.auth, page.items), "next_cursor": page.next_cursor}
-
-
 @contacts_router.post(
     "", response={201: ContactOut, **ERRORS}, operation_id="contact_create", openapi_extra=IDEMPOTENCY_KEY
 )
@@ -313,49 +238,33 @@ def contact_create(request, payload: ContactIn):
     return Status(201, contacts_out(request.auth, [contact])[0])
 
 
-@contacts_router.get("/{int:contact_id}", response={200: ContactOut, **ERRORS}, operation_id="contact_get")
-def contact_get(request, contact_id: int):
-    return _contact_detail(request.auth, selectors.contact_get(request.auth, contact_id))
+# --- the standard record endpoints (records/api.py) ------------------------------------------
 
-
-@contacts_router.patch(
-    "/{int:contact_id}",
-    response={200: ContactOut, **ERRORS},
-    operation_id="contact_update",
-    openapi_extra=IF_MATCH,
+record_routes(
+    accounts_router,
+    kind="account",
+    out=AccountOut,
+    page=AccountList,
+    read=selectors.account_get,
+    render=accounts_out,
+    bin=selectors.account_list,
+    update=(AccountPatch, services.account_update),
+    delete=services.account_delete,
+    restore=services.account_restore,
+    transfer=(TransferIn, services.account_transfer),
+    collaborators=True,
 )
-def contact_update(request, contact_id: int, payload: ContactPatch):
-    contact = selectors.contact_get(request.auth, contact_id)
-    contact = services.contact_update(
-        actor=request.auth,
-        contact=contact,
-        version=if_match(request),
-        data=payload.model_dump(exclude_unset=True),
-    )
-    return _contact_detail(request.auth, contact)
-
-
-@contacts_router.delete(
-    "/{int:contact_id}", response={204: None, **ERRORS}, operation_id="contact_delete", openapi_extra=IF_MATCH
+record_routes(
+    contacts_router,
+    kind="contact",
+    out=ContactOut,
+    page=ContactList,
+    read=selectors.contact_get,
+    render=contacts_out,
+    bin=selectors.contact_list,
+    update=(ContactPatch, services.contact_update),
+    delete=services.contact_delete,
+    restore=services.contact_restore,
+    transfer=(ContactTransferIn, services.contact_transfer),
+    collaborators=True,
 )
-def contact_delete(request, contact_id: int):
-    contact = selectors.contact_get(request.auth, contact_id)
-    services.contact_delete(actor=request.auth, contact=contact, version=if_match(request))
-    return Status(204, None)
-
-
-@contacts_router.post(
-    "/{int:contact_id}/restore", response={200: ContactOut, **ERRORS}, operation_id="contact_restore"
-)
-def contact_restore(request, contact_id: int):
-    contact = selectors.contact_get(request.auth, contact_id, deleted=True)
-    return _contact_detail(request.auth, services.contact_restore(actor=request.auth, contact=contact))
-
-
-@contacts_router.post(
-    "/{int:contact_id}/transfer", response={200: ContactOut, **ERRORS}, operation_id="contact_transfer"
-)
-def contact_transfer(request, contact_id: int, payload: ContactTransferIn):
-    contact = selectors.contact_get(request.auth, contact_id)
-    contact = services.contact_transfer(actor=request.auth, contact=contact, owner=payload.owner)
-    return _contact_detail(request.auth, contact)

@@ -1,51 +1,55 @@
-"""API shapes. Inputs forbid unknown fields (owner, version, … are rejected, not ignored)."""
+"""API shapes. Inputs forbid unknown fields (owner, version, … are rejected, not ignored).
+
+Choices are documented as enums and checked by the services (core.schemas.choice); custom field
+values are any JSON value, checked against their definitions by custom_fields/values.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, StrictInt
+from pydantic import JsonValue, StrictInt
 
+from guanxi.core.schemas import OwnerOut, Strict, choice
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
+from ..models import Industry, PartnerType, Tier
 
+# OwnerOut and Strict belong to core.schemas; sales still imports them from here (W2 moves them)
 
-class OwnerOut(Schema):
-    id: int
-    username: str
+IndustryChoice = choice(Industry.choices)
+TierChoice = choice(Tier.choices)
+PartnerTypeChoice = choice(PartnerType.choices)
+CustomValues = dict[str, JsonValue]
 
 
 class AccountIn(Strict):
     name: str
     uscc: str | None = None
-    industry: str | None = None
-    tier: str | None = None
+    industry: IndustryChoice | None = None
+    tier: TierChoice | None = None
     phone: str | None = None
     website: str | None = None
     address: str | None = None
     tags: list[str] | None = None
     description: str | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: CustomValues | None = None
     parent: StrictInt | None = None  # an id: true or "7" is a 400, not account 1 or 7
-    partner_type: str | None = None
+    partner_type: PartnerTypeChoice | None = None
 
 
 class AccountPatch(Strict):
     name: str | None = None
     uscc: str | None = None
-    industry: str | None = None
-    tier: str | None = None
+    industry: IndustryChoice | None = None
+    tier: TierChoice | None = None
     phone: str | None = None
     website: str | None = None
     address: str | None = None
     tags: list[str] | None = None
     description: str | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: CustomValues | None = None
     parent: StrictInt | None = None  # an id: true or "7" is a 400, not account 1 or 7
-    partner_type: str | None = None
+    partner_type: PartnerTypeChoice | None = None
 
 
 class AccountOut(Schema):
@@ -60,7 +64,7 @@ class AccountOut(Schema):
     address: str
     tags: list[str]
     description: str
-    custom_fields: dict[str, Any]
+    custom_fields: CustomValues
     owner: OwnerOut | None  # None while the record sits in a shared pool
     parent: int | None = None  # null when there is none or the reader cannot see it
     partner_type: str = ""
@@ -93,7 +97,7 @@ class ContactIn(Strict):
     email: str | None = None
     wechat: str | None = None
     notes: str | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: CustomValues | None = None
 
 
 class ContactPatch(Strict):
@@ -107,7 +111,7 @@ class ContactPatch(Strict):
     email: str | None = None
     wechat: str | None = None
     notes: str | None = None
-    custom_fields: dict[str, Any] | None = None
+    custom_fields: CustomValues | None = None
 
 
 class ContactOut(Schema):
@@ -124,7 +128,7 @@ class ContactOut(Schema):
     email: str
     wechat: str
     notes: str
-    custom_fields: dict[str, Any]
+    custom_fields: CustomValues
     owner: OwnerOut | None  # None while the record sits in a shared pool
     created_at: dt.datetime
     updated_at: dt.datetime

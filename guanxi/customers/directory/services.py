@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import ValidationFailed
-from guanxi.core.services import check_version, full_clean, model_update
+from guanxi.core.services import full_clean, model_update
 from guanxi.core.validators import split_chinese_name
 from guanxi.custom_fields import values as custom_fields
-from guanxi.org.models import Action, User
+from guanxi.org.models import Action
 from guanxi.policies import access
+from guanxi.records import lifecycle
 from guanxi.search import services as search
 
 from ..duplicates import selectors as duplicates
@@ -178,84 +179,28 @@ def account_update(*, actor, account: Account, data: dict, version: int | None) 
     return account
 
 
-def _soft_delete(actor, obj, version: int | None) -> None:
-    access.require(actor, Action.DELETE, obj)
-    check_version(obj, version)
-    now = timezone.now()
-    updated = (
-        type(obj)
-        ._base_manager.filter(pk=obj.pk, version=obj.version, deleted_at__isnull=True)
-        .update(deleted_at=now, deleted_by=actor, version=obj.version + 1, updated_at=now)
-    )
-    if not updated:
-        from guanxi.core.errors import VersionConflict
-
-        raise VersionConflict()
-    obj.deleted_at, obj.deleted_by, obj.version = now, actor, obj.version + 1
-    audit.record(actor=actor, verb="delete", obj=obj)
-    search.remove(obj)
-
-
-def _restore(actor, obj) -> None:
-    access.require(actor, Action.DELETE, obj)
-    now = timezone.now()
-    type(obj)._base_manager.filter(pk=obj.pk).update(
-        deleted_at=None, deleted_by=None, version=obj.version + 1, updated_at=now
-    )
-    obj.deleted_at, obj.deleted_by, obj.version = None, None, obj.version + 1
-    audit.record(actor=actor, verb="restore", obj=obj)
-    search.index(obj)
-
-
-def _transfer(actor, obj, new_owner) -> None:
-    access.require(actor, Action.TRANSFER, obj)
-    if isinstance(new_owner, str):
-        new_owner = User.objects.filter(username=new_owner, is_active=True).first()
-    if new_owner is None or not new_owner.is_active:
-        raise ValidationFailed(fields={"owner": [_("Choose an active user.")]})
-    if new_owner.pk == obj.owner_id:
-        return
-    old = obj.owner
-    now = timezone.now()
-    extra = {"owned_since": now} if hasattr(obj, "owned_since") else {}
-    type(obj)._base_manager.filter(pk=obj.pk).update(
-        owner=new_owner, version=obj.version + 1, updated_at=now, **extra
-    )
-    obj.owner, obj.version, obj.updated_at = new_owner, obj.version + 1, now
-    event = audit.record(
-        actor=actor,
-        verb="transfer",
-        obj=obj,
-        changes={"owner": (old.username if old else None, new_owner.username)},
-    )
-    search.set_owner(obj.POLICY_OBJECT_TYPE, [obj.pk], new_owner.pk)
-    if new_owner.pk != getattr(actor, "pk", None):
-        from guanxi.core.background import enqueue_after_commit
-
-        from ..background import send_transfer_notice
-
-        enqueue_after_commit(send_transfer_notice, event.pk)
-
-
 @transaction.atomic
 def account_delete(*, actor, account: Account, version: int | None) -> None:
-    _soft_delete(actor, account, version)
+    lifecycle.delete(actor=actor, obj=account, version=version)
 
 
 @transaction.atomic
-def account_restore(*, actor, account: Account) -> Account:
-    _restore(actor, account)
-    return account
+def account_restore(*, actor, account: Account, version: int | None = None) -> Account:
+    return lifecycle.restore(actor=actor, obj=account, version=version)
 
 
 @transaction.atomic
-def account_transfer(*, actor, account: Account, owner, with_contacts: bool = False) -> Account:
-    _transfer(actor, account, owner)
+def account_transfer(
+    *, actor, account: Account, owner, with_contacts: bool = False, version: int | None = None
+) -> Account:
+    """A new owner for the account (records.lifecycle: version checked, audited, the new owner told
+    by customers.background.notify_new_owner); with its contacts the actor may transfer, too."""
+    lifecycle.transfer(actor=actor, obj=account, owner=owner, version=version)
     if with_contacts:
         for contact in (
             access.scope(actor, Contact, Action.TRANSFER).filter(account=account).exclude(owner=account.owner)
         ):
-            _transfer(actor, contact, account.owner)
+            lifecycle.transfer(actor=actor, obj=contact, owner=account.owner)
     return account
 
 
@@ -325,16 +270,14 @@ def contact_update(*, actor, contact: Contact, data: dict, version: int | None) 
 
 @transaction.atomic
 def contact_delete(*, actor, contact: Contact, version: int | None) -> None:
-    _soft_delete(actor, contact, version)
+    lifecycle.delete(actor=actor, obj=contact, version=version)
 
 
 @transaction.atomic
-def contact_restore(*, actor, contact: Contact) -> Contact:
-    _restore(actor, contact)
-    return contact
+def contact_restore(*, actor, contact: Contact, version: int | None = None) -> Contact:
+    return lifecycle.restore(actor=actor, obj=contact, version=version)
 
 
 @transaction.atomic
-def contact_transfer(*, actor, contact: Contact, owner) -> Contact:
-    _transfer(actor, contact, owner)
-    return contact
+def contact_transfer(*, actor, contact: Contact, owner, version: int | None = None) -> Contact:
+    return lifecycle.transfer(actor=actor, obj=contact, owner=owner, version=version)

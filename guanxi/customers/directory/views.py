@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -426,38 +424,6 @@ def contact_transfer(request, pk: int):
         "customers/transfer_form.html",
         {"form": form, "record": contact, "cancel_url": reverse("contact_detail", args=[pk])},
     )
-
-
-# --- recycle bin ------------------------------------------------------------------------------
-
-
-@login_required
-def recycle_bin(request):
-    accounts = selectors.account_list(
-        request.user, selectors.ListParams(cursor=request.GET.get("ac"), limit=50), deleted=True
-    )
-    contacts = selectors.contact_list(
-        request.user, selectors.ListParams(cursor=request.GET.get("cc"), limit=50), deleted=True
-    )
-    return render(request, "customers/recycle_bin.html", {"accounts": accounts, "contacts": contacts})
-
-
-@login_required
-@require_POST
-def restore(request, kind: str, pk: int):
-    obj: Any
-    if kind == "account":
-        obj = selectors.account_get(request.user, pk, deleted=True)
-        services.account_restore(actor=request.user, account=obj)
-        url = reverse("account_detail", args=[pk])
-    elif kind == "contact":
-        obj = selectors.contact_get(request.user, pk, deleted=True)
-        services.contact_restore(actor=request.user, contact=obj)
-        url = reverse("contact_detail", args=[pk])
-    else:
-        return HttpResponse(status=404)
-    messages.success(request, _("“%(name)s” restored.") % {"name": str(obj)})
-    return redirect(url)
 
 
 def _history(actor, record):

@@ -7,17 +7,23 @@ import datetime as dt
 from ninja import Schema
 
 from guanxi.core.api import IF_MATCH_OPTIONAL, if_match
+from guanxi.core.schemas import Strict, choice
 from guanxi.org.models import Action
 
 from ..directory import selectors as customer_selectors
 from ..directory.api import ERRORS, _detail, accounts_out, accounts_router
-from ..directory.schemas import AccountOut, Strict
+from ..directory.schemas import AccountOut
+from ..models import Lifecycle, RelationshipLevel, StageChange
 from . import selectors, services
+
+# `value` is a lifecycle stage or a relationship level, as `field` says: the service checks the pair
+StageFieldChoice = choice(StageChange.Field.choices, blank=False)
+StageValueChoice = choice([*Lifecycle.choices, *RelationshipLevel.choices], blank=False)
 
 
 class LifecycleStageIn(Strict):
-    field: str
-    value: str
+    field: StageFieldChoice
+    value: StageValueChoice
     reason: str = ""
 
 

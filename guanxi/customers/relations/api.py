@@ -32,24 +32,28 @@ from guanxi.core.api import (
     if_match,
     with_etag,
 )
+from guanxi.core.schemas import Strict, choice
 
 from ..directory import selectors as customer_selectors
 from ..directory.api import ERRORS, AccountList, _detail, accounts_out, accounts_router, contacts_router
-from ..directory.schemas import Strict
+from ..models import ContactRole
 from . import selectors, services
 
 # --- shapes -----------------------------------------------------------------------------------
 
 
+RoleChoice = choice(ContactRole.choices)
+
+
 class LinkIn(Strict):
     account: StrictInt
-    role: str | None = None
+    role: RoleChoice | None = None
     title: str | None = None
     is_primary: StrictBool | None = None
 
 
 class LinkPatch(Strict):
-    role: str | None = None
+    role: RoleChoice | None = None
     title: str | None = None
     is_primary: StrictBool | None = None
 

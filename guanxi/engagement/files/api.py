@@ -14,6 +14,7 @@ from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
+from guanxi.records.api import record_routes
 
 from . import selectors, services, uploads
 from .schemas import AttachmentList, AttachmentOut
@@ -84,11 +85,6 @@ def attachment_list(
     return {"items": [attachment_out(a) for a in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/{int:attachment_id}", response={200: AttachmentOut, **ERRORS}, operation_id="attachment_get")
-def attachment_get(request, attachment_id: int):
-    return attachment_out(selectors.attachment_get(request.auth, attachment_id))
-
-
 @router.get(
     "/{int:attachment_id}/download",
     response={200: None, **ERRORS},
@@ -100,18 +96,24 @@ def attachment_download(request, attachment_id: int):
     return uploads.download_response(selectors.attachment_get(request.auth, attachment_id))
 
 
-@router.delete("/{int:attachment_id}", response={204: None, **ERRORS}, operation_id="attachment_delete")
-def attachment_delete(request, attachment_id: int):
+def attachments_out(_actor, attachments) -> list[dict]:
+    return [attachment_out(a) for a in attachments]
+
+
+def _delete(*, actor, attachment) -> None:
     """To the recycle bin: the uploader, or whoever may update the record it is on."""
-    services.attachment_delete(
-        actor=request.auth, attachment=selectors.attachment_get(request.auth, attachment_id)
-    )
-    return Status(204, None)
+    services.attachment_delete(actor=actor, attachment=attachment)
 
 
-@router.post(
-    "/{int:attachment_id}/restore", response={200: AttachmentOut, **ERRORS}, operation_id="attachment_restore"
+# the standard record endpoints (records/api.py): a file never changes, so no version, no If-Match;
+# its bin is listed per record (GET ?account=…&deleted=true) and on the /recycle-bin/ page
+record_routes(
+    router,
+    kind="attachment",
+    out=AttachmentOut,
+    read=selectors.attachment_get,
+    render=attachments_out,
+    delete=_delete,
+    restore=services.attachment_restore,
+    versioned=False,
 )
-def attachment_restore(request, attachment_id: int):
-    attachment = selectors.attachment_get(request.auth, attachment_id, deleted=True)
-    return attachment_out(services.attachment_restore(actor=request.auth, attachment=attachment))

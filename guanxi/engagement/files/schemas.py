@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Schema
 
-from guanxi.customers.directory.schemas import OwnerOut
+from guanxi.core.schemas import OwnerOut
 
 
 class AttachmentOut(Schema):

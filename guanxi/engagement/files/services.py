@@ -12,11 +12,11 @@ import logging
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from guanxi.audit import services as audit
 from guanxi.core.errors import PermissionDenied
 from guanxi.engagement.models import Attachment
+from guanxi.records import lifecycle as record_lifecycle
 
 from . import selectors
 from .sniff import clean_name, sniff
@@ -76,27 +76,21 @@ def _require_delete(actor, attachment: Attachment):
 
 @transaction.atomic
 def attachment_delete(*, actor, attachment: Attachment) -> None:
-    """To the recycle bin (the file stays until the purge job)."""
-    parent = _require_delete(actor, attachment)
-    now = timezone.now()
-    updated = Attachment.objects.filter(pk=attachment.pk, deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by=actor, updated_at=now
-    )
-    if updated:
-        attachment.deleted_at, attachment.deleted_by = now, actor
-        audit.record(actor=actor, verb="update", obj=parent, changes={"attachments": (attachment.name, None)})
+    """To the recycle bin (records.lifecycle; the file stays until the purge job). The parent's
+    history shows it too ("update" of its attachments)."""
+    parent = attachment.parent
+    record_lifecycle.delete(actor=actor, obj=attachment, version=None)  # authorize() below checks
+    audit.record(actor=actor, verb="update", obj=parent, changes={"attachments": (attachment.name, None)})
 
 
 @transaction.atomic
 def attachment_restore(*, actor, attachment: Attachment) -> Attachment:
-    parent = _require_delete(actor, attachment)
-    now = timezone.now()
-    updated = Attachment.objects.filter(pk=attachment.pk, deleted_at__isnull=False).update(
-        deleted_at=None, deleted_by=None, updated_at=now
-    )
-    if updated:
-        attachment.deleted_at, attachment.deleted_by = None, None
-        audit.record(actor=actor, verb="update", obj=parent, changes={"attachments": (None, attachment.name)})
+    parent = attachment.parent
+    if attachment.deleted_at is None:
+        _require_delete(actor, attachment)
+        return attachment
+    record_lifecycle.restore(actor=actor, obj=attachment)
+    audit.record(actor=actor, verb="update", obj=parent, changes={"attachments": (None, attachment.name)})
     return attachment
 
 

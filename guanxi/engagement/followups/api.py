@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
+from guanxi.policies import access
+from guanxi.records.api import record_routes
 
 from . import selectors, services
 from .schemas import ActivityIn, ActivityList, ActivityOut, ActivityPatch, ActivityTransferIn
@@ -23,10 +23,7 @@ def _visible_leads(actor, activities) -> set[int]:
     ids = {a.lead_id for a in activities if a.lead_id}
     if not ids:
         return set()
-    from guanxi.policies import access
-    from guanxi.sales.models import Lead
-
-    return set(access.scope(actor, Lead).filter(pk__in=ids).values_list("pk", flat=True))
+    return set(access.scope(actor, services.lead_model()).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def activities_out(actor, activities, links: dict | None = None) -> list[dict]:
@@ -57,16 +54,6 @@ def activities_out(actor, activities, links: dict | None = None) -> list[dict]:
         }
         for a in activities
     ]
-
-
-def _detail(actor, activity, status: int = 200) -> HttpResponse:
-    body = activities_out(actor, [activity])[0]
-    return with_etag(
-        JsonResponse(
-            body, status=status, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
-        ),
-        body["version"],
-    )
 
 
 @router.get("", response={200: ActivityList, **ERRORS}, operation_id="activity_list")
@@ -100,16 +87,6 @@ def activity_list(
     return {"items": activities_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@router.get("/recycle-bin", response={200: ActivityList, **ERRORS}, operation_id="activity_recycle_bin")
-def activity_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.activity_list(
-        request.auth,
-        selectors.ListParams(ordering=selectors.DEFAULT_ORDERING, cursor=cursor, limit=limit),
-        deleted=True,
-    )
-    return {"items": activities_out(request.auth, page.items), "next_cursor": page.next_cursor}
-
-
 @router.post(
     "", response={201: ActivityOut, **ERRORS}, operation_id="activity_create", openapi_extra=IDEMPOTENCY_KEY
 )
@@ -122,52 +99,26 @@ def activity_create(request, payload: ActivityIn):
     return Status(201, activities_out(request.auth, [activity], links)[0])
 
 
-@router.get("/{int:activity_id}", response={200: ActivityOut, **ERRORS}, operation_id="activity_get")
-def activity_get(request, activity_id: int):
-    return _detail(request.auth, selectors.activity_get(request.auth, activity_id))
-
-
-@router.patch(
-    "/{int:activity_id}",
-    response={200: ActivityOut, **ERRORS},
-    operation_id="activity_update",
-    openapi_extra=IF_MATCH,
-)
-def activity_update(request, activity_id: int, payload: ActivityPatch):
-    activity = selectors.activity_get(request.auth, activity_id)
-    activity = services.activity_update(
-        actor=request.auth,
-        activity=activity,
-        version=if_match(request),
-        data=payload.model_dump(exclude_unset=True),
+def _bin(actor, params, *, deleted: bool):
+    """The recycle bin of follow-ups, newest first like their list."""
+    return selectors.activity_list(
+        actor,
+        selectors.ListParams(ordering=selectors.DEFAULT_ORDERING, cursor=params.cursor, limit=params.limit),
+        deleted=deleted,
     )
-    return _detail(request.auth, activity)
 
 
-@router.delete(
-    "/{int:activity_id}",
-    response={204: None, **ERRORS},
-    operation_id="activity_delete",
-    openapi_extra=IF_MATCH,
+# the standard record endpoints (records/api.py)
+record_routes(
+    router,
+    kind="activity",
+    out=ActivityOut,
+    page=ActivityList,
+    read=selectors.activity_get,
+    render=activities_out,
+    bin=_bin,
+    update=(ActivityPatch, services.activity_update),
+    delete=services.activity_delete,
+    restore=services.activity_restore,
+    transfer=(ActivityTransferIn, services.activity_transfer),
 )
-def activity_delete(request, activity_id: int):
-    activity = selectors.activity_get(request.auth, activity_id)
-    services.activity_delete(actor=request.auth, activity=activity, version=if_match(request))
-    return Status(204, None)
-
-
-@router.post(
-    "/{int:activity_id}/restore", response={200: ActivityOut, **ERRORS}, operation_id="activity_restore"
-)
-def activity_restore(request, activity_id: int):
-    activity = selectors.activity_get(request.auth, activity_id, deleted=True)
-    return _detail(request.auth, services.activity_restore(actor=request.auth, activity=activity))
-
-
-@router.post(
-    "/{int:activity_id}/transfer", response={200: ActivityOut, **ERRORS}, operation_id="activity_transfer"
-)
-def activity_transfer(request, activity_id: int, payload: ActivityTransferIn):
-    activity = selectors.activity_get(request.auth, activity_id)
-    activity = services.activity_transfer(actor=request.auth, activity=activity, owner=payload.owner)
-    return _detail(request.auth, activity)

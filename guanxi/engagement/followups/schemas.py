@@ -11,14 +11,18 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from guanxi.customers.directory.schemas import OwnerOut, Strict
+from guanxi.core.schemas import OwnerOut, Strict, choice
 
+from ..models import ActivityKind, Direction
+
+KindChoice = choice(ActivityKind.choices, blank=False)
+DirectionChoice = choice(Direction.choices)
 MOMENT: dict[str, Any] = {"format": "date-time", "example": "2026-03-01T14:30:00+08:00"}
 
 
 class ActivityIn(Strict):
-    kind: str
-    direction: str | None = None
+    kind: KindChoice
+    direction: DirectionChoice | None = None
     subject: str | None = None
     content: str | None = None
     occurred_at: str | None = Field(
@@ -33,8 +37,8 @@ class ActivityIn(Strict):
 
 
 class ActivityPatch(Strict):
-    kind: str | None = None
-    direction: str | None = None
+    kind: KindChoice | None = None
+    direction: DirectionChoice | None = None
     subject: str | None = None
     content: str | None = None
     occurred_at: str | None = Field(None, json_schema_extra=MOMENT)

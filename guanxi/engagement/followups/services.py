@@ -29,12 +29,15 @@ from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
+from guanxi.core import registry
 from guanxi.core.errors import ValidationFailed, VersionConflict
 from guanxi.core.services import check_version, model_update
 from guanxi.customers.lifecycle import services as lifecycle
 from guanxi.customers.models import Account, Contact
-from guanxi.org.models import Action, User
+from guanxi.org.models import Action
 from guanxi.policies import access
+from guanxi.records import events
+from guanxi.records import lifecycle as record_lifecycle
 
 from ..models import Activity, ActivityContact, ActivityKind, Direction
 
@@ -126,12 +129,16 @@ def _resolve_account(actor, value) -> Account | None:
     )
 
 
-def _resolve_lead(actor, value):
-    from guanxi.sales.models import Lead
+def lead_model():
+    """The model of the lead kind (sales), found through the registry: engagement sits below sales
+    and names none of its modules; a follow-up's `lead` is a foreign key by name ("sales.Lead")."""
+    return registry.get("lead").model_class
 
+
+def _resolve_lead(actor, value):
     return access.resolve(
         actor,
-        Lead,
+        lead_model(),
         value,
         field="lead",
         invalid=_("Choose a lead."),
@@ -324,22 +331,18 @@ def _update(model, build, ids: list[int]) -> None:
 
 
 def refresh_leads(lead_ids=()) -> None:
-    """A lead's `last_contact_at` (the latest live follow-up on it, one UPDATE) and its score
-    (sales.scoring.rescore: activity rules count follow-ups)."""
+    """A lead's `last_contact_at`: the latest live follow-up on it, one UPDATE. (Its score is sales'
+    business: sales rescores on the events `activity_logged`, `activity_updated` and the
+    lifecycle's `record_deleted` / `record_restored` of follow-ups, after commit.)"""
     lead_ids = sorted({i for i in lead_ids if i})
     if not lead_ids:
         return
-    from guanxi.sales.models import Lead
-    from guanxi.sales.scoring.services import rescore
-
     latest = (
         Activity._base_manager.filter(deleted_at__isnull=True, lead_id=OuterRef("pk"))
         .order_by("-occurred_at", "-id")
         .values("occurred_at")[:1]
     )
-    leads = Lead._base_manager.filter(pk__in=lead_ids)
-    leads.update(last_contact_at=Subquery(latest))
-    rescore(leads)
+    lead_model()._base_manager.filter(pk__in=lead_ids).update(last_contact_at=Subquery(latest))
 
 
 def refresh_customers(*, account_ids=(), contact_ids=()) -> None:
@@ -401,6 +404,14 @@ def activity_create(*, actor, data: dict) -> Activity:
         lifecycle.followup_logged(actor=actor, account=account, at=activity.occurred_at)
     refresh_customers(account_ids=[account.pk] if account else [], contact_ids=[ct.pk for ct in contacts])
     refresh_leads([activity.lead_id])
+    events.emit(
+        "activity_logged",
+        actor=actor,
+        obj=activity,
+        account=activity.account_id,
+        contacts=[ct.pk for ct in contacts],
+        lead=activity.lead_id,
+    )
     activity.visible_contacts = contacts  # type: ignore[attr-defined]  # for the answer
     return activity
 
@@ -469,52 +480,35 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
             account_ids=[old_account_id, activity.account_id], contact_ids=[*old_contacts, *now_contacts]
         )
         refresh_leads([old_lead_id, activity.lead_id])
+        events.emit(
+            "activity_updated",
+            actor=actor,
+            obj=activity,
+            fields=sorted(changes),
+            leads=sorted({i for i in (old_lead_id, activity.lead_id) if i}),
+        )
     return activity
+
+
+# Delete, restore and transfer are the record lifecycle's (records/lifecycle.py); the customers'
+# summaries follow through the atomic `record_deleted/restored` handler in engagement/registry.py.
+# The audit row keeps the follow-up's label, whose date (no subject) is the actor's day.
 
 
 @transaction.atomic
 def activity_delete(*, actor, activity: Activity, version: int | None) -> None:
-    access.require(actor, Action.DELETE, activity)
-    check_version(activity, version)
-    now = timezone.now()
-    if not Activity._base_manager.filter(
-        pk=activity.pk, version=activity.version, deleted_at__isnull=True
-    ).update(deleted_at=now, deleted_by=actor, version=activity.version + 1, updated_at=now):
-        raise VersionConflict()
-    activity.deleted_at, activity.deleted_by, activity.version = now, actor, activity.version + 1
-    _audit(actor=actor, verb="delete", activity=activity)
-    refresh_for(activity)
+    with timezone.override(actor_zone(actor)):
+        record_lifecycle.delete(actor=actor, obj=activity, version=version)
 
 
 @transaction.atomic
-def activity_restore(*, actor, activity: Activity) -> Activity:
-    access.require(actor, Action.DELETE, activity)
-    now = timezone.now()
-    Activity._base_manager.filter(pk=activity.pk).update(
-        deleted_at=None, deleted_by=None, version=activity.version + 1, updated_at=now
-    )
-    activity.deleted_at, activity.deleted_by, activity.version = None, None, activity.version + 1
-    activity.updated_at = now
-    _audit(actor=actor, verb="restore", activity=activity)
-    refresh_for(activity)
-    return activity
+def activity_restore(*, actor, activity: Activity, version: int | None = None) -> Activity:
+    with timezone.override(actor_zone(actor)):
+        return record_lifecycle.restore(actor=actor, obj=activity, version=version)
 
 
 @transaction.atomic
-def activity_transfer(*, actor, activity: Activity, owner) -> Activity:
+def activity_transfer(*, actor, activity: Activity, owner, version: int | None = None) -> Activity:
     """Hand a follow-up to another user (its own permission; owners are never PATCHed)."""
-    access.require(actor, Action.TRANSFER, activity)
-    if isinstance(owner, str):
-        owner = User.objects.filter(username=owner, is_active=True).first() if "\x00" not in owner else None
-    if owner is None or not owner.is_active:
-        raise ValidationFailed(fields={"owner": [_("Choose an active user.")]})
-    if owner.pk == activity.owner_id:
-        return activity
-    old = activity.owner
-    now = timezone.now()
-    Activity._base_manager.filter(pk=activity.pk).update(
-        owner=owner, version=activity.version + 1, updated_at=now
-    )
-    activity.owner, activity.version, activity.updated_at = owner, activity.version + 1, now
-    _audit(actor=actor, verb="transfer", activity=activity, changes={"owner": (old.username, owner.username)})
-    return activity
+    with timezone.override(actor_zone(actor)):
+        return record_lifecycle.transfer(actor=actor, obj=activity, owner=owner, version=version)

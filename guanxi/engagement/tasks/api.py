@@ -7,9 +7,10 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
 from guanxi.org.models import Action
+from guanxi.records.api import record_routes
 
 from . import selectors, services
 from .schemas import (
@@ -66,6 +67,20 @@ def notification_out(n) -> dict:
     }
 
 
+def tasks_out(actor, tasks) -> list[dict]:
+    selectors.mark_visible_links(actor, tasks)
+    return [task_out(t) for t in tasks]
+
+
+def _read(actor, pk, *, deleted: bool = False):
+    """A task for the standard endpoints; one in the bin is found by whoever may restore it."""
+    return selectors.task_get(actor, pk, deleted=deleted, action=Action.DELETE if deleted else Action.READ)
+
+
+def _bin(actor, params, *, deleted: bool):
+    return selectors.task_list(actor, cursor=params.cursor, limit=params.limit, deleted=deleted)
+
+
 def _detail(actor, task, status: int = 200) -> HttpResponse:
     selectors.mark_visible_links(actor, [task])
     body = task_out(task)
@@ -110,49 +125,12 @@ def task_list(
     return {"items": [task_out(t) for t in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/recycle-bin", response={200: TaskList, **ERRORS}, operation_id="task_recycle_bin")
-def task_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.task_list(request.auth, cursor=cursor, limit=limit, deleted=True)
-    return {"items": [task_out(t) for t in page.items], "next_cursor": page.next_cursor}
-
-
 @router.post("", response={201: TaskOut, **ERRORS}, operation_id="task_create", openapi_extra=IDEMPOTENCY_KEY)
 @idempotent
 def task_create(request, payload: TaskIn):
     task = services.task_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
     selectors.mark_visible_links(request.auth, [task])
     return Status(201, task_out(task))
-
-
-@router.get("/{int:task_id}", response={200: TaskOut, **ERRORS}, operation_id="task_get")
-def task_get(request, task_id: int):
-    return _detail(request.auth, selectors.task_get(request.auth, task_id))
-
-
-@router.patch(
-    "/{int:task_id}", response={200: TaskOut, **ERRORS}, operation_id="task_update", openapi_extra=IF_MATCH
-)
-def task_update(request, task_id: int, payload: TaskPatch):
-    task = selectors.task_get(request.auth, task_id)
-    task = services.task_update(
-        actor=request.auth, task=task, version=if_match(request), data=payload.model_dump(exclude_unset=True)
-    )
-    return _detail(request.auth, task)
-
-
-@router.delete(
-    "/{int:task_id}", response={204: None, **ERRORS}, operation_id="task_delete", openapi_extra=IF_MATCH
-)
-def task_delete(request, task_id: int):
-    task = selectors.task_get(request.auth, task_id)
-    services.task_delete(actor=request.auth, task=task, version=if_match(request))
-    return Status(204, None)
-
-
-@router.post("/{int:task_id}/restore", response={200: TaskOut, **ERRORS}, operation_id="task_restore")
-def task_restore(request, task_id: int):
-    task = selectors.task_get(request.auth, task_id, deleted=True, action=Action.DELETE)
-    return _detail(request.auth, services.task_restore(actor=request.auth, task=task))
 
 
 @router.post(
@@ -178,6 +156,21 @@ def task_reopen(request, task_id: int):
     task = selectors.task_get(request.auth, task_id)
     task = services.task_reopen(actor=request.auth, task=task, version=if_match(request, required=False))
     return _detail(request.auth, task)
+
+
+# the standard record endpoints (records/api.py)
+record_routes(
+    router,
+    kind="task",
+    out=TaskOut,
+    page=TaskList,
+    read=_read,
+    render=tasks_out,
+    bin=_bin,
+    update=(TaskPatch, services.task_update),
+    delete=services.task_delete,
+    restore=services.task_restore,
+)
 
 
 # --- notifications ----------------------------------------------------------------------------

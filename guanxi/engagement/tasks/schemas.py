@@ -6,8 +6,11 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from guanxi.customers.directory.schemas import OwnerOut, Strict
+from guanxi.core.schemas import OwnerOut, Strict, choice
 
+from ..models import Priority
+
+PriorityChoice = choice(Priority.choices)
 WHEN = "ISO 8601 date and time, e.g. 2026-12-01T15:30:00+08:00; without an offset it is read in your time zone; a date alone is 18:00 that day. Past dates are allowed (the task is overdue)."
 
 
@@ -24,7 +27,7 @@ class TaskIn(Strict):
     account: int | None = None
     contact: int | None = None
     lead: int | None = Field(None, description="A sales lead's id")
-    priority: str | None = Field(None, description="low, normal (default), high or urgent")
+    priority: PriorityChoice | None = Field(None, description="low, normal (default), high or urgent")
     done: bool | None = None
 
 
@@ -37,7 +40,7 @@ class TaskPatch(Strict):
     account: int | None = None
     contact: int | None = None
     lead: int | None = None
-    priority: str | None = None
+    priority: PriorityChoice | None = None
     done: bool | None = None
 
 

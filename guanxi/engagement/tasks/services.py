@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
+from guanxi.core import registry
 from guanxi.core.background import enqueue_after_commit
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from guanxi.core.services import check_version, full_clean, model_update
@@ -36,6 +37,7 @@ from guanxi.customers.models import Account, Contact
 from guanxi.engagement.models import CalendarFeed, Notification, Priority, Task
 from guanxi.org.models import Action, User
 from guanxi.policies import access
+from guanxi.records import lifecycle as record_lifecycle
 
 DEFAULT_REMINDER = dt.timedelta(minutes=15)
 DATE_ONLY_TIME = dt.time(18, 0)  # "due 2026-12-03": the end of that working day
@@ -140,9 +142,8 @@ def _clean(actor, data: dict, *, partial: bool) -> dict:
             for k, v in data.items()
             if k in ("account", "contact", "lead", "assignee") and k not in errors
         }
-    from guanxi.sales.models import Lead
-
-    for field, model in (("account", Account), ("contact", Contact), ("lead", Lead)):
+    lead_model = registry.get("lead").model_class  # sales' kind, by the registry (engagement is below sales)
+    for field, model in (("account", Account), ("contact", Contact), ("lead", lead_model)):
         if field in cleaned:
             try:
                 cleaned[field] = _resolve(actor, model, field, cleaned[field])
@@ -285,28 +286,12 @@ def task_reopen(*, actor, task: Task, version: int | None = None) -> Task:
 
 @transaction.atomic
 def task_delete(*, actor, task: Task, version: int | None) -> None:
-    access.require(actor, Action.DELETE, task)
-    check_version(task, version)
-    now = timezone.now()
-    updated = Task._base_manager.filter(pk=task.pk, version=task.version, deleted_at__isnull=True).update(
-        deleted_at=now, deleted_by=actor, version=task.version + 1, updated_at=now
-    )
-    if not updated:
-        raise VersionConflict()
-    task.deleted_at, task.deleted_by, task.version = now, actor, task.version + 1
-    audit.record(actor=actor, verb="delete", obj=task)
+    record_lifecycle.delete(actor=actor, obj=task, version=version)
 
 
 @transaction.atomic
-def task_restore(*, actor, task: Task) -> Task:
-    access.require(actor, Action.DELETE, task)
-    now = timezone.now()
-    Task._base_manager.filter(pk=task.pk).update(
-        deleted_at=None, deleted_by=None, version=task.version + 1, updated_at=now
-    )
-    task.deleted_at, task.deleted_by, task.version, task.updated_at = None, None, task.version + 1, now
-    audit.record(actor=actor, verb="restore", obj=task)
-    return task
+def task_restore(*, actor, task: Task, version: int | None = None) -> Task:
+    return record_lifecycle.restore(actor=actor, obj=task, version=version)
 
 
 # --- notifications ----------------------------------------------------------------------------
