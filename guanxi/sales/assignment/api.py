@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
+from guanxi.org.api_rights import needs
 from guanxi.sales.models import AssignmentRule
 
 from . import services
@@ -86,7 +87,12 @@ def _detail(rule: AssignmentRule, status: int = 200):
     )
 
 
-@router.get("", response={200: AssignmentRuleList, **ERRORS}, operation_id="assignment_rule_list")
+@router.get(
+    "",
+    response={200: AssignmentRuleList, **ERRORS},
+    operation_id="assignment_rule_list",
+    auth=needs("manage_assignment_rules"),
+)
 def assignment_rule_list(request, ordering: str = "", cursor: str | None = None, limit: int | None = None):
     """The rules in the order they are tried (the first active match decides)."""
     page = services.assignment_rule_list(
@@ -99,6 +105,7 @@ def assignment_rule_list(request, ordering: str = "", cursor: str | None = None,
     "",
     response={201: AssignmentRuleOut, **ERRORS},
     operation_id="assignment_rule_create",
+    auth=needs("manage_assignment_rules"),
     openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
@@ -110,14 +117,24 @@ def assignment_rule_create(request, payload: AssignmentRuleIn):
     return Status(201, rule_out(rule))
 
 
-@router.post("/reorder", response={200: AssignmentRuleList, **ERRORS}, operation_id="assignment_rule_reorder")
+@router.post(
+    "/reorder",
+    response={200: AssignmentRuleList, **ERRORS},
+    operation_id="assignment_rule_reorder",
+    auth=needs("manage_assignment_rules"),
+)
 def assignment_rule_reorder(request, payload: AssignmentRuleReorderIn):
     """{"ids": [3, 1, 2]}: these rules first, in this order; the others keep theirs after them."""
     rules = services.assignment_rule_reorder(actor=request.auth, ids=payload.ids)
     return {"items": [rule_out(r) for r in rules], "next_cursor": None}
 
 
-@router.get("/{int:rule_id}", response={200: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_get")
+@router.get(
+    "/{int:rule_id}",
+    response={200: AssignmentRuleOut, **ERRORS},
+    operation_id="assignment_rule_get",
+    auth=needs("manage_assignment_rules"),
+)
 def assignment_rule_get(request, rule_id: int):
     return _detail(services.assignment_rule_get(request.auth, rule_id))
 
@@ -126,6 +143,7 @@ def assignment_rule_get(request, rule_id: int):
     "/{int:rule_id}",
     response={200: AssignmentRuleOut, **ERRORS},
     operation_id="assignment_rule_update",
+    auth=needs("manage_assignment_rules"),
     openapi_extra=IF_MATCH,
 )
 def assignment_rule_update(request, rule_id: int, payload: AssignmentRuleIn):
@@ -140,6 +158,7 @@ def assignment_rule_update(request, rule_id: int, payload: AssignmentRuleIn):
     "/{int:rule_id}",
     response={204: None, **ERRORS},
     operation_id="assignment_rule_delete",
+    auth=needs("manage_assignment_rules"),
     openapi_extra=IF_MATCH,
 )
 def assignment_rule_delete(request, rule_id: int):

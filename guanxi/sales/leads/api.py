@@ -9,8 +9,8 @@ from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
+from guanxi.org import rights
 
-from ..webforms.common import is_admin
 from . import conversion, selectors, services
 from .schemas import (
     LeadConvertIn,
@@ -33,7 +33,7 @@ def leads_out(actor, leads) -> list[dict]:
     (pools they belong to; web forms are administrators' settings)."""
     links = selectors.converted_links(actor, leads)
     pools = selectors.visible_pools(actor, leads)
-    forms = is_admin(actor)
+    forms = rights.has(actor, "manage_lead_forms")
     return [
         {
             "id": x.pk,

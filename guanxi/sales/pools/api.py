@@ -12,6 +12,7 @@ from ninja.responses import Status
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
+from guanxi.org.api_rights import needs
 
 from ..models import Pool
 from . import selectors, services, services_admin
@@ -119,7 +120,13 @@ def pool_recycle_bin(request):
     return {"items": [pool_out(p) for p in pools], "next_cursor": None}
 
 
-@router.post("", response={201: PoolOut, **ERRORS}, operation_id="pool_create", openapi_extra=IDEMPOTENCY_KEY)
+@router.post(
+    "",
+    response={201: PoolOut, **ERRORS},
+    operation_id="pool_create",
+    auth=needs("manage_pools"),
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def pool_create(request, payload: PoolIn):
     pool = services_admin.pool_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -139,7 +146,11 @@ def pool_get(request, pool_id: int):
 
 
 @router.patch(
-    "/{int:pool_id}", response={200: PoolOut, **ERRORS}, operation_id="pool_update", openapi_extra=IF_MATCH
+    "/{int:pool_id}",
+    response={200: PoolOut, **ERRORS},
+    operation_id="pool_update",
+    auth=needs("manage_pools"),
+    openapi_extra=IF_MATCH,
 )
 def pool_update(request, pool_id: int, payload: PoolIn):
     pool = selectors.pool_get(request.auth, pool_id)
@@ -150,7 +161,11 @@ def pool_update(request, pool_id: int, payload: PoolIn):
 
 
 @router.delete(
-    "/{int:pool_id}", response={204: None, **ERRORS}, operation_id="pool_delete", openapi_extra=IF_MATCH
+    "/{int:pool_id}",
+    response={204: None, **ERRORS},
+    operation_id="pool_delete",
+    auth=needs("manage_pools"),
+    openapi_extra=IF_MATCH,
 )
 def pool_delete(request, pool_id: int):
     pool = selectors.pool_get(request.auth, pool_id)
@@ -158,7 +173,12 @@ def pool_delete(request, pool_id: int):
     return Status(204, None)
 
 
-@router.post("/{int:pool_id}/restore", response={200: PoolOut, **ERRORS}, operation_id="pool_restore")
+@router.post(
+    "/{int:pool_id}/restore",
+    response={200: PoolOut, **ERRORS},
+    operation_id="pool_restore",
+    auth=needs("manage_pools"),
+)
 def pool_restore(request, pool_id: int):
     pool = selectors.pool_get(request.auth, pool_id, deleted=True)
     return _detail(200, services_admin.pool_restore(actor=request.auth, pool=pool))

@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
+from guanxi.org.api_rights import needs
 from guanxi.sales.models import ScoringRule
 
 from . import services
@@ -80,7 +81,12 @@ def _detail(rule: ScoringRule, status: int = 200):
     )
 
 
-@router.get("", response={200: ScoringRuleList, **ERRORS}, operation_id="scoring_rule_list")
+@router.get(
+    "",
+    response={200: ScoringRuleList, **ERRORS},
+    operation_id="scoring_rule_list",
+    auth=needs("manage_scoring_rules"),
+)
 def scoring_rule_list(request, ordering: str = "", cursor: str | None = None, limit: int | None = None):
     """The rules in evaluation order (`ordering=order|name|-updated_at…`)."""
     page = services.scoring_rule_list(request.auth, ordering=ordering or "order", cursor=cursor, limit=limit)
@@ -91,6 +97,7 @@ def scoring_rule_list(request, ordering: str = "", cursor: str | None = None, li
     "",
     response={201: ScoringRuleOut, **ERRORS},
     operation_id="scoring_rule_create",
+    auth=needs("manage_scoring_rules"),
     openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
@@ -103,7 +110,12 @@ def scoring_rule_create(request, payload: ScoringRuleIn):
     return Status(201, rule_out(rule))
 
 
-@router.get("/{int:rule_id}", response={200: ScoringRuleOut, **ERRORS}, operation_id="scoring_rule_get")
+@router.get(
+    "/{int:rule_id}",
+    response={200: ScoringRuleOut, **ERRORS},
+    operation_id="scoring_rule_get",
+    auth=needs("manage_scoring_rules"),
+)
 def scoring_rule_get(request, rule_id: int):
     return _detail(services.scoring_rule_get(request.auth, rule_id))
 
@@ -112,6 +124,7 @@ def scoring_rule_get(request, rule_id: int):
     "/{int:rule_id}",
     response={200: ScoringRuleOut, **ERRORS},
     operation_id="scoring_rule_update",
+    auth=needs("manage_scoring_rules"),
     openapi_extra=IF_MATCH,
 )
 def scoring_rule_update(request, rule_id: int, payload: ScoringRuleIn):
@@ -126,6 +139,7 @@ def scoring_rule_update(request, rule_id: int, payload: ScoringRuleIn):
     "/{int:rule_id}",
     response={204: None, **ERRORS},
     operation_id="scoring_rule_delete",
+    auth=needs("manage_scoring_rules"),
     openapi_extra=IF_MATCH,
 )
 def scoring_rule_delete(request, rule_id: int):

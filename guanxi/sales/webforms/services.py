@@ -26,6 +26,7 @@ from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.pagination import Page, paginate, parse_limit
 from guanxi.core.services import check_version
 from guanxi.customers.models import Industry
+from guanxi.org import rights
 from guanxi.sales.models import Lead, LeadForm, LeadSource
 
 from . import common as c
@@ -253,7 +254,7 @@ _AUDITED = (
 
 @transaction.atomic
 def lead_form_create(*, actor, data: dict) -> LeadForm:
-    c.require_admin(actor)
+    rights.require(actor, "manage_lead_forms")
     values = _clean(data, partial=False)
     form = LeadForm(created_by=actor, **values)
     try:
@@ -272,7 +273,7 @@ def lead_form_create(*, actor, data: dict) -> LeadForm:
 
 @transaction.atomic
 def lead_form_update(*, actor, form: LeadForm, data: dict, version: int | None) -> LeadForm:
-    c.require_admin(actor)
+    rights.require(actor, "manage_lead_forms")
     check_version(form, version)
     values = _clean(data, partial=True, current=form)
     changes = {}
@@ -303,7 +304,7 @@ def lead_form_update(*, actor, form: LeadForm, data: dict, version: int | None) 
 
 
 def _bin(*, actor, form: LeadForm, version: int | None, deleted: bool) -> LeadForm:
-    c.require_admin(actor)
+    rights.require(actor, "manage_lead_forms")
     check_version(form, version)
     if (form.deleted_at is not None) == deleted:
         raise NotFound()
@@ -339,7 +340,7 @@ def lead_form_restore(*, actor, form: LeadForm, version: int | None = None) -> L
 
 
 def lead_form_get(actor, pk, *, deleted: bool = False) -> LeadForm:
-    c.require_admin(actor)
+    rights.require(actor, "manage_lead_forms")
     form = c.get_or_404(LeadForm, pk)
     if (form.deleted_at is not None) != deleted:
         raise NotFound()
@@ -355,7 +356,7 @@ def lead_form_list(
     deleted: bool = False,
     q: str = "",
 ) -> Page:
-    c.require_admin(actor)
+    rights.require(actor, "manage_lead_forms")
     qs = LeadForm._base_manager.filter(deleted_at__isnull=not deleted).select_related("pool", "owner")
     q = (q or "").strip()[:100]
     if q:
