@@ -230,7 +230,7 @@ class RateForm(forms.Form):
 
 @login_required
 def exchange_rate_admin(request):
-    rights.require(request.user, "manage_pipelines")
+    rights.require(request.user, "manage_exchange_rates")
     form = RateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -252,7 +252,7 @@ def exchange_rate_admin(request):
 @login_required
 @require_POST
 def exchange_rate_admin_delete(request, currency: str):
-    rights.require(request.user, "manage_pipelines")
+    rights.require(request.user, "manage_exchange_rates")
     try:
         rates.rate_delete(actor=request.user, currency=currency)
     except ApplicationError as exc:
