@@ -35,6 +35,14 @@ def send_transfer_notice(event_id: int) -> str:
     return "sent"
 
 
+def notify_new_owner(event) -> None:
+    """Handler of `record_transferred` (records/events.py, after commit) for the kinds whose new
+    owner is told by mail: a record handed to someone else than the actor is announced to them."""
+    new_owner = event.payload.get("new_owner")
+    if new_owner is not None and new_owner != getattr(event.actor, "pk", None):
+        send_transfer_notice.delay(event.payload["audit_event"])
+
+
 # --- export jobs (customers/exports.py) ---------------------------------------------------------
 
 

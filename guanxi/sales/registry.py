@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core import registry
 from guanxi.core.registry import HomeWidget, Kind, NavEntry, OnParentDelete, Parent, Permission, Section
+from guanxi.customers.background import notify_new_owner
+from guanxi.records import events
 
 registry.permission(Permission(code="manage_pipelines", label=_("Manage pipelines and stages"), order=40))
 registry.permission(Permission(code="manage_exchange_rates", label=_("Manage exchange rates"), order=41))
@@ -44,6 +46,9 @@ registry.kind(
         order=60,
     )
 )
+# the new owner of a lead is told by mail, as for accounts and contacts
+events.on("record_transferred", kind="lead")(notify_new_owner)
+
 registry.kind(
     Kind(
         name="opportunity",

@@ -161,16 +161,30 @@ def lead_delete(request, lead_id: int):
     return Status(204, None)
 
 
-@router.post("/{int:lead_id}/restore", response={200: LeadOut, **ERRORS}, operation_id="lead_restore")
+@router.post(
+    "/{int:lead_id}/restore",
+    response={200: LeadOut, **ERRORS},
+    operation_id="lead_restore",
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
 def lead_restore(request, lead_id: int):
     lead = selectors.lead_get(request.auth, lead_id, deleted=True)
-    return _detail(request.auth, services.lead_restore(actor=request.auth, lead=lead))
+    version = if_match(request, required=False)
+    return _detail(request.auth, services.lead_restore(actor=request.auth, lead=lead, version=version))
 
 
-@router.post("/{int:lead_id}/transfer", response={200: LeadOut, **ERRORS}, operation_id="lead_transfer")
+@router.post(
+    "/{int:lead_id}/transfer",
+    response={200: LeadOut, **ERRORS},
+    operation_id="lead_transfer",
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
 def lead_transfer(request, lead_id: int, payload: LeadTransferIn):
     lead = selectors.lead_get(request.auth, lead_id)
-    return _detail(request.auth, services.lead_transfer(actor=request.auth, lead=lead, owner=payload.owner))
+    lead = services.lead_transfer(
+        actor=request.auth, lead=lead, owner=payload.owner, version=if_match(request, required=False)
+    )
+    return _detail(request.auth, lead)
 
 
 @router.post(

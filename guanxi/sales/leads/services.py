@@ -19,10 +19,10 @@ from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.services import full_clean, model_update
-from guanxi.customers.directory import services as customers
 from guanxi.customers.models import Industry
 from guanxi.org.models import Action, User
 from guanxi.policies import access
+from guanxi.records import lifecycle
 from guanxi.search import services as search
 
 from ..models import Lead, LeadForm, LeadSource, LeadStatus, PoolEvent
@@ -277,19 +277,18 @@ def lead_set_status(*, actor, lead: Lead, status: str, reason: str = "", version
 
 @transaction.atomic
 def lead_delete(*, actor, lead: Lead, version: int | None) -> None:
-    customers._soft_delete(actor, lead, version)
+    lifecycle.delete(actor=actor, obj=lead, version=version)
 
 
 @transaction.atomic
-def lead_restore(*, actor, lead: Lead) -> Lead:
-    customers._restore(actor, lead)
-    return lead
+def lead_restore(*, actor, lead: Lead, version: int | None = None) -> Lead:
+    """Out of the bin (records.lifecycle: `version`, when given, is the one the caller saw)."""
+    return lifecycle.restore(actor=actor, obj=lead, version=version)
 
 
 @transaction.atomic
-def lead_transfer(*, actor, lead: Lead, owner) -> Lead:
+def lead_transfer(*, actor, lead: Lead, owner, version: int | None = None) -> Lead:
     """A new owner (its own permission). A lead in a pool is claimed or assigned through the pool."""
     if lead.owner_id is None:
         access.require(actor, Action.TRANSFER, lead)  # nobody's scope holds an unowned lead: 403
-    customers._transfer(actor, lead, owner)
-    return lead
+    return lifecycle.transfer(actor=actor, obj=lead, owner=owner, version=version)

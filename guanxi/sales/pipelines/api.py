@@ -191,21 +191,29 @@ def opportunity_delete(request, opportunity_id: int):
     "/{int:opportunity_id}/restore",
     response={200: OpportunityOut, **ERRORS},
     operation_id="opportunity_restore",
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def opportunity_restore(request, opportunity_id: int):
     opportunity = selectors.opportunity_get(request.auth, opportunity_id, deleted=True)
-    return _detail(request.auth, services.opportunity_restore(actor=request.auth, opportunity=opportunity))
+    opportunity = services.opportunity_restore(
+        actor=request.auth, opportunity=opportunity, version=if_match(request, required=False)
+    )
+    return _detail(request.auth, opportunity)
 
 
 @router.post(
     "/{int:opportunity_id}/transfer",
     response={200: OpportunityOut, **ERRORS},
     operation_id="opportunity_transfer",
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def opportunity_transfer(request, opportunity_id: int, payload: OpportunityTransferIn):
     opportunity = selectors.opportunity_get(request.auth, opportunity_id)
     opportunity = services.opportunity_transfer(
-        actor=request.auth, opportunity=opportunity, owner=payload.owner
+        actor=request.auth,
+        opportunity=opportunity,
+        owner=payload.owner,
+        version=if_match(request, required=False),
     )
     return _detail(request.auth, opportunity)
 

@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.org import rights
 from guanxi.org.api_rights import needs
 
@@ -139,10 +139,13 @@ def pipeline_delete(request, pipeline_id: int):
     response={200: PipelineOut, **ERRORS},
     operation_id="pipeline_restore",
     auth=needs("manage_pipelines"),
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def pipeline_restore(request, pipeline_id: int):
     pipeline = selectors.pipeline_get(pipeline_id, deleted=True)
-    services_admin.pipeline_restore(actor=request.auth, pipeline=pipeline)
+    services_admin.pipeline_restore(
+        actor=request.auth, pipeline=pipeline, version=if_match(request, required=False)
+    )
     return _detail(_fresh(pipeline_id))
 
 

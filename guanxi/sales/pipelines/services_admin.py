@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import ValidationFailed
-from guanxi.core.services import check_version, full_clean, model_update, restore, soft_delete
+from guanxi.core.services import check_version, full_clean, model_update
 from guanxi.org import rights
 from guanxi.policies import access
+from guanxi.records import lifecycle
 
 from ..models import Opportunity, OpportunityStageChange, Pipeline, Stage
 from .cleaning import clean_probability, resolve_stage
@@ -281,17 +282,12 @@ def pipeline_delete(*, actor, pipeline: Pipeline, version: int | None) -> None:
                 ]
             }
         )
-    soft_delete(pipeline, actor=actor)  # the version was checked above, before the other refusals
-    audit.record(actor=actor, verb="delete", obj=pipeline)
+    lifecycle.delete(actor=actor, obj=pipeline, version=version)
 
 
 @transaction.atomic
-def pipeline_restore(*, actor, pipeline: Pipeline) -> Pipeline:
-    rights.require(actor, "manage_pipelines")
-    if pipeline.deleted_at is not None:
-        restore(pipeline)
-        audit.record(actor=actor, verb="restore", obj=pipeline)
-    return pipeline
+def pipeline_restore(*, actor, pipeline: Pipeline, version: int | None = None) -> Pipeline:
+    return lifecycle.restore(actor=actor, obj=pipeline, version=version)
 
 
 @transaction.atomic

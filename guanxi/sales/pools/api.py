@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
 from guanxi.org.api_rights import needs
 
@@ -178,10 +178,12 @@ def pool_delete(request, pool_id: int):
     response={200: PoolOut, **ERRORS},
     operation_id="pool_restore",
     auth=needs("manage_pools"),
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def pool_restore(request, pool_id: int):
     pool = selectors.pool_get(request.auth, pool_id, deleted=True)
-    return _detail(200, services_admin.pool_restore(actor=request.auth, pool=pool))
+    version = if_match(request, required=False)
+    return _detail(200, services_admin.pool_restore(actor=request.auth, pool=pool, version=version))
 
 
 @router.post("/{int:pool_id}/claim", response={200: MovedOut, **ERRORS}, operation_id="pool_claim")

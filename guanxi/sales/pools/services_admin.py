@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import NotFound, ValidationFailed
-from guanxi.core.services import model_update, soft_delete
+from guanxi.core.services import model_update
 from guanxi.customers.models import Tier
 from guanxi.org import rights
 from guanxi.org.models import Department, User
 from guanxi.policies import access
+from guanxi.records import lifecycle
 
 from ..models import Pool, PoolRule
 
@@ -205,19 +206,12 @@ def pool_update(*, actor, pool: Pool, data: dict, version: int | None) -> Pool:
 
 @transaction.atomic
 def pool_delete(*, actor, pool: Pool, version: int | None) -> None:
-    rights.require(actor, "manage_pools")
-    soft_delete(pool, actor=actor, version=version)
-    audit.record(actor=actor, verb="delete", obj=pool)
+    lifecycle.delete(actor=actor, obj=pool, version=version)
 
 
 @transaction.atomic
-def pool_restore(*, actor, pool: Pool) -> Pool:
+def pool_restore(*, actor, pool: Pool, version: int | None = None) -> Pool:
     rights.require(actor, "manage_pools")
-    if pool.deleted_at is None:
+    if pool.deleted_at is None:  # only a pool in the bin has a restore (its API path says so)
         raise NotFound()
-    Pool.objects.filter(pk=pool.pk).update(
-        deleted_at=None, deleted_by=None, version=F("version") + 1, updated_at=timezone.now()
-    )
-    pool.refresh_from_db()
-    audit.record(actor=actor, verb="restore", obj=pool)
-    return pool
+    return lifecycle.restore(actor=actor, obj=pool, version=version)

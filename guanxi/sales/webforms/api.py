@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from ninja.responses import NinjaJSONEncoder, Status
 from pydantic import ConfigDict, StrictBool, StrictInt
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut, OwnerOut
 from guanxi.org.api_rights import needs
 from guanxi.sales.models import LeadForm
@@ -204,7 +204,9 @@ def lead_form_delete(request, form_id: int):
     response={200: LeadFormOut, **ERRORS},
     operation_id="lead_form_restore",
     auth=needs("manage_lead_forms"),
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def lead_form_restore(request, form_id: int):
     form = services.lead_form_get(request.auth, form_id, deleted=True)
-    return _detail(request, services.lead_form_restore(actor=request.auth, form=form))
+    version = if_match(request, required=False)
+    return _detail(request, services.lead_form_restore(actor=request.auth, form=form, version=version))

@@ -27,6 +27,7 @@ from guanxi.core.pagination import Page, paginate, parse_limit
 from guanxi.core.services import check_version
 from guanxi.customers.models import Industry
 from guanxi.org import rights
+from guanxi.records import lifecycle
 from guanxi.sales.models import Lead, LeadForm, LeadSource
 
 from . import common as c
@@ -304,25 +305,16 @@ def lead_form_update(*, actor, form: LeadForm, data: dict, version: int | None) 
 
 
 def _bin(*, actor, form: LeadForm, version: int | None, deleted: bool) -> LeadForm:
+    """records.lifecycle, once this form's own rule holds: only a live form is deleted and only a
+    binned one restored (else 404, as its API paths promise)."""
     rights.require(actor, "manage_lead_forms")
     check_version(form, version)
     if (form.deleted_at is not None) == deleted:
         raise NotFound()
-    old = form.version
-    form.deleted_at, form.deleted_by = (timezone.now(), actor) if deleted else (None, None)
-    form.version = old + 1
-    updated = LeadForm._base_manager.filter(pk=form.pk, version=old).update(
-        deleted_at=form.deleted_at,
-        deleted_by=form.deleted_by,
-        version=form.version,
-        updated_at=timezone.now(),
-    )
-    if not updated:
-        from guanxi.core.errors import VersionConflict
-
-        raise VersionConflict()
-    audit.record(actor=actor, verb="delete" if deleted else "restore", obj=form)
-    return form
+    if deleted:
+        lifecycle.delete(actor=actor, obj=form, version=version)
+        return form
+    return lifecycle.restore(actor=actor, obj=form, version=version)
 
 
 @transaction.atomic
