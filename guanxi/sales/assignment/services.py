@@ -36,8 +36,8 @@ from guanxi.core.services import check_version
 from guanxi.core.validators import clean_text
 from guanxi.customers.models import Industry
 from guanxi.org import rights
+from guanxi.sales import configuration as c
 from guanxi.sales.models import OPEN_LEAD_STATUSES, AssignmentRule, Lead, LeadForm, LeadSource
-from guanxi.sales.webforms import common as c
 
 Method = AssignmentRule.Method
 CONDITION_KEYS = ("source", "province", "city", "industry", "form")

@@ -45,8 +45,8 @@ from guanxi.core.services import check_version
 from guanxi.core.validators import clean_text
 from guanxi.customers.models import Industry
 from guanxi.org import rights
+from guanxi.sales import configuration as c
 from guanxi.sales.models import OPEN_LEAD_STATUSES, Lead, LeadSource, ScoringRule
-from guanxi.sales.webforms import common as c
 
 Op = ScoringRule.Operator
 FIELD_OPERATORS = (Op.EQUALS, Op.IN, Op.CONTAINS, Op.NOT_EMPTY)

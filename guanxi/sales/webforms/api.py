@@ -16,7 +16,7 @@ from guanxi.core.schemas import ErrorOut, OwnerOut
 from guanxi.org.api_rights import needs
 from guanxi.sales.models import LeadForm
 
-from . import common as c
+from .. import configuration as c
 from . import services
 
 router = Router(tags=["web forms"])

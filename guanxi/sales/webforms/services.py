@@ -30,7 +30,7 @@ from guanxi.org import rights
 from guanxi.records import lifecycle
 from guanxi.sales.models import Lead, LeadForm, LeadSource
 
-from . import common as c
+from .. import configuration as c
 
 # The Lead fields a form may ask for, in the order the field picker shows them.
 FORM_FIELDS: dict[str, Any] = {

@@ -21,7 +21,7 @@ from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.htmx import errors_to_form
 from guanxi.org import rights
 
-from . import common as c
+from .. import configuration as c
 from . import services
 from .forms import LeadFormEditor
 

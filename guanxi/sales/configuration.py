@@ -1,6 +1,9 @@
 """Helpers shared by the sales configuration services of web forms, scoring rules and
 assignment rules: texts per language, and the small value cleaners.
 
+It sits below the three (it was webforms/common.py): assignment importing it from webforms made
+the cycle leads → assignment → webforms → leads, since web forms create leads.
+
 Configuration is not under role grants (like custom fields): it is written and read (API and
 admin screens) by holders of its administration right (org/rights.py, declared in
 sales/registry.py), superusers included."""
