@@ -43,3 +43,28 @@ def right_of(operation: Any) -> str | None:
         if code:
             return code
     return None
+
+
+class _Guarded:
+    """A router seen through `guarded()`: the routes added with the listed methods need the right."""
+
+    def __init__(self, router: Any, code: str, methods: tuple[str, ...]) -> None:
+        self._router, self._auth, self._methods = router, needs(code), methods
+
+    def __getattr__(self, name: str) -> Any:
+        add = getattr(self._router, name)
+        if name not in self._methods:
+            return add
+
+        def route(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("auth", self._auth)
+            return add(*args, **kwargs)
+
+        return route
+
+
+def guarded(router: Any, code: str, *, methods: tuple[str, ...] = ("get", "post", "put", "patch", "delete")):
+    """`router` for records.api.record_routes of an administration kind: each standard endpoint it
+    adds with one of `methods` declares the right `code` (e.g. only the writes of pools, whose
+    members read them)."""
+    return _Guarded(router, code, methods)
