@@ -7,9 +7,10 @@ from django.http import JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent, with_etag
 from guanxi.org import rights
-from guanxi.org.api_rights import needs
+from guanxi.org.api_rights import guarded, needs
+from guanxi.records.api import record_routes
 
 from ..models import localized
 from . import rates, selectors, services_admin
@@ -94,59 +95,33 @@ def pipeline_create(request, payload: PipelineIn):
     return Status(201, pipeline_out(_fresh(pipeline.pk)))
 
 
-@pipelines_router.get(
-    "/{int:pipeline_id}", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_get"
+def _update(*, actor, pipeline, version, data):
+    services_admin.pipeline_update(actor=actor, pipeline=pipeline, version=version, data=data)
+    return _fresh(pipeline.pk)  # its stages as they are now
+
+
+def _restore(*, actor, pipeline, version):
+    services_admin.pipeline_restore(actor=actor, pipeline=pipeline, version=version)
+    return _fresh(pipeline.pk)
+
+
+def _read(actor, pk, *, deleted: bool = False):
+    return selectors.pipeline_get(pk, deleted=deleted)  # every signed-in user reads pipelines
+
+
+# get for everyone; update (`stages`, when sent, is the whole list: with `id` changed, without
+# added, left out removed — refused for stages that hold opportunities: deactivate them, or
+# DELETE …/stages/{id}?move_to=), delete and restore for holders of manage_pipelines
+record_routes(
+    guarded(pipelines_router, "manage_pipelines", methods=("patch", "delete", "post")),
+    kind="pipeline",
+    out=PipelineOut,
+    read=_read,
+    render=lambda actor, pipelines: [pipeline_out(p) for p in pipelines],
+    update=(PipelinePatch, _update),
+    delete=services_admin.pipeline_delete,
+    restore=_restore,
 )
-def pipeline_get(request, pipeline_id: int):
-    return _detail(selectors.pipeline_get(pipeline_id))
-
-
-@pipelines_router.patch(
-    "/{int:pipeline_id}",
-    response={200: PipelineOut, **ERRORS},
-    operation_id="pipeline_update",
-    auth=needs("manage_pipelines"),
-    openapi_extra=IF_MATCH,
-)
-def pipeline_update(request, pipeline_id: int, payload: PipelinePatch):
-    """`stages`, when sent, is the whole list: with `id` changed, without added, left out removed
-    (refused for stages that hold opportunities: deactivate them, or DELETE …/stages/{id}?move_to=)."""
-    pipeline = selectors.pipeline_get(pipeline_id)
-    services_admin.pipeline_update(
-        actor=request.auth,
-        pipeline=pipeline,
-        version=if_match(request),
-        data=payload.model_dump(exclude_unset=True),
-    )
-    return _detail(_fresh(pipeline_id))
-
-
-@pipelines_router.delete(
-    "/{int:pipeline_id}",
-    response={204: None, **ERRORS},
-    operation_id="pipeline_delete",
-    auth=needs("manage_pipelines"),
-    openapi_extra=IF_MATCH,
-)
-def pipeline_delete(request, pipeline_id: int):
-    pipeline = selectors.pipeline_get(pipeline_id)
-    services_admin.pipeline_delete(actor=request.auth, pipeline=pipeline, version=if_match(request))
-    return Status(204, None)
-
-
-@pipelines_router.post(
-    "/{int:pipeline_id}/restore",
-    response={200: PipelineOut, **ERRORS},
-    operation_id="pipeline_restore",
-    auth=needs("manage_pipelines"),
-    openapi_extra=IF_MATCH_OPTIONAL,
-)
-def pipeline_restore(request, pipeline_id: int):
-    pipeline = selectors.pipeline_get(pipeline_id, deleted=True)
-    services_admin.pipeline_restore(
-        actor=request.auth, pipeline=pipeline, version=if_match(request, required=False)
-    )
-    return _detail(_fresh(pipeline_id))
 
 
 @pipelines_router.delete(

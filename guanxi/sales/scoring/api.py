@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import JsonResponse
 from ninja import Router, Schema
-from ninja.responses import NinjaJSONEncoder, Status
+from ninja.responses import Status
 from pydantic import ConfigDict
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
-from guanxi.org.api_rights import needs
+from guanxi.org.api_rights import guarded, needs
+from guanxi.records.api import record_routes
 from guanxi.sales.models import ScoringRule
 
 from . import services
@@ -72,15 +72,6 @@ def rule_out(rule: ScoringRule) -> dict:
     }
 
 
-def _detail(rule: ScoringRule, status: int = 200):
-    return with_etag(
-        JsonResponse(
-            rule_out(rule), status=status, encoder=NinjaJSONEncoder, json_dumps_params={"ensure_ascii": False}
-        ),
-        rule.version,
-    )
-
-
 @router.get(
     "",
     response={200: ScoringRuleList, **ERRORS},
@@ -110,39 +101,14 @@ def scoring_rule_create(request, payload: ScoringRuleIn):
     return Status(201, rule_out(rule))
 
 
-@router.get(
-    "/{int:rule_id}",
-    response={200: ScoringRuleOut, **ERRORS},
-    operation_id="scoring_rule_get",
-    auth=needs("manage_scoring_rules"),
+record_routes(
+    guarded(router, "manage_scoring_rules"),
+    kind="scoring_rule",
+    out=ScoringRuleOut,
+    read=services.scoring_rule_get,
+    render=lambda actor, rules: [rule_out(r) for r in rules],
+    update=(ScoringRuleIn, services.scoring_rule_update),
+    delete=services.scoring_rule_delete,
+    id_name="rule_id",
+    param="rule",
 )
-def scoring_rule_get(request, rule_id: int):
-    return _detail(services.scoring_rule_get(request.auth, rule_id))
-
-
-@router.patch(
-    "/{int:rule_id}",
-    response={200: ScoringRuleOut, **ERRORS},
-    operation_id="scoring_rule_update",
-    auth=needs("manage_scoring_rules"),
-    openapi_extra=IF_MATCH,
-)
-def scoring_rule_update(request, rule_id: int, payload: ScoringRuleIn):
-    rule = services.scoring_rule_get(request.auth, rule_id)
-    rule = services.scoring_rule_update(
-        actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True), version=if_match(request)
-    )
-    return _detail(rule)
-
-
-@router.delete(
-    "/{int:rule_id}",
-    response={204: None, **ERRORS},
-    operation_id="scoring_rule_delete",
-    auth=needs("manage_scoring_rules"),
-    openapi_extra=IF_MATCH,
-)
-def scoring_rule_delete(request, rule_id: int):
-    rule = services.scoring_rule_get(request.auth, rule_id)
-    services.scoring_rule_delete(actor=request.auth, rule=rule, version=if_match(request))
-    return Status(204, None)
