@@ -24,6 +24,7 @@ from .schemas import (
     PoolIn,
     PoolList,
     PoolOut,
+    PoolPatch,
     RecordList,
     ReturnIn,
 )
@@ -140,7 +141,7 @@ record_routes(
     out=PoolOut,
     read=selectors.pool_get,
     render=pools_out,
-    update=(PoolIn, services_admin.pool_update),
+    update=(PoolPatch, services_admin.pool_update),
     delete=services_admin.pool_delete,
     restore=services_admin.pool_restore,
 )
