@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
-from ninja import Router, Schema
+from ninja import Router
 from ninja.responses import Status
-from pydantic import ConfigDict
 
 from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
@@ -16,47 +12,16 @@ from guanxi.records.api import record_routes
 from guanxi.sales.models import AssignmentRule
 
 from . import services
+from .schemas import (
+    AssignmentRuleIn,
+    AssignmentRuleList,
+    AssignmentRuleOut,
+    AssignmentRulePatch,
+    AssignmentRuleReorderIn,
+)
 
 router = Router(tags=["assignment rules"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
-
-
-class AssignmentRuleIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    name: Any = None
-    order: Any = None
-    active: Any = None
-    conditions: Any = None
-    method: Any = None
-    users: Any = None
-    pool: Any = None
-    capacity: Any = None
-
-
-class AssignmentRuleReorderIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    ids: Any
-
-
-class AssignmentRuleOut(Schema):
-    id: int
-    version: int
-    name: str
-    order: int
-    active: bool
-    conditions: dict[str, Any]
-    method: str
-    users: list[str]
-    pool: int | None
-    capacity: int | None
-    last_user: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-class AssignmentRuleList(Schema):
-    items: list[AssignmentRuleOut]
-    next_cursor: str | None
 
 
 def rule_out(rule: AssignmentRule) -> dict:
@@ -126,7 +91,7 @@ record_routes(
     out=AssignmentRuleOut,
     read=services.assignment_rule_get,
     render=lambda actor, rules: [rule_out(r) for r in rules],
-    update=(AssignmentRuleIn, services.assignment_rule_update),
+    update=(AssignmentRulePatch, services.assignment_rule_update),
     delete=services.assignment_rule_delete,
     id_name="rule_id",
     param="rule",

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
-from ninja import Router, Schema
+from ninja import Router
 from ninja.responses import Status
-from pydantic import ConfigDict
 
 from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
@@ -16,42 +12,10 @@ from guanxi.records.api import record_routes
 from guanxi.sales.models import ScoringRule
 
 from . import services
+from .schemas import ScoringRuleIn, ScoringRuleList, ScoringRuleOut, ScoringRulePatch
 
 router = Router(tags=["lead scoring"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
-
-
-class ScoringRuleIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    name: Any = None
-    kind: Any = None
-    field: Any = None
-    operator: Any = None
-    value: Any = None
-    points: Any = None
-    active: Any = None
-    order: Any = None
-
-
-class ScoringRuleOut(Schema):
-    id: int
-    version: int
-    name: str
-    kind: str
-    field: str
-    operator: str
-    value: Any
-    points: int
-    active: bool
-    order: int
-    description: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-class ScoringRuleList(Schema):
-    items: list[ScoringRuleOut]
-    next_cursor: str | None
 
 
 def rule_out(rule: ScoringRule) -> dict:
@@ -107,7 +71,7 @@ record_routes(
     out=ScoringRuleOut,
     read=services.scoring_rule_get,
     render=lambda actor, rules: [rule_out(r) for r in rules],
-    update=(ScoringRuleIn, services.scoring_rule_update),
+    update=(ScoringRulePatch, services.scoring_rule_update),
     delete=services.scoring_rule_delete,
     id_name="rule_id",
     param="rule",
