@@ -3,12 +3,9 @@ only administrators create, change, archive and reorder them (others: 403)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import JsonResponse
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
@@ -17,43 +14,11 @@ from guanxi.org.api_rights import needs
 from . import selectors, services
 from .labels import choice_label, help_of, label_of, labels_of
 from .models import CustomFieldDef
+from .schemas import CustomFieldIn, CustomFieldPatch, ReorderIn
 
 router = Router(tags=["custom fields"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
-
-
-class _Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CustomFieldIn(_Strict):
-    object: str
-    key: str
-    label: str | dict[str, Any]
-    type: str
-    choices: list[Any] | None = None
-    required: StrictBool = False
-    help_text: str | dict[str, Any] | None = None
-    order: StrictInt | None = None
-    active: StrictBool = True
-
-
-class CustomFieldPatch(_Strict):
-    object: str | None = None  # immutable: accepted only unchanged
-    key: str | None = None  # immutable: accepted only unchanged
-    label: str | dict[str, Any] | None = None
-    type: str | None = None
-    choices: list[Any] | None = None
-    required: StrictBool | None = None
-    help_text: str | dict[str, Any] | None = None
-    order: StrictInt | None = None
-    active: StrictBool | None = None
-
-
-class ReorderIn(_Strict):
-    object: StrictStr
-    keys: list[StrictStr]
 
 
 class ChoiceOut(Schema):

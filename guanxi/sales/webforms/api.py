@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.http import JsonResponse
 from django.urls import reverse
 from ninja import Router, Schema
 from ninja.responses import NinjaJSONEncoder, Status
-from pydantic import ConfigDict, StrictBool, StrictInt
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut, OwnerOut
@@ -18,26 +16,10 @@ from guanxi.sales.models import LeadForm
 
 from .. import configuration as c
 from . import services
+from .schemas import LeadFormIn, LeadFormPatch
 
 router = Router(tags=["web forms"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
-
-
-class _Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LeadFormIn(_Strict):
-    name: Any = None
-    slug: Any = None
-    fields: list[Any] | None = None
-    title: str | dict[str, Any] | None = None
-    consent_text: str | dict[str, Any] | None = None
-    success_message: str | dict[str, Any] | None = None
-    source: str | None = None
-    pool: StrictInt | None = None
-    owner: str | None = None
-    active: StrictBool | None = None
 
 
 class FieldOut(Schema):
@@ -177,7 +159,7 @@ def lead_form_get(request, form_id: int):
     auth=needs("manage_lead_forms"),
     openapi_extra=IF_MATCH,
 )
-def lead_form_update(request, form_id: int, payload: LeadFormIn):
+def lead_form_update(request, form_id: int, payload: LeadFormPatch):
     form = services.lead_form_get(request.auth, form_id)  # 403 before If-Match for non-administrators
     form = services.lead_form_update(
         actor=request.auth, form=form, data=_data(payload), version=if_match(request)
