@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
+
 from guanxi.core import api as core_api
 
 from . import rights
@@ -24,8 +26,8 @@ class BearerToken(core_api.BearerToken):
         super().__init__()
         self.right = right
 
-    def authenticate(self, request, token):
-        user = super().authenticate(request, token)
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = super().authenticate(request, token)  # type: ignore[no-untyped-call]  # core's, untyped
         if user is not None:
             rights.require(user, self.right)  # PermissionDenied → 403 by the API's error handler
         return user
@@ -40,7 +42,7 @@ def right_of(operation: Any) -> str | None:
     """The administration right a ninja operation declares with `needs()`, if any."""
     for callback in getattr(operation, "auth_callbacks", ()) or ():
         code = getattr(callback, "right", None)
-        if code:
+        if isinstance(code, str) and code:
             return code
     return None
 
@@ -63,7 +65,9 @@ class _Guarded:
         return route
 
 
-def guarded(router: Any, code: str, *, methods: tuple[str, ...] = ("get", "post", "put", "patch", "delete")):
+def guarded(
+    router: Any, code: str, *, methods: tuple[str, ...] = ("get", "post", "put", "patch", "delete")
+) -> Any:
     """`router` for records.api.record_routes of an administration kind: each standard endpoint it
     adds with one of `methods` declares the right `code` (e.g. only the writes of pools, whose
     members read them)."""
