@@ -125,3 +125,24 @@ def test_an_administration_page_opens_for_exactly_its_right(people, name, url, r
     client = Client()
     client.force_login(people["users"][("but", right)])
     assert client.get(path).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_navigation_shows_each_administration_page_to_the_holders_of_its_right(people):
+    """One page for every right: each holder sees the entries of their right and no other."""
+    pages = {right: (url if url.startswith("/") else reverse(url)) for _name, url, right in PAGES}
+    for right in sorted(set(pages)):
+        client = Client()
+        client.force_login(people["users"][("only", right)])
+        html = client.get("/").content.decode()
+        shown = {r for r, path in pages.items() if f'href="{path}"' in html}
+        assert shown == {right}, (right, shown)
+
+
+@pytest.mark.django_db
+def test_the_pool_settings_link_follows_the_right(people):
+    client = Client()
+    client.force_login(people["users"][("only", "manage_pools")])
+    assert reverse("admin_pool_list") in client.get(reverse("pool_list")).content.decode()
+    client.force_login(people["users"][("but", "manage_pools")])
+    assert reverse("admin_pool_list") not in client.get(reverse("pool_list")).content.decode()
