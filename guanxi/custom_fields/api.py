@@ -3,56 +3,22 @@ only administrators create, change, archive and reorder them (others: 403)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import JsonResponse
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
+from guanxi.org.api_rights import needs
 
 from . import selectors, services
 from .labels import choice_label, help_of, label_of, labels_of
 from .models import CustomFieldDef
+from .schemas import CustomFieldIn, CustomFieldPatch, ReorderIn
 
 router = Router(tags=["custom fields"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
-
-
-class _Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CustomFieldIn(_Strict):
-    object: str
-    key: str
-    label: str | dict[str, Any]
-    type: str
-    choices: list[Any] | None = None
-    required: StrictBool = False
-    help_text: str | dict[str, Any] | None = None
-    order: StrictInt | None = None
-    active: StrictBool = True
-
-
-class CustomFieldPatch(_Strict):
-    object: str | None = None  # immutable: accepted only unchanged
-    key: str | None = None  # immutable: accepted only unchanged
-    label: str | dict[str, Any] | None = None
-    type: str | None = None
-    choices: list[Any] | None = None
-    required: StrictBool | None = None
-    help_text: str | dict[str, Any] | None = None
-    order: StrictInt | None = None
-    active: StrictBool | None = None
-
-
-class ReorderIn(_Strict):
-    object: StrictStr
-    keys: list[StrictStr]
 
 
 class ChoiceOut(Schema):
@@ -131,6 +97,7 @@ def custom_field_list(request, object: str = "", include_archived: bool = False)
     "",
     response={201: CustomFieldOut, **ERRORS},
     operation_id="custom_field_create",
+    auth=needs("manage_custom_fields"),
     openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
@@ -139,7 +106,12 @@ def custom_field_create(request, payload: CustomFieldIn):
     return Status(201, field_out(defn))
 
 
-@router.post("/reorder", response={200: CustomFieldList, **ERRORS}, operation_id="custom_field_reorder")
+@router.post(
+    "/reorder",
+    response={200: CustomFieldList, **ERRORS},
+    operation_id="custom_field_reorder",
+    auth=needs("manage_custom_fields"),
+)
 def custom_field_reorder(request, payload: ReorderIn):
     """Put the named fields first, in this order; the object's other fields follow as they were."""
     ordered = services.custom_field_reorder(actor=request.auth, object_type=payload.object, keys=payload.keys)
@@ -155,10 +127,10 @@ def custom_field_get(request, field_id: int):
     "/{int:field_id}",
     response={200: CustomFieldOut, **ERRORS},
     operation_id="custom_field_update",
+    auth=needs("manage_custom_fields"),
     openapi_extra=IF_MATCH,
 )
 def custom_field_update(request, field_id: int, payload: CustomFieldPatch):
-    services.require_admin(request.auth)  # before If-Match: a 403 says more than a 428 to someone who may not
     defn = selectors.custom_field_get(request.auth, field_id)
     data = {k: v for k, v in _payload(payload).items() if v is not None or k in ("help_text", "choices")}
     defn = services.custom_field_update(actor=request.auth, field=defn, data=data, version=if_match(request))
@@ -169,11 +141,11 @@ def custom_field_update(request, field_id: int, payload: CustomFieldPatch):
     "/{int:field_id}",
     response={204: None, **ERRORS},
     operation_id="custom_field_archive",
+    auth=needs("manage_custom_fields"),
     openapi_extra=IF_MATCH,
 )
 def custom_field_archive(request, field_id: int):
     """Archives: the field leaves forms, lists and filters; records keep their values."""
-    services.require_admin(request.auth)
     defn = selectors.custom_field_get(request.auth, field_id)
     services.custom_field_archive(actor=request.auth, field=defn, version=if_match(request))
     return Status(204, None)

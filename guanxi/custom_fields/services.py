@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
-from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.errors import ValidationFailed
 from guanxi.core.services import check_version, model_update
 from guanxi.core.validators import clean_text
+from guanxi.org import rights
 
 from .filters import value_condition
 from .labels import LANGS, SUFFIX
@@ -37,11 +38,6 @@ MAX_ACTIVE_FIELDS = 200  # per object: a form with more is not a form
 MAX_FIELDS = 500  # per object, archived ones included
 MAX_CHOICES = 200
 CHOICE_VALUE_MAX = 100
-
-
-def require_admin(actor) -> None:
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_superuser):
-        raise PermissionDenied(_("Only administrators manage custom fields."))
 
 
 def _translations(value, field: str, max_length: int, *, required: bool) -> dict[str, str]:
@@ -203,7 +199,7 @@ def _fields_of(data: dict, kind: str, *, partial: bool, current: CustomFieldDef 
 
 @transaction.atomic
 def custom_field_create(*, actor, data: dict) -> CustomFieldDef:
-    require_admin(actor)
+    rights.require(actor, "manage_custom_fields")
     errors: dict[str, list[str]] = {}
     object_type, key, kind = data.get("object"), data.get("key"), data.get("type")
     names = object_types()
@@ -262,7 +258,7 @@ def _values_exist(defn: CustomFieldDef) -> bool:
 
 @transaction.atomic
 def custom_field_update(*, actor, field: CustomFieldDef, data: dict, version: int | None) -> CustomFieldDef:
-    require_admin(actor)
+    rights.require(actor, "manage_custom_fields")
     errors: dict[str, list[str]] = {}
     if "object" in data and data["object"] != field.object_type:
         errors["object"] = [_("The object of a field cannot be changed.")]
@@ -335,7 +331,7 @@ def custom_field_archive(*, actor, field: CustomFieldDef, version: int | None) -
 @transaction.atomic
 def custom_field_reorder(*, actor, object_type: str, keys: list) -> list[CustomFieldDef]:
     """Put the fields named by `keys` first, in that order; the others follow as they were."""
-    require_admin(actor)
+    rights.require(actor, "manage_custom_fields")
     check_object(object_type)
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys) or len(set(keys)) != len(keys):
         raise ValidationFailed(fields={"keys": [_("Enter a list of distinct field keys.")]})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
+from guanxi.org import rights
 
 from . import selectors, services
 from .forms import CustomFieldForm, choices_text
@@ -48,7 +49,7 @@ def _object(request) -> str:
 
 @login_required
 def custom_field_list(request):
-    services.require_admin(request.user)
+    rights.require(request.user, "manage_custom_fields")
     object_type = _object(request)
     return render(
         request,
@@ -66,7 +67,7 @@ def custom_field_list(request):
 
 @login_required
 def custom_field_edit(request, pk: int | None = None):
-    services.require_admin(request.user)
+    rights.require(request.user, "manage_custom_fields")
     defn = selectors.custom_field_get(request.user, pk) if pk else None
     if defn:
         initial = {
@@ -119,7 +120,7 @@ def custom_field_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def custom_field_archive(request, pk: int):
-    services.require_admin(request.user)
+    rights.require(request.user, "manage_custom_fields")
     defn = selectors.custom_field_get(request.user, pk)
     try:
         services.custom_field_archive(
@@ -139,7 +140,7 @@ def custom_field_archive(request, pk: int):
 @require_POST
 def custom_field_move(request, pk: int):
     """Move a field one place up or down (reorder the object's fields)."""
-    services.require_admin(request.user)
+    rights.require(request.user, "manage_custom_fields")
     defn = selectors.custom_field_get(request.user, pk)
     keys = [d.key for d in selectors.definitions(defn.object_type, include_archived=True)]
     i = keys.index(defn.key)

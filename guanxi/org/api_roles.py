@@ -15,7 +15,8 @@ from guanxi.core.errors import NotFound
 from guanxi.core.schemas import ERRORS, ErrorOut, Strict
 from guanxi.core.types import ApiRequest
 
-from . import rights, services
+from . import services
+from .api_rights import needs
 from .models import Role, Scope
 
 router = Router(tags=["roles"])
@@ -97,7 +98,6 @@ def _roles() -> QuerySet[Any]:  # Any: annotated with user_count
 
 
 def _get(request: ApiRequest, role_id: int) -> Role:
-    rights.require(request.auth, "manage_roles")
     role: Role | None = _roles().filter(pk=role_id).first()
     if role is None:
         raise NotFound()
@@ -116,28 +116,35 @@ def _detail(role: Role) -> JsonResponse:
     )
 
 
-@router.get("", response={200: RoleList, **ERRORS}, operation_id="role_list")
+@router.get("", response={200: RoleList, **ERRORS}, operation_id="role_list", auth=needs("manage_roles"))
 def role_list(request: ApiRequest) -> Any:
     """Every role, by name (only for those with the right to manage roles)."""
-    rights.require(request.auth, "manage_roles")
     return {"items": [_out(r, r.user_count) for r in _roles().order_by("name", "id")], "next_cursor": None}
 
 
-@router.get("/kinds", response={200: list[Choice], **ERRORS}, operation_id="role_kinds")
+@router.get(
+    "/kinds", response={200: list[Choice], **ERRORS}, operation_id="role_kinds", auth=needs("manage_roles")
+)
 def role_kinds(request: ApiRequest) -> Any:
     """The kinds of record roles grant, with the actions each offers."""
-    rights.require(request.auth, "manage_roles")
     return [{"code": k.name, "label": str(k.plural), "actions": list(k.grants)} for k in registry.grantable()]
 
 
-@router.get("/rights", response={200: list[Choice], **ERRORS}, operation_id="role_rights")
+@router.get(
+    "/rights", response={200: list[Choice], **ERRORS}, operation_id="role_rights", auth=needs("manage_roles")
+)
 def role_rights(request: ApiRequest) -> Any:
     """The administration rights roles grant."""
-    rights.require(request.auth, "manage_roles")
     return [{"code": p.code, "label": str(p.label)} for p in registry.permissions()]
 
 
-@router.post("", response={201: RoleOut, **ERRORS}, operation_id="role_create", openapi_extra=IDEMPOTENCY_KEY)
+@router.post(
+    "",
+    response={201: RoleOut, **ERRORS},
+    operation_id="role_create",
+    auth=needs("manage_roles"),
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def role_create(request: ApiRequest, payload: RoleIn) -> Any:
     role = services.role_save(
@@ -152,7 +159,9 @@ def role_create(request: ApiRequest, payload: RoleIn) -> Any:
     return Status(201, _out(role, role.user_count))
 
 
-@router.get("/{int:role_id}", response={200: RoleOut, **ERRORS}, operation_id="role_get")
+@router.get(
+    "/{int:role_id}", response={200: RoleOut, **ERRORS}, operation_id="role_get", auth=needs("manage_roles")
+)
 def role_get(request: ApiRequest, role_id: int) -> Any:
     return _detail(_get(request, role_id))
 
@@ -161,6 +170,7 @@ def role_get(request: ApiRequest, role_id: int) -> Any:
     "/{int:role_id}",
     response={200: RoleOut, 409: ErrorOut, **ERRORS},
     operation_id="role_update",
+    auth=needs("manage_roles"),
     openapi_extra=IF_MATCH,
 )
 def role_update(request: ApiRequest, role_id: int, payload: RolePatch) -> Any:

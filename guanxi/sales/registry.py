@@ -24,6 +24,7 @@ registry.permission(Permission(code="manage_pipelines", label=_("Manage pipeline
 registry.permission(Permission(code="manage_exchange_rates", label=_("Manage exchange rates"), order=41))
 registry.permission(Permission(code="manage_pools", label=_("Manage shared pools"), order=42))
 registry.permission(Permission(code="manage_lead_forms", label=_("Manage web-to-lead forms"), order=43))
+registry.permission(Permission(code="manage_targets", label=_("Set everyone's sales targets"), order=46))
 registry.permission(Permission(code="manage_scoring_rules", label=_("Manage lead scoring rules"), order=44))
 registry.permission(
     Permission(code="manage_assignment_rules", label=_("Manage lead assignment rules"), order=45)

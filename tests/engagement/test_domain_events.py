@@ -77,8 +77,8 @@ def test_a_rolled_back_follow_up_rescores_nothing(org, django_capture_on_commit_
 
 def test_a_finished_export_rings_the_bell(org):
     from guanxi.core.models import ExportJob
-    from guanxi.records.exports import run_export
     from guanxi.engagement.models import Notification
+    from guanxi.records.exports import run_export
     from tests.factories import AccountFactory
 
     AccountFactory(owner=org["rep1"], name="导出通知有限公司")

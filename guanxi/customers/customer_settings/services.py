@@ -14,6 +14,7 @@ from guanxi.audit import services as audit
 from guanxi.core import cleaning
 from guanxi.core.errors import PermissionDenied
 from guanxi.core.services import model_update
+from guanxi.org import rights
 
 from ..models import CustomerSettings
 
@@ -51,7 +52,7 @@ CLEANERS = {**{f: days for f in DAY_FIELDS}, "duplicate_mode": _duplicate_mode}
 
 
 def may_manage(actor) -> bool:
-    return bool(actor is not None and actor.is_authenticated and actor.is_active and actor.is_superuser)
+    return rights.has(actor, "manage_customer_settings")
 
 
 def customer_settings_get() -> CustomerSettings:

@@ -2,60 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from ninja import Router
+from ninja.responses import Status
 
-from django.http import JsonResponse
-from ninja import Router, Schema
-from ninja.responses import NinjaJSONEncoder, Status
-from pydantic import ConfigDict
-
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
+from guanxi.org.api_rights import guarded, needs
+from guanxi.records.api import record_routes
 from guanxi.sales.models import AssignmentRule
 
 from . import services
+from .schemas import (
+    AssignmentRuleIn,
+    AssignmentRuleList,
+    AssignmentRuleOut,
+    AssignmentRulePatch,
+    AssignmentRuleReorderIn,
+)
 
 router = Router(tags=["assignment rules"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
-
-
-class AssignmentRuleIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    name: Any = None
-    order: Any = None
-    active: Any = None
-    conditions: Any = None
-    method: Any = None
-    users: Any = None
-    pool: Any = None
-    capacity: Any = None
-
-
-class AssignmentRuleReorderIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    ids: Any
-
-
-class AssignmentRuleOut(Schema):
-    id: int
-    version: int
-    name: str
-    order: int
-    active: bool
-    conditions: dict[str, Any]
-    method: str
-    users: list[str]
-    pool: int | None
-    capacity: int | None
-    last_user: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-class AssignmentRuleList(Schema):
-    items: list[AssignmentRuleOut]
-    next_cursor: str | None
 
 
 def rule_out(rule: AssignmentRule) -> dict:
@@ -77,16 +43,12 @@ def rule_out(rule: AssignmentRule) -> dict:
     }
 
 
-def _detail(rule: AssignmentRule, status: int = 200):
-    return with_etag(
-        JsonResponse(
-            rule_out(rule), status=status, encoder=NinjaJSONEncoder, json_dumps_params={"ensure_ascii": False}
-        ),
-        rule.version,
-    )
-
-
-@router.get("", response={200: AssignmentRuleList, **ERRORS}, operation_id="assignment_rule_list")
+@router.get(
+    "",
+    response={200: AssignmentRuleList, **ERRORS},
+    operation_id="assignment_rule_list",
+    auth=needs("manage_assignment_rules"),
+)
 def assignment_rule_list(request, ordering: str = "", cursor: str | None = None, limit: int | None = None):
     """The rules in the order they are tried (the first active match decides)."""
     page = services.assignment_rule_list(
@@ -99,6 +61,7 @@ def assignment_rule_list(request, ordering: str = "", cursor: str | None = None,
     "",
     response={201: AssignmentRuleOut, **ERRORS},
     operation_id="assignment_rule_create",
+    auth=needs("manage_assignment_rules"),
     openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
@@ -110,39 +73,26 @@ def assignment_rule_create(request, payload: AssignmentRuleIn):
     return Status(201, rule_out(rule))
 
 
-@router.post("/reorder", response={200: AssignmentRuleList, **ERRORS}, operation_id="assignment_rule_reorder")
+@router.post(
+    "/reorder",
+    response={200: AssignmentRuleList, **ERRORS},
+    operation_id="assignment_rule_reorder",
+    auth=needs("manage_assignment_rules"),
+)
 def assignment_rule_reorder(request, payload: AssignmentRuleReorderIn):
     """{"ids": [3, 1, 2]}: these rules first, in this order; the others keep theirs after them."""
     rules = services.assignment_rule_reorder(actor=request.auth, ids=payload.ids)
     return {"items": [rule_out(r) for r in rules], "next_cursor": None}
 
 
-@router.get("/{int:rule_id}", response={200: AssignmentRuleOut, **ERRORS}, operation_id="assignment_rule_get")
-def assignment_rule_get(request, rule_id: int):
-    return _detail(services.assignment_rule_get(request.auth, rule_id))
-
-
-@router.patch(
-    "/{int:rule_id}",
-    response={200: AssignmentRuleOut, **ERRORS},
-    operation_id="assignment_rule_update",
-    openapi_extra=IF_MATCH,
+record_routes(
+    guarded(router, "manage_assignment_rules"),
+    kind="assignment_rule",
+    out=AssignmentRuleOut,
+    read=services.assignment_rule_get,
+    render=lambda actor, rules: [rule_out(r) for r in rules],
+    update=(AssignmentRulePatch, services.assignment_rule_update),
+    delete=services.assignment_rule_delete,
+    id_name="rule_id",
+    param="rule",
 )
-def assignment_rule_update(request, rule_id: int, payload: AssignmentRuleIn):
-    rule = services.assignment_rule_get(request.auth, rule_id)
-    rule = services.assignment_rule_update(
-        actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True), version=if_match(request)
-    )
-    return _detail(rule)
-
-
-@router.delete(
-    "/{int:rule_id}",
-    response={204: None, **ERRORS},
-    operation_id="assignment_rule_delete",
-    openapi_extra=IF_MATCH,
-)
-def assignment_rule_delete(request, rule_id: int):
-    rule = services.assignment_rule_get(request.auth, rule_id)
-    services.assignment_rule_delete(actor=request.auth, rule=rule, version=if_match(request))
-    return Status(204, None)

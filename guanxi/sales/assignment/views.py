@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
 from guanxi.customers.models import Industry
+from guanxi.org import rights
 from guanxi.org.selectors import active_users
 from guanxi.sales.models import AssignmentRule, LeadForm, LeadSource, Pool
-from guanxi.sales.webforms import common as c
 
 from . import services
 
@@ -89,7 +89,7 @@ class AssignmentRuleForm(forms.Form):
 
 @login_required
 def assignment_rule_list(request):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_assignment_rules")
     page = services.assignment_rule_list(request.user, limit=500)
     rules = []
     for rule in page.items:
@@ -110,7 +110,7 @@ def assignment_rule_list(request):
 
 @login_required
 def assignment_rule_edit(request, pk: int | None = None):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_assignment_rules")
     rule = services.assignment_rule_get(request.user, pk) if pk else None
     initial = {"active": True, "method": AssignmentRule.Method.ROUND_ROBIN}
     if rule:
@@ -155,7 +155,7 @@ def assignment_rule_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def assignment_rule_delete(request, pk: int):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_assignment_rules")
     rule = services.assignment_rule_get(request.user, pk)
     try:
         services.assignment_rule_delete(
@@ -172,7 +172,7 @@ def assignment_rule_delete(request, pk: int):
 @require_POST
 def assignment_rule_move(request, pk: int):
     """One place up or down in the order rules are tried."""
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_assignment_rules")
     rule = services.assignment_rule_get(request.user, pk)
     ids = [r.pk for r in services.assignment_rule_list(request.user, limit=500).items]
     i = ids.index(rule.pk)

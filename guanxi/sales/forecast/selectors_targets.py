@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from guanxi.core.errors import NotFound
 from guanxi.core.pagination import Page, paginate, parse_limit
+from guanxi.org import rights
 from guanxi.org.models import Department, User
 from guanxi.policies import access
 from guanxi.sales.models import Target
@@ -33,7 +34,7 @@ def may_manage(actor, *, user: User | None = None, department: Department | None
     managers those inside the subtrees they manage, not their own."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return False
-    if actor.is_superuser:
+    if rights.has(actor, "manage_targets"):
         return True
     if user is not None:
         if user.pk == actor.pk or not user.department_id:
@@ -49,7 +50,10 @@ def may_manage(actor, *, user: User | None = None, department: Department | None
 def may_set_any(actor) -> bool:
     """The actor may set some target (the Targets screen is theirs)."""
     return bool(
-        actor and actor.is_authenticated and actor.is_active and (actor.is_superuser or managed_paths(actor))
+        actor
+        and actor.is_authenticated
+        and actor.is_active
+        and (rights.has(actor, "manage_targets") or managed_paths(actor))
     )
 
 
@@ -63,7 +67,7 @@ def target_grid(actor, *, year: int, kind: str) -> dict:
         if kind == periods.QUARTER
         else [periods.month(year, m) for m in range(1, 13)]
     )
-    if actor.is_superuser:
+    if rights.has(actor, "manage_targets"):
         depts = tree_sorted(Department.objects.all())
         users = list(User.objects.filter(is_active=True).select_related("department").order_by("username"))
     else:

@@ -1,6 +1,6 @@
 """Writes of sales targets (业绩目标).
 
-Who may set a target: superusers for anyone; a department manager (Department.manager, a
+Who may set a target: holders of the right manage_targets (superusers) for anyone; a department manager (Department.manager, a
 director is the manager of the top sales department) for the users and departments inside the
 subtrees they manage (materialized path prefix), never their own target. A user or department
 the actor may not see (selectors.user_get / department_get) is a 404; one they see but do not

@@ -7,10 +7,11 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut
+from guanxi.org import rights
+from guanxi.records.api import record_routes
 
-from ..webforms.common import is_admin
 from . import conversion, selectors, services
 from .schemas import (
     LeadConvertIn,
@@ -33,7 +34,7 @@ def leads_out(actor, leads) -> list[dict]:
     (pools they belong to; web forms are administrators' settings)."""
     links = selectors.converted_links(actor, leads)
     pools = selectors.visible_pools(actor, leads)
-    forms = is_admin(actor)
+    forms = rights.has(actor, "manage_lead_forms")
     return [
         {
             "id": x.pk,
@@ -121,12 +122,6 @@ def lead_list(
     return {"items": leads_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@router.get("/recycle-bin", response={200: LeadList, **ERRORS}, operation_id="lead_recycle_bin")
-def lead_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.lead_list(request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True)
-    return {"items": leads_out(request.auth, page.items), "next_cursor": page.next_cursor}
-
-
 @router.post("", response={201: LeadOut, **ERRORS}, operation_id="lead_create", openapi_extra=IDEMPOTENCY_KEY)
 @idempotent
 def lead_create(request, payload: LeadIn):
@@ -136,41 +131,19 @@ def lead_create(request, payload: LeadIn):
     return Status(201, leads_out(request.auth, [lead])[0])
 
 
-@router.get("/{int:lead_id}", response={200: LeadOut, **ERRORS}, operation_id="lead_get")
-def lead_get(request, lead_id: int):
-    return _detail(request.auth, selectors.lead_get(request.auth, lead_id))
-
-
-@router.patch(
-    "/{int:lead_id}", response={200: LeadOut, **ERRORS}, operation_id="lead_update", openapi_extra=IF_MATCH
+record_routes(
+    router,
+    kind="lead",
+    out=LeadOut,
+    page=LeadList,
+    read=selectors.lead_get,
+    render=leads_out,
+    bin=selectors.lead_list,
+    update=(LeadPatch, services.lead_update),
+    delete=services.lead_delete,
+    restore=services.lead_restore,
+    transfer=(LeadTransferIn, services.lead_transfer),
 )
-def lead_update(request, lead_id: int, payload: LeadPatch):
-    lead = selectors.lead_get(request.auth, lead_id)
-    lead = services.lead_update(
-        actor=request.auth, lead=lead, version=if_match(request), data=payload.model_dump(exclude_unset=True)
-    )
-    return _detail(request.auth, lead)
-
-
-@router.delete(
-    "/{int:lead_id}", response={204: None, **ERRORS}, operation_id="lead_delete", openapi_extra=IF_MATCH
-)
-def lead_delete(request, lead_id: int):
-    lead = selectors.lead_get(request.auth, lead_id)
-    services.lead_delete(actor=request.auth, lead=lead, version=if_match(request))
-    return Status(204, None)
-
-
-@router.post("/{int:lead_id}/restore", response={200: LeadOut, **ERRORS}, operation_id="lead_restore")
-def lead_restore(request, lead_id: int):
-    lead = selectors.lead_get(request.auth, lead_id, deleted=True)
-    return _detail(request.auth, services.lead_restore(actor=request.auth, lead=lead))
-
-
-@router.post("/{int:lead_id}/transfer", response={200: LeadOut, **ERRORS}, operation_id="lead_transfer")
-def lead_transfer(request, lead_id: int, payload: LeadTransferIn):
-    lead = selectors.lead_get(request.auth, lead_id)
-    return _detail(request.auth, services.lead_transfer(actor=request.auth, lead=lead, owner=payload.owner))
 
 
 @router.post(

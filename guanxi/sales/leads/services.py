@@ -281,14 +281,14 @@ def lead_delete(*, actor, lead: Lead, version: int | None) -> None:
 
 
 @transaction.atomic
-def lead_restore(*, actor, lead: Lead) -> Lead:
-    return lifecycle.restore(actor=actor, obj=lead)
+def lead_restore(*, actor, lead: Lead, version: int | None = None) -> Lead:
+    """Out of the bin (records.lifecycle: `version`, when given, is the one the caller saw)."""
+    return lifecycle.restore(actor=actor, obj=lead, version=version)
 
 
 @transaction.atomic
-def lead_transfer(*, actor, lead: Lead, owner) -> Lead:
+def lead_transfer(*, actor, lead: Lead, owner, version: int | None = None) -> Lead:
     """A new owner (its own permission). A lead in a pool is claimed or assigned through the pool."""
     if lead.owner_id is None:
         access.require(actor, Action.TRANSFER, lead)  # nobody's scope holds an unowned lead: 403
-    lifecycle.transfer(actor=actor, obj=lead, owner=owner)
-    return lead
+    return lifecycle.transfer(actor=actor, obj=lead, owner=owner, version=version)

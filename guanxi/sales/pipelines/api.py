@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.directory.selectors import visible_account_ids
 from guanxi.org.models import Collaborator, User
 from guanxi.records import sharing
+from guanxi.records.api import record_routes
 
 from . import selectors, services
 from .schemas import (
@@ -132,14 +133,6 @@ def opportunity_list(
     return {"items": opportunities_out(request.auth, page.items), "next_cursor": page.next_cursor}
 
 
-@router.get("/recycle-bin", response={200: OpportunityList, **ERRORS}, operation_id="opportunity_recycle_bin")
-def opportunity_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
-    page = selectors.opportunity_list(
-        request.auth, selectors.ListParams(cursor=cursor, limit=limit), deleted=True
-    )
-    return {"items": opportunities_out(request.auth, page.items), "next_cursor": page.next_cursor}
-
-
 @router.post(
     "",
     response={201: OpportunityOut, **ERRORS},
@@ -152,62 +145,19 @@ def opportunity_create(request, payload: OpportunityIn):
     return Status(201, opportunities_out(request.auth, [opportunity])[0])
 
 
-@router.get("/{int:opportunity_id}", response={200: OpportunityOut, **ERRORS}, operation_id="opportunity_get")
-def opportunity_get(request, opportunity_id: int):
-    return _detail(request.auth, selectors.opportunity_get(request.auth, opportunity_id))
-
-
-@router.patch(
-    "/{int:opportunity_id}",
-    response={200: OpportunityOut, **ERRORS},
-    operation_id="opportunity_update",
-    openapi_extra=IF_MATCH,
+record_routes(
+    router,
+    kind="opportunity",
+    out=OpportunityOut,
+    page=OpportunityList,
+    read=selectors.opportunity_get,
+    render=opportunities_out,
+    bin=selectors.opportunity_list,
+    update=(OpportunityPatch, services.opportunity_update),
+    delete=services.opportunity_delete,
+    restore=services.opportunity_restore,
+    transfer=(OpportunityTransferIn, services.opportunity_transfer),
 )
-def opportunity_update(request, opportunity_id: int, payload: OpportunityPatch):
-    """Any field but the owner (POST …/transfer). A `stage` follows the rules of POST …/move."""
-    opportunity = selectors.opportunity_get(request.auth, opportunity_id)
-    opportunity = services.opportunity_update(
-        actor=request.auth,
-        opportunity=opportunity,
-        version=if_match(request),
-        data=payload.model_dump(exclude_unset=True),
-    )
-    return _detail(request.auth, opportunity)
-
-
-@router.delete(
-    "/{int:opportunity_id}",
-    response={204: None, **ERRORS},
-    operation_id="opportunity_delete",
-    openapi_extra=IF_MATCH,
-)
-def opportunity_delete(request, opportunity_id: int):
-    opportunity = selectors.opportunity_get(request.auth, opportunity_id)
-    services.opportunity_delete(actor=request.auth, opportunity=opportunity, version=if_match(request))
-    return Status(204, None)
-
-
-@router.post(
-    "/{int:opportunity_id}/restore",
-    response={200: OpportunityOut, **ERRORS},
-    operation_id="opportunity_restore",
-)
-def opportunity_restore(request, opportunity_id: int):
-    opportunity = selectors.opportunity_get(request.auth, opportunity_id, deleted=True)
-    return _detail(request.auth, services.opportunity_restore(actor=request.auth, opportunity=opportunity))
-
-
-@router.post(
-    "/{int:opportunity_id}/transfer",
-    response={200: OpportunityOut, **ERRORS},
-    operation_id="opportunity_transfer",
-)
-def opportunity_transfer(request, opportunity_id: int, payload: OpportunityTransferIn):
-    opportunity = selectors.opportunity_get(request.auth, opportunity_id)
-    opportunity = services.opportunity_transfer(
-        actor=request.auth, opportunity=opportunity, owner=payload.owner
-    )
-    return _detail(request.auth, opportunity)
 
 
 @router.post(

@@ -7,7 +7,10 @@ from django.http import JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent, with_etag
+from guanxi.org import rights
+from guanxi.org.api_rights import guarded, needs
+from guanxi.records.api import record_routes
 
 from ..models import localized
 from . import rates, selectors, services_admin
@@ -72,7 +75,7 @@ def pipeline_list(request, include_inactive: bool = False):
     """Active pipelines with their active stages, the default first; `include_inactive` (administrators)
     adds inactive pipelines and stages. Not paginated: `next_cursor` is always null."""
     if include_inactive:
-        services_admin.require_admin(request.auth)
+        rights.require(request.auth, "manage_pipelines")
     return {
         "items": [pipeline_out(p) for p in selectors.pipeline_list(include_inactive=include_inactive)],
         "next_cursor": None,
@@ -80,7 +83,11 @@ def pipeline_list(request, include_inactive: bool = False):
 
 
 @pipelines_router.post(
-    "", response={201: PipelineOut, **ERRORS}, operation_id="pipeline_create", openapi_extra=IDEMPOTENCY_KEY
+    "",
+    response={201: PipelineOut, **ERRORS},
+    operation_id="pipeline_create",
+    auth=needs("manage_pipelines"),
+    openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
 def pipeline_create(request, payload: PipelineIn):
@@ -88,66 +95,43 @@ def pipeline_create(request, payload: PipelineIn):
     return Status(201, pipeline_out(_fresh(pipeline.pk)))
 
 
-@pipelines_router.get(
-    "/{int:pipeline_id}", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_get"
+def _update(*, actor, pipeline, version, data):
+    services_admin.pipeline_update(actor=actor, pipeline=pipeline, version=version, data=data)
+    return _fresh(pipeline.pk)  # its stages as they are now
+
+
+def _restore(*, actor, pipeline, version):
+    services_admin.pipeline_restore(actor=actor, pipeline=pipeline, version=version)
+    return _fresh(pipeline.pk)
+
+
+def _read(actor, pk, *, deleted: bool = False):
+    return selectors.pipeline_get(pk, deleted=deleted)  # every signed-in user reads pipelines
+
+
+# get for everyone; update (`stages`, when sent, is the whole list: with `id` changed, without
+# added, left out removed — refused for stages that hold opportunities: deactivate them, or
+# DELETE …/stages/{id}?move_to=), delete and restore for holders of manage_pipelines
+record_routes(
+    guarded(pipelines_router, "manage_pipelines", methods=("patch", "delete", "post")),
+    kind="pipeline",
+    out=PipelineOut,
+    read=_read,
+    render=lambda actor, pipelines: [pipeline_out(p) for p in pipelines],
+    update=(PipelinePatch, _update),
+    delete=services_admin.pipeline_delete,
+    restore=_restore,
 )
-def pipeline_get(request, pipeline_id: int):
-    return _detail(selectors.pipeline_get(pipeline_id))
-
-
-@pipelines_router.patch(
-    "/{int:pipeline_id}",
-    response={200: PipelineOut, **ERRORS},
-    operation_id="pipeline_update",
-    openapi_extra=IF_MATCH,
-)
-def pipeline_update(request, pipeline_id: int, payload: PipelinePatch):
-    """`stages`, when sent, is the whole list: with `id` changed, without added, left out removed
-    (refused for stages that hold opportunities: deactivate them, or DELETE …/stages/{id}?move_to=)."""
-    services_admin.require_admin(
-        request.auth
-    )  # before If-Match: a 403 says more than a 428 to someone who may not
-    pipeline = selectors.pipeline_get(pipeline_id)
-    services_admin.pipeline_update(
-        actor=request.auth,
-        pipeline=pipeline,
-        version=if_match(request),
-        data=payload.model_dump(exclude_unset=True),
-    )
-    return _detail(_fresh(pipeline_id))
-
-
-@pipelines_router.delete(
-    "/{int:pipeline_id}",
-    response={204: None, **ERRORS},
-    operation_id="pipeline_delete",
-    openapi_extra=IF_MATCH,
-)
-def pipeline_delete(request, pipeline_id: int):
-    services_admin.require_admin(request.auth)
-    pipeline = selectors.pipeline_get(pipeline_id)
-    services_admin.pipeline_delete(actor=request.auth, pipeline=pipeline, version=if_match(request))
-    return Status(204, None)
-
-
-@pipelines_router.post(
-    "/{int:pipeline_id}/restore", response={200: PipelineOut, **ERRORS}, operation_id="pipeline_restore"
-)
-def pipeline_restore(request, pipeline_id: int):
-    services_admin.require_admin(request.auth)
-    pipeline = selectors.pipeline_get(pipeline_id, deleted=True)
-    services_admin.pipeline_restore(actor=request.auth, pipeline=pipeline)
-    return _detail(_fresh(pipeline_id))
 
 
 @pipelines_router.delete(
     "/{int:pipeline_id}/stages/{int:stage_id}",
     response={200: PipelineOut, **ERRORS},
     operation_id="stage_delete",
+    auth=needs("manage_pipelines"),
 )
 def stage_delete(request, pipeline_id: int, stage_id: int, move_to: int | None = None):
     """Remove a stage; `move_to` (a stage of the same pipeline and type) takes its opportunities first."""
-    services_admin.require_admin(request.auth)
     stage = selectors.stage_get(stage_id)
     if stage.pipeline_id != pipeline_id:
         from guanxi.core.errors import NotFound
@@ -170,18 +154,33 @@ def exchange_rate_list(request):
     return {"base": rates.base_currency(), "items": [rate_out(r) for r in rates.rates()], "next_cursor": None}
 
 
-@rates_router.post("", response={200: RateOut, **ERRORS}, operation_id="exchange_rate_set")
+@rates_router.post(
+    "",
+    response={200: RateOut, **ERRORS},
+    operation_id="exchange_rate_set",
+    auth=needs("manage_exchange_rates"),
+)
 def exchange_rate_set(request, payload: RateIn):
     """Create or change a rate (administrators): `{"currency": "USD", "rate": "7.1"}`."""
     return rate_out(rates.rate_set(actor=request.auth, currency=payload.currency, rate=payload.rate))
 
 
-@rates_router.put("/{currency}", response={200: RateOut, **ERRORS}, operation_id="exchange_rate_put")
+@rates_router.put(
+    "/{currency}",
+    response={200: RateOut, **ERRORS},
+    operation_id="exchange_rate_put",
+    auth=needs("manage_exchange_rates"),
+)
 def exchange_rate_put(request, currency: str, payload: RatePut):
     return rate_out(rates.rate_set(actor=request.auth, currency=currency, rate=payload.rate))
 
 
-@rates_router.delete("/{currency}", response={204: None, **ERRORS}, operation_id="exchange_rate_delete")
+@rates_router.delete(
+    "/{currency}",
+    response={204: None, **ERRORS},
+    operation_id="exchange_rate_delete",
+    auth=needs("manage_exchange_rates"),
+)
 def exchange_rate_delete(request, currency: str):
     rates.rate_delete(actor=request.auth, currency=currency.upper()[:3])
     return Status(204, None)

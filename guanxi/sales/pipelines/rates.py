@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
-from guanxi.core.errors import PermissionDenied, ValidationFailed
+from guanxi.core.errors import ValidationFailed
+from guanxi.org import rights
 
 from ..models import ExchangeRate
 
@@ -78,11 +79,6 @@ def rates() -> list[ExchangeRate]:
     return list(ExchangeRate.objects.order_by("currency"))
 
 
-def _require_admin(actor) -> None:
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_superuser):
-        raise PermissionDenied(_("Only administrators manage exchange rates."))
-
-
 def clean_rate(value) -> Decimal:
     error = ValidationFailed(
         fields={"rate": [_("Enter a positive rate such as 7.1234 (at most 8 decimals).")]}
@@ -110,7 +106,7 @@ def clean_rate(value) -> Decimal:
 def rate_set(*, actor, currency, rate) -> ExchangeRate:
     """Create or change the rate of a currency (administrators). Existing opportunities keep the
     base amount they were saved with; the new rate applies from their next change."""
-    _require_admin(actor)
+    rights.require(actor, "manage_exchange_rates")
     errors: dict = {}
     try:
         currency = clean_currency(currency if currency not in (None, "") else "?")
@@ -143,7 +139,7 @@ def rate_set(*, actor, currency, rate) -> ExchangeRate:
 
 @transaction.atomic
 def rate_delete(*, actor, currency: str) -> None:
-    _require_admin(actor)
+    rights.require(actor, "manage_exchange_rates")
     row = ExchangeRate.objects.filter(currency=currency).first()
     if row is None:
         from guanxi.core.errors import NotFound

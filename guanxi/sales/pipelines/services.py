@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.errors import ValidationFailed, VersionConflict
-from guanxi.core.services import check_version, full_clean, model_update, restore, soft_delete
-from guanxi.customers.models import Account, Contact
-from guanxi.org.models import Action, User
+from guanxi.core.services import check_version, full_clean, model_update
+from guanxi.customers.models import Contact
+from guanxi.org.models import Action
 from guanxi.policies import access
+from guanxi.records import lifecycle
 from guanxi.search import services as search
 
 from ..models import Lead, Opportunity, OpportunityContact, OpportunityStageChange, Pipeline, Stage
@@ -400,53 +401,25 @@ def opportunity_move(
 
 @transaction.atomic
 def opportunity_delete(*, actor, opportunity: Opportunity, version: int | None) -> None:
-    access.require(actor, Action.DELETE, opportunity)
-    soft_delete(opportunity, actor=actor, version=version)
-    audit.record(actor=actor, verb="delete", obj=opportunity)
-    search.remove(opportunity)
+    lifecycle.delete(actor=actor, obj=opportunity, version=version)
 
 
 @transaction.atomic
-def opportunity_restore(*, actor, opportunity: Opportunity) -> Opportunity:
-    access.require(actor, Action.DELETE, opportunity)
-    if opportunity.deleted_at is None:
-        return opportunity
-    if (
-        not access.scope(actor, Account).filter(pk=opportunity.account_id).exists()
-        and not Account._base_manager.filter(pk=opportunity.account_id, deleted_at__isnull=True).exists()
-    ):
-        raise ValidationFailed(
-            fields={"account": [_("Restore the account first: it is in the recycle bin.")]}
-        )
-    restore(opportunity)
-    audit.record(actor=actor, verb="restore", obj=opportunity)
-    search.index(opportunity)
-    return opportunity
+def opportunity_restore(*, actor, opportunity: Opportunity, version: int | None = None) -> Opportunity:
+    """Out of the bin; refused while its account is in the bin (records.lifecycle: the account is
+    its BIN parent, declared in sales/registry.py)."""
+    return lifecycle.restore(actor=actor, obj=opportunity, version=version)
 
 
 @transaction.atomic
-def opportunity_transfer(*, actor, opportunity: Opportunity, owner) -> Opportunity:
-    access.require(actor, Action.TRANSFER, opportunity)
-    if isinstance(owner, str):
-        owner = None if "\x00" in owner else User.objects.filter(username=owner, is_active=True).first()
-    if owner is None or not getattr(owner, "is_active", False):
-        raise ValidationFailed(fields={"owner": [_("Choose an active user.")]})
-    if owner.pk == opportunity.owner_id:
-        return opportunity
-    old = opportunity.owner
-    now = timezone.now()
-    Opportunity._base_manager.filter(pk=opportunity.pk).update(
-        owner=owner, version=opportunity.version + 1, updated_at=now
-    )
-    opportunity.owner, opportunity.version, opportunity.updated_at = owner, opportunity.version + 1, now
-    audit.record(
-        actor=actor,
-        verb="transfer",
-        obj=opportunity,
-        changes={"owner": (old.username if old else None, owner.username)},
-    )
-    search.set_owner(Opportunity.POLICY_OBJECT_TYPE, [opportunity.pk], owner.pk)
-    if owner.pk != getattr(actor, "pk", None):
+def opportunity_transfer(
+    *, actor, opportunity: Opportunity, owner, version: int | None = None
+) -> Opportunity:
+    """A new owner (records.lifecycle), told in the app when it is not the actor."""
+    before = opportunity.owner_id
+    lifecycle.transfer(actor=actor, obj=opportunity, owner=owner, version=version)
+    owner = opportunity.owner
+    if opportunity.owner_id != before and owner.pk != getattr(actor, "pk", None):
         from guanxi.engagement.models import Notification
         from guanxi.engagement.tasks.services import notify
 

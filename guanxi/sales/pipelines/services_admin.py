@@ -9,19 +9,15 @@ from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
-from guanxi.core.errors import PermissionDenied, ValidationFailed
-from guanxi.core.services import check_version, full_clean, model_update, restore, soft_delete
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.services import check_version, full_clean, model_update
+from guanxi.org import rights
 from guanxi.policies import access
+from guanxi.records import lifecycle
 
 from ..models import Opportunity, OpportunityStageChange, Pipeline, Stage
 from .cleaning import clean_probability, resolve_stage
 from .services import bump_version, seconds_since
-
-
-def require_admin(actor) -> None:
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_superuser):
-        raise PermissionDenied(_("Only administrators manage pipelines."))
-
 
 LANGS = (("en", "en"), ("zh-hans", "zh_hans"), ("zh-hant", "zh_hant"))
 STAGE_KEYS = {"id", "name", "names", "type", "probability", "order", "active"}
@@ -196,7 +192,7 @@ def _check_live_shape(pipeline: Pipeline) -> None:
 
 @transaction.atomic
 def pipeline_create(*, actor, data: dict) -> Pipeline:
-    require_admin(actor)
+    rights.require(actor, "manage_pipelines")
     data = dict(data)
     fields = _pipeline_fields(data, partial=False)
     rows = _stage_rows(data.get("stages"))
@@ -226,7 +222,7 @@ def pipeline_create(*, actor, data: dict) -> Pipeline:
 def pipeline_update(*, actor, pipeline: Pipeline, data: dict, version: int | None) -> Pipeline:
     """Names, default, active, order; `stages` (when given) is the whole new list: stages with an
     `id` are changed, without one added, left out removed (refused while they hold deals)."""
-    require_admin(actor)
+    rights.require(actor, "manage_pipelines")
     check_version(pipeline, version)
     data = dict(data)
     fields = _pipeline_fields(data, partial=True)
@@ -261,7 +257,7 @@ def pipeline_update(*, actor, pipeline: Pipeline, data: dict, version: int | Non
 @transaction.atomic
 def pipeline_delete(*, actor, pipeline: Pipeline, version: int | None) -> None:
     """To the recycle bin; the default pipeline and one with open deals stay."""
-    require_admin(actor)
+    rights.require(actor, "manage_pipelines")
     check_version(pipeline, version)
     if pipeline.is_default:
         raise ValidationFailed(
@@ -286,24 +282,19 @@ def pipeline_delete(*, actor, pipeline: Pipeline, version: int | None) -> None:
                 ]
             }
         )
-    soft_delete(pipeline, actor=actor)  # the version was checked above, before the other refusals
-    audit.record(actor=actor, verb="delete", obj=pipeline)
+    lifecycle.delete(actor=actor, obj=pipeline, version=version)
 
 
 @transaction.atomic
-def pipeline_restore(*, actor, pipeline: Pipeline) -> Pipeline:
-    require_admin(actor)
-    if pipeline.deleted_at is not None:
-        restore(pipeline)
-        audit.record(actor=actor, verb="restore", obj=pipeline)
-    return pipeline
+def pipeline_restore(*, actor, pipeline: Pipeline, version: int | None = None) -> Pipeline:
+    return lifecycle.restore(actor=actor, obj=pipeline, version=version)
 
 
 @transaction.atomic
 def stage_delete(*, actor, stage: Stage, move_to=None) -> None:
     """Remove a stage; its deals go to `move_to` (a stage of the same pipeline) first, each with a
     stage change. Without `move_to`, a stage that holds deals is refused (deactivate it instead)."""
-    require_admin(actor)
+    rights.require(actor, "manage_pipelines")
     pipeline = stage.pipeline
     deals = Opportunity._base_manager.filter(stage=stage)
     if deals.exists():

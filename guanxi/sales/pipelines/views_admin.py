@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
+from guanxi.org import rights
 
 from ..models import Stage
 from . import rates, selectors, services_admin
@@ -77,7 +78,7 @@ def _stage_payload(formset) -> list[dict]:
 
 @login_required
 def pipeline_admin_list(request):
-    services_admin.require_admin(request.user)
+    rights.require(request.user, "manage_pipelines")
     pipelines = selectors.pipeline_list(include_inactive=True)
     counts = selectors.open_deals_per_pipeline()
     return render(
@@ -94,7 +95,7 @@ def pipeline_admin_list(request):
 
 @login_required
 def pipeline_admin_edit(request, pk: int | None = None):
-    services_admin.require_admin(request.user)
+    rights.require(request.user, "manage_pipelines")
     pipeline = selectors.pipeline_get(pk) if pk else None
     if pipeline:
         initial = {
@@ -180,7 +181,7 @@ def pipeline_admin_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def pipeline_admin_delete(request, pk: int):
-    services_admin.require_admin(request.user)
+    rights.require(request.user, "manage_pipelines")
     pipeline = selectors.pipeline_get(pk)
     try:
         services_admin.pipeline_delete(
@@ -197,7 +198,7 @@ def pipeline_admin_delete(request, pk: int):
 @require_POST
 def stage_admin_delete(request, pk: int, stage_pk: int):
     """Remove a stage that holds deals, moving them to another stage of the same type first."""
-    services_admin.require_admin(request.user)
+    rights.require(request.user, "manage_pipelines")
     stage = selectors.stage_get(stage_pk)
     if stage.pipeline_id != pk:
         from guanxi.core.errors import NotFound
@@ -229,7 +230,7 @@ class RateForm(forms.Form):
 
 @login_required
 def exchange_rate_admin(request):
-    services_admin.require_admin(request.user)
+    rights.require(request.user, "manage_exchange_rates")
     form = RateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -251,7 +252,7 @@ def exchange_rate_admin(request):
 @login_required
 @require_POST
 def exchange_rate_admin_delete(request, currency: str):
-    services_admin.require_admin(request.user)
+    rights.require(request.user, "manage_exchange_rates")
     try:
         rates.rate_delete(actor=request.user, currency=currency)
     except ApplicationError as exc:

@@ -23,7 +23,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from guanxi.core.errors import ApplicationError, NotFound, PermissionDenied, VersionConflict
+from guanxi.core.api import error_response
+from guanxi.core.errors import ApplicationError, NotFound, VersionConflict
 from guanxi.core.htmx import errors_to_form
 from guanxi.org.models import Action
 from guanxi.policies import access
@@ -193,7 +194,7 @@ def board_column(request, pk: int, stage_pk: int):
             actor, pipeline, stage, filters, cursor=request.GET.get("cursor") or None
         )
     except ApplicationError as exc:
-        return HttpResponse(error_text(exc), status=400)
+        return HttpResponse(error_text(exc), status=exc.status)
     query = request.GET.copy()
     query.pop("cursor", None)
     _dress(page.items, stages, visible)
@@ -254,7 +255,7 @@ def _wants_json(request) -> bool:
 @require_POST
 def opportunity_move_view(request, pk: int):
     """Move to a stage: {stage, reason, version}. JSON for board.js: 200 {card, figures, version}
-    or the error shape with 400 / 404 / 409-free 412 (stale version); a plain form redirects."""
+    or the API's error shape and status (core.api.error_response); a plain form redirects."""
     actor = request.user
     form = MoveForm(request.POST)
     as_json = _wants_json(request)
@@ -272,30 +273,15 @@ def opportunity_move_view(request, pk: int):
             version=form.cleaned_data.get("version"),
         )
     except ApplicationError as exc:
-        status = (
-            412
-            if isinstance(exc, VersionConflict)
-            else 404
-            if isinstance(exc, NotFound)
-            else 403
-            if isinstance(exc, PermissionDenied)
-            else 400
-        )
+        status = exc.status  # the one mapping of errors to statuses (core/errors.py, as the API)
         message = (
             _("Someone changed this opportunity meanwhile; reload the board.")
-            if status == 412
+            if isinstance(exc, VersionConflict)
             else error_text(exc)
         )
         if as_json:
-            return JsonResponse(
-                {
-                    "error": {
-                        "code": getattr(exc, "code", "error"),
-                        "message": message,
-                        "fields": {k: [str(m) for m in v] for k, v in exc.fields.items()},
-                    }
-                },
-                status=status,
+            return error_response(
+                status, exc.code, message, {k: [str(m) for m in v] for k, v in exc.fields.items()}
             )
         if status == 404:
             raise

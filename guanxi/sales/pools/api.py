@@ -5,13 +5,13 @@ Settings are for superusers (403 for the others who can see the pool)."""
 
 from __future__ import annotations
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import JsonResponse
 from ninja import Router
 from ninja.responses import Status
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
+from guanxi.org.api_rights import guarded, needs
+from guanxi.records.api import record_routes
 
 from ..models import Pool
 from . import selectors, services, services_admin
@@ -24,6 +24,7 @@ from .schemas import (
     PoolIn,
     PoolList,
     PoolOut,
+    PoolPatch,
     RecordList,
     ReturnIn,
 )
@@ -65,16 +66,6 @@ def pool_out(pool: Pool, records: int | None = None) -> dict:
         "updated_at": pool.updated_at,
         "deleted_at": pool.deleted_at,
     }
-
-
-def _detail(status: int, pool: Pool):
-    body = pool_out(pool)
-    return with_etag(
-        JsonResponse(
-            body, status=status, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False}
-        ),
-        pool.version,
-    )
 
 
 def record_out(pool: Pool, row, contacts: dict[int, list[dict]]) -> dict:
@@ -119,7 +110,13 @@ def pool_recycle_bin(request):
     return {"items": [pool_out(p) for p in pools], "next_cursor": None}
 
 
-@router.post("", response={201: PoolOut, **ERRORS}, operation_id="pool_create", openapi_extra=IDEMPOTENCY_KEY)
+@router.post(
+    "",
+    response={201: PoolOut, **ERRORS},
+    operation_id="pool_create",
+    auth=needs("manage_pools"),
+    openapi_extra=IDEMPOTENCY_KEY,
+)
 @idempotent
 def pool_create(request, payload: PoolIn):
     pool = services_admin.pool_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
@@ -133,35 +130,21 @@ def pool_lock(request, payload: LockIn):
     return {"ids": sorted(r.pk for r in rows), "owner": None}
 
 
-@router.get("/{int:pool_id}", response={200: PoolOut, **ERRORS}, operation_id="pool_get")
-def pool_get(request, pool_id: int):
-    return _detail(200, selectors.pool_get(request.auth, pool_id))
+def pools_out(actor, pools) -> list[dict]:
+    return [pool_out(p) for p in pools]
 
 
-@router.patch(
-    "/{int:pool_id}", response={200: PoolOut, **ERRORS}, operation_id="pool_update", openapi_extra=IF_MATCH
+# get for the pool's members; its settings (update, delete, restore) for holders of manage_pools
+record_routes(
+    guarded(router, "manage_pools", methods=("patch", "delete", "post")),
+    kind="pool",
+    out=PoolOut,
+    read=selectors.pool_get,
+    render=pools_out,
+    update=(PoolPatch, services_admin.pool_update),
+    delete=services_admin.pool_delete,
+    restore=services_admin.pool_restore,
 )
-def pool_update(request, pool_id: int, payload: PoolIn):
-    pool = selectors.pool_get(request.auth, pool_id)
-    pool = services_admin.pool_update(
-        actor=request.auth, pool=pool, data=payload.model_dump(exclude_unset=True), version=if_match(request)
-    )
-    return _detail(200, pool)
-
-
-@router.delete(
-    "/{int:pool_id}", response={204: None, **ERRORS}, operation_id="pool_delete", openapi_extra=IF_MATCH
-)
-def pool_delete(request, pool_id: int):
-    pool = selectors.pool_get(request.auth, pool_id)
-    services_admin.pool_delete(actor=request.auth, pool=pool, version=if_match(request))
-    return Status(204, None)
-
-
-@router.post("/{int:pool_id}/restore", response={200: PoolOut, **ERRORS}, operation_id="pool_restore")
-def pool_restore(request, pool_id: int):
-    pool = selectors.pool_get(request.auth, pool_id, deleted=True)
-    return _detail(200, services_admin.pool_restore(actor=request.auth, pool=pool))
 
 
 @router.post("/{int:pool_id}/claim", response={200: MovedOut, **ERRORS}, operation_id="pool_claim")

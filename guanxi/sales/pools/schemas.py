@@ -3,35 +3,58 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-# Settings are checked by the service (services.POOL_CLEANERS), which names the field of every
-# error; the schema only refuses unknown fields, so a wrong type gets the same field message.
-class PoolIn(Strict):
-    name: Any = None
-    kind: Any = None
-    description: Any = None
-    members: Any = None
-    member_departments: Any = None
-    admins: Any = None
-    daily_claim_limit: Any = None
-    ownership_cap: Any = None
-    cap_counts_won: Any = None
-    former_owner_cooldown_days: Any = None
-    reminder_days: Any = None
-    lock_limit: Any = None
-    mask_contact_info: Any = None
-    active: Any = None
-    order: Any = None
-    rules: Any = None
+PoolKind = Literal["customer", "lead"]
+RuleKind = Literal["no_followup", "no_opportunity", "not_won"]
+# Whole numbers and flags are strict (no "5", no 1 for true), as the services are; limits (how
+# many ids, how long a text, which range) stay with the services and their messages.
+Ids = Annotated[list[StrictInt], Field(description="record ids, at most 500")]
+
+
+class PoolRuleIn(Strict):
+    kind: RuleKind
+    days: StrictInt = Field(description="1 to 3650")
+    tier: Literal["A", "B", "C", ""] | None = Field(None, description="null or empty: every tier")
+
+
+# Types, enums and which fields are required are declared here; the service
+# (services_admin.POOL_CLEANERS) checks the rest (ranges, users and departments that exist…) with
+# the message of each field.
+class PoolPatch(Strict):
+    """A change of some settings: the fields sent are changed, the others kept."""
+
+    name: str | None = None
+    kind: PoolKind | None = None
+    description: str | None = None
+    members: list[str] | None = Field(None, description="usernames")
+    member_departments: list[StrictInt] | None = Field(None, description="department ids")
+    admins: list[str] | None = Field(None, description="usernames")
+    daily_claim_limit: StrictInt | None = Field(None, description="claims per member and day; null: none")
+    ownership_cap: StrictInt | None = Field(None, description="records a member may own; null: none")
+    cap_counts_won: StrictBool | None = None
+    former_owner_cooldown_days: StrictInt | None = None
+    reminder_days: StrictInt | None = None
+    lock_limit: StrictInt | None = None
+    mask_contact_info: StrictBool | None = None
+    active: StrictBool | None = None
+    order: StrictInt | None = None
+    rules: list[PoolRuleIn] | None = Field(None, description="at most 50")
+
+
+class PoolIn(PoolPatch):
+    """A new pool: `name` and `kind` are required."""
+
+    name: str
+    kind: PoolKind
 
 
 class RuleOut(Schema):
@@ -71,23 +94,23 @@ class PoolList(Schema):
 
 
 class IdsIn(Strict):
-    ids: Any
+    ids: Ids
 
 
 class AssignIn(Strict):
-    ids: Any
-    owner: Any
+    ids: Ids
+    owner: str = Field(description="username of an active member of the pool")
 
 
 class ReturnIn(Strict):
-    ids: Any
-    reason: Any = None
+    ids: Ids
+    reason: str = Field(description="why the records go back")
 
 
 class LockIn(Strict):
-    kind: Any
-    ids: Any
-    locked: Any = True
+    kind: PoolKind
+    ids: Ids
+    locked: StrictBool = True
 
 
 class MovedOut(Schema):

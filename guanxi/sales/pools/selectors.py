@@ -25,6 +25,7 @@ from django.utils import timezone
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.pagination import Page, paginate, parse_limit
 from guanxi.customers.models import Account, Contact, Industry, Tier
+from guanxi.org import rights
 from guanxi.org.models import Action
 from guanxi.policies import access, masking
 from guanxi.search.selectors import matching
@@ -55,11 +56,11 @@ def _ancestor_ids(department) -> list[int]:
 
 def pool_queryset(actor, *, deleted: bool = False) -> QuerySet:
     """Pools the actor belongs to (member, member department or one above it, administrator);
-    superusers see every pool."""
+    holders of the right to manage pools (superusers included) see every pool."""
     qs = Pool.objects.filter(deleted_at__isnull=not deleted)
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return qs.none()
-    if actor.is_superuser:
+    if rights.has(actor, "manage_pools"):
         return qs
     if deleted:
         return qs.none()

@@ -13,14 +13,15 @@ from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
-from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
-from guanxi.core.services import model_update, soft_delete
+from guanxi.core.errors import NotFound, ValidationFailed
+from guanxi.core.services import model_update
 from guanxi.customers.models import Tier
+from guanxi.org import rights
 from guanxi.org.models import Department, User
 from guanxi.policies import access
+from guanxi.records import lifecycle
 
 from ..models import Pool, PoolRule
-from .services import active_user
 
 
 def _count(label: str, *, minimum: int = 0, maximum: int = 1_000_000, nullable: bool = True):
@@ -140,11 +141,6 @@ SCALARS = [
 RELATIONS = ["members", "member_departments", "admins"]
 
 
-def _require_superuser(actor) -> None:
-    if not active_user(actor) or not actor.is_superuser:
-        raise PermissionDenied(_("Only administrators manage pools."))
-
-
 def _clean_pool(data: dict, *, partial: bool) -> dict:
     cleaned = c.clean_payload(data, POOL_CLEANERS, required={"name", "kind"}, partial=partial)
     if "kind" in cleaned and not cleaned["kind"]:
@@ -175,7 +171,7 @@ def _set_relations(pool: Pool, cleaned: dict) -> dict:
 
 @transaction.atomic
 def pool_create(*, actor, data: dict) -> Pool:
-    _require_superuser(actor)
+    rights.require(actor, "manage_pools")
     cleaned = _clean_pool(dict(data), partial=False)
     pool = Pool(**{k: v for k, v in cleaned.items() if k in SCALARS})
     pool.full_clean()
@@ -192,7 +188,7 @@ def pool_create(*, actor, data: dict) -> Pool:
 
 @transaction.atomic
 def pool_update(*, actor, pool: Pool, data: dict, version: int | None) -> Pool:
-    _require_superuser(actor)
+    rights.require(actor, "manage_pools")
     cleaned = _clean_pool(dict(data), partial=True)
     if "kind" in cleaned and cleaned["kind"] != pool.kind:
         raise ValidationFailed(fields={"kind": [_("The kind of a pool cannot change.")]})
@@ -210,19 +206,12 @@ def pool_update(*, actor, pool: Pool, data: dict, version: int | None) -> Pool:
 
 @transaction.atomic
 def pool_delete(*, actor, pool: Pool, version: int | None) -> None:
-    _require_superuser(actor)
-    soft_delete(pool, actor=actor, version=version)
-    audit.record(actor=actor, verb="delete", obj=pool)
+    lifecycle.delete(actor=actor, obj=pool, version=version)
 
 
 @transaction.atomic
-def pool_restore(*, actor, pool: Pool) -> Pool:
-    _require_superuser(actor)
-    if pool.deleted_at is None:
+def pool_restore(*, actor, pool: Pool, version: int | None = None) -> Pool:
+    rights.require(actor, "manage_pools")
+    if pool.deleted_at is None:  # only a pool in the bin has a restore (its API path says so)
         raise NotFound()
-    Pool.objects.filter(pk=pool.pk).update(
-        deleted_at=None, deleted_by=None, version=F("version") + 1, updated_at=timezone.now()
-    )
-    pool.refresh_from_db()
-    audit.record(actor=actor, verb="restore", obj=pool)
-    return pool
+    return lifecycle.restore(actor=actor, obj=pool, version=version)

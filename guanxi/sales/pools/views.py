@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from guanxi.core.errors import ApplicationError, PermissionDenied
+from guanxi.core.errors import ApplicationError
 from guanxi.customers.models import Industry, Tier
+from guanxi.org import rights
 from guanxi.org.models import Department
 
 from ..models import LeadSource, Pool, PoolRule
@@ -40,7 +41,11 @@ def pool_list(request):
     counts = selectors.pool_counts(pools)
     for p in pools:
         p.record_count = counts.get(p.pk, 0)
-    return render(request, "sales/pools/pool_list.html", {"pools": pools})
+    return render(
+        request,
+        "sales/pools/pool_list.html",
+        {"pools": pools, "can_manage_pools": rights.has(request.user, "manage_pools")},
+    )
 
 
 @login_required
@@ -79,6 +84,7 @@ def pool_detail(request, pk: int):
         "tiers": Tier.choices,
         "sources": LeadSource.choices,
         "members": selectors._member_choices(pool) if limits["is_admin"] else [],
+        "can_manage_pools": rights.has(request.user, "manage_pools"),
     }
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
         return render(request, "sales/pools/pool_detail.html#rows", context)
@@ -164,11 +170,6 @@ def pool_lock(request):
 # --- administrators ---------------------------------------------------------------------------
 
 
-def _superuser(request) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied()
-
-
 RULE_KINDS = PoolRule.Kind.choices
 RULE_TIERS = [("", _("Every tier")), *Tier.choices]
 
@@ -213,7 +214,7 @@ def _form_payload(post) -> dict:
 
 @login_required
 def admin_pool_list(request):
-    _superuser(request)
+    rights.require(request.user, "manage_pools")
     pools = selectors.pool_list(request.user)
     counts = selectors.pool_counts(pools)
     for p in pools:
@@ -223,7 +224,7 @@ def admin_pool_list(request):
 
 @login_required
 def admin_pool_edit(request, pk: int | None = None):
-    _superuser(request)
+    rights.require(request.user, "manage_pools")
     pool = selectors.pool_get(request.user, pk) if pk else None
     error = None
     if request.method == "POST":

@@ -2,55 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from ninja import Router
+from ninja.responses import Status
 
-from django.http import JsonResponse
-from ninja import Router, Schema
-from ninja.responses import NinjaJSONEncoder, Status
-from pydantic import ConfigDict
-
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, idempotent
 from guanxi.core.schemas import ErrorOut
+from guanxi.org.api_rights import guarded, needs
+from guanxi.records.api import record_routes
 from guanxi.sales.models import ScoringRule
 
 from . import services
+from .schemas import ScoringRuleIn, ScoringRuleList, ScoringRuleOut, ScoringRulePatch
 
 router = Router(tags=["lead scoring"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
-
-
-class ScoringRuleIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    name: Any = None
-    kind: Any = None
-    field: Any = None
-    operator: Any = None
-    value: Any = None
-    points: Any = None
-    active: Any = None
-    order: Any = None
-
-
-class ScoringRuleOut(Schema):
-    id: int
-    version: int
-    name: str
-    kind: str
-    field: str
-    operator: str
-    value: Any
-    points: int
-    active: bool
-    order: int
-    description: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-class ScoringRuleList(Schema):
-    items: list[ScoringRuleOut]
-    next_cursor: str | None
 
 
 def rule_out(rule: ScoringRule) -> dict:
@@ -71,16 +36,12 @@ def rule_out(rule: ScoringRule) -> dict:
     }
 
 
-def _detail(rule: ScoringRule, status: int = 200):
-    return with_etag(
-        JsonResponse(
-            rule_out(rule), status=status, encoder=NinjaJSONEncoder, json_dumps_params={"ensure_ascii": False}
-        ),
-        rule.version,
-    )
-
-
-@router.get("", response={200: ScoringRuleList, **ERRORS}, operation_id="scoring_rule_list")
+@router.get(
+    "",
+    response={200: ScoringRuleList, **ERRORS},
+    operation_id="scoring_rule_list",
+    auth=needs("manage_scoring_rules"),
+)
 def scoring_rule_list(request, ordering: str = "", cursor: str | None = None, limit: int | None = None):
     """The rules in evaluation order (`ordering=order|name|-updated_at…`)."""
     page = services.scoring_rule_list(request.auth, ordering=ordering or "order", cursor=cursor, limit=limit)
@@ -91,6 +52,7 @@ def scoring_rule_list(request, ordering: str = "", cursor: str | None = None, li
     "",
     response={201: ScoringRuleOut, **ERRORS},
     operation_id="scoring_rule_create",
+    auth=needs("manage_scoring_rules"),
     openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
@@ -103,32 +65,14 @@ def scoring_rule_create(request, payload: ScoringRuleIn):
     return Status(201, rule_out(rule))
 
 
-@router.get("/{int:rule_id}", response={200: ScoringRuleOut, **ERRORS}, operation_id="scoring_rule_get")
-def scoring_rule_get(request, rule_id: int):
-    return _detail(services.scoring_rule_get(request.auth, rule_id))
-
-
-@router.patch(
-    "/{int:rule_id}",
-    response={200: ScoringRuleOut, **ERRORS},
-    operation_id="scoring_rule_update",
-    openapi_extra=IF_MATCH,
+record_routes(
+    guarded(router, "manage_scoring_rules"),
+    kind="scoring_rule",
+    out=ScoringRuleOut,
+    read=services.scoring_rule_get,
+    render=lambda actor, rules: [rule_out(r) for r in rules],
+    update=(ScoringRulePatch, services.scoring_rule_update),
+    delete=services.scoring_rule_delete,
+    id_name="rule_id",
+    param="rule",
 )
-def scoring_rule_update(request, rule_id: int, payload: ScoringRuleIn):
-    rule = services.scoring_rule_get(request.auth, rule_id)
-    rule = services.scoring_rule_update(
-        actor=request.auth, rule=rule, data=payload.model_dump(exclude_unset=True), version=if_match(request)
-    )
-    return _detail(rule)
-
-
-@router.delete(
-    "/{int:rule_id}",
-    response={204: None, **ERRORS},
-    operation_id="scoring_rule_delete",
-    openapi_extra=IF_MATCH,
-)
-def scoring_rule_delete(request, rule_id: int):
-    rule = services.scoring_rule_get(request.auth, rule_id)
-    services.scoring_rule_delete(actor=request.auth, rule=rule, version=if_match(request))
-    return Status(204, None)

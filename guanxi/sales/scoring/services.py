@@ -44,8 +44,9 @@ from guanxi.core.pagination import Page, paginate, parse_limit
 from guanxi.core.services import check_version
 from guanxi.core.validators import clean_text
 from guanxi.customers.models import Industry
+from guanxi.org import rights
+from guanxi.sales import configuration as c
 from guanxi.sales.models import OPEN_LEAD_STATUSES, Lead, LeadSource, ScoringRule
-from guanxi.sales.webforms import common as c
 
 Op = ScoringRule.Operator
 FIELD_OPERATORS = (Op.EQUALS, Op.IN, Op.CONTAINS, Op.NOT_EMPTY)
@@ -352,7 +353,7 @@ def _rules_changed() -> None:
 
 @transaction.atomic
 def scoring_rule_create(*, actor, data: dict) -> ScoringRule:
-    c.require_admin(actor)
+    rights.require(actor, "manage_scoring_rules")
     values = _clean(data, current=None)
     if "order" not in values:
         last = ScoringRule.objects.order_by("-order").values_list("order", flat=True).first()
@@ -365,7 +366,7 @@ def scoring_rule_create(*, actor, data: dict) -> ScoringRule:
 
 @transaction.atomic
 def scoring_rule_update(*, actor, rule: ScoringRule, data: dict, version: int | None) -> ScoringRule:
-    c.require_admin(actor)
+    rights.require(actor, "manage_scoring_rules")
     check_version(rule, version)
     values = _clean(data, current=rule)
     changes = {k: (getattr(rule, k), v) for k, v in values.items() if getattr(rule, k) != v}
@@ -389,7 +390,7 @@ def scoring_rule_update(*, actor, rule: ScoringRule, data: dict, version: int | 
 @transaction.atomic
 def scoring_rule_delete(*, actor, rule: ScoringRule, version: int | None) -> None:
     """Deletes for good (a rule has no history worth a recycle bin; the audit keeps what it was)."""
-    c.require_admin(actor)
+    rights.require(actor, "manage_scoring_rules")
     check_version(rule, version)
     audit.record(
         actor=actor,
@@ -404,12 +405,12 @@ def scoring_rule_delete(*, actor, rule: ScoringRule, version: int | None) -> Non
 
 
 def scoring_rule_get(actor, pk) -> ScoringRule:
-    c.require_admin(actor)
+    rights.require(actor, "manage_scoring_rules")
     return c.get_or_404(ScoringRule, pk)
 
 
 def scoring_rule_list(actor, *, ordering: str = "order", cursor: str | None = None, limit=None) -> Page:
-    c.require_admin(actor)
+    rights.require(actor, "manage_scoring_rules")
     return paginate(
         ScoringRule.objects.all(),
         ordering=ordering or "order",

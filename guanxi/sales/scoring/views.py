@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
+from guanxi.org import rights
 from guanxi.sales.models import ScoringRule
-from guanxi.sales.webforms import common as c
 
 from . import services
 
@@ -63,7 +63,7 @@ class ScoringRuleForm(forms.Form):
 
 @login_required
 def scoring_rule_list(request):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_scoring_rules")
     page = services.scoring_rule_list(request.user, limit=500)
     rules = [{"rule": r, "description": services.describe(r)} for r in page.items]
     return render(request, "sales/scoring/list.html", {"rules": rules})
@@ -71,7 +71,7 @@ def scoring_rule_list(request):
 
 @login_required
 def scoring_rule_edit(request, pk: int | None = None):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_scoring_rules")
     rule = services.scoring_rule_get(request.user, pk) if pk else None
     initial = {"active": True, "kind": "field", "operator": "equals"}
     if rule:
@@ -111,7 +111,7 @@ def scoring_rule_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def scoring_rule_delete(request, pk: int):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_scoring_rules")
     rule = services.scoring_rule_get(request.user, pk)
     try:
         services.scoring_rule_delete(actor=request.user, rule=rule, version=_int(request.POST.get("version")))

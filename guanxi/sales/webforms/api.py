@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.http import JsonResponse
 from django.urls import reverse
 from ninja import Router, Schema
 from ninja.responses import NinjaJSONEncoder, Status
-from pydantic import ConfigDict, StrictBool, StrictInt
 
-from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
+from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, IF_MATCH_OPTIONAL, idempotent, if_match, with_etag
 from guanxi.core.schemas import ErrorOut, OwnerOut
+from guanxi.org.api_rights import needs
 from guanxi.sales.models import LeadForm
 
-from . import common as c
+from .. import configuration as c
 from . import services
+from .schemas import LeadFormIn, LeadFormPatch
 
 router = Router(tags=["web forms"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 412: ErrorOut, 428: ErrorOut}
-
-
-class _Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LeadFormIn(_Strict):
-    name: Any = None
-    slug: Any = None
-    fields: list[Any] | None = None
-    title: str | dict[str, Any] | None = None
-    consent_text: str | dict[str, Any] | None = None
-    success_message: str | dict[str, Any] | None = None
-    source: str | None = None
-    pool: StrictInt | None = None
-    owner: str | None = None
-    active: StrictBool | None = None
 
 
 class FieldOut(Schema):
@@ -124,7 +107,9 @@ def _data(payload: Schema) -> dict:
     return payload.model_dump(exclude_unset=True)
 
 
-@router.get("", response={200: LeadFormList, **ERRORS}, operation_id="lead_form_list")
+@router.get(
+    "", response={200: LeadFormList, **ERRORS}, operation_id="lead_form_list", auth=needs("manage_lead_forms")
+)
 def lead_form_list(
     request, q: str = "", ordering: str = "", cursor: str | None = None, limit: int | None = None
 ):
@@ -133,14 +118,23 @@ def lead_form_list(
     return {"items": [form_out(request, f) for f in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get("/recycle-bin", response={200: LeadFormList, **ERRORS}, operation_id="lead_form_recycle_bin")
+@router.get(
+    "/recycle-bin",
+    response={200: LeadFormList, **ERRORS},
+    operation_id="lead_form_recycle_bin",
+    auth=needs("manage_lead_forms"),
+)
 def lead_form_recycle_bin(request, cursor: str | None = None, limit: int | None = None):
     page = services.lead_form_list(request.auth, ordering="name", cursor=cursor, limit=limit, deleted=True)
     return {"items": [form_out(request, f) for f in page.items], "next_cursor": page.next_cursor}
 
 
 @router.post(
-    "", response={201: LeadFormOut, **ERRORS}, operation_id="lead_form_create", openapi_extra=IDEMPOTENCY_KEY
+    "",
+    response={201: LeadFormOut, **ERRORS},
+    operation_id="lead_form_create",
+    auth=needs("manage_lead_forms"),
+    openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
 def lead_form_create(request, payload: LeadFormIn):
@@ -148,7 +142,12 @@ def lead_form_create(request, payload: LeadFormIn):
     return Status(201, form_out(request, form))
 
 
-@router.get("/{int:form_id}", response={200: LeadFormOut, **ERRORS}, operation_id="lead_form_get")
+@router.get(
+    "/{int:form_id}",
+    response={200: LeadFormOut, **ERRORS},
+    operation_id="lead_form_get",
+    auth=needs("manage_lead_forms"),
+)
 def lead_form_get(request, form_id: int):
     return _detail(request, services.lead_form_get(request.auth, form_id))
 
@@ -157,9 +156,10 @@ def lead_form_get(request, form_id: int):
     "/{int:form_id}",
     response={200: LeadFormOut, **ERRORS},
     operation_id="lead_form_update",
+    auth=needs("manage_lead_forms"),
     openapi_extra=IF_MATCH,
 )
-def lead_form_update(request, form_id: int, payload: LeadFormIn):
+def lead_form_update(request, form_id: int, payload: LeadFormPatch):
     form = services.lead_form_get(request.auth, form_id)  # 403 before If-Match for non-administrators
     form = services.lead_form_update(
         actor=request.auth, form=form, data=_data(payload), version=if_match(request)
@@ -168,7 +168,11 @@ def lead_form_update(request, form_id: int, payload: LeadFormIn):
 
 
 @router.delete(
-    "/{int:form_id}", response={204: None, **ERRORS}, operation_id="lead_form_delete", openapi_extra=IF_MATCH
+    "/{int:form_id}",
+    response={204: None, **ERRORS},
+    operation_id="lead_form_delete",
+    auth=needs("manage_lead_forms"),
+    openapi_extra=IF_MATCH,
 )
 def lead_form_delete(request, form_id: int):
     """To the recycle bin: the public page answers 404; leads it made stay."""
@@ -178,8 +182,13 @@ def lead_form_delete(request, form_id: int):
 
 
 @router.post(
-    "/{int:form_id}/restore", response={200: LeadFormOut, **ERRORS}, operation_id="lead_form_restore"
+    "/{int:form_id}/restore",
+    response={200: LeadFormOut, **ERRORS},
+    operation_id="lead_form_restore",
+    auth=needs("manage_lead_forms"),
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def lead_form_restore(request, form_id: int):
     form = services.lead_form_get(request.auth, form_id, deleted=True)
-    return _detail(request, services.lead_form_restore(actor=request.auth, form=form))
+    version = if_match(request, required=False)
+    return _detail(request, services.lead_form_restore(actor=request.auth, form=form, version=version))

@@ -19,8 +19,9 @@ from guanxi.audit.services import client_ip
 from guanxi.core.api import error_response
 from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.htmx import errors_to_form
+from guanxi.org import rights
 
-from . import common as c
+from .. import configuration as c
 from . import services
 from .forms import LeadFormEditor
 
@@ -29,7 +30,7 @@ from .forms import LeadFormEditor
 
 @login_required
 def lead_form_list(request):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_lead_forms")
     deleted = request.GET.get("deleted") == "1"
     page = services.lead_form_list(
         request.user,
@@ -57,7 +58,7 @@ def _error_target(name: str) -> str:
 
 @login_required
 def lead_form_edit(request, pk: int | None = None):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_lead_forms")
     edited = services.lead_form_get(request.user, pk) if pk else None
     initial = LeadFormEditor.initial_for(edited) if edited else {}
     form = LeadFormEditor(request.POST or None, initial=initial)
@@ -107,7 +108,7 @@ def _share(request, form) -> dict:
 @login_required
 @require_POST
 def lead_form_delete(request, pk: int):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_lead_forms")
     form = services.lead_form_get(request.user, pk)
     try:
         services.lead_form_delete(actor=request.user, form=form, version=_int(request.POST.get("version")))
@@ -124,7 +125,7 @@ def lead_form_delete(request, pk: int):
 @login_required
 @require_POST
 def lead_form_restore(request, pk: int):
-    c.require_admin(request.user)
+    rights.require(request.user, "manage_lead_forms")
     form = services.lead_form_get(request.user, pk, deleted=True)
     services.lead_form_restore(actor=request.user, form=form)
     messages.success(request, _("Web form “%(name)s” restored.") % {"name": form.name})

@@ -1,8 +1,12 @@
 """Helpers shared by the sales configuration services of web forms, scoring rules and
-assignment rules: administrators only, texts per language, and the small value cleaners.
+assignment rules: texts per language, and the small value cleaners.
 
-Configuration is not under role grants (like custom fields): only superusers write it, and only
-they read it through the API and the admin screens."""
+It sits below the three (it was webforms/common.py): assignment importing it from webforms made
+the cycle leads → assignment → webforms → leads, since web forms create leads.
+
+Configuration is not under role grants (like custom fields): it is written and read (API and
+admin screens) by holders of its administration right (org/rights.py, declared in
+sales/registry.py), superusers included."""
 
 from __future__ import annotations
 
@@ -10,20 +14,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.validators import clean_text
 
 LANGS = ("en", "zh-hans", "zh-hant")
 SUFFIX = {"en": "en", "zh-hans": "zh_hans", "zh-hant": "zh_hant"}
-
-
-def is_admin(actor) -> bool:
-    return bool(actor and actor.is_authenticated and actor.is_active and actor.is_superuser)
-
-
-def require_admin(actor, message: str | None = None) -> None:
-    if not is_admin(actor):
-        raise PermissionDenied(message or _("Only administrators manage sales settings."))
 
 
 def get_or_404(model, pk, *, live_only: bool = False):
