@@ -53,9 +53,12 @@ test-e2e:
 bench: install assets
 	$(BIN)/python bench/run.py
 
+# ruff, then the layers (import-linter contracts in pyproject.toml), then the types (mypy, django-stubs).
 lint: install
 	$(BIN)/ruff check guanxi tests bench scripts conftest.py
 	$(BIN)/ruff format --check guanxi tests bench scripts conftest.py
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 messages: install
 	cd guanxi && ../$(BIN)/guanxi makemessages -l zh_Hans -l zh_Hant --no-obsolete --ignore "static/*"

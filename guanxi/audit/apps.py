@@ -7,5 +7,5 @@ class AuditConfig(AppConfig):
     label = "audit"
     verbose_name = _("Audit")
 
-    def ready(self):
+    def ready(self) -> None:
         from . import signals  # noqa: F401  (login history)

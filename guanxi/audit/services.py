@@ -6,7 +6,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.http import HttpRequest
+
 from guanxi.core import registry
+from guanxi.core.types import Actor
 
 from .models import AuditEvent, LoginEvent
 
@@ -33,7 +36,9 @@ def _declared(verb: str) -> str:
     return verb
 
 
-def record(*, actor, verb: str, obj, changes: dict[str, tuple[Any, Any]] | None = None) -> AuditEvent:
+def record(
+    *, actor: Actor, verb: str, obj: Any, changes: dict[str, tuple[Any, Any]] | None = None
+) -> AuditEvent:
     _declared(verb)
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
@@ -46,7 +51,7 @@ def record(*, actor, verb: str, obj, changes: dict[str, tuple[Any, Any]] | None 
     )
 
 
-def record_bulk(*, actor, verb: str, objs, changes_for=None) -> None:
+def record_bulk(*, actor: Actor, verb: str, objs: Any, changes_for: Any = None) -> None:
     _declared(verb)
     AuditEvent.objects.bulk_create(
         [
@@ -67,11 +72,13 @@ def record_bulk(*, actor, verb: str, objs, changes_for=None) -> None:
     )
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
-def record_login(*, request, user, username: str, success: bool, method: str = "password") -> None:
+def record_login(
+    *, request: HttpRequest | None, user: Any, username: str, success: bool, method: str = "password"
+) -> None:
     LoginEvent.objects.create(
         user=user if getattr(user, "pk", None) else None,
         username=(username or "")[:150],

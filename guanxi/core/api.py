@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import inspect
 import json
 import re
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -23,9 +27,14 @@ from ninja.security import HttpBearer
 
 from .errors import ApplicationError, PreconditionRequired, ValidationFailed, VersionConflict
 from .models import IdempotencyKey
+from .types import UserRequest
+
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
 
-def error_response(status: int, code: str, message, fields: dict | None = None) -> JsonResponse:
+def error_response(
+    status: int, code: str, message: Any, fields: dict[str, Any] | None = None
+) -> JsonResponse:
     return JsonResponse(
         {"error": {"code": code, "message": str(message), "fields": fields or {}}},
         status=status,
@@ -35,14 +44,14 @@ def error_response(status: int, code: str, message, fields: dict | None = None) 
 
 @csrf_exempt  # the API authenticates by bearer token: a PATCH to /api/v1/accounts/abc is a 404, not
 # Django's HTML "CSRF verification failed" page (schemathesis found it on every write with an id)
-def not_found(request, *args, **kwargs) -> JsonResponse:
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any other path under /api/ (an unknown one, or an id that is not a number such as
     /api/v1/accounts/abc): the API's own 404, not the HTML page."""
     return error_response(404, "not_found", _("Not found."))
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request, token):
+    def authenticate(self, request: HttpRequest, token: Any) -> Any:
         from guanxi.org.models import ApiToken
 
         if not token or len(token) > 200:
@@ -61,7 +70,7 @@ class BearerToken(HttpBearer):
         return row.user
 
 
-def _field_of(loc) -> str:
+def _field_of(loc: Any) -> str:
     """The public field a pydantic error location points at: ("body", "payload", "tags", 0) is
     "tags" (the body is nested under the endpoint's parameter name), ("query", "limit") "limit"."""
     parts = list(loc)
@@ -84,14 +93,14 @@ class JsonParser(Parser):
     on surrogates, PostgreSQL on NUL), so they are refused here, naming the top-level field.
     """
 
-    def parse_body(self, request):
+    def parse_body(self, request: HttpRequest) -> Any:
         data = json.loads(request.body, parse_constant=_no_constant)
         bad = _field_with_unstorable_text(data)
         if bad is not None:
             raise ValidationFailed(fields={bad: [_("This value is not valid.")]})
         return data
 
-    def parse_querydict(self, data, list_fields, request):
+    def parse_querydict(self, data: Any, list_fields: Any, request: HttpRequest) -> Any:
         """Query parameters (and form fields) the same way: a NUL (%00) would reach PostgreSQL,
         which refuses it with a 500, from any filter that compares text (?q=, ?user=)."""
         for key, values in data.lists():
@@ -102,7 +111,7 @@ class JsonParser(Parser):
         return super().parse_querydict(data, list_fields, request)
 
 
-def _no_constant(name: str):
+def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
@@ -117,7 +126,7 @@ def unstorable(text: str) -> bool:
     return False
 
 
-def _field_with_unstorable_text(data) -> str | None:
+def _field_with_unstorable_text(data: Any) -> str | None:
     top = data.items() if isinstance(data, dict) else [("body", data)]
     for key, value in top:
         name = "body" if unstorable(str(key)) else str(key)
@@ -137,11 +146,11 @@ def _field_with_unstorable_text(data) -> str | None:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
-    def _app_error(request, exc: ApplicationError):
+    def _app_error(request: HttpRequest, exc: ApplicationError) -> JsonResponse:
         return error_response(exc.status, exc.code, exc.message, exc.fields)
 
     @api.exception_handler(ValidationError)
-    def _validation(request, exc: ValidationError):
+    def _validation(request: HttpRequest, exc: ValidationError) -> JsonResponse:
         fields: dict[str, list[str]] = {}
         for err in exc.errors:
             loc = err.get("loc", ())
@@ -161,19 +170,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error_response(400, "validation_error", _("Some fields are not valid."), fields)
 
     @api.exception_handler(AuthenticationError)
-    def _unauthenticated(request, exc):
+    def _unauthenticated(request: HttpRequest, exc: Any) -> JsonResponse:
         return error_response(401, "unauthenticated", _("Send a valid token: Authorization: Bearer <token>."))
 
     @api.exception_handler(Http404)
-    def _not_found(request, exc):
+    def _not_found(request: HttpRequest, exc: Any) -> JsonResponse:
         return error_response(404, "not_found", _("Not found."))
 
     @api.exception_handler(RequestDataTooBig)
-    def _too_big(request, exc):
+    def _too_big(request: HttpRequest, exc: Any) -> JsonResponse:
         return error_response(413, "too_large", _("The request body is too large."))
 
     @api.exception_handler(HttpError)
-    def _http_error(request, exc: HttpError):
+    def _http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
         # ninja turns any error while parsing the body into HttpError(400) and keeps the cause
         cause = exc.__cause__
         if isinstance(cause, ApplicationError):
@@ -195,7 +204,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error_response(exc.status_code, code, exc.message)
 
     @api.exception_handler(UnicodeDecodeError)
-    def _bad_encoding(request, exc):
+    def _bad_encoding(request: HttpRequest, exc: Any) -> JsonResponse:
         return error_response(
             400,
             "validation_error",
@@ -204,7 +213,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
 
-def _header(name: str, required: bool, description: str) -> dict:
+def _header(name: str, required: bool, description: str) -> dict[str, Any]:
     """openapi_extra declaring a request header that the operation reads itself (ninja documents
     only the parameters of the view's signature)."""
     return {
@@ -238,7 +247,7 @@ IDEMPOTENCY_KEY = _header(
 )
 
 
-def headers(*extras: dict) -> dict:
+def headers(*extras: dict[str, Any]) -> dict[str, Any]:
     """openapi_extra declaring the headers of several of the above."""
     return {"parameters": [p for extra in extras for p in extra["parameters"]]}
 
@@ -247,7 +256,7 @@ def headers(*extras: dict) -> dict:
 _ETAG = re.compile(r'(?:W/)?(?:"([0-9]{1,18})"|([0-9]{1,18}))')
 
 
-def if_match(request, *, required: bool = True) -> int | None:
+def if_match(request: HttpRequest, *, required: bool = True) -> int | None:
     """The version an update started from, from `If-Match: "<version>"` (weak tags accepted)."""
     raw = request.headers.get("If-Match", "").strip()
     if not raw:
@@ -260,12 +269,12 @@ def if_match(request, *, required: bool = True) -> int | None:
     return int(match.group(1) or match.group(2))
 
 
-def with_etag(response, version: int):
+def with_etag(response: ResponseT, version: int) -> ResponseT:
     response["ETag"] = f'"{version}"'
     return response
 
 
-def idempotent(func=None, *, fingerprint=None):
+def idempotent(func: Any = None, *, fingerprint: Callable[[HttpRequest], str] | None = None) -> Any:
     """POST creates: a repeat with the same Idempotency-Key and body gets the first response.
 
     `@idempotent(fingerprint=f)`: f(request) → a hex digest standing for the body, for bodies
@@ -274,7 +283,7 @@ def idempotent(func=None, *, fingerprint=None):
         return functools.partial(idempotent, fingerprint=fingerprint)
 
     @functools.wraps(func)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: UserRequest, *args: Any, **kwargs: Any) -> Any:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             return func(request, *args, **kwargs)
@@ -293,7 +302,7 @@ def idempotent(func=None, *, fingerprint=None):
                 {"Idempotency-Key": [_("This value is not valid.")]},
             )
         body_hash = fingerprint(request) if fingerprint else hashlib.sha256(request.body).hexdigest()
-        fresh_after = timezone.now() - timezone.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+        fresh_after = timezone.now() - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
         found = IdempotencyKey.objects.filter(user=request.user, key=key, path=request.path).first()
         if found and found.created_at < fresh_after:  # expired: forgotten, as if never sent
             IdempotencyKey.objects.filter(pk=found.pk, created_at__lt=fresh_after).delete()

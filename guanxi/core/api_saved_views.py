@@ -11,6 +11,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict, StrictBool
 
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH
+from guanxi.core.types import Actor, ApiRequest
 
 from . import saved_views
 from .api import idempotent, if_match, with_etag
@@ -66,7 +67,7 @@ class SavedViewList(Schema):
     items: list[SavedViewOut]
 
 
-def _out(actor, v) -> dict:
+def _out(actor: Actor, v: Any) -> dict[str, Any]:
     return {
         "id": v.pk,
         "version": v.version,
@@ -82,7 +83,7 @@ def _out(actor, v) -> dict:
     }
 
 
-def _detail(status: int, body: dict):
+def _detail(status: int, body: dict[str, Any]) -> Any:
     from django.core.serializers.json import DjangoJSONEncoder
 
     return with_etag(
@@ -94,7 +95,7 @@ def _detail(status: int, body: dict):
 
 
 @router.get("", response={200: SavedViewList, **ERRORS}, operation_id="saved_view_list")
-def saved_view_list(request, object: str = ""):
+def saved_view_list(request: ApiRequest, object: str = "") -> Any:
     """The caller's own views and everyone's shared views, by name; `object` (account, contact) narrows."""
     return {
         "items": [_out(request.auth, v) for v in saved_views.saved_view_list(request.auth, object or None)]
@@ -108,7 +109,7 @@ def saved_view_list(request, object: str = ""):
     openapi_extra=IDEMPOTENCY_KEY,
 )
 @idempotent
-def saved_view_create(request, payload: SavedViewIn):
+def saved_view_create(request: ApiRequest, payload: SavedViewIn) -> Any:
     view = saved_views.saved_view_create(
         actor=request.auth,
         object_type=payload.object,
@@ -120,7 +121,7 @@ def saved_view_create(request, payload: SavedViewIn):
 
 
 @router.get("/{int:view_id}", response={200: SavedViewOut, **ERRORS}, operation_id="saved_view_get")
-def saved_view_get(request, view_id: int):
+def saved_view_get(request: ApiRequest, view_id: int) -> Any:
     return _detail(200, _out(request.auth, saved_views.saved_view_get(request.auth, view_id)))
 
 
@@ -130,7 +131,7 @@ def saved_view_get(request, view_id: int):
     operation_id="saved_view_update",
     openapi_extra=IF_MATCH,
 )
-def saved_view_update(request, view_id: int, payload: SavedViewPatch):
+def saved_view_update(request: ApiRequest, view_id: int, payload: SavedViewPatch) -> Any:
     view = saved_views.saved_view_get(request.auth, view_id)
     view = saved_views.saved_view_update(
         actor=request.auth, view=view, version=if_match(request), data=payload.model_dump(exclude_unset=True)
@@ -141,7 +142,7 @@ def saved_view_update(request, view_id: int, payload: SavedViewPatch):
 @router.delete(
     "/{int:view_id}", response={204: None, **ERRORS}, operation_id="saved_view_delete", openapi_extra=IF_MATCH
 )
-def saved_view_delete(request, view_id: int):
+def saved_view_delete(request: ApiRequest, view_id: int) -> Any:
     view = saved_views.saved_view_get(request.auth, view_id)
     saved_views.saved_view_delete(actor=request.auth, view=view, version=if_match(request))
     return Status(204, None)

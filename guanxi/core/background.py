@@ -1,3 +1,5 @@
+from typing import Any
+
 from celery import shared_task
 from django.db import IntegrityError, transaction
 
@@ -20,6 +22,6 @@ def once(key: str) -> bool:
         return False
 
 
-def enqueue_after_commit(task, *args) -> None:
+def enqueue_after_commit(task: Any, *args: Any) -> None:
     """Send a task only once the surrounding transaction has committed (never for a rollback)."""
     transaction.on_commit(lambda: task.delay(*args))

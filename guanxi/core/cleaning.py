@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,7 +27,7 @@ Cleaner = Callable[[Any], Any]
 
 
 def text(max_length: int, *, required: bool = False, multiline: bool = False) -> Cleaner:
-    def clean(value):
+    def clean(value: object) -> str:
         if value is None:
             value = ""
         if not isinstance(value, str):
@@ -44,11 +44,11 @@ def text(max_length: int, *, required: bool = False, multiline: bool = False) ->
     return clean
 
 
-def choice(choices) -> Cleaner:
+def choice(choices: Iterable[tuple[Any, Any]]) -> Cleaner:
     allowed = {c for c, _label in choices}
     types = tuple({type(c) for c in allowed})
 
-    def clean(value):
+    def clean(value: Any) -> Any:
         value = "" if value is None else value
         # the type first: a list or an object in a JSON body cannot be looked up in a set
         if value != "" and (not isinstance(value, types) or value not in allowed):
@@ -58,7 +58,7 @@ def choice(choices) -> Cleaner:
     return clean
 
 
-def _str_or_empty(value) -> str:
+def _str_or_empty(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -66,19 +66,19 @@ def _str_or_empty(value) -> str:
     return value
 
 
-def phone(value):
+def phone(value: Any) -> str:
     return normalize_phone(_str_or_empty(value))
 
 
-def email(value):
+def email(value: Any) -> str:
     return normalize_email(_str_or_empty(value))
 
 
-def uscc(value):
+def uscc(value: Any) -> str:
     return normalize_uscc(_str_or_empty(value))
 
 
-def url(value):
+def url(value: object) -> str:
     value = clean_text(_str_or_empty(value))
     if not value:
         return ""
@@ -92,14 +92,14 @@ def url(value):
     return value
 
 
-def tags(value):
+def tags(value: Any) -> list[str]:
     if value in (None, ""):
         return []
     if isinstance(value, str):
         value = [t for t in value.replace("，", ",").split(",")]
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
         raise ValidationError(_("Enter a list of tags."))
-    cleaned = []
+    cleaned: list[str] = []
     for tag in value:
         tag = clean_text(tag)
         if not tag:
@@ -118,14 +118,16 @@ _PLAIN_NUMBER = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?")
 _CENT = Decimal("0.01")
 
 
-def money(value, *, field: str = "amount", required: bool = False, maximum: Decimal = MAX_MONEY) -> Decimal:
+def money(
+    value: Any, *, field: str = "amount", required: bool = False, maximum: Decimal = MAX_MONEY
+) -> Decimal:
     """A money amount as a Decimal with two places: a decimal string (thousands commas allowed) or
     a number, ≥ 0, at most two decimals, at most `maximum`, plain digits only ("1e5", "NaN",
     "Infinity", "+1", "-1" are refused). None or "" gives 0.00, or an error when `required`.
 
     Raises ValidationFailed whose message is the field error, under `field`."""
 
-    def fail(message):
+    def fail(message: str) -> ValidationFailed:
         return ValidationFailed(message, fields={field: [message]})
 
     invalid = _("Enter an amount such as 12500.00.")
@@ -154,14 +156,15 @@ def money(value, *, field: str = "amount", required: bool = False, maximum: Deci
         amount = Decimal(text)
     except InvalidOperation:
         raise fail(invalid) from None
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(_CENT):
+    exponent = amount.as_tuple().exponent  # an int: NaN and Infinity were refused above
+    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(_CENT):
         raise fail(_("Use at most two decimals."))
     if amount > maximum:
         raise fail(_("Enter an amount up to %(max)s.") % {"max": maximum})
     return amount.quantize(_CENT)
 
 
-def user_zone(user) -> zoneinfo.ZoneInfo:
+def user_zone(user: Any) -> zoneinfo.ZoneInfo:
     """The zone a user's naive times are in: their profile's, else the site's TIME_ZONE."""
     try:
         return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
@@ -170,7 +173,7 @@ def user_zone(user) -> zoneinfo.ZoneInfo:
 
 
 def moment(
-    value, zone: dt.tzinfo, *, date_time: dt.time = dt.time.min, message: str | None = None
+    value: Any, zone: dt.tzinfo, *, date_time: dt.time = dt.time.min, message: str | None = None
 ) -> dt.datetime | None:
     """An ISO 8601 date-time as an aware datetime in UTC; empty gives None.
 
@@ -181,6 +184,7 @@ def moment(
     message = message or _("Enter a date and time such as 2026-03-01T14:30+08:00.")
     if value in (None, ""):
         return None
+    parsed: dt.datetime | None
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str):
@@ -226,7 +230,7 @@ def clean_payload(
     data: dict[str, Any],
     cleaners: dict[str, Cleaner],
     *,
-    required: set[str] = frozenset(),
+    required: Collection[str] = frozenset(),
     partial: bool = False,
 ) -> dict[str, Any]:
     """Clean every known field; reject unknown ones; report all errors at once."""

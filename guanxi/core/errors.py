@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+Message = str | Promise  # a text or a lazy translation
 
 
 class ApplicationError(Exception):
@@ -10,8 +16,13 @@ class ApplicationError(Exception):
     code = "invalid"
 
     def __init__(
-        self, message=None, *, code: str | None = None, fields: dict | None = None, status: int | None = None
-    ):
+        self,
+        message: Message | None = None,
+        *,
+        code: str | None = None,
+        fields: dict[str, Any] | None = None,
+        status: int | None = None,
+    ) -> None:
         self.message = message or _("The request is not valid.")
         if code:
             self.code = code
@@ -29,7 +40,7 @@ class ValidationFailed(ApplicationError):
     code = "validation_error"
 
     @classmethod
-    def from_django(cls, exc) -> ValidationFailed:
+    def from_django(cls, exc: ValidationError) -> ValidationFailed:
         """From django.core.exceptions.ValidationError, keeping the field names."""
         if hasattr(exc, "message_dict"):
             fields = {("non_field" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
@@ -44,7 +55,7 @@ class NotFound(ApplicationError):
     status = 404
     code = "not_found"
 
-    def __init__(self, message=None, **kw):
+    def __init__(self, message: Message | None = None, **kw: Any) -> None:
         super().__init__(message or _("Not found."), **kw)
 
 
@@ -52,7 +63,7 @@ class PermissionDenied(ApplicationError):
     status = 403
     code = "forbidden"
 
-    def __init__(self, message=None, **kw):
+    def __init__(self, message: Message | None = None, **kw: Any) -> None:
         super().__init__(message or _("You do not have permission to do this."), **kw)
 
 
@@ -60,7 +71,7 @@ class VersionConflict(ApplicationError):
     status = 412
     code = "version_conflict"
 
-    def __init__(self, message=None, **kw):
+    def __init__(self, message: Message | None = None, **kw: Any) -> None:
         super().__init__(
             message
             or _("Someone else changed this record in the meantime. Reload it and apply your change again."),
@@ -72,7 +83,7 @@ class PreconditionRequired(ApplicationError):
     status = 428
     code = "precondition_required"
 
-    def __init__(self, message=None, **kw):
+    def __init__(self, message: Message | None = None, **kw: Any) -> None:
         super().__init__(message or _("Send the version you started from in the If-Match header."), **kw)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import HttpRequest
 
 from .errors import ApplicationError
 
 
-def is_htmx(request) -> bool:
+def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 

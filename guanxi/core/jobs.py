@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
@@ -48,18 +49,21 @@ class PeriodicJob:
 
 
 REGISTRY: dict[str, PeriodicJob] = {}
+JobFunc = TypeVar("JobFunc", bound=Callable[..., str])
 
 
 # Minute jobs leave a JobRun row per slot; rows older than this are deleted as the job runs.
 MINUTE_RUNS_KEPT = dt.timedelta(days=2)
 
 
-def periodic_job(name: str, *, hour: int = 3, every_minutes: int | None = None, description: str = ""):
+def periodic_job(
+    name: str, *, hour: int = 3, every_minutes: int | None = None, description: str = ""
+) -> Callable[[JobFunc], JobFunc]:
     """Declare a job: daily at `hour` (local time), or every `every_minutes` minutes (1–60)."""
     if every_minutes is not None and not (isinstance(every_minutes, int) and 1 <= every_minutes <= 60):
         raise ValueError("every_minutes must be a whole number from 1 to 60")
 
-    def decorator(func):
+    def decorator(func: JobFunc) -> JobFunc:
         REGISTRY[name] = PeriodicJob(
             name=name,
             func=func,
@@ -79,7 +83,7 @@ def run_job(name: str, *, as_of: dt.date | None = None) -> str:
     return job.func(as_of=as_of or timezone.localdate())
 
 
-def beat_schedule() -> dict:
+def beat_schedule() -> dict[str, dict[str, Any]]:
     from celery.schedules import crontab
 
     _load()
@@ -144,7 +148,7 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
 def start_embedded_scheduler(interval: float = 60.0) -> threading.Thread:
     """A daemon thread that plays Celery beat when there is no broker."""
 
-    def loop():
+    def loop() -> None:
         while True:
             try:
                 close_old_connections()

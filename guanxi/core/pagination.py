@@ -32,7 +32,7 @@ MAX_LIMIT = 500
 
 @dataclass
 class Page:
-    items: list
+    items: list[Any]
     next_cursor: str | None
     ordering: str
     limit: int
@@ -42,7 +42,7 @@ MAX_CURSOR_LENGTH = 2000
 MAX_PK = 2**63 - 1
 
 
-def _encode(ordering: str, value, pk) -> str:
+def _encode(ordering: str, value: Any, pk: int) -> str:
     if isinstance(value, dt.datetime):
         value = {"dt": value.isoformat()}
     elif isinstance(value, Decimal):
@@ -55,7 +55,7 @@ def _invalid_cursor() -> ValidationFailed:
     return ValidationFailed(_("The cursor is not valid."), fields={"cursor": [_("The cursor is not valid.")]})
 
 
-def _decode(cursor: str, *, ordering: str, model_field):
+def _decode(cursor: str, *, ordering: str, model_field: Any) -> tuple[Any, int]:
     """(value, pk) of a cursor made by _encode for this ordering; anything else is a 400.
 
     Cursors come from clients, so every part is checked before it reaches a query: the ordering
@@ -79,7 +79,7 @@ def _decode(cursor: str, *, ordering: str, model_field):
         raise _invalid_cursor() from exc
 
 
-def _cursor_value(value, model_field):
+def _cursor_value(value: Any, model_field: Any) -> Any:
     if isinstance(model_field, models.DateTimeField):
         if not isinstance(value, dict) or set(value) != {"dt"} or not isinstance(value["dt"], str):
             raise ValueError
@@ -105,18 +105,18 @@ def _cursor_value(value, model_field):
     raise ValueError
 
 
-def parse_limit(limit) -> int:
+def parse_limit(limit: Any) -> int:
     if limit in (None, ""):
         return DEFAULT_LIMIT
     try:
-        limit = int(limit)
+        number = int(limit)
     except (TypeError, ValueError):
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
+        number = 0
+    if not 1 <= number <= MAX_LIMIT:
         raise ValidationFailed(
             fields={"limit": [_("Enter a number from 1 to %(max)s.") % {"max": MAX_LIMIT}]}
         )
-    return limit
+    return number
 
 
 def parse_ordering(ordering: str | None, allowed: dict[str, str], default: str) -> tuple[str, bool]:
@@ -136,7 +136,7 @@ KEEP_BATCH_MAX = 6400
 
 
 def paginate(
-    qs: QuerySet,
+    qs: QuerySet[Any],
     *,
     ordering: str,
     allowed: dict[str, str],
@@ -163,13 +163,13 @@ def paginate(
     return Page(items=rows, next_cursor=next_cursor, ordering=public, limit=limit)
 
 
-def _after(qs: QuerySet, field: str, op: str, value, pk) -> QuerySet:
+def _after(qs: QuerySet[Any], field: str, op: str, value: Any, pk: int) -> QuerySet[Any]:
     """The rows strictly after (value, pk) in the order of `qs`."""
     return qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
 
 
-def _kept(qs: QuerySet, keep: Callable[[Any], bool], wanted: int, field: str, op: str) -> list:
-    rows: list = []
+def _kept(qs: QuerySet[Any], keep: Callable[[Any], bool], wanted: int, field: str, op: str) -> list[Any]:
+    rows: list[Any] = []
     batch = max(wanted, KEEP_BATCH)
     while True:
         chunk = list(qs[:batch])
@@ -181,14 +181,14 @@ def _kept(qs: QuerySet, keep: Callable[[Any], bool], wanted: int, field: str, op
         batch = min(batch * 2, KEEP_BATCH_MAX)
 
 
-def _model_field(model, path: str):
+def _model_field(model: Any, path: str) -> Any:
     parts = path.split("__")
     for part in parts[:-1]:
         model = model._meta.get_field(part).related_model
     return model._meta.get_field(parts[-1])
 
 
-def _attr(obj, path: str):
+def _attr(obj: Any, path: str) -> Any:
     for part in path.split("__"):
         obj = getattr(obj, part)
     return obj

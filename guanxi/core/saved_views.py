@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from guanxi.core.types import Actor
 
 from .errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from .models import SavedView
@@ -44,7 +47,7 @@ def register(spec: ListSpec) -> None:
     LISTS[spec.object_type] = spec
 
 
-def spec_for(object_type) -> ListSpec:
+def spec_for(object_type: Any) -> ListSpec:
     spec = LISTS.get(object_type) if isinstance(object_type, str) else None
     if spec is None:
         raise ValidationFailed(
@@ -53,11 +56,11 @@ def spec_for(object_type) -> ListSpec:
     return spec
 
 
-def _bad(text) -> bool:
+def _bad(text: Any) -> bool:
     return not isinstance(text, str) or "\x00" in text or len(text) > MAX_TEXT
 
 
-def clean_query(object_type: str, query) -> dict:
+def clean_query(object_type: str, query: Any) -> dict[str, Any]:
     """{"q", "filters", "columns", "ordering"} with only what the list allows; 400 otherwise."""
     spec = spec_for(object_type)
     if not isinstance(query, dict):
@@ -118,7 +121,7 @@ def clean_query(object_type: str, query) -> dict:
     }
 
 
-def query_from_request(object_type: str, params: QueryDict, *, not_filters: Iterable[str]) -> dict:
+def query_from_request(object_type: str, params: QueryDict, *, not_filters: Iterable[str]) -> dict[str, Any]:
     """A list page's query string as a view's query (the UI's "Save view")."""
     skip = set(not_filters)
     return {
@@ -144,7 +147,7 @@ def querystring(view: SavedView) -> str:
     return out.urlencode()
 
 
-def _name(value) -> str:
+def _name(value: Any) -> str:
     if not isinstance(value, str):
         raise ValidationFailed(fields={"name": [_("Enter text.")]})
     name = clean_text(value)
@@ -159,18 +162,18 @@ def _name(value) -> str:
     return name
 
 
-def _shared(value) -> bool:
+def _shared(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValidationFailed(fields={"shared": [_("Enter true or false.")]})
     return value
 
 
-def _require_user(actor) -> None:
+def _require_user(actor: Actor) -> None:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         raise PermissionDenied()
 
 
-def _require_edit(actor, view: SavedView) -> None:
+def _require_edit(actor: Actor, view: SavedView) -> None:
     """Creator or administrator; the view must be visible to the actor (else 404 first)."""
     _require_user(actor)
     if view.user_id != actor.pk and not actor.is_superuser:
@@ -180,12 +183,12 @@ def _require_edit(actor, view: SavedView) -> None:
 # --- selectors ----------------------------------------------------------------------------------
 
 
-def visible(actor):
+def visible(actor: Actor) -> QuerySet[SavedView]:
     _require_user(actor)
     return SavedView.objects.filter(Q(user=actor) | Q(shared=True)).select_related("user")
 
 
-def saved_view_list(actor, object_type: str | None = None) -> list[SavedView]:
+def saved_view_list(actor: Actor, object_type: str | None = None) -> list[SavedView]:
     qs = visible(actor)
     if object_type:
         spec_for(object_type)
@@ -193,7 +196,7 @@ def saved_view_list(actor, object_type: str | None = None) -> list[SavedView]:
     return list(qs.order_by("name", "id")[:MAX_VIEWS])
 
 
-def saved_view_get(actor, pk) -> SavedView:
+def saved_view_get(actor: Actor, pk: Any) -> SavedView:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -204,7 +207,7 @@ def saved_view_get(actor, pk) -> SavedView:
     return view
 
 
-def menu(actor, object_type: str) -> dict:
+def menu(actor: Actor, object_type: str) -> dict[str, Any]:
     """The list page's "Views" dropdown: the actor's own views and the others' shared ones."""
     if actor is None or not actor.is_authenticated:
         return {"mine": [], "shared": []}
@@ -219,12 +222,14 @@ def menu(actor, object_type: str) -> dict:
 
 
 @transaction.atomic
-def saved_view_create(*, actor, object_type: str, name, query, shared=False) -> SavedView:
+def saved_view_create(
+    *, actor: Actor, object_type: str, name: Any, query: Any, shared: bool = False
+) -> SavedView:
     from guanxi.audit import services as audit
 
     _require_user(actor)
     spec_for(object_type)
-    errors: dict = {}
+    errors: dict[str, Any] = {}
     values = {}
     for key, clean, raw in (
         ("name", _name, name),
@@ -248,7 +253,9 @@ def saved_view_create(*, actor, object_type: str, name, query, shared=False) -> 
 
 
 @transaction.atomic
-def saved_view_update(*, actor, view: SavedView, data: dict, version: int | None) -> SavedView:
+def saved_view_update(
+    *, actor: Actor, view: SavedView, data: dict[str, Any], version: int | None
+) -> SavedView:
     from guanxi.audit import services as audit
 
     _require_edit(actor, view)
@@ -278,7 +285,7 @@ def saved_view_update(*, actor, view: SavedView, data: dict, version: int | None
 
 
 @transaction.atomic
-def saved_view_delete(*, actor, view: SavedView, version: int | None) -> None:
+def saved_view_delete(*, actor: Actor, view: SavedView, version: int | None) -> None:
     from guanxi.audit import services as audit
 
     _require_edit(actor, view)

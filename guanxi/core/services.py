@@ -1,4 +1,7 @@
-"""Helpers every domain service uses: whitelisted updates with versions, the recycle bin, validation."""
+"""Helpers every domain service uses: whitelisted updates with versions, the recycle bin, validation.
+
+An `instance` here is any model with the core mixins it needs (Versioned, SoftDeletable,
+TimeStamped), hence typed Any: a mypy type cannot say "a Model that also has these fields"."""
 
 from __future__ import annotations
 
@@ -18,13 +21,13 @@ def full_clean(instance: models.Model, *, exclude: list[str] | None = None) -> N
         raise ValidationFailed.from_django(exc) from exc
 
 
-def check_version(instance: models.Model, expected: int | None) -> None:
+def check_version(instance: Any, expected: int | None) -> None:
     if expected is not None and int(expected) != instance.version:
         raise VersionConflict()
 
 
 def model_update(
-    instance: models.Model, *, fields: list[str], data: dict[str, Any], expected_version: int | None = None
+    instance: Any, *, fields: list[str], data: dict[str, Any], expected_version: int | None = None
 ) -> dict[str, tuple[Any, Any]]:
     """Apply the allow-listed `fields` present in `data`; validate; save only what changed.
 
@@ -57,7 +60,7 @@ def model_update(
     return changes
 
 
-def soft_delete(instance: models.Model, *, actor, version: int | None = None) -> None:
+def soft_delete(instance: Any, *, actor: Any, version: int | None = None) -> None:
     """To the recycle bin (SoftDeletable + Versioned): one conditional UPDATE of deleted_at,
     deleted_by, version + 1 and updated_at, where the row is still at the instance's version and
     not deleted. VersionConflict when `version` (if sent) is not the instance's or the row moved
@@ -80,7 +83,7 @@ def soft_delete(instance: models.Model, *, actor, version: int | None = None) ->
     )
 
 
-def restore(instance: models.Model) -> None:
+def restore(instance: Any) -> None:
     """Out of the recycle bin: deleted_at and deleted_by cleared, version + 1, updated_at; no
     version check. The instance is updated to what was written."""
     now = timezone.now()

@@ -3,6 +3,8 @@ and the administrators' definition form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,7 +52,7 @@ def _form_field(defn: CustomFieldDef, current) -> forms.Field:
     help_text = help_of(defn)
     if defn.required:
         help_text = f"{help_text} {_('Required.')}".strip()
-    common = {"label": label, "required": False, "help_text": help_text}
+    common: dict[str, Any] = {"label": label, "required": False, "help_text": help_text}
     kind = defn.type
     if kind == T.LONG_TEXT:
         return forms.CharField(max_length=50000, widget=forms.Textarea(attrs={"rows": 3}), **common)
@@ -70,7 +72,7 @@ def _form_field(defn: CustomFieldDef, current) -> forms.Field:
         T.URL: "url",
         T.EMAIL: "email",
         T.PHONE: "tel",
-    }.get(kind, "text")
+    }.get(kind, "text")  # type: ignore[call-overload]  # kind: a T value
     return forms.CharField(max_length=20000, widget=_Input(input_type), **common)
 
 
@@ -88,11 +90,11 @@ def _form_initial(defn: CustomFieldDef, raw):
 def add_form_fields(form: forms.Form, object_type: str, values: dict | None) -> None:
     """Give a form one `cf_<key>` field per active definition, filled from the record's values."""
     values = values or {}
-    form.custom_field_keys = []
+    form.custom_field_keys = []  # type: ignore[attr-defined]  # read by the form's view
     for defn in definitions(object_type):
         name = f"cf_{defn.key}"
         form.fields[name] = _form_field(defn, values.get(defn.key))
-        form.custom_field_keys.append(defn.key)
+        form.custom_field_keys.append(defn.key)  # type: ignore[attr-defined]
         if not form.is_bound:
             form.initial.setdefault(name, _form_initial(defn, values.get(defn.key)))
 
@@ -178,7 +180,7 @@ class CustomFieldForm(forms.Form):
         if editing:  # object and key are fixed once the field exists
             del self.fields["object"], self.fields["key"]
         else:
-            self.fields["object"].choices = object_choices()
+            self.fields["object"].choices = object_choices()  # type: ignore[attr-defined]  # a ChoiceField
 
     def payload(self) -> dict:
         d = self.cleaned_data

@@ -28,7 +28,7 @@ from .selectors import check_object, definitions, forget_types, model_of, object
 
 KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A type may change while values exist only into a type that accepts every stored value as it is.
-COMPATIBLE = {
+COMPATIBLE: dict[str, set[str]] = {
     T.TEXT: {T.LONG_TEXT},
     **{t: {T.TEXT, T.LONG_TEXT} for t in (T.EMAIL, T.PHONE, T.URL, T.CHOICE, T.USER, T.DATE)},
 }
@@ -234,7 +234,7 @@ def custom_field_create(*, actor, data: dict) -> CustomFieldDef:
         fields["order"] = (
             CustomFieldDef.objects.filter(object_type=object_type).aggregate(m=Max("order"))["m"] or 0
         ) + 1
-    defn = CustomFieldDef(object_type=object_type, key=key, type=kind, **fields)
+    defn = CustomFieldDef(object_type=object_type, key=key, type=kind, **fields)  # type: ignore[misc]  # all set
     try:
         with transaction.atomic():
             defn.save()

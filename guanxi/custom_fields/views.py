@@ -31,7 +31,7 @@ _FORM_FIELD = {
 
 
 def _show_errors(form, exc: ApplicationError) -> None:
-    fields = {}
+    fields: dict[str, list[str]] = {}
     for name, msgs in exc.fields.items():
         target = _FORM_FIELD.get(name) or ("choices" if name.startswith("choices.") else name)
         if name.startswith("choices.") and name[8:].isdigit():

@@ -84,11 +84,11 @@ def _custom_terms(record) -> tuple[list[str], list[str], list[str]]:
 
 class Account(CustomerRecord):
     POLICY_OBJECT_TYPE = "account"
-    # Audit keys that are not fields, and the records their values name (audit.visible_history).
+    # Audit keys that are not fields, and the records their values name (records.history).
     AUDIT_REFS = {"partner_links": "customers.Account"}
 
     # NULL while the account sits in a customer pool (公海, sales/pools): see sales/models/pools.py.
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # type: ignore[assignment]  # nullable here, unlike Owned's
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         null=True,
@@ -234,7 +234,7 @@ class Contact(CustomerRecord):
     AUDIT_REFS = {"account_links": "customers.Account"}  # see Account.AUDIT_REFS
 
     # NULL while its account sits in a customer pool (contacts move with their account).
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # type: ignore[assignment]  # nullable here, unlike Owned's
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         null=True,

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
@@ -119,7 +120,9 @@ def make_chunk(plan: Plan, number: int, count: int) -> Chunk:
     """Accounts number·CHUNK … number·CHUNK + count − 1 with their contacts, unsaved."""
     rng = random.Random(f"{plan.seed}:{number}")
     pick_owner = lambda: rng.choices(plan.owner_ids, OWNER_WEIGHTS)[0]  # noqa: E731
-    accounts, contacts, per_account = [], [], []
+    accounts: list[Account] = []
+    contacts: list[Contact] = []
+    per_account: list[Any] = []
     for i in range(count):
         data = names.company(rng, number * CHUNK + i)
         owner_id = pick_owner()
@@ -186,7 +189,7 @@ def write_with_orm(chunk: Chunk) -> None:
             (ActivityContact, told.activity_contacts),
             (Task, told.tasks),
         ):
-            model.objects.bulk_create(rows, batch_size=2000)
+            model.objects.bulk_create(rows, batch_size=2000)  # type: ignore[arg-type]  # rows of model
         search.bulk_index(chunk.accounts)
         search.bulk_index(chunk.contacts)
 
@@ -316,7 +319,7 @@ def record_creation_history() -> None:
             (
                 AuditEvent(
                     actor_id=r.owner_id,
-                    actor_label=r.owner.username,
+                    actor_label=r.owner.username,  # type: ignore[union-attr]  # owned records only
                     verb="create",
                     at=r.created_at,
                     object_type=model.POLICY_OBJECT_TYPE,

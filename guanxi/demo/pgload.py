@@ -69,7 +69,7 @@ class _Copier:
 
     def __init__(self, model: type[models.Model], *, with_pk: bool):
         fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[arg-type]  # concrete: a column
         self.sql = f"COPY {_table(model)} ({columns}) FROM STDIN"
         self.values = attrgetter(*(f.attname for f in fields))
         # psycopg adapts str, int, datetime and None itself; JSON needs serializing.

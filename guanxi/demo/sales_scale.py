@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -253,7 +254,7 @@ def generate_sales(
     owners = list(User.objects.filter(username__in=SALES_USERS).values_list("pk", flat=True))
     total_opps, total_leads = int(scale * OPPORTUNITIES_PER_ACCOUNT), int(scale * LEADS_PER_ACCOUNT)
     board_open = min(BOARD_OPEN, total_opps // 3)
-    maker = Maker(seed, now, default, channel, lead_pool, owners, board_open)
+    maker = Maker(seed, now, default, channel, lead_pool, owners, board_open)  # type: ignore[arg-type]  # made by demo-data
     first_opp, first_lead = _first_ids(Opportunity, total_opps), _first_ids(Lead, total_leads)
     made = {"opportunities": 0, "leads": 0, "stage_changes": 0}
     seen = 0
@@ -261,7 +262,9 @@ def generate_sales(
         if made["opportunities"] >= total_opps and made["leads"] >= total_leads:
             break
         rng = random.Random(f"{seed}:sales:{number}")
-        opps, changes, leads = [], [], []
+        opps: list[Any] = []
+        changes: list[Any] = []
+        leads: list[Any] = []
         for account in accounts:
             seen += 1  # exactly 0.3 opportunities and 0.5 leads per account, evenly spread
             if account[1] is not None and made["opportunities"] + len(opps) < min(

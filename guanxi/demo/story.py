@@ -167,7 +167,7 @@ def make_activity(
     account: Account,
     contacts: list[Contact],
     at: datetime,
-    owner_id: int,
+    owner_id: int | None,
     next_contact: bool,
     now: datetime,
 ) -> tuple[Activity, list[ActivityContact]]:
@@ -186,7 +186,7 @@ def make_activity(
     elif kind in (ActivityKind.VISIT, ActivityKind.MEETING):
         direction = Direction.OUTBOUND
     else:
-        direction = ""
+        direction = ""  # type: ignore[assignment]  # no direction: the field allows blank
     minutes = rng.randint(*TIMED[kind]) if kind in TIMED else None
     created = min(
         now, at + timedelta(minutes=rng.randint(1, 240))
@@ -238,8 +238,8 @@ def make_task(
     plan,
     account: Account,
     contacts: list[Contact],
-    owner_id: int,
-    assignee_id: int,
+    owner_id: int | None,
+    assignee_id: int | None,
     activity: Activity | None = None,
     state: str | None = None,
 ) -> Task:
@@ -557,7 +557,9 @@ def _lifecycle(
             )
             stage = Lifecycle.WON_BACK
     if account.health in (Health.DRIFTING, Health.DORMANT):
-        drifting_from = account.last_contact_at + timedelta(days=threshold * 2 / 3)
+        drifting_from = account.last_contact_at + timedelta(  # type: ignore[operator]  # drifting: contacted once
+            days=threshold * 2 / 3
+        )
         change(LC, stage, Lifecycle.AT_RISK, drifting_from, automatic=True, reason=REASON_DRIFTING)
         stage = Lifecycle.AT_RISK
         if account.health == Health.DORMANT:

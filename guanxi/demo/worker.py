@@ -14,7 +14,7 @@ def init() -> None:
     django.setup()
 
 
-def make_and_copy(job: tuple) -> int:
+def make_and_copy(job: tuple) -> dict[str, int]:
     from .generate import make_and_copy
 
     return make_and_copy(job)

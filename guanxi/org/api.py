@@ -1,6 +1,9 @@
+from typing import Any
+
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
@@ -28,7 +31,7 @@ class TokenOut(Schema):
     response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
     operation_id="auth_token",
 )
-def auth_token(request, payload: TokenIn):
+def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Exchange a username (or email) and password for a bearer token. Failed tries are
     throttled as on the sign-in page, which shares the count: 5 per account in 5 minutes, 10 per
     address a minute (429 until the window has passed)."""

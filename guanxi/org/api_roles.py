@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from django.db.models import Count, Q
-from django.http import HttpRequest, JsonResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import JsonResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -13,6 +13,7 @@ from guanxi.core import registry
 from guanxi.core.api import IDEMPOTENCY_KEY, IF_MATCH, idempotent, if_match, with_etag
 from guanxi.core.errors import NotFound
 from guanxi.core.schemas import ERRORS, ErrorOut, Strict
+from guanxi.core.types import ApiRequest
 
 from . import rights, services
 from .models import Role, Scope
@@ -22,7 +23,7 @@ router = Router(tags=["roles"])
 # Scopes by name in the API ("department_tree"), not by their stored numbers.
 SCOPES = {s.name.lower(): s.value for s in Scope}
 ScopeName = Literal["none", "self", "subordinates", "department", "department_tree", "all"]
-assert set(SCOPES) == set(ScopeName.__args__)  # noqa: S101  (the literal documents the enum)
+assert set(SCOPES) == set(get_args(ScopeName))  # noqa: S101  (the literal documents the enum)
 Action = Literal["read", "create", "update", "delete", "export", "transfer"]
 
 
@@ -72,7 +73,7 @@ class Choice(Schema):
     actions: list[str] = []
 
 
-def _out(role: Role, users: int) -> dict:
+def _out(role: Role, users: int) -> dict[str, Any]:
     names = {v: k for k, v in SCOPES.items()}
     return {
         "id": role.pk,
@@ -89,15 +90,15 @@ def _out(role: Role, users: int) -> dict:
     }
 
 
-def _roles():
+def _roles() -> QuerySet[Any]:  # Any: annotated with user_count
     return Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True))).prefetch_related(
         "grants"
     )
 
 
-def _get(request: HttpRequest, role_id: int) -> Role:
+def _get(request: ApiRequest, role_id: int) -> Role:
     rights.require(request.auth, "manage_roles")
-    role = _roles().filter(pk=role_id).first()
+    role: Role | None = _roles().filter(pk=role_id).first()
     if role is None:
         raise NotFound()
     return role
@@ -109,28 +110,28 @@ def _grants(items: list[GrantIO]) -> dict[tuple[str, str], int]:
 
 def _detail(role: Role) -> JsonResponse:
     """The role as stored now (its grants and user count read again), with its ETag."""
-    role = _roles().get(pk=role.pk)
+    fresh = _roles().get(pk=role.pk)
     return with_etag(
-        JsonResponse(_out(role, role.user_count), json_dumps_params={"ensure_ascii": False}), role.version
+        JsonResponse(_out(fresh, fresh.user_count), json_dumps_params={"ensure_ascii": False}), fresh.version
     )
 
 
 @router.get("", response={200: RoleList, **ERRORS}, operation_id="role_list")
-def role_list(request):
+def role_list(request: ApiRequest) -> Any:
     """Every role, by name (only for those with the right to manage roles)."""
     rights.require(request.auth, "manage_roles")
     return {"items": [_out(r, r.user_count) for r in _roles().order_by("name", "id")], "next_cursor": None}
 
 
 @router.get("/kinds", response={200: list[Choice], **ERRORS}, operation_id="role_kinds")
-def role_kinds(request):
+def role_kinds(request: ApiRequest) -> Any:
     """The kinds of record roles grant, with the actions each offers."""
     rights.require(request.auth, "manage_roles")
     return [{"code": k.name, "label": str(k.plural), "actions": list(k.grants)} for k in registry.grantable()]
 
 
 @router.get("/rights", response={200: list[Choice], **ERRORS}, operation_id="role_rights")
-def role_rights(request):
+def role_rights(request: ApiRequest) -> Any:
     """The administration rights roles grant."""
     rights.require(request.auth, "manage_roles")
     return [{"code": p.code, "label": str(p.label)} for p in registry.permissions()]
@@ -138,7 +139,7 @@ def role_rights(request):
 
 @router.post("", response={201: RoleOut, **ERRORS}, operation_id="role_create", openapi_extra=IDEMPOTENCY_KEY)
 @idempotent
-def role_create(request, payload: RoleIn):
+def role_create(request: ApiRequest, payload: RoleIn) -> Any:
     role = services.role_save(
         actor=request.auth,
         name=payload.name,
@@ -152,7 +153,7 @@ def role_create(request, payload: RoleIn):
 
 
 @router.get("/{int:role_id}", response={200: RoleOut, **ERRORS}, operation_id="role_get")
-def role_get(request, role_id: int):
+def role_get(request: ApiRequest, role_id: int) -> Any:
     return _detail(_get(request, role_id))
 
 
@@ -162,7 +163,7 @@ def role_get(request, role_id: int):
     operation_id="role_update",
     openapi_extra=IF_MATCH,
 )
-def role_update(request, role_id: int, payload: RolePatch):
+def role_update(request: ApiRequest, role_id: int, payload: RolePatch) -> Any:
     role = _get(request, role_id)
     version = if_match(request)
     data = payload.model_dump(exclude_unset=True)
@@ -170,9 +171,9 @@ def role_update(request, role_id: int, payload: RolePatch):
     role = services.role_save(
         actor=request.auth,
         role=role,
-        name=data.get("name") if data.get("name") is not None else role.name,
-        code=data.get("code") if data.get("code") is not None else role.code,
-        description=data.get("description") if data.get("description") is not None else role.description,
+        name=data["name"] if data.get("name") is not None else role.name,
+        code=data["code"] if data.get("code") is not None else role.code,
+        description=data["description"] if data.get("description") is not None else role.description,
         grants=_grants(payload.grants) if payload.grants is not None else current,
         permissions=payload.permissions,
         version=version,

@@ -1,3 +1,6 @@
+from collections.abc import Iterator
+from typing import Any
+
 from allauth.account.forms import LoginForm as _AllauthLoginForm
 from django import forms
 from django.conf import settings
@@ -8,15 +11,15 @@ from .models import Department, Role, User
 from .selectors import tree_sorted
 
 
-class _TreeIterator(ModelChoiceIterator):
-    def __iter__(self):
+class _TreeIterator(ModelChoiceIterator):  # type: ignore[type-arg]  # as Django's, generic in stubs only
+    def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         for obj in tree_sorted(self.queryset):
             yield self.choice(obj)
 
 
-class DepartmentChoiceField(forms.ModelChoiceField):
+class DepartmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic in stubs only
     """Departments in tree order, indented by depth, in a plain <select>."""
 
     iterator = _TreeIterator
@@ -63,7 +66,7 @@ class UserForm(forms.Form):
         help_text=_("Leave empty to keep the current password."),
     )
 
-    def __init__(self, *args, new: bool = False, **kwargs):
+    def __init__(self, *args: Any, new: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if new:
             self.fields["password"].label = _("Password")
@@ -93,7 +96,7 @@ class RoleForm(forms.Form):
 class LoginForm(_AllauthLoginForm):
     """allauth's sign-in form, with a label that says what to type."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["login"].label = _("Username or email")
         self.fields["login"].widget.attrs["placeholder"] = _("Username or email")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -57,7 +59,9 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="members",
     )
-    roles = models.ManyToManyField("Role", verbose_name=_("roles"), blank=True, related_name="users")
+    roles: models.ManyToManyField[Role, Any] = models.ManyToManyField(
+        "Role", verbose_name=_("roles"), blank=True, related_name="users"
+    )
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True, choices=settings.LANGUAGES)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
@@ -177,9 +181,9 @@ class ApiToken(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user, *, name: str = "", ttl_days: int | None = None) -> tuple[ApiToken, str]:
+    def issue(cls, user: Any, *, name: str = "", ttl_days: int | None = None) -> tuple[ApiToken, str]:
         token = "gx_" + secrets.token_urlsafe(32)
-        expires = timezone.now() + timezone.timedelta(days=ttl_days) if ttl_days else None
+        expires = timezone.now() + dt.timedelta(days=ttl_days) if ttl_days else None
         obj = cls.objects.create(
             user=user, name=name, digest=cls.hash(token), prefix=token[:8], expires_at=expires
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from guanxi.core import registry
 
@@ -29,7 +30,7 @@ def tree_sorted(departments: Iterable[Department]) -> list[Department]:
     departments = list(departments)
     names = {d.pk: d.name for d in departments}
 
-    def key(dept: Department):
+    def key(dept: Department) -> list[tuple[str, int]]:
         ids = [int(part) for part in dept.path.strip("/").split("/") if part.isdigit()] or [dept.pk]
         return [(names.get(i, ""), i) for i in ids]
 
@@ -42,13 +43,13 @@ def department_tree() -> list[Department]:
     qs = Department.objects.select_related("manager").annotate(
         member_count=Count("members", filter=Q(members__is_active=True))
     )
-    departments = tree_sorted(qs)
+    departments: list[Any] = tree_sorted(qs)  # Any: `indent` is set on each for the template
     for dept in departments:
         dept.indent = range(max(dept.depth - 1, 0))
     return departments
 
 
-def active_users():
+def active_users() -> QuerySet[User]:
     """The users one may assign, share with or transfer to: active ones, by username."""
     return User.objects.filter(is_active=True).order_by("username")
 
@@ -60,7 +61,7 @@ def user_list() -> list[User]:
 def role_list() -> list[Role]:
     """Roles with their member count and `summary`: per object type, the actions grouped by scope,
     e.g. Account — all: read, update; self: create."""
-    roles = list(
+    roles: list[Any] = list(  # Any: `summary` and `rights` are set on each for the template
         Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True)))
         .prefetch_related(Prefetch("grants", queryset=Grant.objects.order_by("object_type", "action")))
         .order_by("name")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -16,19 +17,20 @@ from django.utils.translation import gettext as _
 from guanxi.audit import services as audit
 from guanxi.core import registry
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
+from guanxi.core.types import Actor
 from guanxi.core.validators import clean_text, normalize_email
 
 from . import rights
 from .models import ApiToken, Department, Grant, Role, Scope, User
 from .selectors import time_zones
 
-PATH_MAX_LENGTH = Department._meta.get_field("path").max_length
+PATH_MAX_LENGTH: int = Department._meta.get_field("path").max_length  # type: ignore[assignment]  # path has a max_length
 
 
 class _AuditRef:
     """What audit.record() needs to know about an organization record (it has no access policy)."""
 
-    def __init__(self, object_type: str, obj) -> None:
+    def __init__(self, object_type: str, obj: Any) -> None:
         self.POLICY_OBJECT_TYPE = object_type
         self.pk = obj.pk
         self._label = str(obj)
@@ -37,17 +39,17 @@ class _AuditRef:
         return self._label
 
 
-def _audit(actor, verb: str, object_type: str, obj, changes: dict) -> None:
+def _audit(actor: Actor, verb: str, object_type: str, obj: Any, changes: dict[str, Any]) -> None:
     if verb == "update" and not changes:
         return
     audit.record(actor=actor, verb=verb, obj=_AuditRef(object_type, obj), changes=changes)
 
 
-def _changes(old: dict, new: dict) -> dict:
+def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}
 
 
-def _is_superuser(actor) -> bool:
+def _is_superuser(actor: Actor) -> bool:
     return bool(actor and actor.is_authenticated and actor.is_active and actor.is_superuser)
 
 
@@ -68,7 +70,7 @@ def _known_time_zones() -> frozenset[str]:
 
 
 def user_set_preferences(
-    *, actor, user: User, language: str | None = None, time_zone: str | None = None
+    *, actor: Actor, user: User, language: str | None = None, time_zone: str | None = None
 ) -> User:
     if actor.pk != user.pk:
         _require_user_admin(actor, user)
@@ -102,7 +104,12 @@ def _move_subtree(dept: Department, old_path: str, new_path: str) -> None:
 
 @transaction.atomic
 def department_save(
-    *, actor, department: Department | None = None, name: str, parent: Department | None, manager: User | None
+    *,
+    actor: Actor,
+    department: Department | None = None,
+    name: str,
+    parent: Department | None,
+    manager: User | None,
 ) -> Department:
     """Create or edit a department; moving it (a new parent) moves its whole subtree."""
     rights.require(actor, "manage_departments")
@@ -113,9 +120,10 @@ def department_save(
     # Read paths inside the transaction, locked, so a concurrent move cannot leave a stale path.
     dept = Department()
     if department is not None and department.pk:
-        dept = Department.objects.select_for_update().filter(pk=department.pk).first()
-        if dept is None:
+        locked = Department.objects.select_for_update().filter(pk=department.pk).first()
+        if locked is None:
             raise NotFound()
+        dept = locked
     if parent is not None:
         parent = Department.objects.select_for_update().filter(pk=parent.pk).first()
         if parent is None:
@@ -131,8 +139,8 @@ def department_save(
         if dept.pk:
             deepest = max(
                 (
-                    len(p) - len(old_path)
-                    for p in Department.objects.filter(path__startswith=old_path).values_list(
+                    len(p) - len(dept.path)
+                    for p in Department.objects.filter(path__startswith=dept.path).values_list(
                         "path", flat=True
                     )
                 ),
@@ -178,7 +186,7 @@ def _clean_grants(grants: dict[tuple[str, str], int]) -> dict[tuple[str, str], i
     return {key: sc for key, sc in grants.items() if sc > Scope.NONE}
 
 
-def _clean_permissions(actor, role: Role | None, permissions) -> list[str] | None:
+def _clean_permissions(actor: Actor, role: Role | None, permissions: Any) -> list[str] | None:
     """Declared rights, each given only by someone who holds it (no one hands out more than they
     have); rights the role already had stay, whoever edits it. None for an unknown right."""
     if not isinstance(permissions, (list, tuple)) or not all(isinstance(p, str) for p in permissions):
@@ -196,7 +204,7 @@ def _clean_permissions(actor, role: Role | None, permissions) -> list[str] | Non
 @transaction.atomic
 def role_save(
     *,
-    actor,
+    actor: Actor,
     role: Role | None = None,
     name: str,
     code: str,
@@ -216,7 +224,7 @@ def role_save(
     description = clean_text(description or "", multiline=True)
     if not name or len(name) > 100:
         errors["name"] = [_("Enter a name of 1 to 100 characters.")]
-    elif Role.objects.filter(name=name).exclude(pk=role.pk if role else None).exists():
+    elif Role.objects.filter(name=name).exclude(pk=role.pk if role else None).exists():  # type: ignore[misc]  # pk=None (new): excludes nothing
         errors["name"] = [_("Another role has this name.")]
     if (
         not code
@@ -225,7 +233,7 @@ def role_save(
         or not code.replace("-", "").replace("_", "").isalnum()
     ):
         errors["code"] = [_("Use 1 to 50 letters, digits, - and _ only.")]
-    elif Role.objects.filter(code=code).exclude(pk=role.pk if role else None).exists():
+    elif Role.objects.filter(code=code).exclude(pk=role.pk if role else None).exists():  # type: ignore[misc]  # pk=None (new): excludes nothing
         errors["code"] = [_("Another role has this code.")]
     if len(description) > 2000:
         errors["description"] = [_("Enter at most 2000 characters.")]
@@ -239,6 +247,7 @@ def role_save(
         errors["permissions"] = [_("Choose among the administration rights offered.")]
     if errors:
         raise ValidationFailed(fields=errors)
+    assert cleaned is not None  # else an error was raised just above
     role = role or Role()
     before = {}
     if role.pk:
@@ -276,7 +285,7 @@ def role_save(
     return role
 
 
-def _require_user_admin(actor, user: User | None) -> None:
+def _require_user_admin(actor: Actor, user: User | None) -> None:
     """Managing users is a right; a superuser's account is managed by superusers only, so that the
     right to manage users cannot reach the rights of a superuser."""
     rights.require(actor, "manage_users")
@@ -287,13 +296,13 @@ def _require_user_admin(actor, user: User | None) -> None:
 @transaction.atomic
 def user_save(
     *,
-    actor,
+    actor: Actor,
     user: User | None = None,
     username: str,
     display_name: str = "",
     email: str = "",
     department: Department | None = None,
-    roles=(),
+    roles: Any = (),
     is_active: bool = True,
     is_superuser: bool = False,
     password: str | None = None,
@@ -306,7 +315,7 @@ def user_save(
     display_name = clean_text(display_name or "")
     if not username or len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
         errors["username"] = [_("Use 1 to 150 letters, digits and @ . + - _ only.")]
-    elif User.objects.filter(username__iexact=username).exclude(pk=user.pk if user else None).exists():
+    elif User.objects.filter(username__iexact=username).exclude(pk=user.pk if user else None).exists():  # type: ignore[misc]  # pk=None (new): excludes nothing
         errors["username"] = [_("This username is taken.")]
     if len(display_name) > 100:
         errors["display_name"] = [_("Enter at most 100 characters.")]
@@ -359,7 +368,7 @@ def user_save(
     return user
 
 
-def api_token_create(*, actor, name: str = "") -> tuple[ApiToken, str]:
+def api_token_create(*, actor: Actor, name: str = "") -> tuple[ApiToken, str]:
     """A new API token for the actor. The token itself is returned once and never stored."""
     if not (actor and actor.is_authenticated and actor.is_active):
         raise PermissionDenied()
@@ -369,7 +378,7 @@ def api_token_create(*, actor, name: str = "") -> tuple[ApiToken, str]:
     return ApiToken.issue(actor, name=name, ttl_days=settings.API_TOKEN_TTL_DAYS)
 
 
-def api_token_revoke(*, actor, token_id) -> None:
+def api_token_revoke(*, actor: Actor, token_id: Any) -> None:
     """Revoke one of the actor's own tokens; anybody else's token is simply not found."""
     try:
         pk = int(token_id)

@@ -1,8 +1,11 @@
 """Profile, API tokens, and the administrator's screens for users, departments and roles."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -10,6 +13,7 @@ from guanxi.audit.selectors import logins_for
 from guanxi.core import registry
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form
+from guanxi.core.types import UserRequest
 
 from . import rights, selectors, services
 from .forms import ApiTokenForm, DepartmentForm, ProfileForm, RoleForm, UserForm
@@ -17,7 +21,7 @@ from .models import Action, ApiToken, Department, Role, Scope, User
 
 
 @login_required
-def profile(request):
+def profile(request: UserRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(
         request.POST or None,
@@ -55,7 +59,7 @@ def profile(request):
 
 
 @login_required
-def api_tokens(request):
+def api_tokens(request: UserRequest) -> HttpResponse:
     """The user's own API tokens. A new token is shown once, in the response to the POST."""
     new_token = None
     form = ApiTokenForm()
@@ -83,13 +87,13 @@ def api_tokens(request):
 
 
 @login_required
-def user_list(request):
+def user_list(request: UserRequest) -> HttpResponse:
     rights.require(request.user, "manage_users")
     return render(request, "org/user_list.html", {"users": selectors.user_list()})
 
 
 @login_required
-def user_edit(request, pk=None):
+def user_edit(request: UserRequest, pk: Any = None) -> HttpResponse:
     rights.require(request.user, "manage_users")
     user = get_object_or_404(User, pk=pk) if pk else None
     initial = {}
@@ -128,13 +132,13 @@ def user_edit(request, pk=None):
 
 
 @login_required
-def department_list(request):
+def department_list(request: UserRequest) -> HttpResponse:
     rights.require(request.user, "manage_departments")
     return render(request, "org/department_list.html", {"departments": selectors.department_tree()})
 
 
 @login_required
-def department_edit(request, pk=None):
+def department_edit(request: UserRequest, pk: Any = None) -> HttpResponse:
     rights.require(request.user, "manage_departments")
     dept = get_object_or_404(Department, pk=pk) if pk else None
     initial = {"name": dept.name, "parent": dept.parent, "manager": dept.manager} if dept else {}
@@ -154,13 +158,13 @@ def department_edit(request, pk=None):
 
 
 @login_required
-def role_list(request):
+def role_list(request: UserRequest) -> HttpResponse:
     rights.require(request.user, "manage_roles")
     return render(request, "org/role_list.html", {"roles": selectors.role_list()})
 
 
 @login_required
-def role_edit(request, pk=None):
+def role_edit(request: UserRequest, pk: Any = None) -> HttpResponse:
     """A role is a matrix (for each kind of record and action, the data scope it grants) and a set
     of administration rights."""
     rights.require(request.user, "manage_roles")
@@ -186,7 +190,7 @@ def role_edit(request, pk=None):
                 description=form.cleaned_data["description"],
                 grants=grants,
                 permissions=sorted(chosen),
-                version=request.POST.get("version") or None,
+                version=request.POST.get("version") or None,  # type: ignore[arg-type]  # role_save checks it with int()
             )
         except ApplicationError as exc:
             errors_to_form(form, exc)

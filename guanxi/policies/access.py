@@ -14,21 +14,24 @@ users, or shared with me", so lists, counts, search and exports can all use it i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from django.db.models import BooleanField, IntegerField, Model, Q, QuerySet, Value
 
 from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from guanxi.core.pagination import MAX_PK
+from guanxi.core.types import Actor
 from guanxi.org.models import Action, Collaborator, Department, Grant, Scope, User
 
 ALL = None  # owner_ids() answer meaning "every owner"
 
 
-def object_type_of(model_or_obj) -> str:
-    return model_or_obj.POLICY_OBJECT_TYPE
+def object_type_of(model_or_obj: Any) -> str:
+    object_type: str = model_or_obj.POLICY_OBJECT_TYPE
+    return object_type
 
 
-def _cache(actor) -> dict:
+def _cache(actor: Actor) -> dict[Any, Any]:
     cache = getattr(actor, "_gx_policy_cache", None)
     if cache is None:
         cache = {}
@@ -36,13 +39,13 @@ def _cache(actor) -> dict:
     return cache
 
 
-def reset(actor) -> None:
+def reset(actor: Actor) -> None:
     """Forget cached grants, e.g. after the actor's roles or department changed."""
     if hasattr(actor, "_gx_policy_cache"):
         del actor._gx_policy_cache
 
 
-def scope_level(actor, object_type: str, action: str) -> int:
+def scope_level(actor: Actor, object_type: str, action: str) -> int:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return Scope.NONE
     if actor.is_superuser:
@@ -50,10 +53,11 @@ def scope_level(actor, object_type: str, action: str) -> int:
     cache = _cache(actor)
     if "grants" not in cache:
         _load_grants_and_shares(actor, cache)
-    return cache["grants"].get((object_type, action), Scope.NONE)
+    level: int = cache["grants"].get((object_type, action), Scope.NONE)
+    return level
 
 
-def _load_grants_and_shares(actor, cache: dict) -> None:
+def _load_grants_and_shares(actor: Actor, cache: dict[Any, Any]) -> None:
     """The actor's grants and the kinds of records shared with them, in ONE query (a UNION ALL):
     nearly every request asks for both, once each, cached on the actor for the request."""
     grants_q = Grant.objects.filter(role__users=actor).values_list(
@@ -87,7 +91,7 @@ def _subtree_ids(departments: Iterable[Department]) -> list[int]:
     return list(Department.objects.filter(q).values_list("id", flat=True)) if q else []
 
 
-def owner_ids(actor, object_type: str, action: str) -> set[int] | None:
+def owner_ids(actor: Actor, object_type: str, action: str) -> set[int] | None:
     """The users whose records the actor may `action`; None means all, empty means none."""
     level = scope_level(actor, object_type, action)
     if level == Scope.ALL:
@@ -97,7 +101,8 @@ def owner_ids(actor, object_type: str, action: str) -> set[int] | None:
     cache = _cache(actor)
     key = ("owners", level)
     if key in cache:
-        return cache[key]
+        cached: set[int] = cache[key]
+        return cached
     ids = {actor.pk}
     dept = actor.department
     if level == Scope.SUBORDINATES:
@@ -112,7 +117,7 @@ def owner_ids(actor, object_type: str, action: str) -> set[int] | None:
     return ids
 
 
-def shared_ids_query(actor, object_type: str, action: str):
+def shared_ids_query(actor: Actor, object_type: str, action: str) -> QuerySet[Collaborator, Any] | None:
     """Ids of records shared with the actor for `action` (reads: any share; updates: read-write)."""
     if action == Action.READ:
         accesses = [Collaborator.Access.READ, Collaborator.Access.WRITE]
@@ -137,7 +142,7 @@ def shared_ids_query(actor, object_type: str, action: str):
     )
 
 
-def _via_condition(actor, model: type[Model], action: str) -> Q | None:
+def _via_condition(actor: Actor, model: type[Model], action: str) -> Q | None:
     """Records that belong to customers the actor may read (follow-ups, tasks on an account…).
 
     A model declares POLICY_VIA = ("account", "contacts"): a record is readable by whoever may
@@ -148,7 +153,7 @@ def _via_condition(actor, model: type[Model], action: str) -> Q | None:
     if action == Action.READ:
         for field_name in getattr(model, "POLICY_VIA", ()):
             field = model._meta.get_field(field_name)
-            visible = scope(actor, field.related_model, Action.READ)
+            visible = scope(actor, cast("type[Model]", field.related_model), Action.READ)
             if visible.query.is_empty():
                 continue
             if field.many_to_many:  # a subquery, so that a record linked twice is not listed twice
@@ -168,13 +173,13 @@ def _via_condition(actor, model: type[Model], action: str) -> Q | None:
 
 
 def scope(
-    actor,
+    actor: Actor,
     model: type[Model],
     action: str = Action.READ,
     *,
     deleted: bool = False,
-    base: QuerySet | None = None,
-) -> QuerySet:
+    base: QuerySet[Any] | None = None,
+) -> QuerySet[Any]:
     """Records of `model` the actor may `action`: the one entry point for every read."""
     qs = base if base is not None else model._base_manager.all()
     qs = qs.filter(deleted_at__isnull=not deleted)
@@ -196,14 +201,15 @@ def scope(
     return qs.filter(condition)
 
 
-def _poolable(model) -> bool:
+def _poolable(model: Any) -> bool:
     """Accounts, their contacts and leads have no owner while they sit in a shared pool (sales/pools):
     then no scope shows them, not even "all" — only the pool's own selectors do, to its members
     and masked as the pool says, until someone claims them."""
-    return model._meta.get_field("owner").null
+    poolable: bool = model._meta.get_field("owner").null
+    return poolable
 
 
-def can(actor, action: str, obj: Model) -> bool:
+def can(actor: Actor, action: str, obj: Any) -> bool:
     """Same answer as scope(actor, type(obj), action) containing obj, mostly without a query."""
     model = type(obj)
     object_type = object_type_of(model)
@@ -228,14 +234,14 @@ def can(actor, action: str, obj: Model) -> bool:
 
 
 def get(
-    actor,
+    actor: Actor,
     model: type[Model],
-    pk,
+    pk: Any,
     action: str = Action.READ,
     *,
     deleted: bool = False,
-    base: QuerySet | None = None,
-):
+    base: QuerySet[Any] | None = None,
+) -> Any:
     """One visible record (the actor may read it), after checking `action` on it."""
     try:
         pk = int(pk)
@@ -252,7 +258,7 @@ def get(
     return obj
 
 
-def require(actor, action: str, obj: Model | None = None, *, model: type[Model] | None = None) -> None:
+def require(actor: Actor, action: str, obj: Model | None = None, *, model: type[Model] | None = None) -> None:
     """Raise unless the actor may `action` obj (or create a `model`). Call before any write."""
     if obj is None:
         if scope_level(actor, object_type_of(model), action) <= Scope.NONE:
@@ -262,13 +268,13 @@ def require(actor, action: str, obj: Model | None = None, *, model: type[Model] 
         raise PermissionDenied()
 
 
-def require_type(actor, action: str, model: type[Model]) -> None:
+def require_type(actor: Actor, action: str, model: type[Model]) -> None:
     """The actor may `action` at least some records of this type (e.g. export)."""
     if scope_level(actor, object_type_of(model), action) <= Scope.NONE:
         raise PermissionDenied()
 
 
-def record_id(value) -> int | None:
+def record_id(value: Any) -> int | None:
     """A record id from input (a whole number, or its digits as text), or None if it is not one."""
     if value is None or isinstance(value, bool):  # True is an int to Python, not an id to anyone
         return None
@@ -281,7 +287,7 @@ def record_id(value) -> int | None:
     return pk if 0 < pk <= MAX_PK else None
 
 
-def resolve(actor, model: type[Model], value, *, field: str, invalid: str, missing: str):
+def resolve(actor: Actor, model: type[Model], value: Any, *, field: str, invalid: str, missing: str) -> Any:
     """The record an input field names by id, read through the actor's read scope: empty gives
     None, a bad id the field error `invalid`, an absent or invisible record `missing` (the same
     answer for both, so input is no existence oracle). A model instance is taken as the caller's

@@ -7,6 +7,8 @@ and return display text; empty stays empty."""
 
 from __future__ import annotations
 
+from typing import Any
+
 MASK = "****"
 
 
@@ -45,7 +47,7 @@ def mask_text(value: str | None) -> str:
     return f"{value[:1]}***"
 
 
-def masked(obj, fields: dict[str, str]) -> dict[str, str]:
+def masked(obj: Any, fields: dict[str, str]) -> dict[str, str]:
     """{field: masked value} for obj, with fields = {field: "phone" | "email" | "text"}."""
     maskers = {"phone": mask_phone, "email": mask_email, "text": mask_text}
     return {name: maskers[kind](getattr(obj, name, "")) for name, kind in fields.items()}

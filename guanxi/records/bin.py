@@ -21,6 +21,7 @@ def scope(actor: Any, kind: Kind) -> QuerySet[Any]:
     """The records of `kind` in the bin that the actor may restore, without those that went there
     with a parent (they come back with it, not alone)."""
     model = kind.model_class
+    qs: QuerySet[Any]
     if kind.bin_scope is not None:
         qs = kind.bin_scope(actor)
     elif kind.manage_permission:

@@ -42,7 +42,7 @@ class Protected(ApplicationError):
     code = "protected"
 
 
-def authorize(actor: Any, action: str, obj: Model) -> None:
+def authorize(actor: Any, action: str, obj: Any) -> None:
     """May the actor `action` this record? The kind's own rule, else its administration right, else
     the access layer's grants (PermissionDenied 403; the caller has already read it, so not 404)."""
     k = registry.of(obj)
@@ -55,7 +55,7 @@ def authorize(actor: Any, action: str, obj: Model) -> None:
 
 
 @transaction.atomic
-def delete(*, actor: Any, obj: Model, version: int | None) -> None:
+def delete(*, actor: Any, obj: Any, version: int | None) -> None:
     """To the recycle bin, with the records the registry sends there with it."""
     k = registry.of(obj)
     authorize(actor, "delete", obj)
@@ -71,7 +71,7 @@ def delete(*, actor: Any, obj: Model, version: int | None) -> None:
 
 
 @transaction.atomic
-def restore(*, actor: Any, obj: Model, version: int | None = None) -> Model:
+def restore(*, actor: Any, obj: Any, version: int | None = None) -> Any:
     """Out of the recycle bin, with the records that went there with it (same moment). A record that
     went with its parent comes back with the parent, not alone. Restoring needs the delete right."""
     k = registry.of(obj)
@@ -101,7 +101,7 @@ def resolve_owner(value: Any) -> User:
 
 
 @transaction.atomic
-def transfer(*, actor: Any, obj: Model, owner: Any, version: int | None = None, reason: str = "") -> Model:
+def transfer(*, actor: Any, obj: Any, owner: Any, version: int | None = None, reason: str = "") -> Any:
     """Hand the record to another owner (its own right: owners are never PATCHed). The same owner
     again changes nothing."""
     k = registry.of(obj)
@@ -133,16 +133,16 @@ def transfer(*, actor: Any, obj: Model, owner: Any, version: int | None = None, 
     return obj
 
 
-def _versioned(obj: Model) -> bool:
+def _versioned(obj: Any) -> bool:
     return _has_field(type(obj), "version")
 
 
-def _check_version(obj: Model, version: int | None) -> None:
+def _check_version(obj: Any, version: int | None) -> None:
     if _versioned(obj):
         check_version(obj, version)
 
 
-def _write(obj: Model, where: dict[str, Any], **values: Any) -> None:
+def _write(obj: Any, where: dict[str, Any], **values: Any) -> None:
     """One conditional UPDATE of the row as this instance read it (its version, when it has one),
     bumping the version; a row that moved meanwhile is a conflict. The instance follows."""
     if _versioned(obj):
@@ -166,7 +166,7 @@ def _bump(model: type[Model]) -> dict[str, Any]:
     return {"version": F("version") + 1} if _has_field(model, "version") else {}
 
 
-def _refuse_if_protected(k: Kind, obj: Model) -> None:
+def _refuse_if_protected(k: Kind, obj: Any) -> None:
     for child, link in registry.children_of(k.name):
         if link.on_delete != OnParentDelete.PROTECT:
             continue
@@ -181,12 +181,12 @@ def _refuse_if_protected(k: Kind, obj: Model) -> None:
             )
 
 
-def _refuse_if_parent_binned(k: Kind, obj: Model) -> None:
+def _refuse_if_parent_binned(k: Kind, obj: Any) -> None:
     for link in k.parents:
         if link.on_delete != OnParentDelete.BIN:
             continue
         parent_id = getattr(obj, f"{link.field}_id")
-        parent_model = type(obj)._meta.get_field(link.field).related_model
+        parent_model: Any = type(obj)._meta.get_field(link.field).related_model
         if parent_id and parent_model._base_manager.filter(pk=parent_id, deleted_at__isnull=False).exists():
             parent = registry.of(parent_model)
             raise ValidationFailed(

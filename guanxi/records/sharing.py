@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from guanxi.audit import services as audit
@@ -15,7 +14,7 @@ from guanxi.org.models import Action, Collaborator, User
 from guanxi.policies import access as policies
 
 
-def collaborators_of(obj: Model) -> list[Collaborator]:
+def collaborators_of(obj: Any) -> list[Collaborator]:
     return list(
         Collaborator.objects.filter(object_type=obj.POLICY_OBJECT_TYPE, object_id=obj.pk)
         .select_related("user")
@@ -35,7 +34,7 @@ def share_user(username: Any) -> User:
 
 
 @transaction.atomic
-def collaborator_set(*, actor: Any, obj: Model, user: User, access: str | None) -> None:
+def collaborator_set(*, actor: Any, obj: Any, user: User, access: str | None) -> None:
     """Share obj with user (read or write), or stop sharing (access=None). Needs update rights."""
     policies.require(actor, Action.UPDATE, obj)
     if access not in (None, Collaborator.Access.READ, Collaborator.Access.WRITE):

@@ -33,10 +33,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.audit.models import AuditEvent
-from guanxi.audit.selectors import HISTORY_LIMIT, visible_history
+from guanxi.audit.selectors import HISTORY_LIMIT
 from guanxi.core import panels, registry
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.pagination import MAX_PK
+
+from .history import visible_history
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from . import bin, lifecycle
 
 
 @login_required
-def recycle_bin(request):
+def recycle_bin(request: HttpRequest) -> HttpResponse:
     kinds = bin.kinds_for(request.user)
     if not kinds:
         return render(request, "records/recycle_bin.html", {"tabs": [], "current": None})
@@ -33,13 +34,13 @@ def recycle_bin(request):
 
 @login_required
 @require_POST
-def restore(request, kind: str, pk: int):
+def restore(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     found = registry.find(kind)
     if found is None or not found.recycle_bin:
         raise NotFound()
     obj = bin.get(request.user, found, pk)
     try:
-        lifecycle.restore(actor=request.user, obj=obj, version=request.POST.get("version") or None)
+        lifecycle.restore(actor=request.user, obj=obj, version=request.POST.get("version") or None)  # type: ignore[arg-type]  # checked with int()
     except ApplicationError as exc:
         messages.error(request, " ".join([str(exc.message), *[m for ms in exc.fields.values() for m in ms]]))
     else:

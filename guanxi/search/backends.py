@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, Value
 from django.db.models.expressions import RawSQL
@@ -42,11 +44,12 @@ class _TokensMatch(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, *expressions, indexed: bool = True, **extra):
+    def __init__(self, *expressions: Any, indexed: bool = True, **extra: Any) -> None:
         super().__init__(*expressions, **extra)
         self.indexed = indexed
 
-    def as_sql(self, compiler, connection, **extra):
+    # Django calls as_sql(compiler, connection) only: Func's other parameters are not needed.
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         field_sql, field_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
         vector = f"array_to_tsvector(string_to_array({field_sql}, ' '))"
@@ -55,7 +58,7 @@ class _TokensMatch(Func):
         return sql, [*field_params, *query_params]
 
 
-def match_filter(terms: list[QueryTerm], *, indexed: bool = True):
+def match_filter(terms: list[QueryTerm], *, indexed: bool = True) -> Q | _TokensMatch:
     """A filter() argument on SearchDocument matching all terms, for the current database.
     `indexed=False` (PostgreSQL): the same condition in a form no index answers."""
     if connection.vendor == "postgresql":

@@ -35,6 +35,7 @@ On SQLite (small databases, FTS5) the plain subquery is always fine.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
@@ -42,6 +43,7 @@ from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q
 from django.urls import reverse
 
 from guanxi.core import registry
+from guanxi.core.types import Actor
 from guanxi.policies import access
 
 from .backends import match_filter
@@ -53,7 +55,7 @@ SAMPLE = 1000  # documents looked at to judge whether a query is common…
 COMMON = 10  # …and matches among them from which it is (1 in 100)
 
 
-def matching(object_type: str, q: str):
+def matching(object_type: str, q: str) -> Q | Exists | _IdIn | None:
     """A filter() argument for the records of `object_type` that match `q`; None when q has
     nothing searchable.
 
@@ -86,11 +88,12 @@ class _IdIn(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, ids: list[int]):
+    def __init__(self, ids: list[int]) -> None:
         super().__init__(F("pk"))
         self.ids = ids
 
-    def as_sql(self, compiler, connection, **extra):
+    # Django calls as_sql(compiler, connection) only: Func's other parameters are not needed.
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
         return f"{pk_sql} = ANY(%s)", [*pk_params, self.ids]
 
@@ -112,14 +115,14 @@ def _sample(object_type: str, terms: list[QueryTerm]) -> tuple[int, list[QueryTe
                 for i, t in enumerate(prefixes)
             }
         )
-    counts = sample.aggregate(**counts)
+    totals: dict[str, int] = sample.aggregate(**counts)
     if len(prefixes) > 1:
-        rarest = min(range(len(prefixes)), key=lambda i: counts[f"prefix{i}"])
+        rarest = min(range(len(prefixes)), key=lambda i: totals[f"prefix{i}"])
         terms = [t for t in terms if t not in prefixes or t is prefixes[rarest]]
-    return counts["all"], terms
+    return totals["all"], terms
 
 
-def global_search(actor, q: str, *, limit: int = 8) -> list[dict]:
+def global_search(actor: Actor, q: str, *, limit: int = 8) -> list[dict[str, Any]]:
     """The global search (Ctrl-K and its page): for every kind the registry marks searchable, the
     records the actor may read that match `q`, most recently updated first, grouped by kind. One
     query per kind, each through the access layer."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,7 +68,8 @@ def _clean_custom_fields(data: dict, object_type: str, instance=None) -> dict | 
 def _clean(data: dict, cleaners: dict, object_type: str, instance=None, **kwargs) -> tuple[dict, dict | None]:
     """clean_payload() and the custom fields, with the errors of both reported at once."""
     errors: dict = {}
-    custom = cleaned = None
+    custom: dict[str, Any] | None = None
+    cleaned: dict[str, Any] = {}
     try:
         custom = _clean_custom_fields(data, object_type, instance)
     except ValidationFailed as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from guanxi.audit.selectors import history_for, visible_history
+from guanxi.audit.selectors import history_for
 from guanxi.core import panels
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
@@ -21,6 +23,7 @@ from guanxi.custom_fields import selectors as custom_field_selectors
 from guanxi.org.models import Action, User
 from guanxi.org.selectors import active_users
 from guanxi.policies import access
+from guanxi.records.history import visible_history
 from guanxi.records.sharing import collaborators_of
 
 from ..models import Account, Contact, Health, Industry, Tier
@@ -442,6 +445,7 @@ def recycle_bin(request):
 @login_required
 @require_POST
 def restore(request, kind: str, pk: int):
+    obj: Any
     if kind == "account":
         obj = selectors.account_get(request.user, pk, deleted=True)
         services.account_restore(actor=request.user, account=obj)

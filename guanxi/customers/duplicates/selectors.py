@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -49,7 +50,7 @@ from guanxi.search.selectors import matching
 from ..directory.names import company_key, person_key
 from ..models import Account, Contact, CustomerSettings
 
-OBJECTS = {"account": Account, "contact": Contact}
+OBJECTS: dict[str, type[Account] | type[Contact]] = {"account": Account, "contact": Contact}
 MAX_MATCHES = 10
 CANDIDATES = 50  # rows read per kind of name candidate
 MIN_NAME = 2  # no name matching below this many characters of key
@@ -238,10 +239,10 @@ def _owner(obj) -> dict | None:
     return {"username": owner.username, "display_name": str(owner)}
 
 
-def find(model, p: Probe, *, exclude_id: int | None = None) -> list[tuple[object, str, float]]:
+def find(model, p: Probe, *, exclude_id: int | None = None) -> list[tuple[Any, str, float]]:
     """(record, reason, score) of every likely duplicate, strongest first, at most MAX_MATCHES.
     Looks at all live records: callers decide what of them the actor may learn."""
-    found: dict[int, tuple[object, str, float]] = {}
+    found: dict[int, tuple[Any, str, float]] = {}
     condition = _exact_condition(model, p)
     if condition is not None:
         for obj in _base(model, exclude_id).filter(condition)[:CANDIDATES]:

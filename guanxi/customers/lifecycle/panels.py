@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from guanxi.org.models import Action
 from guanxi.policies import access
 
@@ -9,7 +11,7 @@ from ..models import Lifecycle, RelationshipLevel, StageChange
 from . import services
 
 HISTORY_SHOWN = 10
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     StageChange.Field.LIFECYCLE: dict(Lifecycle.choices),
     StageChange.Field.LEVEL: dict(RelationshipLevel.choices),
 }

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -31,9 +31,12 @@ from guanxi.policies import access
 
 from ..models import Account, CustomerSettings, Health, Lifecycle, RelationshipLevel, StageChange
 
-FIELDS = {StageChange.Field.LIFECYCLE: Lifecycle, StageChange.Field.LEVEL: RelationshipLevel}
+FIELDS: dict[str, type[models.TextChoices]] = {
+    StageChange.Field.LIFECYCLE: Lifecycle,
+    StageChange.Field.LEVEL: RelationshipLevel,
+}
 # What a follow-up does to the stage it finds (stages not listed stay as they are).
-ON_FOLLOWUP = {
+ON_FOLLOWUP: dict[str, str] = {
     Lifecycle.AT_RISK: Lifecycle.ACTIVE,
     Lifecycle.DORMANT: Lifecycle.WON_BACK,
     Lifecycle.LOST: Lifecycle.WON_BACK,
@@ -76,7 +79,7 @@ def drifting_after(days: int) -> dt.timedelta:
 
 def health_for(*, tier: str, reference: dt.datetime, at: dt.datetime, settings: CustomerSettings) -> str:
     """The health the dormancy rule gives a customer whose last interaction was `reference`."""
-    days = thresholds(settings).get(tier if tier in TIERS else "")
+    days: int = thresholds(settings).get(tier if tier in TIERS else "")  # type: ignore[assignment]  # all set
     if reference < at - dt.timedelta(days=days):
         return Health.DORMANT
     if reference < at - drifting_after(days):

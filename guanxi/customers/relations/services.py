@@ -209,7 +209,7 @@ def _ensure_primary_row(contact: Contact) -> None:
 def _set_primary(contact: Contact, link: ContactAccount | None) -> dict:
     """Make `link` the primary one (None: no primary) and mirror it on Contact.account."""
     old_account = contact.account
-    ContactAccount.objects.filter(contact=contact, is_primary=True).exclude(
+    ContactAccount.objects.filter(contact=contact, is_primary=True).exclude(  # type: ignore[misc]  # pk=None: none
         pk=getattr(link, "pk", None)
     ).update(is_primary=False)
     if link is not None and not link.is_primary:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -69,7 +70,7 @@ def make_sales_demo(
     now = now or timezone.now()
     today = timezone.localdate(now)
     rng = random.Random(f"{seed}:sales")
-    depts = {
+    depts: dict[str, Any] = {  # the demo's users all have a department
         key: users[u].department
         for key, u in (("sales", "director"), ("east", "manager1"), ("south", "rep3"))
     }
@@ -91,7 +92,7 @@ def make_sales_demo(
             rng, users, {"default": default, "channel": channel}, rates, accounts_by_owner, now, today
         )
         busy = {a.pk for group in accounts_by_owner.values() for a in group}
-        won_targets = []
+        won_targets: list[Any] = []
         first_contacts = {c.account_id: c for c in Contact.objects.filter(account__in=busy).order_by("-id")}
         for opp in opportunities[::5]:
             if opp.account_id in first_contacts:
@@ -119,7 +120,7 @@ def make_sales_demo(
             by_owner[obj.created_by_id].append(obj)
         for owner_pk, objs in by_owner.items():
             record_bulk(
-                actor=users_by_pk(users)[owner_pk],
+                actor=users_by_pk(users)[owner_pk],  # type: ignore[index]  # made by a user
                 verb="create",
                 objs=objs,
                 changes_for=lambda o: {"name": (None, o.name)},

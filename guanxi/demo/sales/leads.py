@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from guanxi.customers.models import Industry
 from guanxi.engagement.models import Activity, ActivityKind, Direction, Notification
@@ -18,7 +19,7 @@ from .data import DAY, FORM_CONSENT, LEAD_STATUSES, LEADS, POOLED, PROVINCES, SO
 def score(lead: Lead, rules: list[ScoringRule], replied: bool) -> tuple[int, list[dict]]:
     """The demo scoring rules applied as scoring/services.py applies them (rescore() refreshes them
     afterwards once the scoring feature is there)."""
-    reasons = []
+    reasons: list[dict[str, Any]] = []
     for rule in rules:
         if rule.kind == ScoringRule.Kind.ACTIVITY:
             hit = replied
@@ -135,7 +136,7 @@ def make_leads(
         leads.append(lead)
     Lead.objects.bulk_create(leads)
     for activity in activities:
-        activity.lead_id = activity.lead.pk
+        activity.lead_id = activity.lead.pk  # type: ignore[union-attr]  # each was made for a lead
     Activity.objects.bulk_create(activities)
     for lead in leads:
         if lead.opportunity_id:
@@ -152,7 +153,7 @@ def make_notifications(users, leads: list[Lead], now: datetime) -> int:
     for lead in [x for x in leads if x.form_id and x.owner_id and x.status == LeadStatus.NEW][:4]:
         rows.append(
             Notification(
-                user_id=lead.owner_id,
+                user_id=lead.owner_id,  # type: ignore[misc]  # only leads with an owner
                 kind=Notification.Kind.LEAD_ASSIGNED,
                 title=str(lead)[:200],
                 url=f"/sales/leads/{lead.pk}/",

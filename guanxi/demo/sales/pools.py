@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from guanxi.customers.models import Account, Contact
 from guanxi.sales.models import Lead, Pool, PoolEvent
-from guanxi.search import services as search
+from guanxi.search.models import SearchDocument
 
 from .data import DAY, POOLED, RETURN_REASONS, UNQUALIFIED_REASONS
 
@@ -59,7 +59,7 @@ def fill_pools(
         owner=None, pool=east, owned_since=None, pool_locked=False
     )
     Contact.objects.filter(account__in=[a.pk for a in pooled]).update(owner=None)
-    search.SearchDocument.objects.filter(
+    SearchDocument.objects.filter(
         Q(object_type="account", object_id__in=[a.pk for a in pooled])
         | Q(
             object_type="contact",

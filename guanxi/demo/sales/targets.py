@@ -53,7 +53,7 @@ def make_targets(
                     created_by=admin,
                 )
             )
-        east = sum(mine[u] for u in ("rep1", "rep2", "manager1"))
+        east = sum((mine[u] for u in ("rep1", "rep2", "manager1")), Decimal(0))
         south = mine["rep3"]
         for dept, amount in (("east", east), ("south", south), ("sales", (east + south) * Decimal("1.05"))):
             rows.append(

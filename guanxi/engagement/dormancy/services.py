@@ -26,7 +26,9 @@ accounts are never touched. Jobs act as the system: StageChange rows have no act
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
@@ -184,7 +186,7 @@ def dormancy_check(*, as_of: dt.date, actor=None) -> Result:
     return result
 
 
-def _notify(per_owner: list[dict], *, now: dt.datetime) -> int:
+def _notify(per_owner: Sequence[Mapping[str, Any]], *, now: dt.datetime) -> int:
     """One notification per owner, in the owner's language, linking to the drifting list."""
     if not per_owner:
         return 0

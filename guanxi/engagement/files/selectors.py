@@ -38,7 +38,7 @@ def parent_ref(*, account=None, contact=None, activity=None) -> tuple[str, objec
 
 def _parent_pk(field: str, value) -> int:
     if isinstance(value, PARENTS[field]):
-        return value.pk
+        return value.pk  # type: ignore[attr-defined]  # a model instance
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, str))

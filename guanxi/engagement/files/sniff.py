@@ -259,6 +259,7 @@ def _ole_root_names(file) -> list[str]:
     fat: list[int] = []
     for sector in difat:  # the first 109 FAT sectors: plenty for the directory of a 20 MB file
         fat.extend(struct.unpack(f"<{sector_size // 4}I", read_sector(sector)))
+    seen: set[int]
     names, sector, seen = [], first_dir, set()
     while sector < _ENDOFCHAIN and sector not in seen and len(seen) < 1000:
         seen.add(sector)

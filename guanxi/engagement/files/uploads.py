@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from typing import Any
 from urllib.parse import quote
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -140,7 +141,7 @@ def download_response(attachment) -> HttpResponse:
         handle = default_storage.open(attachment.file.name, "rb")
     except (FileNotFoundError, OSError, ValueError):
         raise NotFound() from None
-    response = FileResponse(handle, content_type=attachment.content_type)
+    response: Any = FileResponse(handle, content_type=attachment.content_type)  # a streaming response
     response["Content-Disposition"] = content_disposition(attachment.name)
     response["Content-Length"] = str(attachment.size)
     response["X-Content-Type-Options"] = "nosniff"

@@ -118,7 +118,7 @@ def activity_create(request, payload: ActivityIn):
     activity = services.activity_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
     # The service resolved the account and the contacts through the caller's read scope: they
     # are what links_for would read back.
-    links = {activity.pk: {"account": activity.account, "contacts": activity.visible_contacts}}
+    links = {activity.pk: {"account": activity.account, "contacts": activity.visible_contacts}}  # type: ignore[attr-defined]
     return Status(201, activities_out(request.auth, [activity], links)[0])
 
 

@@ -6,13 +6,14 @@ impossible date (year 0, 1899, next century) gets the same clear message in the 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
 
 from guanxi.customers.directory.schemas import OwnerOut, Strict
 
-MOMENT = {"format": "date-time", "example": "2026-03-01T14:30:00+08:00"}
+MOMENT: dict[str, Any] = {"format": "date-time", "example": "2026-03-01T14:30:00+08:00"}
 
 
 class ActivityIn(Strict):

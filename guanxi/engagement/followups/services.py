@@ -16,6 +16,7 @@ These are derived fields: updating them bumps neither the customer's version nor
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
@@ -287,7 +288,7 @@ def plan_after(plan: dt.datetime | None, activity: Activity) -> dt.datetime | No
 
 
 # (database alias, vendor, statement, number of ids) → (sql, the parameters before the ids)
-_COMPILED: dict[tuple, tuple[str, tuple]] = {}
+_COMPILED: dict[tuple, tuple[str, tuple] | tuple[()]] = {}  # (): not reusable
 
 
 def _update(model, build, ids: list[int]) -> None:
@@ -400,7 +401,7 @@ def activity_create(*, actor, data: dict) -> Activity:
         lifecycle.followup_logged(actor=actor, account=account, at=activity.occurred_at)
     refresh_customers(account_ids=[account.pk] if account else [], contact_ids=[ct.pk for ct in contacts])
     refresh_leads([activity.lead_id])
-    activity.visible_contacts = contacts
+    activity.visible_contacts = contacts  # type: ignore[attr-defined]  # for the answer
     return activity
 
 
@@ -428,7 +429,7 @@ def activity_update(*, actor, activity: Activity, data: dict, version: int | Non
     _require_customer(account_after, contacts_after, new_lead if has_lead else activity.lead_id)
 
     changes = model_update(activity, fields=FIELDS, data=cleaned, expected_version=version)
-    relinks = {}
+    relinks: dict[str, tuple[Any, Any]] = {}
     if has_account and (new_account.pk if new_account else None) != old_account_id:
         relinks["account"] = ({"id": old_account_id} if old_account_id else None, _audit_value(new_account))
         activity.account = new_account

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -215,6 +217,7 @@ def followup_list(request):
 @require_GET
 def timeline_fragment(request, kind: str, pk: int):
     """The timeline of an account or contact as an htmx fragment: a filter (whole body) or the next page."""
+    record: Any
     if kind == "account":
         record = customer_selectors.account_get(request.user, pk)
     elif kind == "contact":

@@ -61,7 +61,7 @@ def _bool_value(field: str, value) -> bool:
     return text in ("true", "1", "yes")
 
 
-def _when_value(field: str, value, actor) -> dt.datetime:
+def _when_value(field: str, value, actor) -> dt.datetime | None:
     from django.core.exceptions import ValidationError
 
     try:

@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 from guanxi.audit import services as audit
 from guanxi.core import cleaning as c
 from guanxi.core.background import enqueue_after_commit
-from guanxi.core.errors import ValidationFailed, VersionConflict
+from guanxi.core.errors import NotFound, PermissionDenied, ValidationFailed, VersionConflict
 from guanxi.core.services import check_version, full_clean, model_update
+from guanxi.core.validators import clean_text
 from guanxi.customers.models import Account, Contact
 from guanxi.engagement.models import CalendarFeed, Notification, Priority, Task
 from guanxi.org.models import Action, User
@@ -342,8 +343,8 @@ def _notification(
     return Notification(
         user_id=getattr(user, "pk", user),
         kind=kind,
-        title=c.clean_text(str(title))[:200] or str(Notification.Kind(kind).label)[:200],
-        body=c.clean_text(str(body or ""), multiline=True)[:1000],
+        title=clean_text(str(title))[:200] or str(Notification.Kind(kind).label)[:200],
+        body=clean_text(str(body or ""), multiline=True)[:1000],
         url=safe_url(url),
         object_type=object_type or "",
         object_id=object_id,
@@ -397,10 +398,10 @@ def notification_read(*, actor, notification_id) -> Notification:
     try:
         pk = int(notification_id)
     except (TypeError, ValueError):
-        raise access.NotFound() from None
+        raise NotFound() from None
     row = Notification.objects.filter(user=actor, pk=pk).first() if getattr(actor, "pk", None) else None
     if row is None:
-        raise access.NotFound()
+        raise NotFound()
     if row.read_at is None:
         row.read_at = timezone.now()
         Notification.objects.filter(pk=row.pk, read_at__isnull=True).update(read_at=row.read_at)
@@ -418,7 +419,7 @@ def notification_read_all(*, actor) -> int:
 def calendar_feed_issue(*, actor) -> tuple[CalendarFeed, str]:
     """A new secret feed URL token; an older one stops working (one feed per user)."""
     if not getattr(actor, "is_active", False):
-        raise access.PermissionDenied()
+        raise PermissionDenied()
     CalendarFeed.objects.filter(user=actor).delete()
     return CalendarFeed.issue(actor)
 

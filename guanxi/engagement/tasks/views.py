@@ -187,7 +187,7 @@ def task_edit(request, pk: int):
         request.POST or None,
         initial=initial,
         users=_users(),
-        account_choices=_account_choices(request.user, task.visible_account),
+        account_choices=_account_choices(request.user, task.visible_account),  # type: ignore[attr-defined]
     )
     if request.method == "POST":
         access.require(request.user, Action.UPDATE, task)

@@ -142,7 +142,7 @@ def assignment_rule_edit(request, pk: int | None = None):
             else:
                 saved = services.assignment_rule_create(actor=request.user, data=form.payload())
         except ApplicationError as exc:
-            fields = {}
+            fields: dict[str, list[str]] = {}
             for name, msgs in exc.fields.items():
                 fields.setdefault(name.removeprefix("conditions."), []).extend(msgs)
             errors_to_form(form, ApplicationError(exc.message, fields=fields))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Q
@@ -75,7 +76,7 @@ class Filters:
 
     def query(self, **extra) -> str:
         """The dashboard's own query string (panels are loaded with it)."""
-        params = {"period": self.period.key}
+        params: dict[str, Any] = {"period": self.period.key}
         if self.period.key == "custom":
             params.update(start=self.period.start.isoformat(), end=self.period.end.isoformat())
         if self.department:
@@ -121,7 +122,7 @@ def parse_period(
         return Period(key, dt.date(today.year, 1, 1), dt.date(today.year, 12, 31), zone)
     if key == "custom":
         errors: dict[str, list[str]] = {}
-        days = {}
+        days: dict[str, Any] = {}  # dates, once the errors are raised
         for name, value in (("start", start), ("end", end)):
             try:
                 days[name] = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, DecimalField, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
@@ -296,7 +297,7 @@ def forecast_by_rep(actor, filters: Filters, *, only_me: bool = False) -> dict:
         targets.setdefault(r["user_id"], {})[r["kind"]] = _money(r["total"])
     ids = set(rows) | set(targets)
     labels = _user_labels(ids)
-    reps = []
+    reps: list[dict[str, Any]] = []
     for uid in ids:
         r = rows.get(uid, {})
         t = targets.get(uid, {})

@@ -6,13 +6,14 @@ two decimals (a 400 on `amount`). Inputs forbid unknown fields."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field, StrictInt
 
 from guanxi.customers.directory.schemas import OwnerOut, Strict
 
-AMOUNT = {"example": "150000.00"}
+AMOUNT: dict[str, Any] = {"example": "150000.00"}
 
 
 class TargetIn(Strict):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, DecimalField, F, Q, Sum
@@ -185,8 +186,8 @@ class TargetBook:
             return own
         parts = [self.department(child, tree, period) for child in tree.children.get(dept.pk, [])]
         parts += [self.user(u, period) for u in tree.members.get(dept.pk, [])]
-        parts = [a for a in parts if a is not None]
-        return sum(parts, Decimal(0)) if parts else None
+        amounts = [a for a in parts if a is not None]
+        return sum(amounts, Decimal(0)) if amounts else None
 
     def rolled(self, entity: Entity, tree: DepartmentTree, period: Period | None = None) -> Decimal | None:
         """The entity's target: a user's own; a department's rolled up; the company's the sum of
@@ -194,11 +195,11 @@ class TargetBook:
         if entity.kind == USER:
             return self.user(entity.user.pk, period)
         if entity.kind == DEPARTMENT:
-            return self.department(entity.department, tree, period)
+            return self.department(entity.department, tree, period)  # type: ignore[arg-type]  # kind says
         parts = [self.department(d, tree, period) for d in tree.children.get(None, [])]
         parts += [self.user(u, period) for u in tree.members.get(None, [])]
-        parts = [a for a in parts if a is not None]
-        return sum(parts, Decimal(0)) if parts else None
+        amounts = [a for a in parts if a is not None]
+        return sum(amounts, Decimal(0)) if amounts else None
 
     @classmethod
     def for_entity(cls, entity: Entity, period: Period) -> tuple[TargetBook, DepartmentTree]:
@@ -412,7 +413,7 @@ def forecast_breakdown(actor, *, period, user: str | None = None, department=Non
     book, tree = TargetBook.for_entity(entity, period)
     rows: list[BreakdownRow] = []
     if entity.kind == USER:
-        rows.append(BreakdownRow(USER, entity.user, figures_of([entity.user.pk]), book.user(entity.user.pk)))
+        rows.append(BreakdownRow(USER, entity.user, figures_of([entity.user.pk]), book.user(entity.user.pk)))  # type: ignore[arg-type]  # kind says
     else:
         # Departments with nothing in the period (no deals, no target) are left out, and so are
         # users without a department (administrators…) at the company level; a department's
@@ -465,6 +466,7 @@ def leaderboard(actor, *, period, user: str | None = None, department=None, limi
     entity = resolve_entity(actor, user=user, department=department)
     per_owner = _per_owner(actor, entity, period, months=False)
     visible = visible_user_ids(actor)
+    users: dict[Any, Any]
     if entity.kind == USER:
         users = {entity.user.pk: entity.user}
     elif entity.kind == DEPARTMENT:

@@ -3,6 +3,7 @@ selectors and services of this package."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -46,7 +47,7 @@ def _drill(period: periods.Period, username: str, which: str) -> str:
 
 def _pickers(actor) -> tuple[list[Department], list[User]]:
     visible = selectors.visible_departments(actor)
-    depts = tree_sorted(Department.objects.all() if visible is None else visible)
+    depts: list[Any] = tree_sorted(Department.objects.all() if visible is None else visible)  # + indent
     top = min((d.depth for d in depts), default=0)
     for d in depts:
         d.indent = range(d.depth - top)

@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.audit.selectors import history_for, visible_history
+from guanxi.audit.selectors import history_for
 from guanxi.core.errors import ApplicationError
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.customers.models import Industry
 from guanxi.org.models import Action
 from guanxi.org.selectors import active_users
 from guanxi.policies import access
+from guanxi.records.history import visible_history
 
 from ..models import Lead, LeadSource, LeadStatus
 from . import conversion, selectors, services

@@ -48,7 +48,7 @@ class Lead(CustomerRecord):
     POLICY_OBJECT_TYPE = "lead"
 
     # NULL while the lead sits in a pool (公海).
-    owner = models.ForeignKey(
+    owner = models.ForeignKey(  # type: ignore[assignment]  # nullable here, unlike Owned's
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         null=True,

@@ -182,7 +182,7 @@ def choose_pipeline(all_pipelines: list[Pipeline], pk=None) -> Pipeline | None:
 
 def stages_of(pipeline: Pipeline) -> list[Stage]:
     """Active stages: open ones by order, then won, then lost."""
-    rank = {Stage.Type.OPEN: 0, Stage.Type.WON: 1, Stage.Type.LOST: 2}
+    rank: dict[str, int] = {Stage.Type.OPEN: 0, Stage.Type.WON: 1, Stage.Type.LOST: 2}
     # pipeline_list() prefetched the active stages; otherwise one query
     stages = [s for s in pipeline.stages.all() if s.active]
     return sorted(stages, key=lambda s: (rank.get(s.type, 3), s.order, s.pk))

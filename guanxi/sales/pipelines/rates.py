@@ -101,7 +101,7 @@ def clean_rate(value) -> Decimal:
         rate = Decimal(value.strip())
     except (InvalidOperation, TypeError, ValueError):
         raise error from None
-    if not rate.is_finite() or rate <= 0 or rate > MAX_RATE or rate.as_tuple().exponent < -8:
+    if not rate.is_finite() or rate <= 0 or rate > MAX_RATE or rate.as_tuple().exponent < -8:  # type: ignore[operator]  # finite: an int
         raise error
     return rate
 

@@ -9,6 +9,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -129,9 +130,9 @@ def opportunity_list(actor, params: ListParams, *, deleted: bool = False) -> Pag
 def prefetch_contacts(actor, opportunities: list[Opportunity]) -> None:
     """`contact_list` on each: [(contact id, role)] of the contacts the actor may read, one
     query for the whole page (the access layer's condition as a subquery of the same query)."""
-    by_id = {o.pk: o for o in opportunities}
+    by_id: dict[int, Any] = {o.pk: o for o in opportunities}  # Any: contact_list is set on each
     for o in opportunities:
-        o.contact_list = []
+        o.contact_list = []  # type: ignore[attr-defined]  # read by the page and the API
     if not by_id:
         return
     for opp_id, contact_id, role in (

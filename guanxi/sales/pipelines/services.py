@@ -279,7 +279,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict, version: 
         reason = (
             values.get("loss_reason", "") if stage.type == Stage.Type.LOST else values.get("win_reason", "")
         )
-        stage_values = _stage_values(probe, stage, reason=reason, now=now)
+        stage_values = _stage_values(probe, stage, reason=reason, now=now)  # type: ignore[arg-type]  # moved
         if values.get("probability_manual") and stage.type == Stage.Type.OPEN:
             stage_values.pop("probability", None)  # the new override wins over the stage's
         values.update(stage_values)
@@ -293,7 +293,7 @@ def opportunity_update(*, actor, opportunity: Opportunity, data: dict, version: 
             if not any(k in changes for k in WRITABLE):  # only the contacts changed: still a new version
                 bump_version(opportunity, now)
     if moved:
-        OpportunityStageChange.objects.create(
+        OpportunityStageChange.objects.create(  # type: ignore[misc]  # moved: to a stage
             opportunity=opportunity,
             from_stage=old_stage,
             to_stage=stage,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from guanxi.audit.selectors import history_for, visible_history
+from guanxi.audit.selectors import history_for
 from guanxi.core.errors import ApplicationError, VersionConflict
 from guanxi.core.htmx import errors_to_form, is_htmx
 from guanxi.customers.directory.forms import TransferForm
@@ -22,6 +22,7 @@ from guanxi.customers.models import Account, Contact, ContactRole
 from guanxi.org.models import Action
 from guanxi.org.selectors import active_users
 from guanxi.policies import access
+from guanxi.records.history import visible_history
 from guanxi.records.sharing import collaborators_of
 
 from ..models import Opportunity, Stage
@@ -168,7 +169,7 @@ def opportunity_detail(request, pk: int):
         lead_visible = access.scope(actor, Lead).filter(pk=opportunity.lead_id).exists()
     history = selectors.stage_history(actor, opportunity)
     for change in history:
-        change.duration = duration_text(change.seconds_in_stage)
+        change.duration = duration_text(change.seconds_in_stage)  # type: ignore[attr-defined]  # for the page
     current_index = next((i for i, s in enumerate(stages) if s.pk == opportunity.stage_id), -1)
     return render(
         request,

@@ -7,6 +7,8 @@ stage bar)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
@@ -218,9 +220,9 @@ def _figures_html(request, actor, pipeline, query) -> dict[str, str]:
     except ApplicationError:
         filters = board_model.BoardFilters()
     figures = board_model.column_figures(actor, pipeline, filters)
-    out = {}
+    out: dict[str, str] = {}
     for stage in board_model.stages_of(pipeline):
-        count, total, weighted = figures.get(stage.pk, (0, 0, 0))
+        count, total, weighted = figures.get(stage.pk, (0, Decimal(0), Decimal(0)))
         col = board_model.Column(stage=stage, cards=[], count=count, total=total, weighted=weighted)
         out[str(stage.pk)] = render_to_string(
             "sales/opportunities/board.html#stats", {"col": col}, request=request

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
@@ -83,7 +84,7 @@ def rule_condition(pool: Pool, rule: PoolRule, at: dt.datetime) -> Q | None:
     customers = pool.kind == Pool.Kind.CUSTOMER
     if rule.tier and not customers:
         return None  # leads have no tier
-    tier = Q(tier=rule.tier) if rule.tier else Q()
+    tier: Any = Q(tier=rule.tier) if rule.tier else Q()  # Any: & with Exists is a Q
     if rule.kind == PoolRule.Kind.NO_FOLLOWUP:
         return (
             tier & (Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True)) & _since_before(cutoff)
@@ -98,7 +99,7 @@ def rule_condition(pool: Pool, rule: PoolRule, at: dt.datetime) -> Q | None:
 
 
 def rule_reason(rule: PoolRule) -> str:
-    labels = {
+    labels: dict[str, str] = {
         PoolRule.Kind.NO_FOLLOWUP: _("No follow-up for %(days)d days"),
         PoolRule.Kind.NO_OPPORTUNITY: _("No open opportunity %(days)d days after claim"),
         PoolRule.Kind.NOT_WON: _("Not won %(days)d days after claim"),
@@ -349,7 +350,8 @@ def _remind(pool: Pool, members: set[int], *, at: dt.datetime, now: dt.datetime,
         return
     languages = _languages({owner for _pk, owner, _name in rows})
     link = "account_id" if pool.kind == Pool.Kind.CUSTOMER else "lead_id"
-    tasks, events, per_owner = [], [], {}
+    per_owner: dict[Any, Any] = {}
+    tasks, events = [], []
     local_due = timezone.localtime(due).date().isoformat()
     for pk, owner_id, name in rows:
         # at the evaluation instant when that is later (a preview with --as-of ahead), so that

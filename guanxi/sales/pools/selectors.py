@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -101,7 +102,7 @@ def _records_base(pool: Pool) -> QuerySet:
     return model._base_manager.filter(pool=pool, owner__isnull=True, deleted_at__isnull=True)
 
 
-RECORD_FILTERS = {
+RECORD_FILTERS: dict[str, dict[str, list[Any] | None]] = {
     Pool.Kind.CUSTOMER: {"industry": Industry.values, "tier": Tier.values},
     Pool.Kind.LEAD: {
         "industry": Industry.values,
@@ -149,7 +150,7 @@ def pool_records(actor, pool: Pool, params: ListParams) -> Page:
 
 
 # What the pool's list shows of a record besides its masked contact details.
-SHOWN_TEXT = {Pool.Kind.CUSTOMER: ("name",), Pool.Kind.LEAD: ("name", "company")}
+SHOWN_TEXT: dict[str, tuple[str, ...]] = {Pool.Kind.CUSTOMER: ("name",), Pool.Kind.LEAD: ("name", "company")}
 
 
 def _matches_what_is_shown(pool: Pool, q: str):
@@ -195,7 +196,9 @@ def pooled_contacts(pool: Pool, account_ids: list[int]) -> dict[int, list[dict]]
             if pool.mask_contact_info
             else {f: getattr(contact, f) for f in masking.CONTACT_FIELDS}
         )
-        out.setdefault(contact.account_id, []).append({"id": contact.pk, "name": contact.name, **values})
+        out.setdefault(contact.account_id, []).append(  # type: ignore[arg-type]  # of the pool's accounts
+            {"id": contact.pk, "name": contact.name, **values}
+        )
     return out
 
 
@@ -282,7 +285,7 @@ def pool_stats(actor) -> list[dict]:
             ),
         )
     )
-    by_pool = {row["pool_id"]: row for row in events}
+    by_pool: dict[int, Any] = {row["pool_id"]: row for row in events}
     return [
         {
             "id": p.pk,

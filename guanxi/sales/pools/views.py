@@ -65,7 +65,7 @@ def pool_detail(request, pk: int):
     limits = selectors.my_limits(request.user, pool)
     rules = list(pool.rules.all())
     for rule in rules:
-        rule.label = reclaim.rule_reason(rule)
+        rule.label = reclaim.rule_reason(rule)  # type: ignore[attr-defined]  # for the page
     query = urlencode({k: v for k, v in {"q": request.GET.get("q", ""), **filters}.items() if v})
     context = {
         "pool": pool,

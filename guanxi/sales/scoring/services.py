@@ -106,7 +106,7 @@ def _activity_holds(rule: ScoringRule, lead, stats: dict) -> bool:
 def score_of(lead, rules: list[ScoringRule], stats: dict | None) -> tuple[int, list[dict]]:
     """(score, reasons) of a lead under these rules; `stats` = its follow-up figures."""
     stats = stats or {"count": 0, "first_at": None, "first_inbound_at": None}
-    reasons = []
+    reasons: list[dict[str, Any]] = []
     for rule in rules:
         holds = (
             _field_holds(rule, lead)

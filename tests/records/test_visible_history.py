@@ -1,10 +1,10 @@
-"""Field histories name only the records the reader may read (audit.selectors.visible_history):
+"""Field histories name only the records the reader may read (records.history.visible_history):
 a deal's contacts, a contact's accounts, a lead's conversion, in one query per kind of record."""
 
 from __future__ import annotations
 
 from guanxi.audit.models import AuditEvent
-from guanxi.audit.selectors import visible_history
+from guanxi.records.history import visible_history
 from guanxi.web.templatetags.gx import change_value
 
 
