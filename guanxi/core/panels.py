@@ -20,19 +20,19 @@ from typing import Any
 from guanxi.core import registry
 
 
-def shared(record, key: str, value):
+def shared(record: Any, key: str, value: Any) -> Any:
     """Keep what a panel read for other panels of the same page (see already_read): on the record
     instance, which the detail view read for this request alone. Returns value."""
     record.__dict__.setdefault("_panels_shared", {})[key] = value
     return value
 
 
-def already_read(record, key: str):
+def already_read(record: Any, key: str) -> Any:
     """What another panel of this page read under `key` (see shared), or None."""
     return record.__dict__.get("_panels_shared", {}).get(key)
 
 
-def context_for(request, record) -> dict[str, Any]:
+def context_for(request: Any, record: Any) -> dict[str, Any]:
     """The context of every panel of the record's kind, providers run in the panels' order."""
     ctx: dict[str, Any] = {}
     for panel in registry.panels(record.POLICY_OBJECT_TYPE):

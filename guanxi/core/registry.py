@@ -164,7 +164,9 @@ class TimelineSource:
 @dataclass(frozen=True, kw_only=True)
 class HomeWidget:
     """A part of the home page: a template with the context its provider returns for the request.
-    Slot "actions" holds the buttons beside the greeting, "main" the widgets below it."""
+    Slot "actions" holds the buttons beside the greeting, "main" the widgets below it; slot
+    "topbar" is the shell's top bar on every page for signed-in users (no provider: it costs no
+    query; load what it shows over htmx, like the notification bell)."""
 
     name: str
     template: str

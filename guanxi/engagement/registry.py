@@ -106,6 +106,10 @@ registry.nav(
 
 # loaded over htmx (engagement/tasks views.my_day_summary): the home page pays no query for it
 registry.widget(HomeWidget(name="my_day", template="engagement/tasks/home_widget.html", order=10))
+# the notification bell in the top bar of every page (its count comes over htmx)
+registry.widget(
+    HomeWidget(name="notification_bell", template="engagement/tasks/bell_link.html", slot="topbar", order=10)
+)
 
 # Panels of the customers' detail pages (core/panels.py); providers run in this order, page-wide.
 CUSTOMERS = ("account", "contact")

@@ -32,14 +32,15 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import xlsxwriter
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -47,6 +48,7 @@ from django.utils.translation import gettext as _
 from guanxi.core import registry
 from guanxi.core.errors import NotFound, ValidationFailed
 from guanxi.core.models import ExportJob
+from guanxi.core.types import Actor
 
 from . import events
 
@@ -66,22 +68,22 @@ CONTENT_TYPES = {
 }
 
 
-def neutralize(value) -> str:
+def neutralize(value: Any) -> str:
     """A cell that a spreadsheet would run as a formula gets a leading apostrophe, and so does
     each part after a separator that would start a formula if the line were split there."""
     text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", "" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def check_format(fmt) -> str:
+def check_format(fmt: Any) -> str:
     if fmt not in FORMATS:
         raise ValidationFailed(
             fields={"format": [_("Choose one of: %(choices)s.") % {"choices": ", ".join(FORMATS)}]}
         )
-    return fmt
+    return str(fmt)
 
 
-def list_filters(query) -> dict[str, str]:
+def list_filters(query: Any) -> dict[str, str]:
     """The filters of a list request (a QueryDict or dict): every parameter but q, ordering,
     paging, columns and format. Unknown ones reach the selectors, which refuse them (400)."""
     return {k: query.get(k, "") for k in query if k not in NOT_FILTERS}
@@ -91,8 +93,8 @@ def list_filters(query) -> dict[str, str]:
 class Export:
     object_type: str
     header: list[str]
-    queryset: QuerySet
-    rows: Callable[[], Iterator[list]]  # data rows, no header
+    queryset: QuerySet[Any]
+    rows: Callable[[], Iterator[list[Any]]]  # data rows, no header
     name: str = ""  # of the file and the sheet (default: the kind's name + "s")
 
     @property
@@ -104,11 +106,11 @@ class Export:
         return f"{self.sheet}-{timezone.localdate():%Y%m%d}"
 
 
-def iso(value) -> str:
+def iso(value: Any) -> str:
     return value.isoformat() if value else ""
 
 
-def clean_params(q, filters) -> tuple[str, dict]:
+def clean_params(q: Any, filters: Any) -> tuple[str, dict[str, str]]:
     if not isinstance(q, str) or "\x00" in q:
         raise ValidationFailed(fields={"q": [_("Enter text.")]})
     if not isinstance(filters, dict) or not all(
@@ -127,12 +129,13 @@ def exportable() -> list[registry.Kind]:
     return [k for k in registry.kinds() if k.export is not None]
 
 
-def build(actor, object_type: str, *, q: str = "", filters: dict | None = None) -> Export:
+def build(actor: Actor, object_type: str, *, q: str = "", filters: dict[str, str] | None = None) -> Export:
     """The export of a kind's list, as its declared builder makes it; an undeclared kind is 404."""
     kind = registry.find(object_type)
     if kind is None or kind.export is None:
         raise NotFound()
-    return kind.export(actor, q=q, filters=filters)
+    built: Export = kind.export(actor, q=q, filters=filters)
+    return built
 
 
 def count_up_to(export: Export, limit: int) -> int:
@@ -143,11 +146,11 @@ def count_up_to(export: Export, limit: int) -> int:
 # --- writers ------------------------------------------------------------------------------------
 
 
-def _cells(row: list) -> list:
+def _cells(row: list[Any]) -> list[Any]:
     return [neutralize(v) if isinstance(v, str) else v for v in row]
 
 
-def write_csv(export: Export, fh, progress: Callable[[int], None] | None = None) -> int:
+def write_csv(export: Export, fh: Any, progress: Callable[[int], None] | None = None) -> int:
     """UTF-8 with BOM (Excel opens Chinese correctly) into a binary file; returns the row count."""
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text, quoting=csv.QUOTE_ALL)
@@ -197,14 +200,14 @@ def write_xlsx(export: Export, path: str, progress: Callable[[int], None] | None
 
 
 class _Echo:
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
 def csv_response(export: Export) -> StreamingHttpResponse:
     writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
 
-    def stream():
+    def stream() -> Iterator[str]:
         yield "\ufeff"  # BOM: Excel opens UTF-8 Chinese correctly
         yield writer.writerow(export.header)
         for row in export.rows():
@@ -230,12 +233,12 @@ def xlsx_response(export: Export) -> FileResponse:
     )
 
 
-def response(export: Export, fmt: str):
+def response(export: Export, fmt: str) -> HttpResponseBase:
     check_format(fmt)
     return csv_response(export) if fmt == "csv" else xlsx_response(export)
 
 
-def export_rows(export: Export) -> Iterable[list]:
+def export_rows(export: Export) -> Iterable[list[Any]]:
     """Header and rows, as the spreadsheet shows them (for tests and callers of their own)."""
     yield export.header
     for row in export.rows():
@@ -245,35 +248,14 @@ def export_rows(export: Export) -> Iterable[list]:
 # --- export jobs ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def export_job_create(
-    *, actor, object_type: str, fmt: str, q: str = "", filters: dict | None = None
-) -> ExportJob:
-    """Queue an export of a list; checks the export permission and the filters now, runs later."""
-    check_format(fmt)
-    export = build(actor, object_type, q=q, filters=filters)  # PermissionDenied, ValidationFailed
-    q, filters = clean_params(q, filters or {})
-    job = ExportJob.objects.create(
-        user=actor,
-        object_type=object_type,
-        format=fmt,
-        params={"q": q, "filters": filters},
-        total=export.queryset.count(),
-    )
-    from .background import start_export
-
-    transaction.on_commit(lambda: start_export(job.pk))
-    return job
-
-
-def export_job_get(actor, pk) -> ExportJob:
+def export_job_get(actor: Actor, pk: Any) -> ExportJob:
     """A job of the actor's own; anyone else's is absent (404)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound() from None
     job = (
-        ExportJob.objects.filter(pk=pk, user_id=getattr(actor, "pk", None)).first()
+        ExportJob.objects.filter(pk=pk, user_id=getattr(actor, "pk", None) or 0).first()
         if 0 < pk < 2**63
         else None
     )
@@ -282,12 +264,12 @@ def export_job_get(actor, pk) -> ExportJob:
     return job
 
 
-def export_job_file(actor, pk):
+def export_job_file(actor: Actor, pk: Any) -> tuple[Any, str]:
     """(open file, file name) of a finished job of the actor's own."""
     job = export_job_get(actor, pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise NotFound(_("The export is not ready."))
-    return default_storage.open(job.file.name, "rb"), job.file_name
+    return default_storage.open(str(job.file.name), "rb"), job.file_name
 
 
 def run_export(job_id: int) -> str:
@@ -311,8 +293,8 @@ def run_export(job_id: int) -> str:
                 job.user, job.object_type, q=job.params.get("q", ""), filters=job.params.get("filters") or {}
             )
             if job.format == "csv":
-                with open(path, "wb") as fh:
-                    n = write_csv(export, fh, progress)
+                with open(path, "wb") as out:
+                    n = write_csv(export, out, progress)
             else:
                 n = write_xlsx(export, path, progress)
             file_name = f"{export.filename}.{job.format}"

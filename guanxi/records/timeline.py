@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from guanxi.core.pagination import MAX_PK
 
 from .history import visible_history
 
+Key = tuple[dt.datetime, int, int]  # (at, rank, id): the stream's order and the cursor
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
@@ -54,14 +55,14 @@ class Entry:
     icon: str = ""
     kind: str = ""
     url: str | None = None
-    ids: dict = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
     actor: str = ""
     meta: list[str] = field(default_factory=list)
     changes: list[tuple[str, str, str]] = field(default_factory=list)
     obj: object = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> Key:
         return (self.at, ranks()[self.type], self.id)
 
 
@@ -89,11 +90,11 @@ class Query:
     record: Any
     kind: str  # the record's kind
     ids: list[int]
-    key: tuple | None
+    key: Key | None
     n: int
     subkinds: list[str] | None
 
-    def after(self, qs, *, at_field: str, id_field: str, source: str):
+    def after(self, qs: QuerySet[Any], *, at_field: str, id_field: str, source: str) -> QuerySet[Any]:
         """Rows of one source strictly after the cursor in (at, rank, id) descending order."""
         return after(qs, at_field=at_field, id_field=id_field, rank=ranks()[source], cursor=self.key)
 
@@ -139,8 +140,8 @@ def parse_kind(kind: str, value: str | None) -> Filter:
         choices = ", ".join([*filters, *subkinds])
         raise ValidationFailed(fields={"kind": [_("Choose from: %(choices)s.") % {"choices": choices}]})
     chosen: set[str] = set()
-    kinds: list[str] | None = []
-    whole = set()  # sources asked for as a whole (?kind=followups): no subkind filter
+    kinds: list[str] = []
+    whole: set[str] = set()  # sources asked for as a whole (?kind=followups): no subkind filter
     for t in tokens:
         if t in filters:
             chosen.update(filters[t])
@@ -149,18 +150,17 @@ def parse_kind(kind: str, value: str | None) -> Filter:
             chosen.add(subkinds[t])
             if t not in kinds:
                 kinds.append(t)
-    if whole & {subkinds[k] for k in kinds}:
-        kinds = None
-    return Filter(sources=chosen, kinds=kinds or None, value=",".join(dict.fromkeys(tokens)))
+    asked = None if whole & {subkinds[k] for k in kinds} else kinds
+    return Filter(sources=chosen, kinds=asked or None, value=",".join(dict.fromkeys(tokens)))
 
 
-def encode_cursor(key: tuple) -> str:
+def encode_cursor(key: Key) -> str:
     at, rank, pk = key
     raw = json.dumps(["tl", at.isoformat(), rank, pk], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> tuple | None:
+def decode_cursor(cursor: str | None) -> Key | None:
     if not cursor:
         return None
     try:
@@ -183,7 +183,7 @@ def decode_cursor(cursor: str | None) -> tuple | None:
         ) from exc
 
 
-def parse_limit(limit) -> int:
+def parse_limit(limit: Any) -> int:
     if limit in (None, ""):
         return DEFAULT_LIMIT
     try:
@@ -194,10 +194,10 @@ def parse_limit(limit) -> int:
         raise ValidationFailed(
             fields={"limit": [_("Enter a number from 1 to %(max)s.") % {"max": MAX_LIMIT}]}
         )
-    return limit
+    return int(limit)
 
 
-def after(qs, *, at_field: str, id_field: str, rank: int, cursor: tuple | None):
+def after(qs: QuerySet[Any], *, at_field: str, id_field: str, rank: int, cursor: Key | None) -> QuerySet[Any]:
     """Rows of one source strictly after the cursor in (at, rank, id) descending order."""
     qs = qs.order_by(f"-{at_field}", f"-{id_field}")
     if cursor is None:
@@ -211,12 +211,12 @@ def after(qs, *, at_field: str, id_field: str, rank: int, cursor: tuple | None):
 
 
 def timeline(
-    actor,
-    record,
+    actor: Any,
+    record: Any,
     *,
     kind: str | None = None,
     cursor: str | None = None,
-    limit=None,
+    limit: Any = None,
     ids: list[int] | None = None,
     subsidiaries: bool = False,
 ) -> TimelinePage:
@@ -249,14 +249,14 @@ def timeline(
 # --- helpers for the sources ---------------------------------------------------------------------
 
 
-def url(name: str, *args) -> str | None:
+def url(name: str, *args: Any) -> str | None:
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
 
 
-def user_label(user, fallback: str = "") -> str:
+def user_label(user: Any, fallback: str = "") -> str:
     if user is None:
         return fallback
     return getattr(user, "display_name", "") or user.username
@@ -279,8 +279,8 @@ def changes_source(query: Query) -> list[Entry]:
     return change_entries(query.actor, events, model)
 
 
-def change_entries(actor, events, model) -> list[Entry]:
-    labels = {}
+def change_entries(actor: Any, events: list[Any], model: Any) -> list[Entry]:
+    labels: dict[str, str] = {}
     for name in {name for event in events for name in (event.changes or {})}:
         try:
             labels[name] = str(model._meta.get_field(name).verbose_name)

@@ -6,14 +6,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from guanxi.core import registry
 from guanxi.core.errors import ApplicationError, NotFound
 from guanxi.core.htmx import is_htmx
+from guanxi.core.models import ExportJob
+from guanxi.core.types import UserRequest
 
-from . import exports
+from . import export_jobs, exports
 
 
 def _list_url(kind: str) -> str:
@@ -22,7 +25,7 @@ def _list_url(kind: str) -> str:
 
 
 @login_required
-def export(request, kind: str):
+def export(request: UserRequest, kind: str) -> HttpResponseBase:
     """?format=csv|xlsx plus the list's query string. Up to EXPORT_SYNC_MAX_ROWS rows the file
     comes at once; more become a background job, and the browser goes to its progress page."""
     fmt = request.GET.get("format", "csv")
@@ -36,18 +39,18 @@ def export(request, kind: str):
     return redirect("export_job_detail", pk=job_or_export.pk)
 
 
-def _start(request, kind: str, fmt: str):
+def _start(request: UserRequest, kind: str, fmt: str) -> exports.Export | ExportJob:
     exports.check_format(fmt)
     q, filters = request.GET.get("q", "")[:200], exports.list_filters(request.GET)
     export = exports.build(request.user, kind, q=q, filters=filters)
     limit = settings.EXPORT_SYNC_MAX_ROWS
     if exports.count_up_to(export, limit + 1) <= limit:
         return export
-    return exports.export_job_create(actor=request.user, object_type=kind, fmt=fmt, q=q, filters=filters)
+    return export_jobs.export_job_create(actor=request.user, object_type=kind, fmt=fmt, q=q, filters=filters)
 
 
 @login_required
-def export_job_detail(request, pk: int):
+def export_job_detail(request: UserRequest, pk: int) -> HttpResponse:
     """The progress page; htmx polls its #progress fragment every second until the job ends."""
     try:
         job = exports.export_job_get(request.user, pk)
@@ -69,7 +72,7 @@ def export_job_detail(request, pk: int):
 
 
 @login_required
-def export_job_download(request, pk: int):
+def export_job_download(request: UserRequest, pk: int) -> FileResponse:
     try:
         fh, name = exports.export_job_file(request.user, pk)
     except NotFound:

@@ -15,7 +15,7 @@ from guanxi.custom_fields.models import CustomFieldDef
 from guanxi.customers.directory import services
 from guanxi.customers.models import Account
 from guanxi.engagement.models import Notification
-from guanxi.records import background, exports
+from guanxi.records import background, export_jobs, exports
 from tests.helpers import assert_error, post_json, snapshot
 
 # The API operations whose permission matrix is in this module (tests/test_api_matrix_coverage.py).
@@ -278,12 +278,12 @@ def test_embedded_mode_runs_jobs_in_a_thread(org, monkeypatch, settings):
 def test_a_job_runs_once_and_as_its_user_now(org, inline_jobs, django_capture_on_commit_callbacks):
     account(org["rep1"], "甲")
     with django_capture_on_commit_callbacks(execute=True):
-        job = exports.export_job_create(actor=org["marketer1"], object_type="account", fmt="csv")
+        job = export_jobs.export_job_create(actor=org["marketer1"], object_type="account", fmt="csv")
     assert inline_jobs == ["done: 1 rows"] and exports.run_export(job.pk) == "not pending"
     # the user lost the export right before the job ran: failed, no file
     from guanxi.org.models import Grant
 
-    job = exports.export_job_create(actor=org["marketer1"], object_type="account", fmt="csv")
+    job = export_jobs.export_job_create(actor=org["marketer1"], object_type="account", fmt="csv")
     Grant.objects.filter(role__users=org["marketer1"], action="export").delete()
     from guanxi.policies import access
 
@@ -300,8 +300,8 @@ def test_purge_job_deletes_old_exports_and_files(org, inline_jobs, django_captur
 
     account(org["rep1"], "甲")
     with django_capture_on_commit_callbacks(execute=True):
-        old = exports.export_job_create(actor=org["director"], object_type="account", fmt="csv")
-        new = exports.export_job_create(actor=org["director"], object_type="account", fmt="xlsx")
+        old = export_jobs.export_job_create(actor=org["director"], object_type="account", fmt="csv")
+        new = export_jobs.export_job_create(actor=org["director"], object_type="account", fmt="xlsx")
     old.refresh_from_db()
     ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=8))
     assert default_storage.exists(old.file.name)

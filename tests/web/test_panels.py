@@ -56,3 +56,11 @@ def test_custom_field_values_follow_the_kinds_that_take_custom_fields():
         if any(p.name == "custom_field_values" for p in registry.panels(k.name))
     }
     assert shown == with_fields and with_fields
+
+
+def test_the_shell_names_no_app_the_top_bar_comes_from_the_registry(web):
+    """The notification bell is engagement's widget in the "topbar" slot, not part of web/base.html."""
+    base = (Path(__file__).resolve().parents[2] / "guanxi/web/templates/web/base.html").read_text()
+    assert "notification" not in base
+    assert [w.name for w in registry.widgets("topbar")] == ["notification_bell"]
+    assert 'data-testid="bell"' in web("rep1").get("/").content.decode()

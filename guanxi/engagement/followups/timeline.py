@@ -147,7 +147,7 @@ def _task_entries(actor, tasks, *, on_contact: bool) -> list[Entry]:
     return entries
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB"):
         if n < 1024:
             return f"{n:.0f} {unit}"
@@ -174,17 +174,21 @@ def _attachment_entries(files) -> list[Entry]:
 
 
 def followups_source(q: Query) -> list[Entry]:
-    if q.kind == "contact":
-        qs = ActivityContact.objects.filter(
-            contact=q.record, activity__deleted_at__isnull=True
-        ).select_related("activity__owner")
-        if q.subkinds:
-            qs = qs.filter(activity__kind__in=q.subkinds)
-        links = list(q.after(qs, at_field="occurred_at", id_field="activity_id", source="activity")[: q.n])
-        page_ids = [link.activity_id for link in links] or [
-            0
-        ]  # never empty: the names' queries run for any page
-        return _activity_entries(q.actor, [link.activity for link in links], on_contact=True, page=page_ids)
+    return _contact_followups(q) if q.kind == "contact" else _account_followups(q)
+
+
+def _contact_followups(q: Query) -> list[Entry]:
+    qs = ActivityContact.objects.filter(contact=q.record, activity__deleted_at__isnull=True).select_related(
+        "activity__owner"
+    )
+    if q.subkinds:
+        qs = qs.filter(activity__kind__in=q.subkinds)
+    links = list(q.after(qs, at_field="occurred_at", id_field="activity_id", source="activity")[: q.n])
+    page_ids = [link.activity_id for link in links] or [0]  # never empty: the names' queries run for any page
+    return _activity_entries(q.actor, [link.activity for link in links], on_contact=True, page=page_ids)
+
+
+def _account_followups(q: Query) -> list[Entry]:
     qs = Activity._base_manager.filter(deleted_at__isnull=True, account_id__in=q.ids)
     if q.subkinds:
         qs = qs.filter(kind__in=q.subkinds)

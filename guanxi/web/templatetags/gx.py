@@ -113,3 +113,20 @@ def panels(context, record, slot: str):
         with context.render_context.push_state(tpl, isolated_context=False), context.push(record=record):
             html.append(tpl.render(context))
     return mark_safe("".join(html))
+
+
+@register.simple_tag(takes_context=True)
+def shell_widgets(context, slot: str):
+    """Render the widgets the apps declare for a slot of the shell (core.registry.HomeWidget, e.g.
+    "topbar": the notification bell), in order, with the page's context; they run no provider."""
+    from django.utils.safestring import mark_safe
+
+    from guanxi.core import registry
+
+    html = []
+    engine = context.template.engine
+    for widget in registry.widgets(slot):
+        tpl = engine.get_template(widget.template)
+        with context.render_context.push_state(tpl, isolated_context=False):
+            html.append(tpl.render(context))
+    return mark_safe("".join(html))
