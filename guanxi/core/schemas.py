@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Any
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
+from pydantic.fields import FieldInfo
 
 
 class Strict(Schema):
@@ -40,15 +41,20 @@ def errors(*statuses: int) -> dict[int, Any]:
     return {**ERRORS, **{status: ErrorOut for status in statuses}}
 
 
-def choice(choices: Iterable[tuple[Any, Any]], *, blank: bool = True) -> Any:
-    """A text field documented as an enum of `choices` ("" too when `blank` clears it), for request
-    schemas. The service still checks the value (core.cleaning.choice) with its own message, and
-    reports it together with every other field's error; a `Literal` would refuse it first, alone,
-    with pydantic's generic message. A list or an object is refused by the schema (not a string).
+def enum_of(choices: Iterable[tuple[Any, Any]], *, blank: bool = True) -> FieldInfo:
+    """The `Annotated` metadata that documents a text field as an enum of `choices` ("" too when
+    `blank` clears it), for request schemas. The service still checks the value
+    (core.cleaning.choice) with its own message, and reports it together with every other field's
+    error; a `Literal` would refuse it first, alone, with pydantic's generic message. A list or an
+    object is refused by the schema (not a string).
 
-        IndustryChoice = choice(Industry.choices)
+        IndustryChoice = Annotated[str, enum_of(Industry.choices)]
         class AccountIn(Strict):
             industry: IndustryChoice | None = None
+
+    Only the metadata comes from a call: `Annotated[str, ...]` written out at the alias is a type
+    mypy reads (str), where a call returning the whole `Annotated` would be a variable to it.
     """
     values = [value for value, _label in choices] + ([""] if blank else [])
-    return Annotated[str, Field(json_schema_extra={"enum": values})]
+    info: FieldInfo = Field(json_schema_extra={"enum": values})  # Field() is typed Any, for defaults
+    return info

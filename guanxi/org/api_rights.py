@@ -27,7 +27,7 @@ class BearerToken(core_api.BearerToken):
         self.right = right
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = super().authenticate(request, token)  # type: ignore[no-untyped-call]  # core's, untyped
+        user = super().authenticate(request, token)
         if user is not None:
             rights.require(user, self.right)  # PermissionDenied → 403 by the API's error handler
         return user

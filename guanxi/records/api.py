@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -45,6 +45,7 @@ from guanxi.core.api import IF_MATCH, IF_MATCH_OPTIONAL, if_match, with_etag
 from guanxi.core.lists import ListParams
 from guanxi.core.pagination import Page
 from guanxi.core.schemas import ERRORS, ErrorOut, Strict
+from guanxi.core.types import ApiRequest
 
 from . import sharing
 from .history import visible_history
@@ -120,7 +121,7 @@ def record_routes(
     must_match = IF_MATCH if versioned else None
     may_match = IF_MATCH_OPTIONAL if versioned else None
 
-    def one(request: HttpRequest, obj: Any) -> HttpResponse:
+    def one(request: ApiRequest, obj: Any) -> HttpResponse:
         body = render(request.auth, [obj])[0]
         if not versioned:
             return JsonResponse(body, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False})
@@ -130,13 +131,15 @@ def record_routes(
         assert page is not None, "a recycle bin answers pages"  # noqa: S101
 
         @router.get("/recycle-bin", response={200: page, **ERRORS}, operation_id=f"{kind}_recycle_bin")
-        def recycle_bin(request, cursor: str | None = None, limit: int | None = None):
+        def recycle_bin(
+            request: ApiRequest, cursor: str | None = None, limit: int | None = None
+        ) -> dict[str, Any]:
             found = bin(request.auth, ListParams(cursor=cursor, limit=limit), deleted=True)
             return {"items": render(request.auth, found.items), "next_cursor": found.next_cursor}
 
         recycle_bin.__doc__ = f"The {kind} records in the recycle bin that the caller may restore."
 
-    def get(request, **kw):
+    def get(request: ApiRequest, **kw: Any) -> HttpResponse:
         return one(request, read(request.auth, kw[id_name]))
 
     router.get("/{int:" + id_name + "}", response={200: out, **ERRORS}, operation_id=f"{kind}_get")(
@@ -146,7 +149,7 @@ def record_routes(
     if update is not None:
         schema, service = update
 
-        def patch(request, payload, **kw):
+        def patch(request: ApiRequest, payload: Schema, **kw: Any) -> HttpResponse:
             obj = read(request.auth, kw[id_name])
             obj = service(
                 actor=request.auth,
@@ -165,12 +168,12 @@ def record_routes(
 
     if delete is not None:
         # two bodies, so that each reads only the headers its operation documents (test_openapi)
-        def remove(request, **kw):
+        def remove(request: ApiRequest, **kw: Any) -> Status[None]:
             obj = read(request.auth, kw[id_name])
             delete(actor=request.auth, **{param: obj}, version=if_match(request))
             return Status(204, None)
 
-        def remove_unversioned(request, **kw):
+        def remove_unversioned(request: ApiRequest, **kw: Any) -> Status[None]:
             delete(actor=request.auth, **{param: read(request.auth, kw[id_name])})
             return Status(204, None)
 
@@ -183,14 +186,14 @@ def record_routes(
 
     if restore is not None:
 
-        def back(request, **kw):
+        def back(request: ApiRequest, **kw: Any) -> HttpResponse:
             obj = read(request.auth, kw[id_name], deleted=True)
             return one(
                 request,
                 restore(actor=request.auth, **{param: obj}, version=if_match(request, required=False)),
             )
 
-        def back_unversioned(request, **kw):
+        def back_unversioned(request: ApiRequest, **kw: Any) -> HttpResponse:
             obj = read(request.auth, kw[id_name], deleted=True)
             return one(request, restore(actor=request.auth, **{param: obj}))
 
@@ -204,7 +207,7 @@ def record_routes(
     if transfer is not None:
         schema_t, service_t = transfer
 
-        def hand_over(request, payload, **kw):
+        def hand_over(request: ApiRequest, payload: Schema, **kw: Any) -> HttpResponse:
             obj = read(request.auth, kw[id_name])
             obj = service_t(
                 actor=request.auth,
@@ -226,7 +229,7 @@ def record_routes(
 
     if history:
 
-        def trail(request, **kw):
+        def trail(request: ApiRequest, **kw: Any) -> list[dict[str, Any]]:
             obj = read(request.auth, kw[id_name])
             return [
                 {
@@ -250,10 +253,10 @@ def _collaborator_routes(router: Router, kind: str, read: Callable[..., Any], id
     def listing(obj: Any) -> list[dict[str, str]]:
         return [{"user": c.user.username, "access": c.access} for c in sharing.collaborators_of(obj)]
 
-    def collaborators(request, **kw):
+    def collaborators(request: ApiRequest, **kw: Any) -> list[dict[str, str]]:
         return listing(read(request.auth, kw[id_name]))
 
-    def share(request, payload, **kw):
+    def share(request: ApiRequest, payload: ShareIn, **kw: Any) -> list[dict[str, str]]:
         """Share with a user, read-only or read-write (needs update rights on the record)."""
         obj = read(request.auth, kw[id_name])
         sharing.collaborator_set(
@@ -261,7 +264,7 @@ def _collaborator_routes(router: Router, kind: str, read: Callable[..., Any], id
         )
         return listing(obj)
 
-    def unshare(request, username: str, **kw):
+    def unshare(request: ApiRequest, username: str, **kw: Any) -> list[dict[str, str]]:
         obj = read(request.auth, kw[id_name])
         sharing.collaborator_set(actor=request.auth, obj=obj, user=sharing.share_user(username), access=None)
         return listing(obj)

@@ -4,14 +4,14 @@ records/registry.py). Each kind's app adds POST /api/v1/<its list>/export-jobs w
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
 from guanxi.core.models import ExportJob
-from guanxi.core.schemas import ERRORS, Strict, choice
+from guanxi.core.schemas import ERRORS, Strict, enum_of
 from guanxi.core.types import ApiRequest
 
 from . import export_jobs, exports
@@ -19,7 +19,7 @@ from . import export_jobs, exports
 router = Router(tags=["exports"])
 
 
-FormatChoice = choice([(f, f) for f in exports.FORMATS], blank=False)
+FormatChoice = Annotated[str, enum_of([(f, f) for f in exports.FORMATS], blank=False)]
 
 
 class ExportJobIn(Strict):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import JsonResponse
 from ninja import Router, Schema
 from pydantic import StrictInt
 
 from guanxi.core.api import IF_MATCH, if_match, with_etag
-from guanxi.core.schemas import Strict, choice
+from guanxi.core.schemas import Strict, enum_of
 from guanxi.org.api_rights import needs
 
 from ..directory.api import ERRORS
@@ -19,7 +20,7 @@ from . import services
 router = Router(tags=["settings"])
 
 
-DuplicateModeChoice = choice(CustomerSettings.DuplicateMode.choices, blank=False)
+DuplicateModeChoice = Annotated[str, enum_of(CustomerSettings.DuplicateMode.choices, blank=False)]
 
 
 class CustomerSettingsPatch(Strict):
@@ -29,7 +30,7 @@ class CustomerSettingsPatch(Strict):
     dormancy_days_b: StrictInt = None  # type: ignore[assignment]
     dormancy_days_c: StrictInt = None  # type: ignore[assignment]
     dormancy_days_other: StrictInt = None  # type: ignore[assignment]
-    duplicate_mode: DuplicateModeChoice = None
+    duplicate_mode: DuplicateModeChoice = None  # type: ignore[assignment]
 
 
 class CustomerSettingsOut(Schema):

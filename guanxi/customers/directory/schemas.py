@@ -1,24 +1,25 @@
 """API shapes. Inputs forbid unknown fields (owner, version, … are rejected, not ignored).
 
-Choices are documented as enums and checked by the services (core.schemas.choice); custom field
+Choices are documented as enums (core.schemas.enum_of) and checked by the services; custom field
 values are any JSON value, checked against their definitions by custom_fields/values.py."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import JsonValue, StrictInt
 
-from guanxi.core.schemas import OwnerOut, Strict, choice
+from guanxi.core.schemas import OwnerOut, Strict, enum_of
 
 from ..models import Industry, PartnerType, Tier
 
 # OwnerOut and Strict belong to core.schemas; sales still imports them from here (W2 moves them)
 
-IndustryChoice = choice(Industry.choices)
-TierChoice = choice(Tier.choices)
-PartnerTypeChoice = choice(PartnerType.choices)
+IndustryChoice = Annotated[str, enum_of(Industry.choices)]
+TierChoice = Annotated[str, enum_of(Tier.choices)]
+PartnerTypeChoice = Annotated[str, enum_of(PartnerType.choices)]
 CustomValues = dict[str, JsonValue]
 
 

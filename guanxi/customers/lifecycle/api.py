@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
 
 from guanxi.core.api import IF_MATCH_OPTIONAL, if_match
-from guanxi.core.schemas import Strict, choice
+from guanxi.core.schemas import Strict, enum_of
 from guanxi.org.models import Action
 
 from ..directory import selectors as customer_selectors
@@ -17,8 +18,8 @@ from ..models import Lifecycle, RelationshipLevel, StageChange
 from . import selectors, services
 
 # `value` is a lifecycle stage or a relationship level, as `field` says: the service checks the pair
-StageFieldChoice = choice(StageChange.Field.choices, blank=False)
-StageValueChoice = choice([*Lifecycle.choices, *RelationshipLevel.choices], blank=False)
+StageFieldChoice = Annotated[str, enum_of(StageChange.Field.choices, blank=False)]
+StageValueChoice = Annotated[str, enum_of([*Lifecycle.choices, *RelationshipLevel.choices], blank=False)]
 
 
 class LifecycleStageIn(Strict):

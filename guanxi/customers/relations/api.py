@@ -17,6 +17,7 @@ and which every write of a link bumps (relations/services.py).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import JsonResponse
 from ninja import Schema
@@ -32,7 +33,7 @@ from guanxi.core.api import (
     if_match,
     with_etag,
 )
-from guanxi.core.schemas import Strict, choice
+from guanxi.core.schemas import Strict, enum_of
 
 from ..directory import selectors as customer_selectors
 from ..directory.api import ERRORS, AccountList, _detail, accounts_out, accounts_router, contacts_router
@@ -42,7 +43,7 @@ from . import selectors, services
 # --- shapes -----------------------------------------------------------------------------------
 
 
-RoleChoice = choice(ContactRole.choices)
+RoleChoice = Annotated[str, enum_of(ContactRole.choices)]
 
 
 class LinkIn(Strict):

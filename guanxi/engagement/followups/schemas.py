@@ -6,17 +6,17 @@ impossible date (year 0, 1899, next century) gets the same clear message in the 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field
 
-from guanxi.core.schemas import OwnerOut, Strict, choice
+from guanxi.core.schemas import OwnerOut, Strict, enum_of
 
 from ..models import ActivityKind, Direction
 
-KindChoice = choice(ActivityKind.choices, blank=False)
-DirectionChoice = choice(Direction.choices)
+KindChoice = Annotated[str, enum_of(ActivityKind.choices, blank=False)]
+DirectionChoice = Annotated[str, enum_of(Direction.choices)]
 MOMENT: dict[str, Any] = {"format": "date-time", "example": "2026-03-01T14:30:00+08:00"}
 
 

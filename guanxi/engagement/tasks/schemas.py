@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
 
-from guanxi.core.schemas import OwnerOut, Strict, choice
+from guanxi.core.schemas import OwnerOut, Strict, enum_of
 
 from ..models import Priority
 
-PriorityChoice = choice(Priority.choices)
+PriorityChoice = Annotated[str, enum_of(Priority.choices)]
 WHEN = "ISO 8601 date and time, e.g. 2026-12-01T15:30:00+08:00; without an offset it is read in your time zone; a date alone is 18:00 that day. Past dates are allowed (the task is overdue)."
 
 
