@@ -58,37 +58,3 @@ def model_update(
         instance.version = old_version
         raise VersionConflict()
     return changes
-
-
-def soft_delete(instance: Any, *, actor: Any, version: int | None = None) -> None:
-    """To the recycle bin (SoftDeletable + Versioned): one conditional UPDATE of deleted_at,
-    deleted_by, version + 1 and updated_at, where the row is still at the instance's version and
-    not deleted. VersionConflict when `version` (if sent) is not the instance's or the row moved
-    meanwhile. The instance is updated to what was written. Permissions and audit are the caller's."""
-    check_version(instance, version)
-    now = timezone.now()
-    old_version = instance.version
-    updated = (
-        type(instance)
-        ._base_manager.filter(pk=instance.pk, version=old_version, deleted_at__isnull=True)
-        .update(deleted_at=now, deleted_by=actor, version=old_version + 1, updated_at=now)
-    )
-    if not updated:
-        raise VersionConflict()
-    instance.deleted_at, instance.deleted_by, instance.version, instance.updated_at = (
-        now,
-        actor,
-        old_version + 1,
-        now,
-    )
-
-
-def restore(instance: Any) -> None:
-    """Out of the recycle bin: deleted_at and deleted_by cleared, version + 1, updated_at; no
-    version check. The instance is updated to what was written."""
-    now = timezone.now()
-    version = instance.version + 1
-    type(instance)._base_manager.filter(pk=instance.pk).update(
-        deleted_at=None, deleted_by=None, version=version, updated_at=now
-    )
-    instance.deleted_at, instance.deleted_by, instance.version, instance.updated_at = None, None, version, now
